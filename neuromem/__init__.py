@@ -1,0 +1,64 @@
+"""neuromem: brain-memory simulation on one core.
+
+Backprop MLP, Hebbian and Hopfield memories share one vocabulary: neuron laws
+(:mod:`neuromem.neurons`), populations and synapses (:class:`Population`,
+:class:`Synapse`), a networkx graph of them (:class:`Network`), learning rules
+(:class:`LearningRule`) and memories (:class:`Memory`) that ``store`` and ``recall``.
+Models and rules are plugins found through entry points.
+
+>>> import neuromem as nm
+>>> X = nm.patterns.random_bipolar(n_patterns=10, n_units=200, seed=0)
+>>> mem = nm.create("hopfield", n_units=200, seed=0).store(X)
+>>> res = mem.recall(nm.patterns.flip(X, fraction=0.1, seed=1))
+>>> float(nm.metrics.overlap(res.states, X).min())
+1.0
+"""
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from . import metrics, neurons, patterns, topology
+from .errors import NeuromemWarning, PluginWarning, ValidationError
+from .io import load, save
+from .models.base import Memory, RecallResult
+from .network import Network
+from .registry import (
+    create,
+    create_rule,
+    list_models,
+    list_rules,
+    register_model,
+    register_rule,
+)
+from .rules.base import LearningRule
+from .synapse import Population, Synapse
+
+try:
+    __version__ = _version("neuromem")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "LearningRule",
+    "Memory",
+    "Network",
+    "NeuromemWarning",
+    "PluginWarning",
+    "Population",
+    "RecallResult",
+    "Synapse",
+    "ValidationError",
+    "__version__",
+    "create",
+    "create_rule",
+    "list_models",
+    "list_rules",
+    "load",
+    "metrics",
+    "neurons",
+    "patterns",
+    "register_model",
+    "register_rule",
+    "save",
+    "topology",
+]

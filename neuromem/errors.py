@@ -1,0 +1,60 @@
+"""Error and warning types shared by the whole package."""
+
+from __future__ import annotations
+
+__all__ = ["NeuromemWarning", "PluginWarning", "ValidationError"]
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """A repr of ``value`` short enough for an error message."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and getattr(value, "ndim", 0) > 0:
+        dtype = getattr(value, "dtype", "")
+        return f"array of shape {tuple(shape)} ({dtype})"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ValidationError(ValueError):
+    """Bad input: names the parameter, what was given and what is allowed.
+
+    Parameters
+    ----------
+    param : str
+        Name of the offending parameter (``"patterns"``, ``"n_units"``, ...).
+    given : object
+        What the caller passed, or a short description of it.
+    allowed : str
+        What would have been accepted.
+
+    Examples
+    --------
+    >>> raise ValidationError("n_units", -3, "an integer >= 1")
+    Traceback (most recent call last):
+    ...
+    neuromem.errors.ValidationError: n_units: got -3; expected an integer >= 1
+    """
+
+    def __init__(self, param: str, given: object, allowed: str):
+        self.param = param
+        self.given = given
+        self.allowed = allowed
+        given_text = given if isinstance(given, _Described) else _short(given)
+        super().__init__(f"{param}: got {given_text}; expected {allowed}")
+
+
+class _Described(str):
+    """A ``given`` that is already a description, printed without quotes."""
+
+
+def described(text: str) -> _Described:
+    """Mark ``text`` as a description of the given value rather than the value."""
+    return _Described(text)
+
+
+class NeuromemWarning(UserWarning):
+    """Base class of every warning neuromem issues."""
+
+
+class PluginWarning(NeuromemWarning):
+    """A plugin could not be loaded or registered; the rest keep working."""

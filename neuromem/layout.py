@@ -1,0 +1,180 @@
+"""Weight layouts: how one rule, written once, updates dense and sparse synapses.
+
+A learning rule computes its change of weights with a handful of layout primitives
+(:meth:`Layout.outer`, :meth:`Layout.post`, :meth:`Layout.pre`) and the weight *values*
+of the layout: the full ``(n_post, n_pre)`` array for a dense synapse, the ``data`` vector
+of the CSR matrix for a sparse one. The same rule code therefore runs on both, and a
+sparse update costs O(connections), not O(n_post * n_pre).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
+
+# Sparse outer products over a batch: past this many (presentations x connections)
+# products, one dense GEMM followed by a gather is faster than element-wise products.
+_GATHER_LIMIT = 1 << 22
+
+
+class Layout:
+    """Base class of weight layouts; see the module docstring."""
+
+    is_sparse: bool = False
+
+    def __init__(self, shape: tuple[int, int]):
+        self.shape = (int(shape[0]), int(shape[1]))
+
+    def values(self, weights):
+        """The layout's value array for ``weights`` (a view, not a copy)."""
+        raise NotImplementedError
+
+    def wrap(self, values):
+        """A weight matrix (ndarray or CSR) holding ``values``."""
+        raise NotImplementedError
+
+    def outer(self, post: np.ndarray, pre: np.ndarray) -> np.ndarray:
+        """``sum_b post[b, i] * pre[b, j]`` at every connection ``(i, j)``.
+
+        ``post`` is ``(B, n_post)`` and ``pre`` is ``(B, n_pre)``.
+        """
+        raise NotImplementedError
+
+    def post(self, v: np.ndarray) -> np.ndarray:
+        """Broadcast a per-postsynaptic-unit vector ``(n_post,)`` to the layout."""
+        raise NotImplementedError
+
+    def pre(self, v: np.ndarray) -> np.ndarray:
+        """Broadcast a per-presynaptic-unit vector ``(n_pre,)`` to the layout."""
+        raise NotImplementedError
+
+    def restrict(self, values: np.ndarray) -> np.ndarray:
+        """Zero the entries of ``values`` that are not connections (in place)."""
+        return values
+
+    def field(self, values: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """``states @ W.T``: the input each postsynaptic unit receives, row-wise."""
+        raise NotImplementedError
+
+    def transpose_field(self, values: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """``states @ W``: a postsynaptic quantity sent back to the presynaptic units."""
+        raise NotImplementedError
+
+    def empty(self, dtype) -> np.ndarray:
+        """Zero values of the layout."""
+        raise NotImplementedError
+
+
+class DenseLayout(Layout):
+    """Weights as one ``(n_post, n_pre)`` ndarray, optionally restricted by a mask.
+
+    Parameters
+    ----------
+    shape : tuple
+        ``(n_post, n_pre)``.
+    mask : ndarray of bool, optional
+        Allowed connections; ``None`` allows all.
+    zero_diagonal : bool
+        Cheaper equivalent of a mask that forbids only self-connections.
+    """
+
+    def __init__(self, shape, mask: np.ndarray | None = None, zero_diagonal: bool = False):
+        super().__init__(shape)
+        self.mask = mask
+        self.zero_diagonal = zero_diagonal
+
+    def values(self, weights):
+        return weights
+
+    def wrap(self, values):
+        return values
+
+    def outer(self, post, pre):
+        return post.T @ pre
+
+    def post(self, v):
+        return np.asarray(v)[:, None]
+
+    def pre(self, v):
+        return np.asarray(v)[None, :]
+
+    def restrict(self, values):
+        if self.zero_diagonal:
+            np.fill_diagonal(values, 0)
+        if self.mask is not None:
+            np.multiply(values, self.mask, out=values)
+        return values
+
+    def field(self, values, states):
+        return states @ values.T
+
+    def transpose_field(self, values, states):
+        return states @ values
+
+    def empty(self, dtype):
+        return np.zeros(self.shape, dtype=dtype)
+
+
+class SparseLayout(Layout):
+    """Weights as a CSR matrix whose structure is the connectivity.
+
+    The structure is fixed (explicit zeros are kept), so the value vector lines up with
+    ``rows`` and ``cols`` for the synapse's whole life.
+    """
+
+    is_sparse = True
+
+    def __init__(self, structure: sp.csr_array):
+        super().__init__(structure.shape)
+        structure = sp.csr_array(structure)
+        structure.sort_indices()
+        self.indptr = structure.indptr
+        self.indices = structure.indices
+        self.rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        self.cols = self.indices
+        self.nnz = len(self.indices)
+
+    def values(self, weights):
+        return weights.data
+
+    def wrap(self, values):
+        return sp.csr_array(
+            (values, self.indices, self.indptr), shape=self.shape, copy=False
+        )
+
+    def outer(self, post, pre):
+        batch = post.shape[0]
+        dtype = np.result_type(post, pre)
+        if batch * self.nnz <= _GATHER_LIMIT or self.shape[0] * self.shape[1] > 50_000_000:
+            out = np.zeros(self.nnz, dtype=dtype)
+            step = max(1, _GATHER_LIMIT // max(self.nnz, 1))
+            for start in range(0, batch, step):  # loop over blocks of presentations
+                p = post[start : start + step]
+                q = pre[start : start + step]
+                out += np.einsum("bk,bk->k", p[:, self.rows], q[:, self.cols])
+            return out
+        return (post.T @ pre)[self.rows, self.cols]
+
+    def post(self, v):
+        return np.asarray(v)[self.rows]
+
+    def pre(self, v):
+        return np.asarray(v)[self.cols]
+
+    def field(self, values, states):
+        return (self.wrap(values) @ states.T).T
+
+    def transpose_field(self, values, states):
+        return (self.wrap(values).T @ states.T).T
+
+    def empty(self, dtype):
+        return np.zeros(self.nnz, dtype=dtype)
+
+
+def layout_for(weights) -> Layout:
+    """The natural layout of a weight matrix: sparse structure, or dense without mask."""
+    if sp.issparse(weights):
+        return SparseLayout(sp.csr_array(weights))
+    return DenseLayout(np.shape(weights))

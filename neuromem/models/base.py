@@ -1,0 +1,96 @@
+"""The memory interface shared by every model: ``store`` and ``recall``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..params import Parametrized
+
+__all__ = ["Memory", "RecallResult"]
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    """What a memory returns for a batch of cues.
+
+    Attributes
+    ----------
+    states : ndarray, shape (P, N)
+        Recalled states, row-wise, in the patterns' encoding.
+    steps : ndarray of int, shape (P,)
+        Update sweeps each cue took, including the sweep that confirmed the fixed
+        point (1 for a feed-forward pass).
+    converged : ndarray of bool, shape (P,)
+        Whether each cue reached a fixed point.
+    energy : ndarray, shape (T + 1, P), optional
+        Energy of every cue before the first sweep and after each sweep, when asked for.
+    info : dict
+        Model-specific extras.
+    """
+
+    states: np.ndarray
+    steps: np.ndarray
+    converged: np.ndarray
+    energy: np.ndarray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
+class Memory(Parametrized):
+    """Base class of memory models.
+
+    Subclasses follow scikit-learn's convention: ``__init__`` stores (and validates) its
+    parameters and builds nothing; learned state lives in attributes ending in ``_``,
+    created by :meth:`store`. They implement :meth:`store` and :meth:`recall`, and
+    :meth:`_get_state` / :meth:`_set_state` if their learned state is not a set of
+    arrays in attributes ending in ``_``.
+    """
+
+    #: Registry name.
+    name: ClassVar[str] = "memory"
+    #: Pattern encodings ``store`` accepts ("bipolar", "binary", "real").
+    encodings: ClassVar[tuple[str, ...]] = ("bipolar",)
+    #: Whether ``store(keys, values)`` (hetero-association) is supported.
+    hetero: ClassVar[bool] = False
+
+    def store(self, patterns: np.ndarray, targets: np.ndarray | None = None) -> Memory:
+        """Store patterns (auto-association) or ``patterns -> targets`` pairs.
+
+        Calling ``store`` again adds to what is stored wherever the learning rule allows.
+
+        Returns
+        -------
+        Memory
+            ``self``, so calls can be chained.
+        """
+        raise NotImplementedError
+
+    def recall(self, cues: np.ndarray, **options: Any) -> RecallResult:
+        """Recall from cues stored row-wise; returns a :class:`RecallResult`."""
+        raise NotImplementedError
+
+    # -- persistence ---------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        """Learned state: arrays, scipy.sparse matrices or JSON scalars, by name."""
+        return {
+            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    def save(self, path) -> None:
+        """Write the model (parameters and learned state) to ``path`` atomically.
+
+        The file is a NumPy ``.npz`` archive with a JSON header and a checksum; it is
+        read back with :func:`neuromem.load` without pickle.
+        """
+        from ..io import save
+
+        save(self, path)

@@ -1,0 +1,316 @@
+"""The classical Hopfield network: binary units, symmetric synapses, attractor recall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import dynamics as dyn
+from ..errors import ValidationError, described
+from ..network import Network
+from ..random import SeedLike, as_generator, check_seed, spawn
+from ..registry import rules
+from ..rules.base import LearningRule
+from ..topology import Topology
+from ..validation import (
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_int,
+    check_patterns,
+)
+from .base import Memory, RecallResult
+
+__all__ = ["Hopfield"]
+
+DYNAMICS = ("sync", "async")
+ORDERS = ("random", "fixed")
+
+
+class Hopfield(Memory):
+    """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 units.
+
+    One population of sign units with one recurrent synapse set. ``store`` applies the
+    storage rule to the patterns; ``recall`` relaxes every cue, batched, until it reaches
+    a fixed point or ``max_steps`` sweeps.
+
+    Parameters
+    ----------
+    n_units : int
+        Number of units ``N``.
+    rule : str or LearningRule
+        Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``) or a rule
+        instance. A rule given by name gets ``rule_options`` and, unless those set one, the
+        rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
+    rule_options : dict, optional
+        Parameters for a rule given by name.
+    dynamics : {"sync", "async"}
+        Default update scheme: all units at once, or one at a time.
+    max_steps : int
+        Largest number of sweeps per recall.
+    order : {"random", "fixed"}
+        Unit order of asynchronous sweeps (a fresh permutation per sweep, or 0..N-1).
+    topology : Topology, optional
+        Connectivity; all-to-all without self-connections by default.
+    sparse : bool, optional
+        Force sparse or dense weights (default: from the topology's density).
+    dtype : {"float64", "float32"}
+        Weight and state dtype.
+    seed : int, Generator or None
+        Seed of the asynchronous update order (and of any stochastic rule).
+
+    Attributes
+    ----------
+    network_ : Network
+        The population ``"units"`` and its recurrent synapse.
+    patterns_ : ndarray, shape (n_stored_, N)
+        Every pattern stored so far, in order.
+    n_stored_ : int
+        Number of stored patterns.
+
+    Examples
+    --------
+    >>> import neuromem as nm
+    >>> X = nm.patterns.random_bipolar(5, 200, seed=0)
+    >>> mem = nm.create("hopfield", n_units=200).store(X)
+    >>> res = mem.recall(nm.patterns.flip(X, 0.1, seed=1))
+    >>> bool((nm.metrics.overlap(res.states, X) == 1).all())
+    True
+    """
+
+    name = "hopfield"
+    encodings = ("bipolar",)
+
+    def __init__(
+        self,
+        n_units: int,
+        rule: str | LearningRule = "hebbian",
+        rule_options: dict[str, Any] | None = None,
+        dynamics: str = "sync",
+        max_steps: int = 100,
+        order: str = "random",
+        topology: Topology | None = None,
+        sparse: bool | None = None,
+        dtype: str = "float64",
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        self.rule = rule
+        self.rule_options = rule_options
+        self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
+        self.max_steps = check_int(max_steps, "max_steps", low=1)
+        self.order = check_choice(order, "order", ORDERS)
+        if topology is not None:
+            if not isinstance(topology, Topology):
+                raise ValidationError(
+                    "topology", topology, "a neuromem.topology.Topology or None"
+                )
+            if topology.shape != (self.n_units, self.n_units):
+                raise ValidationError(
+                    "topology",
+                    described(f"a topology of {topology.shape[0]} units"),
+                    f"a topology of n_units = {self.n_units} units",
+                )
+        self.topology = topology
+        self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
+        self.dtype = check_dtype(dtype).name
+        self.seed = check_seed(seed)
+        self._make_rule()  # fail now on an unknown rule or option, not at store time
+
+    # -- construction -----------------------------------------------------------------
+    def _make_rule(self) -> LearningRule:
+        if isinstance(self.rule, LearningRule):
+            if self.rule_options:
+                raise ValidationError(
+                    "rule_options",
+                    self.rule_options,
+                    "None when rule is a LearningRule instance",
+                )
+            return self.rule.clone()
+        if not isinstance(self.rule, str):
+            raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
+        cls = rules.get(self.rule)
+        options = dict(self.rule_options or {})
+        if not isinstance(self.rule_options, dict | type(None)):
+            raise ValidationError("rule_options", self.rule_options, "a dict or None")
+        options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
+        rule = rules.create(self.rule, **options)
+        if "bipolar" not in rule.encodings:
+            raise ValidationError(
+                "rule",
+                self.rule,
+                "a rule that stores +/-1 patterns (this one takes "
+                f"{', '.join(rule.encodings)})",
+            )
+        return rule
+
+    def _build(self) -> None:
+        if getattr(self, "network_", None) is not None:
+            return
+        net = Network()
+        units = net.add_population("units", self.n_units, "sign")
+        net.connect(
+            units,
+            units,
+            topology=self.topology,
+            sparse=self.sparse,
+            rule=self._make_rule(),
+            dtype=self.dtype,
+        )
+        self.network_ = net
+        self.patterns_ = np.empty((0, self.n_units), dtype=self.dtype)
+        self.n_stored_ = 0
+        self._store_rng, self._recall_rng = spawn(self.seed, 2)
+
+    @property
+    def synapse_(self):
+        """The recurrent synapse set."""
+        self._build()
+        return self.network_.synapse("units", "units")
+
+    @property
+    def weights_(self):
+        """Weight matrix ``(N, N)``: dense ndarray or scipy.sparse CSR."""
+        return self.synapse_.weights
+
+    # -- memory -----------------------------------------------------------------------
+    def store(self, patterns, targets=None) -> Hopfield:
+        """Store +/-1 patterns, adding to what is already stored.
+
+        Parameters
+        ----------
+        patterns : ndarray, shape (P, n_units)
+            +/-1 patterns, row-wise.
+        targets : None
+            Hopfield networks are auto-associative.
+        """
+        if targets is not None:
+            raise ValidationError(
+                "targets",
+                described("a target set"),
+                "None: a Hopfield network stores patterns auto-associatively",
+            )
+        x = check_patterns(
+            patterns, "patterns", n_units=self.n_units, encoding="bipolar", dtype=self.dtype
+        )
+        self._build()
+        self.synapse_.learn(x, x)
+        self.patterns_ = np.concatenate([self.patterns_, x])
+        self.n_stored_ += len(x)
+        return self
+
+    def field(self, states: np.ndarray) -> np.ndarray:
+        """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
+        return self.synapse_.input(states)
+
+    def energy(self, states: np.ndarray) -> np.ndarray:
+        """Energy ``E(s) = -1/2 s^T W s - b^T s`` of each state (row-wise).
+
+        Parameters
+        ----------
+        states : ndarray, shape (P, n_units) or (n_units,)
+
+        Returns
+        -------
+        ndarray, shape (P,) (a float for one state)
+        """
+        single = np.ndim(states) == 1
+        s = check_patterns(
+            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
+        )
+        e = self._energy(s)
+        return float(e[0]) if single else e
+
+    def _energy(self, s: np.ndarray) -> np.ndarray:
+        syn = self.synapse_
+        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
+        if syn.bias is not None:
+            e -= s @ syn.bias
+        return e
+
+    def recall(
+        self,
+        cues,
+        *,
+        dynamics: str | None = None,
+        max_steps: int | None = None,
+        seed: SeedLike = None,
+        record_energy: bool = False,
+    ) -> RecallResult:
+        """Relax every cue to an attractor.
+
+        Parameters
+        ----------
+        cues : ndarray, shape (P, n_units)
+            Starting states: +/-1 patterns, or any finite values (a masked cue with
+            zeros for unknown units); the first sweep maps them to +/-1.
+        dynamics : {"sync", "async"}, optional
+            Override the model's dynamics for this call.
+        max_steps : int, optional
+            Override ``max_steps``.
+        seed : int, Generator or None
+            Seed of the asynchronous order for this call; by default the model's own
+            stream (reproducible from the model's ``seed``).
+        record_energy : bool
+            Record the energy of every cue after each sweep in ``result.energy``.
+        """
+        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        dynamics = (
+            self.dynamics
+            if dynamics is None
+            else check_choice(dynamics, "dynamics", DYNAMICS)
+        )
+        max_steps = (
+            self.max_steps
+            if max_steps is None
+            else check_int(max_steps, "max_steps", low=1)
+        )
+        record_energy = check_bool(record_energy, "record_energy")
+        self._build()
+        energy = self._energy if record_energy else None
+        syn = self.synapse_
+        tol = dyn.tie_tolerance(syn.values, self.n_units)
+        if dynamics == "sync":
+            out = dyn.synchronous(syn.input, s, max_steps, energy=energy, tol=tol)
+        else:
+            rng = self._recall_rng if seed is None else as_generator(seed)
+            out = dyn.asynchronous(
+                syn, s, max_steps, rng, self.order, energy=energy, tol=tol
+            )
+        states, steps, converged, trace = out
+        return RecallResult(states, steps, converged, trace)
+
+    def to_networkx(self):
+        """Unit-level networkx graph of the network (for small networks)."""
+        self._build()
+        return self.network_.to_networkx()
+
+    # -- persistence ------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        self._build()
+        syn = self.synapse_
+        return {
+            "weights": syn.weights,
+            "bias": syn.bias,
+            "patterns": self.patterns_,
+            "n_stored": self.n_stored_,
+            "rule": syn.rule.get_state(),
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._build()
+        syn = self.synapse_
+        w = state["weights"]
+        if (sp.issparse(w) != syn.is_sparse) or w.shape != syn.layout.shape:
+            raise ValidationError(
+                "weights",
+                described(f"stored weights of shape {w.shape}"),
+                f"weights matching the model, {syn.layout.shape}",
+            )
+        syn.set_weights(w)
+        syn.bias = None if state["bias"] is None else np.asarray(state["bias"])
+        self.patterns_ = np.asarray(state["patterns"], dtype=self.dtype)
+        self.n_stored_ = int(state["n_stored"])
+        syn.rule.set_state(state.get("rule") or {})

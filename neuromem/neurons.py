@@ -1,0 +1,165 @@
+"""Neuron laws: the ``f`` of ``a_j = f(sum_i w_ij x_i + b_j)`` and its derivative.
+
+A law is a small frozen object holding parameters only. ``law(z)`` and
+``law.derivative(z)`` act element-wise on arrays of any shape, so one call updates a
+whole population (or a batch of populations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import expit
+
+from .errors import ValidationError
+
+__all__ = [
+    "Linear",
+    "Neuron",
+    "ReLU",
+    "Sigmoid",
+    "Sign",
+    "Step",
+    "Tanh",
+    "get_neuron",
+    "list_neurons",
+]
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """Base class of neuron laws.
+
+    Subclasses set ``name`` and implement :meth:`__call__` and :meth:`derivative`, both
+    element-wise and vectorised.
+    """
+
+    name: ClassVar[str] = "neuron"
+    #: Values the law's output can take: "bipolar", "binary" or "real".
+    output: ClassVar[str] = "real"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """``f'(z)``, element-wise."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Sign(Neuron):
+    """+1 where ``z >= 0``, -1 elsewhere. Its derivative is zero almost everywhere.
+
+    Attractor models that must keep a unit's state on a zero field handle that tie
+    themselves (see :mod:`neuromem.models.hopfield`).
+    """
+
+    name: ClassVar[str] = "sign"
+    output: ClassVar[str] = "bipolar"
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return np.where(z >= 0, 1, -1).astype(np.result_type(z.dtype, np.float32))
+
+    def derivative(self, z):
+        return np.zeros_like(np.asarray(z, dtype=float))
+
+
+@dataclass(frozen=True)
+class Step(Neuron):
+    """1 where ``z > 0``, 0 elsewhere (Heaviside with H(0) = 0)."""
+
+    name: ClassVar[str] = "step"
+    output: ClassVar[str] = "binary"
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return (z > 0).astype(np.result_type(z.dtype, np.float32))
+
+    def derivative(self, z):
+        return np.zeros_like(np.asarray(z, dtype=float))
+
+
+@dataclass(frozen=True)
+class Linear(Neuron):
+    """``f(z) = slope * z``."""
+
+    name: ClassVar[str] = "linear"
+    slope: float = 1.0
+
+    def __call__(self, z):
+        return self.slope * np.asarray(z)
+
+    def derivative(self, z):
+        return np.full_like(np.asarray(z, dtype=float), self.slope)
+
+
+@dataclass(frozen=True)
+class ReLU(Neuron):
+    """``f(z) = max(z, 0)``; ``f'(0)`` is taken as 0."""
+
+    name: ClassVar[str] = "relu"
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        return np.maximum(z, 0)
+
+    def derivative(self, z):
+        z = np.asarray(z)
+        return (z > 0).astype(np.result_type(z.dtype, np.float32))
+
+
+@dataclass(frozen=True)
+class Sigmoid(Neuron):
+    """Logistic ``f(z) = 1 / (1 + exp(-z))``, computed without overflow."""
+
+    name: ClassVar[str] = "sigmoid"
+
+    def __call__(self, z):
+        return expit(z)
+
+    def derivative(self, z):
+        s = expit(z)
+        return s * (1 - s)
+
+
+@dataclass(frozen=True)
+class Tanh(Neuron):
+    """``f(z) = tanh(z)``."""
+
+    name: ClassVar[str] = "tanh"
+    output: ClassVar[str] = "real"
+
+    def __call__(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z):
+        t = np.tanh(z)
+        return 1 - t * t
+
+
+_LAWS: dict[str, type[Neuron]] = {
+    cls.name: cls for cls in (Sign, Step, Linear, ReLU, Sigmoid, Tanh)
+}
+
+
+def list_neurons() -> list[str]:
+    """Names of the built-in neuron laws."""
+    return sorted(_LAWS)
+
+
+def get_neuron(law: str | Neuron, name: str = "neuron") -> Neuron:
+    """Return a neuron law given by name (``"relu"``, ...) or as an instance."""
+    if isinstance(law, Neuron):
+        return law
+    if isinstance(law, str) and law in _LAWS:
+        return _LAWS[law]()
+    raise ValidationError(
+        name,
+        law,
+        "one of "
+        + ", ".join(repr(n) for n in list_neurons())
+        + " or a neuromem.neurons.Neuron instance",
+    )

@@ -1,0 +1,286 @@
+"""The learning-rule interface: every rule is a change of weights ``delta(pre, post, w)``.
+
+Hebb is ``eta * post * pre``; Oja adds ``- eta * post**2 * w``; Storkey adds local-field
+terms; backprop is ``- eta * delta_post * pre`` with the error as third factor. A rule
+writes that formula once, in :meth:`LearningRule.compute`, against a
+:class:`~neuromem.layout.Layout`; the base class turns it into updates of dense or sparse
+synapses, for one presentation or a batch, and applies the shared post-processing (weight
+decay, soft and hard bounds, the connectivity mask, the divergence check) exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import ValidationError, described
+from ..layout import Layout, SparseLayout, layout_for
+from ..params import Parametrized
+from ..validation import check_bool, check_float
+
+__all__ = ["LearningRule"]
+
+
+def _check_bounds(bounds: Any) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    try:
+        low, high = bounds
+    except (TypeError, ValueError):
+        raise ValidationError("bounds", bounds, "None or a pair (low, high)") from None
+    low = check_float(low, "bounds[0]")
+    high = check_float(high, "bounds[1]")
+    if not low < high:
+        raise ValidationError("bounds", bounds, "a pair (low, high) with low < high")
+    return (low, high)
+
+
+class LearningRule(Parametrized):
+    """Base class of learning rules.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Scale of every change, ``>= 0``.
+    decay : float
+        Fraction of each weight lost per presentation (``w <- (1 - decay) w``), in [0, 1).
+    bounds : (low, high) or None
+        Weight bounds. With ``soft_bounds=False`` weights are clipped into them after
+        each update (hard bounds); otherwise potentiation is scaled by
+        ``(high - w) / (high - low)`` and depression by ``(w - low) / (high - low)``.
+    soft_bounds : bool
+        Use multiplicative soft bounds instead of clipping.
+
+    Notes
+    -----
+    To write a rule, subclass, give it a ``name``, store any extra parameters in
+    ``__init__`` (calling ``super().__init__`` with the shared ones) and implement
+    :meth:`compute`. Rules that keep state between presentations (BCM's threshold) keep it
+    in attributes ending in ``_`` and reset it in :meth:`reset`.
+    """
+
+    #: Registry name.
+    name: ClassVar[str] = "rule"
+    #: Weight layouts the rule can update.
+    supports: ClassVar[tuple[str, ...]] = ("dense", "sparse")
+    #: Pattern encodings the rule is meant for (checked by the models that store with it).
+    encodings: ClassVar[tuple[str, ...]] = ("bipolar", "binary", "real")
+    #: Whether the rule reads the third factor ``signal``.
+    uses_signal: ClassVar[bool] = False
+    #: Whether a batch is applied one presentation at a time (the weights change
+    #: between presentations, as in Storkey's or Oja's rule) instead of summed.
+    sequential: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        learning_rate: float = 1.0,
+        decay: float = 0.0,
+        bounds: tuple[float, float] | None = None,
+        soft_bounds: bool = False,
+    ):
+        self.learning_rate = check_float(learning_rate, "learning_rate", low=0.0)
+        self.decay = check_float(decay, "decay", low=0.0, high=1.0, high_inclusive=False)
+        self.bounds = _check_bounds(bounds)
+        self.soft_bounds = check_bool(soft_bounds, "soft_bounds")
+        if self.soft_bounds and self.bounds is None:
+            raise ValidationError("soft_bounds", True, "False unless bounds are given")
+
+    # -- to implement ---------------------------------------------------------------
+    def compute(
+        self,
+        pre: np.ndarray,
+        post: np.ndarray,
+        w: np.ndarray,
+        layout: Layout,
+        signal: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The change of weights before the learning rate and post-processing.
+
+        Parameters
+        ----------
+        pre : ndarray, shape (B, n_pre)
+            Presynaptic activity of ``B`` presentations.
+        post : ndarray, shape (B, n_post)
+            Postsynaptic activity.
+        w : ndarray
+            The weight values in ``layout`` (read only).
+        layout : Layout
+            Primitives that make the rule work on dense and sparse weights.
+        signal : ndarray, optional
+            Third factor (an error, a modulator), shape ``(B, n_post)``.
+
+        Returns
+        -------
+        ndarray
+            Values in ``layout``: summed over the ``B`` presentations.
+        """
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget any state kept between presentations."""
+
+    def get_state(self) -> dict:
+        """State kept between presentations: attributes ending in ``_``."""
+        return {
+            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`get_state` returned (used when a model file is loaded)."""
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    @classmethod
+    def default_learning_rate(cls, n_pre: int) -> float:
+        """The learning rate a memory gives this rule when the user sets none.
+
+        ``1 / n_pre`` keeps the local fields of order one: with it Hebb's rule stores
+        ``W = X^T X / N``. Rules that compute a target matrix directly override this.
+        """
+        return 1.0 / n_pre
+
+    # -- provided -------------------------------------------------------------------
+    def check_layout(self, layout: Layout) -> None:
+        """Refuse a synapse whose layout the rule does not support."""
+        kind = "sparse" if layout.is_sparse else "dense"
+        if kind not in self.supports:
+            raise ValidationError(
+                "rule",
+                described(f"rule {self.name!r} on a {kind} synapse"),
+                f"a rule that supports {kind} weights (this one supports "
+                f"{', '.join(self.supports)})",
+            )
+
+    def _prepare(self, pre, post, signal, layout, dtype):
+        pre = np.asarray(pre, dtype=dtype)
+        post = np.asarray(post, dtype=dtype)
+        single = pre.ndim == 1
+        if single:
+            pre, post = pre[None, :], post[None, :]
+        n_post, n_pre = layout.shape
+        if pre.ndim != 2 or pre.shape[1] != n_pre:
+            raise ValidationError(
+                "pre",
+                described(f"an array of shape {pre.shape}"),
+                f"shape ({n_pre},) or (B, {n_pre})",
+            )
+        if post.ndim != 2 or post.shape != (pre.shape[0], n_post):
+            raise ValidationError(
+                "post",
+                described(f"an array of shape {post.shape}"),
+                f"shape ({n_post},) or ({pre.shape[0]}, {n_post})",
+            )
+        if signal is not None:
+            signal = np.asarray(signal, dtype=dtype)
+            if signal.ndim == 1:
+                signal = signal[None, :]
+            if signal.shape != post.shape:
+                raise ValidationError(
+                    "signal",
+                    described(f"an array of shape {signal.shape}"),
+                    f"the shape of post, {post.shape}",
+                )
+        elif self.uses_signal:
+            raise ValidationError("signal", None, f"a third factor for rule {self.name!r}")
+        return pre, post, signal
+
+    def _raw(self, pre, post, w, layout, signal):
+        pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
+        d = np.asarray(self.compute(pre, post, w, layout, signal), dtype=w.dtype)
+        if d.shape != w.shape:
+            raise RuntimeError(
+                f"rule {self.name!r} computed a change of shape {d.shape} for weights "
+                f"of shape {w.shape}"
+            )
+        if self.learning_rate != 1.0:
+            d = np.multiply(d, self.learning_rate, out=d if d is not w else None)
+        return d
+
+    def delta(self, pre, post, weights, signal=None):
+        """The change of weights for one presentation or a batch.
+
+        Parameters
+        ----------
+        pre : ndarray, shape (n_pre,) or (B, n_pre)
+            Presynaptic activity.
+        post : ndarray, shape (n_post,) or (B, n_post)
+            Postsynaptic activity.
+        weights : ndarray or scipy.sparse matrix, shape (n_post, n_pre)
+            Current weights; a sparse matrix's structure is its connectivity.
+        signal : ndarray, optional
+            Third factor, shaped like ``post``.
+
+        Returns
+        -------
+        ndarray or scipy.sparse.csr_array
+            The learning-rate-scaled change (summed over a batch), in the layout of
+            ``weights``. Decay and bounds are not applied: see :meth:`update`.
+        """
+        if sp.issparse(weights):
+            weights = sp.csr_array(weights)
+            weights.sort_indices()
+            layout: Layout = SparseLayout(weights)
+        else:
+            weights = np.asarray(weights)
+            if not np.issubdtype(weights.dtype, np.floating):
+                weights = weights.astype(np.float64)
+            if weights.ndim != 2:
+                raise ValidationError(
+                    "weights",
+                    described(f"an array of shape {weights.shape}"),
+                    "a 2-D array (n_post, n_pre)",
+                )
+            layout = layout_for(weights)
+        self.check_layout(layout)
+        w = layout.values(weights)
+        return layout.wrap(self._raw(pre, post, w, layout, signal))
+
+    def update(self, w, pre, post, layout, signal=None) -> np.ndarray:
+        """Apply one presentation (or batch) to the weight values ``w`` in place.
+
+        Decay, soft or hard bounds and the connectivity restriction are applied here,
+        once for every rule. Raises :class:`~neuromem.ValidationError` naming
+        ``learning_rate`` if the weights stop being finite.
+
+        Returns
+        -------
+        ndarray
+            ``w`` itself, updated.
+        """
+        if self.sequential:
+            pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
+            for b in range(pre.shape[0]):  # the rule defines each step from the last
+                self._update_one(
+                    w,
+                    pre[b : b + 1],
+                    post[b : b + 1],
+                    layout,
+                    None if signal is None else signal[b : b + 1],
+                )
+            return w
+        return self._update_one(w, pre, post, layout, signal)
+
+    def _update_one(self, w, pre, post, layout, signal):
+        d = self._raw(pre, post, w, layout, signal)
+        if self.bounds is not None and self.soft_bounds:
+            low, high = self.bounds
+            span = high - low
+            d = np.where(d > 0, d * (high - w) / span, d * (w - low) / span)
+        layout.restrict(d)
+        if self.decay:
+            w *= 1.0 - self.decay
+        w += d
+        if self.bounds is not None:
+            np.clip(w, self.bounds[0], self.bounds[1], out=w)
+            layout.restrict(w)
+        # One streaming reduction: any NaN or inf makes the sum non-finite.
+        if not np.isfinite(np.sum(w)):
+            raise ValidationError(
+                "learning_rate",
+                self.learning_rate,
+                f"a smaller learning rate: rule {self.name!r} made the weights diverge "
+                "(non-finite values)",
+            )
+        return w

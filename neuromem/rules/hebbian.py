@@ -1,0 +1,26 @@
+"""Hebb's rule: ``dw_ij = eta * post_i * pre_j``."""
+
+from __future__ import annotations
+
+from .base import LearningRule
+
+__all__ = ["Hebbian"]
+
+
+class Hebbian(LearningRule):
+    """Hebbian learning, "cells that fire together wire together".
+
+    ``dw_ij = learning_rate * sum_b post_bi * pre_bj``. Stored in a Hopfield network
+    with ``learning_rate = 1 / N`` and no self-connections this is
+    ``W = X^T X / N`` with a zero diagonal, accumulated across calls of ``store``.
+
+    Parameters
+    ----------
+    learning_rate, decay, bounds, soft_bounds
+        See :class:`~neuromem.rules.base.LearningRule`.
+    """
+
+    name = "hebbian"
+
+    def compute(self, pre, post, w, layout, signal=None):
+        return layout.outer(post, pre)

@@ -1,0 +1,83 @@
+"""The projection (pseudo-inverse) storage rule of Personnaz, Guyon & Dreyfus."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import check_bool
+from .base import LearningRule
+
+__all__ = ["PseudoInverse"]
+
+
+class PseudoInverse(LearningRule):
+    """Projection rule: ``W = X^T (X X^T)^+ X``, the projector onto the stored patterns.
+
+    For hetero-association (``post`` differs from ``pre``) it is the optimal linear
+    associative memory of Kohonen, ``W = Y^T (X X^T)^+ X``, which maps every key to its
+    value exactly when the keys are linearly independent.
+
+    Every stored pattern ``xi`` satisfies ``W xi = xi``, so any linearly independent set
+    (up to ``P = N``, load 1) is a set of fixed points, correlated patterns included:
+    this is the rule for glyphs, whose pixels overlap far more than random patterns'.
+
+    Parameters
+    ----------
+    zero_diagonal : bool
+        Remove self-connections (default True). The projector's diagonal ``W_ii``
+        grows like ``P / N`` and acts as a self-coupling that holds each unit in its
+        current state: with it, many corrupted cues are already "fixed points" and the
+        basins of attraction shrink; without it, stored patterns stay fixed points (the
+        field becomes ``(1 - W_ii) xi_i``) and basins are large at small load (Kanter &
+        Sompolinsky 1987). With False, the network must be given a topology with
+        self-connections (``topology.complete(n, self_connections=True)``).
+    learning_rate, decay, bounds, soft_bounds
+        See :class:`~neuromem.rules.base.LearningRule`; the learning rate defaults to 1
+        in a memory (the rule computes its target matrix directly).
+
+    Notes
+    -----
+    The rule keeps every pair it was given (``pre_``, ``post_``) and recomputes the
+    projector, so ``store`` can be called again: the result equals storing all patterns
+    at once. Linearly dependent patterns are allowed: the Moore–Penrose pseudo-inverse
+    gives the projector onto their span (a least-squares fallback), in which each of
+    them is still a fixed point. On a diluted topology the projector is restricted to
+    the existing connections. The cost per call is ``O(P^2 N + P N^2)``.
+    """
+
+    name = "pseudoinverse"
+
+    def __init__(
+        self,
+        zero_diagonal: bool = True,
+        learning_rate: float = 1.0,
+        decay: float = 0.0,
+        bounds=None,
+        soft_bounds: bool = False,
+    ):
+        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        self.zero_diagonal = check_bool(zero_diagonal, "zero_diagonal")
+        self.pre_ = None
+        self.post_ = None
+
+    @classmethod
+    def default_learning_rate(cls, n_pre: int) -> float:
+        return 1.0
+
+    def reset(self) -> None:
+        self.pre_ = None
+        self.post_ = None
+
+    def compute(self, pre, post, w, layout, signal=None):
+        x = pre if self.pre_ is None else np.concatenate([self.pre_, pre])
+        y = post if self.post_ is None else np.concatenate([self.post_, post])
+        self.pre_, self.post_ = x, y
+        gram_inv = np.linalg.pinv(x @ x.T, hermitian=True)
+        # W = y^T G x = sum_mu (G y)_mu^T x_mu: evaluated only at existing connections.
+        target = layout.outer(gram_inv @ y, x)
+        if self.zero_diagonal and layout.shape[0] == layout.shape[1]:
+            if layout.is_sparse:
+                target[layout.rows == layout.cols] = 0
+            else:
+                np.fill_diagonal(target, 0)
+        return target - w

@@ -1,0 +1,237 @@
+"""Populations of units and the synapse sets that connect them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ValidationError, described
+from .layout import DenseLayout, Layout, SparseLayout
+from .neurons import Neuron, get_neuron
+from .rules.base import LearningRule
+from .topology import Topology, complete
+from .validation import check_dtype, check_int, check_matrix
+
+__all__ = ["Population", "Synapse"]
+
+
+class Population:
+    """``n`` units that follow one :class:`~neuromem.neurons.Neuron` law.
+
+    Parameters
+    ----------
+    n : int
+        Number of units.
+    neuron : str or Neuron
+        The law ``f`` (``"sign"``, ``"relu"``, ... or an instance).
+    name : str, optional
+        Name of the population in its network's graph.
+
+    Attributes
+    ----------
+    state : ndarray, shape (n,) or (B, n)
+        Current activity; a batch of states is stored row-wise.
+    """
+
+    def __init__(self, n: int, neuron: str | Neuron = "linear", name: str | None = None):
+        self.n = check_int(n, "n", low=1)
+        self.neuron = get_neuron(neuron, "neuron")
+        self.name = name
+        self.state = np.zeros(self.n)
+
+    def activate(self, z: np.ndarray) -> np.ndarray:
+        """Apply the population's law to summed inputs ``z`` (any leading batch shape)."""
+        return self.neuron(z)
+
+    def __repr__(self) -> str:
+        return f"Population(n={self.n}, neuron={self.neuron.name!r}, name={self.name!r})"
+
+
+class Synapse:
+    """All connections from one population to another, or to itself.
+
+    The weights are one matrix of shape ``(n_post, n_pre)``: a dense ndarray, or a
+    ``scipy.sparse.csr_array`` whose structure is the topology when the topology is
+    sparse. The input a batch of presynaptic states ``S`` (row-wise) sends is
+    ``S @ W.T + bias``.
+
+    Parameters
+    ----------
+    pre, post : Population
+        Presynaptic and postsynaptic populations (the same object for recurrence).
+    topology : Topology, optional
+        Which connections exist. Defaults to all-to-all, without self-connections when
+        ``pre is post``.
+    weights : array_like or sparse, optional
+        Initial weights (zeros by default); entries outside the topology are dropped.
+    bias : bool or array_like
+        ``True`` for a zero bias vector that learning may change, ``False`` for none, or
+        an initial bias of shape ``(n_post,)``.
+    rule : LearningRule, optional
+        The rule :meth:`learn` applies.
+    sparse : bool, optional
+        Force sparse (True) or dense (False) storage; by default sparse when the
+        topology's density is below :data:`neuromem.topology.SPARSE_DENSITY`.
+    dtype : str
+        ``"float64"`` or ``"float32"``.
+    """
+
+    def __init__(
+        self,
+        pre: Population,
+        post: Population,
+        *,
+        topology: Topology | None = None,
+        weights: Any = None,
+        bias: bool | Any = False,
+        rule: LearningRule | None = None,
+        sparse: bool | None = None,
+        dtype: Any = "float64",
+    ):
+        if not isinstance(pre, Population):
+            raise ValidationError("pre", pre, "a neuromem Population")
+        if not isinstance(post, Population):
+            raise ValidationError("post", post, "a neuromem Population")
+        self.pre = pre
+        self.post = post
+        self.dtype = check_dtype(dtype)
+        shape = (post.n, pre.n)
+        if topology is None:
+            topology = (
+                complete(post.n, n_pre=pre.n)
+                if pre is post
+                else complete(post.n, n_pre=pre.n, self_connections=True)
+            )
+        if not isinstance(topology, Topology):
+            raise ValidationError("topology", topology, "a neuromem.topology.Topology")
+        if topology.shape != shape:
+            raise ValidationError(
+                "topology",
+                described(f"a topology of shape {topology.shape}"),
+                f"shape (n_post, n_pre) = {shape} to match the populations",
+            )
+        self.topology = topology
+        if sparse is None:
+            sparse = topology.prefers_sparse()
+        self.layout: Layout = self._compile(topology, bool(sparse))
+        self.weights = self.layout.wrap(self.layout.empty(self.dtype))
+        if weights is not None:
+            self.set_weights(weights)
+        if bias is True:
+            self.bias = np.zeros(post.n, dtype=self.dtype)
+        elif bias is False or bias is None:
+            self.bias = None
+        else:
+            b = np.asarray(bias, dtype=self.dtype)
+            if b.shape != (post.n,) or not np.all(np.isfinite(b)):
+                raise ValidationError("bias", bias, f"a finite array of shape ({post.n},)")
+            self.bias = b.copy()
+        self.rule = None
+        if rule is not None:
+            self.set_rule(rule)
+
+    @staticmethod
+    def _compile(topology: Topology, sparse: bool) -> Layout:
+        if sparse:
+            return SparseLayout(topology.adjacency)
+        if topology.is_complete:
+            n_post, n_pre = topology.shape
+            square_no_self = n_post == n_pre and topology.n_connections < n_post * n_pre
+            return DenseLayout(topology.shape, zero_diagonal=square_no_self)
+        return DenseLayout(topology.shape, mask=topology.mask())
+
+    # -- properties --------------------------------------------------------------
+    @property
+    def is_sparse(self) -> bool:
+        """Whether the weights are a scipy.sparse matrix."""
+        return self.layout.is_sparse
+
+    @property
+    def values(self) -> np.ndarray:
+        """The weight values in the synapse's layout (the dense array, or CSR data)."""
+        return self.layout.values(self.weights)
+
+    @property
+    def n_connections(self) -> int:
+        """Number of connections (the topology's edges)."""
+        return self.topology.n_connections
+
+    # -- weights -----------------------------------------------------------------
+    def set_weights(self, weights: Any) -> None:
+        """Replace the weights; entries outside the topology are set to zero."""
+        shape = self.layout.shape
+        if self.is_sparse:
+            mat = check_matrix(weights, "weights", shape, self.dtype)
+            dense_rows = mat if sp.issparse(mat) else sp.csr_array(mat)
+            vals = np.asarray(dense_rows[self.layout.rows, self.layout.cols]).ravel()
+            self.weights = self.layout.wrap(vals.astype(self.dtype))
+        else:
+            mat = check_matrix(weights, "weights", shape, self.dtype)
+            arr = mat.toarray() if sp.issparse(mat) else mat
+            self.weights = self.layout.restrict(np.array(arr, dtype=self.dtype))
+
+    def dense_weights(self) -> np.ndarray:
+        """The weights as a dense ndarray (a copy for sparse synapses)."""
+        return self.weights.toarray() if self.is_sparse else self.weights
+
+    # -- simulation --------------------------------------------------------------
+    def input(self, states: np.ndarray) -> np.ndarray:
+        """Summed input ``states @ W.T + bias`` for one state ``(n_pre,)`` or a batch."""
+        states = np.asarray(states, dtype=self.dtype)
+        single = states.ndim == 1
+        s2 = states[None, :] if single else states
+        out = self.layout.field(self.values, s2)
+        if self.bias is not None:
+            out += self.bias
+        return out[0] if single else out
+
+    def set_rule(self, rule: LearningRule) -> None:
+        """Attach the rule that :meth:`learn` applies, checking it supports the layout."""
+        if not isinstance(rule, LearningRule):
+            raise ValidationError("rule", rule, "a neuromem LearningRule")
+        rule.check_layout(self.layout)
+        self.rule = rule
+
+    def learn(self, pre: np.ndarray, post: np.ndarray, signal: np.ndarray | None = None):
+        """Apply the synapse's rule to one presentation or a batch, in place."""
+        if self.rule is None:
+            raise ValidationError("rule", None, "a learning rule attached with set_rule()")
+        self.rule.update(self.values, pre, post, self.layout, signal)
+
+    def to_networkx(self) -> nx.DiGraph:
+        """Unit-level graph with one edge per connection, weight as ``weight``.
+
+        Nodes are ``(population name, index)``. Meant for small networks.
+        """
+        if self.is_sparse:
+            rows, cols, w = self.layout.rows, self.layout.cols, self.values
+        else:
+            conn = sp.coo_array(self.topology.adjacency)
+            rows, cols = conn.row, conn.col
+            w = self.weights[rows, cols]
+        graph = nx.DiGraph()
+        graph.add_nodes_from(
+            ((self.pre.name, j) for j in range(self.pre.n)), population=self.pre.name
+        )
+        graph.add_nodes_from(
+            ((self.post.name, i) for i in range(self.post.n)), population=self.post.name
+        )
+        graph.add_weighted_edges_from(
+            zip(
+                ((self.pre.name, int(j)) for j in cols),
+                ((self.post.name, int(i)) for i in rows),
+                w.tolist(),
+                strict=True,
+            )
+        )
+        return graph
+
+    def __repr__(self) -> str:
+        kind = "sparse" if self.is_sparse else "dense"
+        return (
+            f"Synapse({self.pre.name!r} -> {self.post.name!r}, {self.layout.shape}, "
+            f"{kind}, {self.n_connections} connections)"
+        )

@@ -1,0 +1,265 @@
+"""Connectivity as graphs, compiled once into a mask or a sparse matrix.
+
+networkx is the topology language; numpy and scipy are the compute substrate. A
+:class:`Topology` holds the boolean adjacency of one synapse set as a
+``scipy.sparse.csr_array`` of shape ``(n_post, n_pre)``: entry ``(i, j)`` is the
+connection from presynaptic unit ``j`` to postsynaptic unit ``i`` (weights are stored
+``(n_post, n_pre)`` throughout neuromem). A synapse compiles it once into a dense mask or
+into the sparsity structure of its weight matrix; nothing iterates over edges later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ValidationError, described
+from .random import SeedLike, as_generator
+from .validation import check_bool, check_float, check_int
+
+__all__ = [
+    "SPARSE_DENSITY",
+    "Topology",
+    "complete",
+    "erdos_renyi",
+    "from_networkx",
+    "small_world",
+]
+
+#: Below this density a synapse stores its weights as ``scipy.sparse`` by default.
+SPARSE_DENSITY = 0.2
+
+
+@dataclass(frozen=True, eq=False)
+class Topology:
+    """Which connections exist between a presynaptic and a postsynaptic population.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_array of bool, shape (n_post, n_pre)
+        ``adjacency[i, j]`` is True when presynaptic unit ``j`` reaches unit ``i``.
+    name : str
+        How the topology was made (``"complete"``, ``"erdos_renyi"``, ...).
+    params : dict
+        The parameters it was made with, recorded for results and files.
+    """
+
+    adjacency: sp.csr_array
+    name: str = "custom"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_post, n_pre)``."""
+        return self.adjacency.shape
+
+    @property
+    def n_connections(self) -> int:
+        """Number of existing connections."""
+        return int(self.adjacency.nnz)
+
+    @property
+    def density(self) -> float:
+        """Fraction of the ``n_post * n_pre`` possible connections that exist."""
+        n_post, n_pre = self.shape
+        return self.n_connections / float(n_post * n_pre)
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether every connection ``j -> i`` comes with ``i -> j``."""
+        a = self.adjacency
+        return a.shape[0] == a.shape[1] and (a != a.T).nnz == 0
+
+    @property
+    def is_complete(self) -> bool:
+        """All-to-all, except possibly the self-connections of a square topology."""
+        n_post, n_pre = self.shape
+        full = n_post * n_pre
+        if self.n_connections == full:
+            return True
+        if n_post != n_pre or self.n_connections != full - n_post:
+            return False
+        return not self.adjacency.diagonal().any()
+
+    def prefers_sparse(self) -> bool:
+        """True when sparse weight storage pays off (density below ``SPARSE_DENSITY``)."""
+        return self.density < SPARSE_DENSITY
+
+    def mask(self) -> np.ndarray:
+        """The dense boolean mask ``(n_post, n_pre)``."""
+        return self.adjacency.toarray()
+
+    def to_networkx(self) -> nx.DiGraph | nx.Graph:
+        """The topology as a networkx graph with edges pre -> post.
+
+        A symmetric square topology becomes an undirected :class:`networkx.Graph`.
+        """
+        if self.symmetric:
+            return nx.from_scipy_sparse_array(self.adjacency.astype(np.int8))
+        # from_scipy_sparse_array reads A[u, v] as an edge u -> v, i.e. pre -> post.
+        return nx.from_scipy_sparse_array(
+            self.adjacency.T.tocsr().astype(np.int8), create_using=nx.DiGraph
+        )
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"Topology.{self.name}({args}; {self.n_connections} connections)"
+
+
+def _from_pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
+    data = np.ones(len(rows), dtype=bool)
+    adj = sp.csr_array((data, (rows, cols)), shape=shape)
+    adj.sum_duplicates()
+    adj.sort_indices()
+    return adj
+
+
+def complete(
+    n: int, *, n_pre: int | None = None, self_connections: bool = False
+) -> Topology:
+    """All-to-all connectivity.
+
+    Parameters
+    ----------
+    n : int
+        Number of postsynaptic units (and of presynaptic ones unless ``n_pre`` is given).
+    n_pre : int, optional
+        Number of presynaptic units for a feed-forward synapse set.
+    self_connections : bool
+        Keep the diagonal of a square topology. Off by default: a Hopfield network's
+        zero diagonal is what makes its energy decrease under asynchronous updates.
+    """
+    n = check_int(n, "n", low=1)
+    n_pre = n if n_pre is None else check_int(n_pre, "n_pre", low=1)
+    self_connections = check_bool(self_connections, "self_connections")
+    adj = sp.csr_array(np.ones((n, n_pre), dtype=bool))
+    if n == n_pre and not self_connections:
+        adj = sp.csr_array(~np.eye(n, dtype=bool))
+    adj.sort_indices()
+    params = {"n": n}
+    if n_pre != n:
+        params["n_pre"] = n_pre
+    if self_connections:
+        params["self_connections"] = True
+    return Topology(adj, "complete", params)
+
+
+def _pair_index_to_upper(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Map linear indices over the strict upper triangle to (row, col)."""
+    # Row i holds n - 1 - i pairs; invert the cumulative count in closed form.
+    i = (n - 2 - np.floor(np.sqrt(-8.0 * k + 4.0 * n * (n - 1) - 7) / 2.0 - 0.5)).astype(
+        np.int64
+    )
+    j = (k + i + 1 - n * (n - 1) // 2 + (n - i) * ((n - i) - 1) // 2).astype(np.int64)
+    return i, j
+
+
+def erdos_renyi(
+    n: int, p: float, *, directed: bool = False, seed: SeedLike = None
+) -> Topology:
+    """Random dilution: each possible connection exists with probability ``p``.
+
+    Parameters
+    ----------
+    n : int
+        Number of units.
+    p : float
+        Connection probability in [0, 1].
+    directed : bool
+        If True, ``j -> i`` and ``i -> j`` are drawn independently (the asymmetric
+        dilution of Derrida, Gardner & Zippelius); if False the topology is symmetric.
+    seed : int, Generator or None
+        Random seed.
+
+    Notes
+    -----
+    The number of connections is drawn from its binomial law and their positions
+    without replacement, so the cost is proportional to the number of connections,
+    not to ``n**2``. There are no self-connections.
+    """
+    n = check_int(n, "n", low=2)
+    p = check_float(p, "p", low=0.0, high=1.0)
+    directed = check_bool(directed, "directed")
+    rng = as_generator(seed)
+    n_pairs = n * (n - 1) if directed else n * (n - 1) // 2
+    m = int(rng.binomial(n_pairs, p))
+    k = np.sort(rng.choice(n_pairs, size=m, replace=False)).astype(np.int64)
+    if directed:
+        rows = k // (n - 1)
+        cols = k % (n - 1)
+        cols = cols + (cols >= rows)
+    else:
+        i, j = _pair_index_to_upper(k, n)
+        rows = np.concatenate([i, j])
+        cols = np.concatenate([j, i])
+    params = {"n": n, "p": p}
+    if directed:
+        params["directed"] = True
+    return Topology(_from_pairs(rows, cols, (n, n)), "erdos_renyi", params)
+
+
+def small_world(n: int, k: int, p: float, *, seed: SeedLike = None) -> Topology:
+    """Watts–Strogatz small world: a ring lattice of degree ``k``, edges rewired with ``p``.
+
+    Parameters
+    ----------
+    n : int
+        Number of units.
+    k : int
+        Each unit is joined to its ``k`` nearest neighbours on the ring (``k`` even,
+        ``2 <= k < n``).
+    p : float
+        Probability of rewiring each edge in [0, 1]; 0 keeps the lattice, 1 gives a
+        random graph of the same number of edges.
+    seed : int, Generator or None
+        Random seed.
+
+    Notes
+    -----
+    Uses :func:`networkx.watts_strogatz_graph` once, seeded from ``seed``; the graph is
+    then compiled to a sparse matrix.
+    """
+    n = check_int(n, "n", low=3)
+    k = check_int(k, "k", low=2, high=n - 1)
+    if k % 2:
+        raise ValidationError("k", k, "an even number of ring neighbours")
+    p = check_float(p, "p", low=0.0, high=1.0)
+    rng = as_generator(seed)
+    graph = nx.watts_strogatz_graph(n, k, p, seed=int(rng.integers(0, 2**31 - 1)))
+    topo = from_networkx(graph, nodelist=range(n))
+    return Topology(topo.adjacency, "small_world", {"n": n, "k": k, "p": p})
+
+
+def from_networkx(graph: nx.Graph, *, nodelist: Any = None) -> Topology:
+    """Compile a user's networkx graph into a topology.
+
+    Parameters
+    ----------
+    graph : networkx.Graph or networkx.DiGraph
+        Nodes are units; an edge ``u -> v`` connects unit ``u`` (pre) to unit ``v``
+        (post). Undirected edges connect both ways. Self-loops are kept.
+    nodelist : sequence, optional
+        Which node is unit 0, 1, ...; defaults to ``list(graph.nodes)``.
+    """
+    if not isinstance(graph, nx.Graph):
+        raise ValidationError("graph", graph, "a networkx.Graph or networkx.DiGraph")
+    nodes = list(graph.nodes) if nodelist is None else list(nodelist)
+    if len(nodes) == 0:
+        raise ValidationError(
+            "graph", described("a graph with no nodes"), "at least one node"
+        )
+    if len(set(nodes)) != len(nodes) or set(nodes) != set(graph.nodes):
+        raise ValidationError(
+            "nodelist",
+            described(f"{len(nodes)} node(s)"),
+            "each node of the graph exactly once",
+        )
+    adj = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=None, format="csr")
+    # adj[u, v] is the edge u -> v, i.e. pre u, post v: transpose to (n_post, n_pre).
+    adj = sp.csr_array(adj.T, dtype=bool)
+    adj.sort_indices()
+    return Topology(adj, "networkx", {"n": len(nodes)})

@@ -1,0 +1,246 @@
+"""Shared validation helpers: every public entry point checks its input through these.
+
+Each helper raises :class:`~neuromem.ValidationError` naming the parameter, what was
+given and what is allowed, and returns the value in canonical form.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ValidationError, described
+
+__all__ = [
+    "ENCODINGS",
+    "check_bool",
+    "check_choice",
+    "check_dtype",
+    "check_float",
+    "check_int",
+    "check_matrix",
+    "check_options",
+    "check_patterns",
+    "infer_encoding",
+]
+
+#: Pattern encodings a model may require.
+ENCODINGS = ("bipolar", "binary", "real")
+_DTYPES = ("float64", "float32")
+
+
+def check_int(
+    value: Any, name: str, *, low: int | None = None, high: int | None = None
+) -> int:
+    """Return ``value`` as an ``int`` within ``[low, high]``."""
+    allowed = "an integer"
+    if low is not None and high is not None:
+        allowed += f" in [{low}, {high}]"
+    elif low is not None:
+        allowed += f" >= {low}"
+    elif high is not None:
+        allowed += f" <= {high}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValidationError(name, value, allowed)
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValidationError(name, value, allowed)
+    return value
+
+
+def check_float(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a finite ``float`` within the given bounds."""
+    parts = []
+    if low is not None:
+        parts.append(f"{'>=' if low_inclusive else '>'} {low}")
+    if high is not None:
+        parts.append(f"{'<=' if high_inclusive else '<'} {high}")
+    allowed = "a finite number" + (" " + " and ".join(parts) if parts else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValidationError(name, value, allowed)
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValidationError(name, value, allowed)
+    if low is not None and (value < low or (not low_inclusive and value == low)):
+        raise ValidationError(name, value, allowed)
+    if high is not None and (value > high or (not high_inclusive and value == high)):
+        raise ValidationError(name, value, allowed)
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a ``bool`` (numpy bools included)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ValidationError(name, value, "True or False")
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (the message lists them)."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValidationError(name, value, f"one of {listed}")
+    return value
+
+
+def check_dtype(value: Any, name: str = "dtype") -> np.dtype:
+    """Return the numpy dtype for ``"float64"`` or ``"float32"``."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        raise ValidationError(name, value, "'float64' or 'float32'") from None
+    if dtype.name not in _DTYPES:
+        raise ValidationError(name, value, "'float64' or 'float32'")
+    return dtype
+
+
+def check_options(options: Mapping[str, Any], name: str, allowed: Iterable[str]) -> None:
+    """Refuse keyword arguments that are not in ``allowed`` (a typo must not pass)."""
+    allowed = sorted(allowed)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        listed = ", ".join(allowed) if allowed else "none"
+        raise ValidationError(
+            name,
+            described(f"unknown keyword argument(s) {', '.join(unknown)}"),
+            f"keyword arguments among: {listed}",
+        )
+
+
+def infer_encoding(x: np.ndarray) -> str:
+    """``"bipolar"`` if every value is +/-1, ``"binary"`` if every value is 0/1, else ``"real"``.
+
+    A pattern set made only of ones is reported as ``"bipolar"``.
+    """
+    if np.all((x == 1) | (x == -1)):
+        return "bipolar"
+    if np.all((x == 0) | (x == 1)):
+        return "binary"
+    return "real"
+
+
+def check_patterns(
+    patterns: Any,
+    name: str = "patterns",
+    *,
+    n_units: int | None = None,
+    encoding: str | tuple[str, ...] | None = None,
+    dtype: Any = np.float64,
+    allow_1d: bool = False,
+) -> np.ndarray:
+    """Validate a pattern (or state, or cue) set stored row-wise.
+
+    Parameters
+    ----------
+    patterns : array_like
+        Shape ``(n_patterns, n_units)``; with ``allow_1d`` a single pattern of shape
+        ``(n_units,)`` is promoted to one row.
+    name : str
+        Parameter name used in error messages.
+    n_units : int, optional
+        Required width.
+    encoding : str or tuple of str, optional
+        Required encoding(s) among ``"bipolar"`` (+/-1), ``"binary"`` (0/1) and
+        ``"real"`` (any finite value). ``None`` accepts anything finite.
+    dtype : dtype
+        Dtype of the returned array.
+    allow_1d : bool
+        Accept a single 1-D pattern.
+
+    Returns
+    -------
+    numpy.ndarray
+        A C-contiguous 2-D array of ``dtype`` (a copy when conversion was needed).
+    """
+    if sp.issparse(patterns):
+        patterns = patterns.toarray()
+    try:
+        arr = np.asarray(patterns)
+    except (TypeError, ValueError):
+        raise ValidationError(name, patterns, "a 2-D array of numbers") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+    ):
+        raise ValidationError(
+            name, described(f"an array of dtype {arr.dtype}"), "a 2-D array of numbers"
+        )
+    if arr.ndim == 1 and allow_1d:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        allowed = "a 2-D array (n_patterns, n_units)"
+        if allow_1d:
+            allowed += " or one 1-D pattern"
+        raise ValidationError(
+            name, described(f"an array with {arr.ndim} dimension(s)"), allowed
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValidationError(
+            name,
+            described(f"an empty array of shape {arr.shape}"),
+            "at least one pattern of at least one unit",
+        )
+    if n_units is not None and arr.shape[1] != n_units:
+        raise ValidationError(
+            name,
+            described(f"patterns of width {arr.shape[1]}"),
+            f"patterns of width n_units = {n_units}",
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValidationError(
+            name, described(f"{bad} NaN or infinite value(s)"), "finite values only"
+        )
+    if encoding is not None:
+        wanted = (encoding,) if isinstance(encoding, str) else tuple(encoding)
+        found = infer_encoding(arr)
+        ok = found in wanted or "real" in wanted
+        # An all-ones set is valid 0/1 data too.
+        ok = ok or (found == "bipolar" and "binary" in wanted and np.all(arr == 1))
+        if not ok:
+            text = {"bipolar": "+/-1 values", "binary": "0/1 values", "real": "real values"}
+            allowed = " or ".join(text[w] for w in wanted)
+            raise ValidationError(name, described(f"{text[found]}"), allowed)
+    return arr
+
+
+def check_matrix(value: Any, name: str, shape: tuple[int, int], dtype: Any) -> Any:
+    """Validate a weight matrix (dense or scipy.sparse) of the given shape, finite."""
+    if sp.issparse(value):
+        if value.shape != shape:
+            raise ValidationError(
+                name, described(f"a matrix of shape {value.shape}"), f"shape {shape}"
+            )
+        mat = sp.csr_array(value, dtype=dtype)
+        if not np.all(np.isfinite(mat.data)):
+            raise ValidationError(
+                name, described("NaN or infinite entries"), "finite values only"
+            )
+        mat.sort_indices()
+        return mat
+    arr = np.asarray(value)
+    if arr.shape != shape:
+        raise ValidationError(
+            name, described(f"an array of shape {arr.shape}"), f"shape {shape}"
+        )
+    if not np.issubdtype(arr.dtype, np.number):
+        raise ValidationError(name, described(f"an array of dtype {arr.dtype}"), "numbers")
+    arr = np.array(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        raise ValidationError(
+            name, described("NaN or infinite entries"), "finite values only"
+        )
+    return arr
