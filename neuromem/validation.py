@@ -121,7 +121,7 @@ def check_options(options: Mapping[str, Any], name: str, allowed: Iterable[str])
 
 
 def infer_encoding(x: np.ndarray) -> str:
-    """``"bipolar"`` if every value is +/-1, ``"binary"`` if every value is 0/1, else ``"real"``.
+    """The encoding of a pattern set: ``"bipolar"``, ``"binary"`` or ``"real"``.
 
     A pattern set made only of ones is reported as ``"bipolar"``.
     """
