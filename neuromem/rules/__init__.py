@@ -1,7 +1,8 @@
 """Learning rules. Built-ins are registered through the ``neuromem.rules`` entry points."""
 
 from .base import LearningRule
+from .covariance import Covariance
 from .hebbian import Hebbian
 from .pseudoinverse import PseudoInverse
 
-__all__ = ["Hebbian", "LearningRule", "PseudoInverse"]
+__all__ = ["Covariance", "Hebbian", "LearningRule", "PseudoInverse"]
