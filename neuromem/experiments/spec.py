@@ -340,7 +340,7 @@ class Experiment:
         clean = _validate(dict(data), where)
         self = object.__new__(cls)
         for k in _FIELDS:
-            object.__setattr__(self, k, clean.get(k, _DEFAULTS[k]))
+            object.__setattr__(self, k, clean[k] if k in clean else _DEFAULTS[k])
         return self
 
     def to_dict(self) -> dict[str, Any]:
