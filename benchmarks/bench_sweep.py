@@ -10,6 +10,7 @@ and checks that the three tables agree outside the timing columns.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -48,6 +49,7 @@ def main() -> None:
     ap.add_argument("--n-units", type=int, default=600)
     args = ap.parse_args()
     exp = sweep(args.n_units)
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t_serial, ref = timed(exp, tmp / "serial")
@@ -55,7 +57,10 @@ def main() -> None:
             t_serial1, ref1 = timed(exp, tmp / "serial1")
         t_jobs, rows = timed(exp, tmp / "jobs", jobs=args.jobs)
     assert rows == ref == ref1, "executors disagree"
-    print(f"sweep: {len(exp.trials())} trials, N = {args.n_units}")
+    print(f"sweep: {len(exp.trials())} trials, N = {args.n_units}, {os.cpu_count()} cores")
+    # Other work on the machine takes cores from the workers: the ratio means little
+    # when the load average before the run is well above zero.
+    print(f"load average before / after: {load0:.2f} / {os.getloadavg()[0]:.2f}")
     print(f"serial (default BLAS threads): {t_serial:7.2f} s")
     print(f"serial (1 BLAS thread):        {t_serial1:7.2f} s")
     print(f"--jobs {args.jobs} (1 BLAS thread each): {t_jobs:7.2f} s")

@@ -108,7 +108,7 @@ params = { dynamics = "async" }
 
 [[patterns]]
 kind = "random_bipolar"
-n_units = 300
+n_units = 200
 """
 
 
@@ -364,3 +364,32 @@ def test_example_file_and_scripts_are_present():
     assert [m.key for m in exp.models] == ["hebb", "projection"]
     for name in BUILTINS:
         assert (ROOT / "experiments" / f"{name}.py").is_file()
+
+
+class SlowNearest(NearestBinary):
+    """NearestBinary that takes 100 ms to store (to exercise the time budget)."""
+
+    name = "slow-nearest"
+
+    def store(self, patterns, targets=None):
+        time.sleep(0.1)
+        return super().store(patterns, targets)
+
+
+def test_a_time_budget_skips_the_remaining_trials_of_a_slow_model(tmp_path, monkeypatch):
+    from neuromem.registry import models
+
+    monkeypatch.setitem(models._load(), "slow-nearest", SlowNearest)
+    exp = Experiment.from_dict(
+        {**SMALL, "models": [{"name": "slow-nearest"}, {"name": "hopfield"}]}
+    )
+    rows = run(exp, tmp_path, budget=0.15, progress=False)
+    slow = [r for r in rows if r["model"] == "slow-nearest"]
+    done = [r for r in slow if not r["error"]]
+    skipped = [r for r in slow if r["error"].startswith("skipped: time budget")]
+    # Two trials (200 ms) exceed 150 ms; the other six are skipped, with NaN metrics.
+    assert len(done) == 2 and len(skipped) == 6
+    assert all(np.isnan(r["overlap"]) for r in skipped)
+    assert all(not r["error"] for r in rows if r["model"] == "hopfield")
+    with pytest.raises(ValidationError, match=r"^budget"):
+        run(exp, tmp_path, budget=-1.0)

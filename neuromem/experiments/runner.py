@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import ValidationError, described
 from ..io import atomic_write
 from .spec import Experiment
-from .trial import COLUMNS, run_trial
+from .trial import COLUMNS, base_row, run_trial
 
 __all__ = ["read_results", "read_run", "run", "versions"]
 
@@ -223,12 +223,41 @@ def _blas_env() -> Iterator[None]:
                 os.environ[v] = old
 
 
-def _serial(config, experiment, indices):
+class _Budget:
+    """Seconds of store and recall time each model may spend (None: no limit)."""
+
+    def __init__(self, experiment: Experiment, seconds: float | None):
+        self.seconds = seconds
+        self.trials = experiment.trials()
+        self.experiment = experiment
+        self.spent: dict[str, float] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        t = row["store_time"] + row["recall_time"]
+        if not math.isnan(t):
+            self.spent[row["model"]] = self.spent.get(row["model"], 0.0) + t
+
+    def over(self, index: int) -> bool:
+        model = self.trials[index].model.key
+        return self.seconds is not None and self.spent.get(model, 0.0) > self.seconds
+
+    def skipped(self, index: int) -> dict[str, Any]:
+        row = base_row(self.experiment, self.trials[index])
+        row["error"] = f"skipped: time budget of {self.seconds:.3g} s per model spent"
+        return row
+
+
+def _serial(config, experiment, indices, budget):
     for i in indices:
-        yield run_trial(experiment, experiment.trials()[i])
+        if budget.over(i):
+            yield budget.skipped(i)
+            continue
+        row = run_trial(experiment, experiment.trials()[i])
+        budget.add(row)
+        yield row
 
 
-def _processes(config, experiment, indices, jobs):
+def _processes(config, experiment, indices, jobs, budget):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -241,10 +270,20 @@ def _processes(config, experiment, indices, jobs):
             max_workers=jobs, mp_context=mp.get_context(method), initializer=_limit_blas
         ) as pool,
     ):
-        futures = [pool.submit(_worker_trial, config, i) for i in indices]
+        futures = {pool.submit(_worker_trial, config, i): i for i in indices}
         try:
             for fut in as_completed(futures):
-                yield fut.result()
+                if fut.cancelled():
+                    continue
+                row = fut.result()
+                budget.add(row)
+                yield row
+                if budget.seconds is None:
+                    continue
+                # Trials of a model over its budget that have not started are skipped.
+                for other, i in futures.items():
+                    if budget.over(i) and not other.done() and other.cancel():
+                        yield budget.skipped(i)
         finally:
             for fut in futures:
                 fut.cancel()
@@ -306,6 +345,7 @@ def run(
     resume: bool = False,
     force: bool = False,
     progress: bool | None = None,
+    budget: float | None = None,
 ) -> list[dict[str, Any]]:
     """Run every trial of ``experiment`` and write the results folder ``out``.
 
@@ -329,13 +369,19 @@ def run(
     progress : bool, optional
         Show a progress bar (trials done, rate, time left); by default only when
         standard output is a terminal.
+    budget : float, optional
+        Seconds of store and recall time each model may spend (serial and process
+        executors). Once a model has spent them, its trials that have not started are
+        recorded as skipped (``error`` says so, metrics are NaN). Which trials are
+        skipped depends on the machine's speed, so a run with a budget is not
+        reproducible row for row; ``neuromem compare`` uses it to bound its run time.
 
     Returns
     -------
     list of dict
         The rows, in grid order.
     """
-    from ..validation import check_bool, check_int
+    from ..validation import check_bool, check_float, check_int
 
     if not isinstance(experiment, Experiment):
         raise ValidationError("experiment", experiment, "a neuromem Experiment")
@@ -344,6 +390,8 @@ def run(
     force = check_bool(force, "force")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise ValidationError("scheduler", scheduler, "'local' or a scheduler address")
+    if budget is not None:
+        budget = check_float(budget, "budget", low=0.0, low_inclusive=False)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValidationError("out", str(out), "a folder (this is a file)")
@@ -357,12 +405,13 @@ def run(
     _write_table(out / RESULTS, [kept[i] for i in sorted(kept)])
     todo = [t.index for t in trials if t.index not in kept]
     rows = dict(kept)
+    limit = _Budget(experiment, budget)
     if scheduler is not None:
         stream = _dask(config, experiment, todo, scheduler, jobs)
     elif jobs > 1 and len(todo) > 1:
-        stream = _processes(config, experiment, todo, min(jobs, len(todo)))
+        stream = _processes(config, experiment, todo, min(jobs, len(todo)), limit)
     else:
-        stream = _serial(config, experiment, todo)
+        stream = _serial(config, experiment, todo, limit)
     appender = _Appender(out / RESULTS)
     bar = _progress(len(trials), len(kept), progress)
     try:

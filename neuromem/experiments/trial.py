@@ -118,20 +118,9 @@ def n_patterns_for(trial: Trial) -> int:
     return max(1, round(trial.load * trial.patterns.width))
 
 
-def run_trial(experiment: Experiment | dict, trial: Trial | int) -> dict[str, Any]:
-    """Run one trial and return its row (see :data:`COLUMNS`).
-
-    A trial whose model raises is recorded with the error message in ``error`` and
-    NaN metrics, so one broken plugin does not stop a sweep.
-    """
-    if isinstance(experiment, dict):
-        experiment = Experiment.from_dict(experiment)
-    if isinstance(trial, int):
-        trial = experiment.trials()[trial]
-    root = experiment.seed
+def base_row(experiment: Experiment, trial: Trial) -> dict[str, Any]:
+    """The row of ``trial`` before it runs: coordinates, sizes, NaN metrics."""
     p = trial.patterns
-    n = p.width
-    per_set = n_patterns_for(trial)
     sets = trial.sets if experiment.kind == "sequential" else 1
     row: dict[str, Any] = {
         "trial": trial.index,
@@ -142,12 +131,31 @@ def run_trial(experiment: Experiment | dict, trial: Trial | int) -> dict[str, An
         "noise": trial.noise,
         "sets": trial.sets,
         "repeat": trial.repeat,
-        "seed": trial.seed(root),
-        "n_units": n,
-        "n_patterns": per_set * sets,
+        "seed": trial.seed(experiment.seed),
+        "n_units": p.width,
+        "n_patterns": n_patterns_for(trial) * sets,
     }
     nan = {k: math.nan for k in COLUMNS if k not in row and k != "error"}
     row.update(nan, error="")
+    return row
+
+
+def run_trial(experiment: Experiment | dict, trial: Trial | int) -> dict[str, Any]:
+    """Run one trial and return its row (see :data:`COLUMNS`).
+
+    A trial whose model raises is recorded with the error message in ``error`` and
+    NaN metrics, so one broken plugin does not stop a sweep.
+    """
+    if isinstance(experiment, dict):
+        experiment = Experiment.from_dict(experiment)
+    if isinstance(trial, int):
+        trial = experiment.trials()[trial]
+    row = base_row(experiment, trial)
+    root = experiment.seed
+    p = trial.patterns
+    n = p.width
+    per_set = n_patterns_for(trial)
+    sets = trial.sets if experiment.kind == "sequential" else 1
     pattern_coords = (p.key, trial.load, trial.sets, trial.repeat)
     x = make_patterns(p, per_set * sets, derive_seed(root, "patterns", *pattern_coords))
     cue_seed = derive_seed(root, "cues", *pattern_coords, trial.corruption, trial.noise)
