@@ -118,6 +118,52 @@ def _from_pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> s
     return adj
 
 
+class _Complete(Topology):
+    """All-to-all connectivity, known without materialising ``n_post * n_pre`` entries.
+
+    The adjacency is built only if something asks for it (export, sparse storage);
+    synapses compile a complete topology into a dense layout directly.
+    """
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.params["n"], self.params.get("n_pre", self.params["n"]))
+
+    @property
+    def _self_connections(self) -> bool:
+        n_post, n_pre = self.shape
+        return n_post != n_pre or self.params.get("self_connections", False)
+
+    @property
+    def n_connections(self) -> int:
+        n_post, n_pre = self.shape
+        return n_post * n_pre - (0 if self._self_connections else n_post)
+
+    @property
+    def symmetric(self) -> bool:
+        return self.shape[0] == self.shape[1]
+
+    @property
+    def is_complete(self) -> bool:
+        return True
+
+    def mask(self) -> np.ndarray:
+        m = np.ones(self.shape, dtype=bool)
+        if not self._self_connections:
+            np.fill_diagonal(m, False)
+        return m
+
+    def __getattribute__(self, name):
+        if name == "adjacency":
+            cached = self.__dict__.get("_adjacency")
+            if cached is None:
+                cached = sp.csr_array(self.mask())
+                cached.sort_indices()
+                object.__setattr__(self, "_adjacency", cached)
+            return cached
+        return super().__getattribute__(name)
+
+
 def complete(
     n: int, *, n_pre: int | None = None, self_connections: bool = False
 ) -> Topology:
@@ -136,16 +182,12 @@ def complete(
     n = check_int(n, "n", low=1)
     n_pre = n if n_pre is None else check_int(n_pre, "n_pre", low=1)
     self_connections = check_bool(self_connections, "self_connections")
-    adj = sp.csr_array(np.ones((n, n_pre), dtype=bool))
-    if n == n_pre and not self_connections:
-        adj = sp.csr_array(~np.eye(n, dtype=bool))
-    adj.sort_indices()
     params = {"n": n}
     if n_pre != n:
         params["n_pre"] = n_pre
     if self_connections:
         params["self_connections"] = True
-    return Topology(adj, "complete", params)
+    return _Complete(None, "complete", params)
 
 
 def _pair_index_to_upper(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
