@@ -10,7 +10,6 @@ into the sparsity structure of its weight matrix; nothing iterates over edges la
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -34,7 +33,6 @@ __all__ = [
 SPARSE_DENSITY = 0.2
 
 
-@dataclass(frozen=True, eq=False)
 class Topology:
     """Which connections exist between a presynaptic and a postsynaptic population.
 
@@ -48,9 +46,20 @@ class Topology:
         The parameters it was made with, recorded for results and files.
     """
 
-    adjacency: sp.csr_array
-    name: str = "custom"
-    params: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        adjacency: sp.csr_array,
+        name: str = "custom",
+        params: dict[str, Any] | None = None,
+    ):
+        self._adjacency = adjacency
+        self.name = name
+        self.params = dict(params or {})
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        """The boolean connectivity matrix ``(n_post, n_pre)``."""
+        return self._adjacency
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -125,6 +134,16 @@ class _Complete(Topology):
     synapses compile a complete topology into a dense layout directly.
     """
 
+    def __init__(self, params: dict[str, Any]):
+        super().__init__(None, "complete", params)
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        if self._adjacency is None:
+            self._adjacency = sp.csr_array(self.mask())
+            self._adjacency.sort_indices()
+        return self._adjacency
+
     @property
     def shape(self) -> tuple[int, int]:
         return (self.params["n"], self.params.get("n_pre", self.params["n"]))
@@ -153,16 +172,6 @@ class _Complete(Topology):
             np.fill_diagonal(m, False)
         return m
 
-    def __getattribute__(self, name):
-        if name == "adjacency":
-            cached = self.__dict__.get("_adjacency")
-            if cached is None:
-                cached = sp.csr_array(self.mask())
-                cached.sort_indices()
-                object.__setattr__(self, "_adjacency", cached)
-            return cached
-        return super().__getattribute__(name)
-
 
 def complete(
     n: int, *, n_pre: int | None = None, self_connections: bool = False
@@ -187,7 +196,7 @@ def complete(
         params["n_pre"] = n_pre
     if self_connections:
         params["self_connections"] = True
-    return _Complete(None, "complete", params)
+    return _Complete(params)
 
 
 def _pair_index_to_upper(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
