@@ -39,8 +39,7 @@ def glyph_grid(rows: list[tuple[str, np.ndarray]], size: int, ax=None):
             canvas[y0 : y0 + size, x0 : x0 + size] = pat.reshape(size, size)
     if ax is None:
         _, ax = plt.subplots(figsize=(0.6 * n_cols + 1.2, 0.7 * len(rows) + 0.4))
-    cmap = plt.get_cmap("gray_r").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
     ax.imshow(canvas, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([(size + gap) * r + size / 2 - 0.5 for r in range(len(rows))])

@@ -92,6 +92,11 @@ class _Encoder:
                 "$rule": value.name,
                 "params": self.encode(value.get_params(), key + ".rule"),
             }
+        if isinstance(value, Topology) and value.name == "complete":
+            return {
+                "$topology": "complete",
+                "params": self.encode(value.params, key + ".p"),
+            }
         if isinstance(value, Topology):
             return {
                 "$topology": value.name,
@@ -115,7 +120,7 @@ class _Encoder:
     def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         from .neurons import get_neuron
         from .registry import create_rule
-        from .topology import Topology
+        from .topology import Topology, complete
 
         dec = _Encoder.decode
         if isinstance(value, list):
@@ -132,6 +137,8 @@ class _Encoder:
             )
         if "$rule" in value:
             return create_rule(value["$rule"], **dec(value["params"], arrays))
+        if value.get("$topology") == "complete":
+            return complete(**dec(value["params"], arrays))
         if "$topology" in value:
             adj = sp.csr_array(dec(value["adjacency"], arrays), dtype=bool)
             return Topology(adj, value["$topology"], dec(value["params"], arrays))

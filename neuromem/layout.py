@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import get_blas_funcs
 
 __all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
 
@@ -53,6 +54,13 @@ class Layout:
     def restrict(self, values: np.ndarray) -> np.ndarray:
         """Zero the entries of ``values`` that are not connections (in place)."""
         return values
+
+    def add_outer(
+        self, values: np.ndarray, post: np.ndarray, pre: np.ndarray, scale: float
+    ) -> None:
+        """``values += scale * outer(post, pre)`` in place (entries outside the
+        connectivity may be touched; call :meth:`restrict` afterwards)."""
+        values += scale * self.outer(post, pre)
 
     def field(self, values: np.ndarray, states: np.ndarray) -> np.ndarray:
         """``states @ W.T``: the input each postsynaptic unit receives, row-wise."""
@@ -106,6 +114,17 @@ class DenseLayout(Layout):
         if self.mask is not None:
             np.multiply(values, self.mask, out=values)
         return values
+
+    def add_outer(self, values, post, pre, scale):
+        # One BLAS gemm with beta = 1 accumulates straight into the weights: no N x N
+        # temporary, no separate scaling and addition passes. W is C-ordered, so its
+        # transpose is the Fortran-ordered matrix gemm can overwrite: W^T += s pre^T post.
+        if values.flags.c_contiguous and values.dtype == post.dtype == pre.dtype:
+            gemm = get_blas_funcs("gemm", (values,))
+            out = gemm(scale, pre.T, post, beta=1.0, c=values.T, overwrite_c=True)
+            if np.shares_memory(out, values):
+                return
+        values += scale * self.outer(post, pre)
 
     def field(self, values, states):
         return states @ values.T

@@ -178,14 +178,16 @@ def _glyph(ch: str, size: int, family: str, weight: str) -> np.ndarray:
     from matplotlib.path import Path
     from matplotlib.textpath import TextPath
 
+    out = np.zeros((size, size), dtype=bool)
+    if ch.isspace():
+        return out
     prop = _font(family, weight)
     # One vertical frame for every character (from "Hg": cap height and descender), so
     # letters keep their relative heights and baselines; each is centred horizontally.
     frame = np.concatenate(TextPath((0, 0), "Hg", size=1.0, prop=prop).to_polygons())
     y0, y1 = frame[:, 1].min(), frame[:, 1].max()
     polys = TextPath((0, 0), ch, size=1.0, prop=prop).to_polygons(closed_only=True)
-    out = np.zeros((size, size), dtype=bool)
-    if not polys:  # a space
+    if not polys:
         return out
     xs = np.concatenate(polys)[:, 0]
     x_mid = (xs.min() + xs.max()) / 2

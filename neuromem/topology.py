@@ -10,7 +10,6 @@ into the sparsity structure of its weight matrix; nothing iterates over edges la
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -34,7 +33,6 @@ __all__ = [
 SPARSE_DENSITY = 0.2
 
 
-@dataclass(frozen=True, eq=False)
 class Topology:
     """Which connections exist between a presynaptic and a postsynaptic population.
 
@@ -48,9 +46,20 @@ class Topology:
         The parameters it was made with, recorded for results and files.
     """
 
-    adjacency: sp.csr_array
-    name: str = "custom"
-    params: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        adjacency: sp.csr_array,
+        name: str = "custom",
+        params: dict[str, Any] | None = None,
+    ):
+        self._adjacency = adjacency
+        self.name = name
+        self.params = dict(params or {})
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        """The boolean connectivity matrix ``(n_post, n_pre)``."""
+        return self._adjacency
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -118,6 +127,52 @@ def _from_pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> s
     return adj
 
 
+class _Complete(Topology):
+    """All-to-all connectivity, known without materialising ``n_post * n_pre`` entries.
+
+    The adjacency is built only if something asks for it (export, sparse storage);
+    synapses compile a complete topology into a dense layout directly.
+    """
+
+    def __init__(self, params: dict[str, Any]):
+        super().__init__(None, "complete", params)
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        if self._adjacency is None:
+            self._adjacency = sp.csr_array(self.mask())
+            self._adjacency.sort_indices()
+        return self._adjacency
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.params["n"], self.params.get("n_pre", self.params["n"]))
+
+    @property
+    def _self_connections(self) -> bool:
+        n_post, n_pre = self.shape
+        return n_post != n_pre or self.params.get("self_connections", False)
+
+    @property
+    def n_connections(self) -> int:
+        n_post, n_pre = self.shape
+        return n_post * n_pre - (0 if self._self_connections else n_post)
+
+    @property
+    def symmetric(self) -> bool:
+        return self.shape[0] == self.shape[1]
+
+    @property
+    def is_complete(self) -> bool:
+        return True
+
+    def mask(self) -> np.ndarray:
+        m = np.ones(self.shape, dtype=bool)
+        if not self._self_connections:
+            np.fill_diagonal(m, False)
+        return m
+
+
 def complete(
     n: int, *, n_pre: int | None = None, self_connections: bool = False
 ) -> Topology:
@@ -136,16 +191,12 @@ def complete(
     n = check_int(n, "n", low=1)
     n_pre = n if n_pre is None else check_int(n_pre, "n_pre", low=1)
     self_connections = check_bool(self_connections, "self_connections")
-    adj = sp.csr_array(np.ones((n, n_pre), dtype=bool))
-    if n == n_pre and not self_connections:
-        adj = sp.csr_array(~np.eye(n, dtype=bool))
-    adj.sort_indices()
     params = {"n": n}
     if n_pre != n:
         params["n_pre"] = n_pre
     if self_connections:
         params["self_connections"] = True
-    return Topology(adj, "complete", params)
+    return _Complete(params)
 
 
 def _pair_index_to_upper(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -186,8 +186,8 @@ class LearningRule(Parametrized):
             raise ValidationError("signal", None, f"a third factor for rule {self.name!r}")
         return pre, post, signal
 
-    def _raw(self, pre, post, w, layout, signal):
-        pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
+    def _change(self, pre, post, w, layout, signal):
+        """``learning_rate * compute(...)`` for prepared (2-D) inputs."""
         d = np.asarray(self.compute(pre, post, w, layout, signal), dtype=w.dtype)
         if d.shape != w.shape:
             raise RuntimeError(
@@ -197,6 +197,18 @@ class LearningRule(Parametrized):
         if self.learning_rate != 1.0:
             d = np.multiply(d, self.learning_rate, out=d if d is not w else None)
         return d
+
+    def _raw(self, pre, post, w, layout, signal):
+        pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
+        return self._change(pre, post, w, layout, signal)
+
+    def accumulate(self, w, pre, post, layout, signal, scale) -> None:
+        """Optional fast path: add ``scale * compute(...)`` into ``w`` in place.
+
+        Override only for a rule whose change does not read ``w`` (Hebb's does not); the
+        base class then skips the temporary change matrix. The default is never called.
+        """
+        raise NotImplementedError
 
     def delta(self, pre, post, weights, signal=None):
         """The change of weights for one presentation or a batch.
@@ -249,8 +261,8 @@ class LearningRule(Parametrized):
         ndarray
             ``w`` itself, updated.
         """
+        pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
         if self.sequential:
-            pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
             for b in range(pre.shape[0]):  # the rule defines each step from the last
                 self._update_one(
                     w,
@@ -263,15 +275,27 @@ class LearningRule(Parametrized):
         return self._update_one(w, pre, post, layout, signal)
 
     def _update_one(self, w, pre, post, layout, signal):
-        d = self._raw(pre, post, w, layout, signal)
-        if self.bounds is not None and self.soft_bounds:
-            low, high = self.bounds
-            span = high - low
-            d = np.where(d > 0, d * (high - w) / span, d * (w - low) / span)
-        layout.restrict(d)
-        if self.decay:
-            w *= 1.0 - self.decay
-        w += d
+        # Overflow is reported below as divergence, with the parameter to change.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._apply(w, pre, post, layout, signal)
+
+    def _apply(self, w, pre, post, layout, signal):
+        fast = type(self).accumulate is not LearningRule.accumulate
+        if fast and not (self.bounds is not None and self.soft_bounds):
+            if self.decay:
+                w *= 1.0 - self.decay
+            self.accumulate(w, pre, post, layout, signal, self.learning_rate)
+            layout.restrict(w)
+        else:
+            d = self._change(pre, post, w, layout, signal)
+            if self.bounds is not None and self.soft_bounds:
+                low, high = self.bounds
+                span = high - low
+                d = np.where(d > 0, d * (high - w) / span, d * (w - low) / span)
+            layout.restrict(d)
+            if self.decay:
+                w *= 1.0 - self.decay
+            w += d
         if self.bounds is not None:
             np.clip(w, self.bounds[0], self.bounds[1], out=w)
             layout.restrict(w)

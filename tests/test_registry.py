@@ -1,0 +1,163 @@
+"""The plugin registry: entry points, a real plugin distribution, duplicates, failures."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tomllib
+
+import neuromem as nm
+from neuromem.registry import models, rules
+from neuromem.testing import check_memory, check_rule
+
+PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
+
+
+def _install_metadata(tmp: Path, src: Path, name: str, entry_points: dict) -> None:
+    """Write a ``.dist-info`` the way an installer would, next to the package."""
+    dist = tmp / f"{name.replace('-', '_')}-0.1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    lines = []
+    for group, eps in entry_points.items():
+        lines.append(f"[{group}]")
+        lines += [f"{k} = {v}" for k, v in eps.items()]
+    (dist / "entry_points.txt").write_text("\n".join(lines) + "\n")
+    if src is not None:
+        shutil.copytree(src, tmp / src.name)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A fresh site directory on sys.path; registries are reloaded before and after."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    models.reload()
+    rules.reload()
+    yield tmp_path
+    for mod in [m for m in sys.modules if m.startswith("neuromem_toy_plugin")]:
+        del sys.modules[mod]
+    models.reload()
+    rules.reload()
+
+
+@pytest.fixture
+def toy_plugin(site):
+    meta = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
+    _install_metadata(
+        site, PLUGIN_SRC / "neuromem_toy_plugin", meta["name"], meta["entry-points"]
+    )
+    return site
+
+
+def test_builtins_come_from_entry_points():
+    assert {"hopfield"} <= set(nm.list_models())
+    assert {"hebbian", "covariance", "pseudoinverse"} <= set(nm.list_rules())
+    assert models.origin("hopfield") == "neuromem"
+    assert rules.origin("hebbian") == "neuromem"
+
+
+def test_real_plugin_distribution_appears_and_runs(toy_plugin):
+    assert "toy-memory" in nm.list_models()
+    assert "toy-hebb" in nm.list_rules()
+    assert models.origin("toy-memory") == "neuromem-toy-plugin"
+    x = nm.patterns.random_bipolar(5, 40, seed=0)
+    mem = nm.create("toy-memory", n_units=40).store(x)
+    res = mem.recall(nm.patterns.flip(x, 0.2, seed=1))
+    np.testing.assert_array_equal(res.states, x)
+    check_memory(nm.create("toy-memory", n_units=40), x)
+    # The plugin's rule drives a built-in model, exactly like a built-in rule.
+    hop = nm.create("hopfield", n_units=40, rule="toy-hebb").store(x[:2])
+    assert nm.metrics.overlap(hop.recall(x[:2]).states, x[:2]).min() == 1.0
+    check_rule(nm.create_rule("toy-hebb"))
+
+
+def test_plugin_shows_in_command_line_list(toy_plugin, capsys):
+    from neuromem.cli import main
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "toy-memory  (plugin from neuromem-toy-plugin)" in out
+    assert "hopfield" in out
+
+
+def test_broken_plugin_warns_with_its_distribution_and_rest_work(site):
+    _install_metadata(
+        site,
+        None,
+        "broken-plugin",
+        {"neuromem.models": {"broken": "no_such_module_xyz:Model"}},
+    )
+    with pytest.warns(nm.PluginWarning, match="broken-plugin") as rec:
+        names = nm.list_models()
+    assert "could not load model plugin 'broken'" in str(rec[0].message)
+    assert "broken" not in names and "hopfield" in names
+    nm.create("hopfield", n_units=10)
+
+
+def test_plugin_that_is_not_a_model_is_refused(site):
+    _install_metadata(
+        site,
+        None,
+        "wrong-plugin",
+        {"neuromem.rules": {"not-a-rule": "collections:OrderedDict"}},
+    )
+    with pytest.warns(nm.PluginWarning, match="not a subclass of LearningRule"):
+        assert "not-a-rule" not in nm.list_rules()
+
+
+def test_duplicate_name_from_plugin_is_refused(site):
+    _install_metadata(
+        site, None, "copycat", {"neuromem.models": {"hopfield": "collections:OrderedDict"}}
+    )
+    with pytest.warns(
+        nm.PluginWarning, match="'hopfield' from distribution 'copycat' refused"
+    ):
+        nm.list_models()
+    assert nm.registry.models.get("hopfield").__name__ == "Hopfield"
+
+
+def test_register_refuses_duplicates():
+    from neuromem.rules.hebbian import Hebbian
+
+    with pytest.raises(nm.ValidationError, match="already registered"):
+        nm.register_rule("hebbian", Hebbian)
+    with pytest.raises(nm.ValidationError, match="subclass of Memory"):
+        nm.register_model("thing", dict)
+
+
+def test_register_in_process_then_reload_forgets(site):
+    class Twice(nm.LearningRule):
+        name = "twice"
+
+        def compute(self, pre, post, w, layout, signal=None):
+            return 2 * layout.outer(post, pre)
+
+    nm.register_rule("twice", Twice)
+    assert (
+        nm.create_rule("twice", learning_rate=0.5).delta([1.0], [1.0], [[0.0]])[0, 0] == 1.0
+    )
+    rules.reload()
+    assert "twice" not in nm.list_rules()
+
+
+def test_unknown_names_list_the_known_ones():
+    with pytest.raises(nm.ValidationError) as err:
+        nm.create("hopfeld", n_units=10)
+    assert err.value.param == "model" and "'hopfield'" in str(err.value)
+    with pytest.raises(nm.ValidationError) as err:
+        nm.create_rule("storky")
+    assert err.value.param == "rule" and "'hebbian'" in str(err.value)
+
+
+def test_unknown_keyword_is_refused_not_ignored():
+    with pytest.raises(nm.ValidationError) as err:
+        nm.create("hopfield", n_units=10, max_step=5)
+    assert "max_step" in str(err.value) and "max_steps" in str(err.value)
+    with pytest.raises(nm.ValidationError, match="learning_rat"):
+        nm.create_rule("hebbian", learning_rat=0.1)
+    with pytest.raises(nm.ValidationError, match="typo"):
+        nm.create("hopfield", n_units=10, rule_options={"typo": 1})

@@ -1,0 +1,110 @@
+"""Populations, synapses (dense and sparse) and the network graph."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import neuromem as nm
+from neuromem import topology as T
+
+
+def test_population_applies_its_law_to_batches():
+    pop = nm.Population(4, "relu", name="h")
+    np.testing.assert_array_equal(pop.activate(np.array([[-1.0, 2, 0, 3]])), [[0, 2, 0, 3]])
+    assert pop.state.shape == (4,)
+
+
+def test_feedforward_input_with_bias(rng):
+    a, b = nm.Population(5, name="a"), nm.Population(3, name="b")
+    w = rng.standard_normal((3, 5))
+    syn = nm.Synapse(a, b, weights=w, bias=np.array([1.0, 0.0, -1.0]))
+    s = rng.standard_normal((4, 5))
+    np.testing.assert_allclose(syn.input(s), s @ w.T + [1.0, 0.0, -1.0])
+    np.testing.assert_allclose(syn.input(s[0]), w @ s[0] + [1.0, 0.0, -1.0])
+
+
+def test_recurrent_default_has_zero_diagonal(rng):
+    u = nm.Population(6, "sign", name="u")
+    syn = nm.Synapse(u, u, weights=rng.standard_normal((6, 6)))
+    assert not syn.is_sparse and np.all(np.diag(syn.weights) == 0)
+
+
+def test_sparse_and_dense_synapses_agree(rng):
+    u = nm.Population(300, "sign", name="u")
+    topo = T.erdos_renyi(300, 0.05, seed=1)
+    w = rng.standard_normal((300, 300))
+    dense = nm.Synapse(u, u, topology=topo, weights=w, sparse=False)
+    sparse = nm.Synapse(u, u, topology=topo, weights=w)
+    assert sparse.is_sparse and isinstance(sparse.weights, sp.csr_array)
+    assert sparse.weights.nnz == topo.n_connections
+    np.testing.assert_allclose(sparse.weights.toarray(), dense.weights)
+    s = rng.standard_normal((8, 300))
+    np.testing.assert_allclose(sparse.input(s), dense.input(s), atol=1e-12)
+    # Learning is restricted to the topology on both.
+    for syn in (dense, sparse):
+        syn.set_rule(nm.create_rule("hebbian", learning_rate=0.1))
+        syn.learn(s, s)
+    np.testing.assert_allclose(sparse.dense_weights(), dense.weights, atol=1e-12)
+    assert np.all(dense.weights[~topo.mask()] == 0)
+
+
+def test_sparse_structure_keeps_explicit_zeros():
+    u = nm.Population(50, name="u")
+    syn = nm.Synapse(u, u, topology=T.erdos_renyi(50, 0.1, seed=0))
+    assert syn.weights.nnz == syn.n_connections and np.all(syn.values == 0)
+
+
+def test_bad_synapse_input():
+    a, b = nm.Population(3, name="a"), nm.Population(2, name="b")
+    with pytest.raises(nm.ValidationError) as err:
+        nm.Synapse(a, b, topology=T.complete(3))
+    assert err.value.param == "topology"
+    with pytest.raises(nm.ValidationError, match="weights"):
+        nm.Synapse(a, b, weights=np.ones((3, 2)))
+    with pytest.raises(nm.ValidationError, match="finite"):
+        nm.Synapse(a, b, weights=np.full((2, 3), np.nan))
+    with pytest.raises(nm.ValidationError, match="bias"):
+        nm.Synapse(a, b, bias=np.ones(3))
+    with pytest.raises(nm.ValidationError, match="rule"):
+        nm.Synapse(a, b).learn(np.ones(3), np.ones(2))
+    with pytest.raises(nm.ValidationError, match="pre"):
+        nm.Synapse("a", b)
+
+
+def test_network_graph_describes_populations_and_synapses():
+    net = nm.Network()
+    x = net.add_population("input", 4)
+    h = net.add_population("hidden", 3, "relu")
+    s1 = net.connect(x, h, bias=True)
+    s2 = net.connect("hidden", "hidden")
+    assert isinstance(net.graph, nx.DiGraph)
+    assert set(net.graph.nodes) == {"input", "hidden"}
+    assert net.graph.edges["input", "hidden"]["synapse"] is s1
+    assert net.synapse("hidden", "hidden") is s2
+    assert net.synapses == [s1, s2]
+    units = net.to_networkx()
+    assert units.number_of_nodes() == 7
+    assert units.number_of_edges() == 12 + 6  # all-to-all feed-forward + no self-loops
+
+
+def test_network_refuses_duplicates_and_strangers():
+    net = nm.Network()
+    a = net.add_population("a", 2)
+    with pytest.raises(nm.ValidationError, match="already in use"):
+        net.add_population("a", 3)
+    net.connect(a, a)
+    with pytest.raises(nm.ValidationError, match="already connected"):
+        net.connect(a, a)
+    with pytest.raises(nm.ValidationError, match="population of this network"):
+        net.connect(a, nm.Population(2, name="b"))
+    with pytest.raises(nm.ValidationError, match="connected pair"):
+        net.synapse("a", "zzz")
+
+
+def test_synapse_to_networkx_weights():
+    u = nm.Population(3, name="u")
+    w = np.array([[0, 1.0, 2.0], [1.0, 0, 3.0], [2.0, 3.0, 0]])
+    g = nm.Synapse(u, u, weights=w).to_networkx()
+    assert g.number_of_edges() == 6
+    assert g.edges[("u", 2), ("u", 1)]["weight"] == 3.0  # pre 2 -> post 1 is w[1, 2]
