@@ -37,6 +37,86 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .experiments import load_experiment, run
+    from .experiments.builtin import BUILTINS
+    from .experiments.plots import draw
+
+    notes: list[str] = []
+    if args.experiment in BUILTINS:
+        exp = BUILTINS[args.experiment](quick=args.quick, seed=args.seed, notes=notes)
+        default_out = Path("results") / args.experiment
+    elif args.experiment.endswith(".toml") or Path(args.experiment).is_file():
+        exp = load_experiment(args.experiment)
+        default_out = Path("results") / Path(args.experiment).stem
+    else:
+        raise ValidationError(
+            "experiment",
+            args.experiment,
+            "a built-in experiment (" + ", ".join(BUILTINS) + ") or a TOML file",
+        )
+    for note in notes:
+        print(f"note: {note}")
+    out = Path(args.out) if args.out else default_out
+    rows = run(
+        exp,
+        out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        force=args.force,
+    )
+    failed = sum(1 for r in rows if r["error"])
+    print(f"{len(rows)} trials ({failed} failed) -> {out / 'results.csv'}")
+    if not args.no_plot:
+        for path in draw(out):
+            print(f"figure: {path}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .experiments.compare import compare
+
+    res = compare(
+        args.out,
+        quick=args.quick,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        seed=args.seed,
+        force=args.force,
+    )
+    print(res["table"])
+    for note in res["notes"]:
+        print(f"note: {note}")
+    print(f"report: {res['report']}")
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from .experiments.plots import draw
+
+    for path in draw(args.results):
+        print(f"figure: {path}")
+    return 0
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a "
+        "local cluster (needs neuromem[dask])",
+    )
+    p.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    p.add_argument("--quick", action="store_true", help="a small smoke run")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite a folder holding a different run"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuromem`` command."""
     from . import __version__
@@ -63,6 +143,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=float, default=0.2, help="fraction of pixels flipped")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "run",
+        help="run a built-in experiment (capacity, noise, basins, forgetting, topology) "
+        "or a TOML experiment file",
+    )
+    p.add_argument("experiment", help="built-in name or path to a .toml file")
+    p.add_argument("--out", default=None, help="output folder (default: results/NAME)")
+    p.add_argument(
+        "--resume", action="store_true", help="keep the rows already written in --out"
+    )
+    p.add_argument("--no-plot", action="store_true", help="do not draw the figures")
+    _executor_options(p)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "compare",
+        help="store the same patterns in every registered model; writes a table, "
+        "figures and report.html",
+    )
+    p.add_argument(
+        "--out", default="results/compare", help="output folder (default: %(default)s)"
+    )
+    _executor_options(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("plot", help="redraw the figures of a results folder")
+    p.add_argument("results", help="a results folder (with results.csv and run.json)")
+    p.set_defaults(func=_cmd_plot)
     return parser
 
 

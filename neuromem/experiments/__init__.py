@@ -1,0 +1,31 @@
+"""Experiments: grids of store/recall trials, run serially, on processes or on Dask.
+
+>>> from neuromem.experiments import Experiment
+>>> exp = Experiment("tiny", models=[{"name": "hopfield"}], patterns=[{"n_units": 64}])
+>>> [t.coordinates() for t in exp.trials()]
+[('hopfield', 'random_bipolar', 0.05, 'flip', 0.0, 1, 0)]
+
+See :func:`run` to run one into a results folder, :mod:`neuromem.experiments.builtin`
+for the built-in experiments and :mod:`neuromem.experiments.compare` for
+``neuromem compare``.
+"""
+
+from .runner import read_results, read_run, run, versions
+from .spec import Experiment, ModelSpec, PatternSpec, Trial, load_experiment
+from .trial import COLUMNS, IDENTITY_COLUMNS, TIMING_COLUMNS, run_trial
+
+__all__ = [
+    "COLUMNS",
+    "IDENTITY_COLUMNS",
+    "TIMING_COLUMNS",
+    "Experiment",
+    "ModelSpec",
+    "PatternSpec",
+    "Trial",
+    "load_experiment",
+    "read_results",
+    "read_run",
+    "run",
+    "run_trial",
+    "versions",
+]
