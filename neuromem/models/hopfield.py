@@ -156,15 +156,16 @@ class Hopfield(Memory):
                     self.rule_options,
                     "None when rule is a LearningRule instance",
                 )
-            return self.rule.clone()
-        if not isinstance(self.rule, str):
-            raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
-        cls = rules.get(self.rule)
-        options = dict(self.rule_options or {})
-        if not isinstance(self.rule_options, dict | type(None)):
-            raise ValidationError("rule_options", self.rule_options, "a dict or None")
-        options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
-        rule = rules.create(self.rule, **options)
+            rule = self.rule.clone()
+        else:
+            if not isinstance(self.rule, str):
+                raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
+            cls = rules.get(self.rule)
+            options = dict(self.rule_options or {})
+            if not isinstance(self.rule_options, dict | type(None)):
+                raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
+            rule = rules.create(self.rule, **options)
         if "bipolar" not in rule.encodings:
             raise ValidationError(
                 "rule",
