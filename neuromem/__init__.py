@@ -17,7 +17,7 @@ Models and rules are plugins found through entry points.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from . import metrics, neurons, patterns, topology
+from . import analysis, metrics, neurons, patterns, topology
 from .errors import NeuromemWarning, PluginWarning, ValidationError
 from .io import load, save
 from .models.base import Memory, RecallResult
@@ -49,6 +49,7 @@ __all__ = [
     "Synapse",
     "ValidationError",
     "__version__",
+    "analysis",
     "create",
     "create_rule",
     "list_models",

@@ -14,7 +14,7 @@ import numpy as np
 
 from .synapse import Synapse
 
-__all__ = ["asynchronous", "sign_keep", "synchronous", "tie_tolerance"]
+__all__ = ["asynchronous", "glauber", "sign_keep", "synchronous", "tie_tolerance"]
 
 Field = Callable[[np.ndarray], np.ndarray]
 Energy = Callable[[np.ndarray], np.ndarray]
@@ -124,6 +124,79 @@ def synchronous(
     return track.finish(work)
 
 
+def _columns(synapse: Synapse):
+    """``column(i)``: where unit ``i`` projects and with which weights."""
+    if synapse.is_sparse:
+        cols = synapse.weights.tocsc()
+        cols.sort_indices()
+
+        def column(i):
+            lo, hi = cols.indptr[i], cols.indptr[i + 1]
+            return cols.indices[lo:hi], cols.data[lo:hi]
+    else:
+        wt = np.ascontiguousarray(synapse.weights.T)  # row i = effect of unit i
+
+        def column(i):
+            return slice(None), wt[i]
+
+    return column
+
+
+def glauber(
+    synapse: Synapse,
+    states: np.ndarray,
+    max_steps: int,
+    rng: np.random.Generator,
+    beta: float,
+    energy: Energy | None = None,
+):
+    """Stochastic asynchronous (Glauber) dynamics at inverse temperature ``beta``.
+
+    Units are visited one at a time in a fresh random order each sweep; unit ``i`` of
+    every cue becomes +1 with probability ``1 / (1 + exp(-2 beta h_i))``, the heat-bath
+    rule whose stationary law is ``exp(-beta E)``. Fields are kept and corrected by a
+    rank-one update where a unit flips, as in :func:`asynchronous`.
+
+    Returns
+    -------
+    states, steps, converged, trace
+        A cue stops early when a whole sweep flips no unit (``converged = True``: at low
+        temperature it has frozen in a minimum); otherwise it runs ``max_steps``
+        sweeps and ``converged`` is False.
+    """
+    track = _Tracker(states, energy)
+    work = track.out.copy()
+    n = work.shape[1]
+    h = synapse.input(work)
+    column = _columns(synapse)
+    for t in range(1, max_steps + 1):
+        changed = np.zeros(len(work), dtype=bool)
+        # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
+        u = rng.random((n, len(work)))
+        for k, i in enumerate(rng.permutation(n)):  # sequential by definition
+            p_up = 0.5 * (1.0 + np.tanh(beta * h[:, i]))  # = 1 / (1 + exp(-2 beta h))
+            new = np.where(u[k] < p_up, 1.0, -1.0).astype(work.dtype)
+            cur = work[:, i]
+            flip = new != cur
+            if flip.any():
+                idx = np.flatnonzero(flip)
+                delta = new[idx] - cur[idx]
+                work[idx, i] = new[idx]
+                where, col = column(i)
+                if isinstance(where, slice):
+                    h[idx] += delta[:, None] * col
+                else:
+                    h[np.ix_(idx, where)] += delta[:, None] * col
+                changed[idx] = True
+        fixed = ~changed
+        work, keep = track.step(t, work, fixed, fixed)
+        if keep is not None:
+            h = h[keep]
+        if not len(work):
+            break
+    return track.finish(work)
+
+
 def asynchronous(
     synapse: Synapse,
     states: np.ndarray,
@@ -150,19 +223,7 @@ def asynchronous(
     work = track.out.copy()
     n = work.shape[1]
     h = synapse.input(work)
-    if synapse.is_sparse:
-        cols = synapse.weights.tocsc()
-        cols.sort_indices()
-
-        def column(i):
-            lo, hi = cols.indptr[i], cols.indptr[i + 1]
-            return cols.indices[lo:hi], cols.data[lo:hi]
-    else:
-        wt = np.ascontiguousarray(synapse.weights.T)  # row i = effect of unit i
-
-        def column(i):
-            return slice(None), wt[i]
-
+    column = _columns(synapse)
     for t in range(1, max_steps + 1):
         sequence = rng.permutation(n) if order == "random" else range(n)
         changed = np.zeros(len(work), dtype=bool)

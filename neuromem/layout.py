@@ -74,6 +74,23 @@ class Layout:
         """Zero values of the layout."""
         raise NotImplementedError
 
+    def transposed(self, values: np.ndarray) -> np.ndarray:
+        """The values of ``W.T`` at the layout's entries (square layouts only).
+
+        Entry ``(i, j)`` gets ``w_ji``, or 0 where the connection ``j -> i`` has no
+        reverse. Rules that couple a weight to its reverse (Storkey's, a symmetric
+        perceptron) use it.
+        """
+        raise NotImplementedError
+
+    def diagonal(self, values: np.ndarray) -> np.ndarray:
+        """The self-connection weights ``w_ii`` as a vector (square layouts only)."""
+        raise NotImplementedError
+
+    def add_diagonal(self, values: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Add ``v[i]`` to every existing self-connection ``w_ii`` (in place)."""
+        raise NotImplementedError
+
 
 class DenseLayout(Layout):
     """Weights as one ``(n_post, n_pre)`` ndarray, optionally restricted by a mask.
@@ -135,6 +152,17 @@ class DenseLayout(Layout):
     def empty(self, dtype):
         return np.zeros(self.shape, dtype=dtype)
 
+    def transposed(self, values):
+        return values.T
+
+    def diagonal(self, values):
+        return np.diagonal(values).copy()
+
+    def add_diagonal(self, values, v):
+        idx = np.arange(min(self.shape))
+        values[idx, idx] += v
+        return values
+
 
 class SparseLayout(Layout):
     """Weights as a CSR matrix whose structure is the connectivity.
@@ -190,6 +218,44 @@ class SparseLayout(Layout):
 
     def empty(self, dtype):
         return np.zeros(self.nnz, dtype=dtype)
+
+    def _reverse(self):
+        # Position in ``values`` of the reverse connection of every entry (-1: none).
+        # CSR entries with sorted indices are sorted by (row, col), so one binary
+        # search per entry finds its reverse; computed once per layout.
+        rev = getattr(self, "_reverse_index", None)
+        if rev is None:
+            n = self.shape[1]
+            keys = self.rows.astype(np.int64) * n + self.cols
+            tkeys = self.cols.astype(np.int64) * n + self.rows
+            pos = np.minimum(np.searchsorted(keys, tkeys), max(self.nnz - 1, 0))
+            rev = np.where(keys[pos] == tkeys, pos, -1) if self.nnz else pos
+            self._reverse_index = rev
+        return rev
+
+    def transposed(self, values):
+        rev = self._reverse()
+        out = values[np.maximum(rev, 0)]
+        out[rev < 0] = 0
+        return out
+
+    def _diag_entries(self):
+        d = getattr(self, "_diag_index", None)
+        if d is None:
+            d = np.flatnonzero(self.rows == self.cols)
+            self._diag_index = d
+        return d
+
+    def diagonal(self, values):
+        out = np.zeros(min(self.shape), dtype=values.dtype)
+        d = self._diag_entries()
+        out[self.rows[d]] = values[d]
+        return out
+
+    def add_diagonal(self, values, v):
+        d = self._diag_entries()
+        values[d] += np.asarray(v)[self.rows[d]]
+        return values
 
 
 def layout_for(weights) -> Layout:

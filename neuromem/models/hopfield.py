@@ -18,6 +18,7 @@ from ..validation import (
     check_bool,
     check_choice,
     check_dtype,
+    check_float,
     check_int,
     check_patterns,
 )
@@ -25,7 +26,9 @@ from .base import Memory, RecallResult
 
 __all__ = ["Hopfield"]
 
-DYNAMICS = ("sync", "async")
+DYNAMICS = ("sync", "async", "glauber")
+#: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
+DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
 
 
@@ -46,12 +49,19 @@ class Hopfield(Memory):
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
     rule_options : dict, optional
         Parameters for a rule given by name.
-    dynamics : {"sync", "async"}
-        Default update scheme: all units at once, or one at a time.
+    dynamics : {"sync", "async", "glauber"}
+        Default update scheme: all units at once, one at a time, or one at a time
+        stochastically at temperature ``temperature`` (Glauber's heat bath).
     max_steps : int
         Largest number of sweeps per recall.
     order : {"random", "fixed"}
         Unit order of asynchronous sweeps (a fresh permutation per sweep, or 0..N-1).
+    temperature : float, optional
+        Temperature ``T > 0`` of Glauber dynamics, in units of the local field (with
+        Hebbian storage the retrieval phase lies below ``T = 1``). Defaults to
+        :data:`DEFAULT_TEMPERATURE` (0.1) unless ``beta`` is given.
+    beta : float, optional
+        Inverse temperature ``1 / T`` (give ``temperature`` or ``beta``, not both).
     topology : Topology, optional
         Connectivity; all-to-all without self-connections by default.
     sparse : bool, optional
@@ -91,6 +101,8 @@ class Hopfield(Memory):
         dynamics: str = "sync",
         max_steps: int = 100,
         order: str = "random",
+        temperature: float | None = None,
+        beta: float | None = None,
         topology: Topology | None = None,
         sparse: bool | None = None,
         dtype: str = "float64",
@@ -102,6 +114,9 @@ class Hopfield(Memory):
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         self.max_steps = check_int(max_steps, "max_steps", low=1)
         self.order = check_choice(order, "order", ORDERS)
+        self.temperature = temperature
+        self.beta = beta
+        self._beta(temperature, beta)  # validate now
         if topology is not None:
             if not isinstance(topology, Topology):
                 raise ValidationError(
@@ -119,6 +134,19 @@ class Hopfield(Memory):
         self.seed = check_seed(seed)
         self._make_rule()  # fail now on an unknown rule or option, not at store time
 
+    @staticmethod
+    def _beta(temperature, beta) -> float:
+        if temperature is not None and beta is not None:
+            raise ValidationError(
+                "beta", beta, "None when temperature is given (give one of the two)"
+            )
+        if beta is not None:
+            return check_float(beta, "beta", low=0.0, low_inclusive=False)
+        if temperature is not None:
+            t = check_float(temperature, "temperature", low=0.0, low_inclusive=False)
+            return 1.0 / t
+        return 1.0 / DEFAULT_TEMPERATURE
+
     # -- construction -----------------------------------------------------------------
     def _make_rule(self) -> LearningRule:
         if isinstance(self.rule, LearningRule):
@@ -128,15 +156,16 @@ class Hopfield(Memory):
                     self.rule_options,
                     "None when rule is a LearningRule instance",
                 )
-            return self.rule.clone()
-        if not isinstance(self.rule, str):
-            raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
-        cls = rules.get(self.rule)
-        options = dict(self.rule_options or {})
-        if not isinstance(self.rule_options, dict | type(None)):
-            raise ValidationError("rule_options", self.rule_options, "a dict or None")
-        options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
-        rule = rules.create(self.rule, **options)
+            rule = self.rule.clone()
+        else:
+            if not isinstance(self.rule, str):
+                raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
+            cls = rules.get(self.rule)
+            options = dict(self.rule_options or {})
+            if not isinstance(self.rule_options, dict | type(None)):
+                raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
+            rule = rules.create(self.rule, **options)
         if "bipolar" not in rule.encodings:
             raise ValidationError(
                 "rule",
@@ -238,6 +267,8 @@ class Hopfield(Memory):
         max_steps: int | None = None,
         seed: SeedLike = None,
         record_energy: bool = False,
+        temperature: float | None = None,
+        beta: float | None = None,
     ) -> RecallResult:
         """Relax every cue to an attractor.
 
@@ -246,7 +277,7 @@ class Hopfield(Memory):
         cues : ndarray, shape (P, n_units)
             Starting states: +/-1 patterns, or any finite values (a masked cue with
             zeros for unknown units); the first sweep maps them to +/-1.
-        dynamics : {"sync", "async"}, optional
+        dynamics : {"sync", "async", "glauber"}, optional
             Override the model's dynamics for this call.
         max_steps : int, optional
             Override ``max_steps``.
@@ -255,6 +286,8 @@ class Hopfield(Memory):
             stream (reproducible from the model's ``seed``).
         record_energy : bool
             Record the energy of every cue after each sweep in ``result.energy``.
+        temperature, beta : float, optional
+            Override the temperature of Glauber dynamics for this call.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         dynamics = (
@@ -268,19 +301,96 @@ class Hopfield(Memory):
             else check_int(max_steps, "max_steps", low=1)
         )
         record_energy = check_bool(record_energy, "record_energy")
+        if temperature is None and beta is None:
+            inv_t = self._beta(self.temperature, self.beta)
+        else:
+            inv_t = self._beta(temperature, beta)
         self._build()
         energy = self._energy if record_energy else None
         syn = self.synapse_
         tol = dyn.tie_tolerance(syn.values, self.n_units)
+        rng = self._recall_rng if seed is None else as_generator(seed)
         if dynamics == "sync":
             out = dyn.synchronous(syn.input, s, max_steps, energy=energy, tol=tol)
+        elif dynamics == "glauber":
+            out = dyn.glauber(syn, s, max_steps, rng, inv_t, energy=energy)
         else:
-            rng = self._recall_rng if seed is None else as_generator(seed)
             out = dyn.asynchronous(
                 syn, s, max_steps, rng, self.order, energy=energy, tol=tol
             )
         states, steps, converged, trace = out
         return RecallResult(states, steps, converged, trace)
+
+    def unlearn(
+        self,
+        n_dreams: int = 100,
+        epsilon: float = 0.01,
+        *,
+        batch: int = 10,
+        dynamics: str | None = None,
+        max_steps: int | None = None,
+        seed: SeedLike = None,
+    ) -> Hopfield:
+        """Unlearning ("dreaming", Hopfield, Feinstein & Palmer 1983).
+
+        Each dream starts from a random +/-1 state, relaxes to the attractor the
+        current weights lead it to, and weakens that attractor with a small
+        anti-Hebbian step ``W <- W - (epsilon / N) s s^T`` (self-connections and absent
+        connections stay zero). Spurious attractors have larger basins than the stored
+        patterns' above the Hebbian capacity, so they are reached, and removed, more
+        often: repeated dreams clean the energy landscape and raise recall.
+
+        Parameters
+        ----------
+        n_dreams : int
+            Number of dreams.
+        epsilon : float
+            Strength of each anti-Hebbian step, ``> 0`` (in units of a Hebbian pattern:
+            1 would remove a stored pattern entirely).
+        batch : int
+            Dreams relaxed together with the same weights before their steps are
+            applied (1 is the original, strictly sequential procedure; a small batch is
+            much faster and, with ``epsilon * batch`` small, equivalent).
+        dynamics : {"sync", "async"}, optional
+            Dynamics of the relaxation (the model's by default; Glauber is not used).
+        max_steps : int, optional
+            Sweeps per relaxation (the model's ``max_steps`` by default).
+        seed : int, Generator or None
+            Seed of the random starting states and update orders.
+
+        Returns
+        -------
+        Hopfield
+            ``self``, with its weights changed.
+        """
+        n_dreams = check_int(n_dreams, "n_dreams", low=1)
+        epsilon = check_float(epsilon, "epsilon", low=0.0, low_inclusive=False)
+        batch = check_int(batch, "batch", low=1)
+        dynamics = self.dynamics if dynamics is None else dynamics
+        dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
+        if dynamics == "glauber":
+            dynamics = "async"
+        if max_steps is None:
+            max_steps = self.max_steps
+        max_steps = check_int(max_steps, "max_steps", low=1)
+        start_rng, order_rng = spawn(seed, 2)
+        self._build()
+        syn = self.synapse_
+        done = 0
+        while done < n_dreams:  # loop over batches of dreams: the weights change between
+            b = min(batch, n_dreams - done)
+            starts = np.where(start_rng.random((b, self.n_units)) < 0.5, 1.0, -1.0)
+            reached = self.recall(
+                starts.astype(self.dtype),
+                dynamics=dynamics,
+                max_steps=max_steps,
+                seed=order_rng,
+            ).states
+            w = syn.values
+            w -= (epsilon / self.n_units) * syn.layout.outer(reached, reached)
+            syn.layout.restrict(w)
+            done += b
+        return self
 
     def to_networkx(self):
         """Unit-level networkx graph of the network (for small networks)."""

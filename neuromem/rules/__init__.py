@@ -3,6 +3,15 @@
 from .base import LearningRule
 from .covariance import Covariance
 from .hebbian import Hebbian
+from .perceptron import Perceptron
 from .pseudoinverse import PseudoInverse
+from .storkey import Storkey
 
-__all__ = ["Covariance", "Hebbian", "LearningRule", "PseudoInverse"]
+__all__ = [
+    "Covariance",
+    "Hebbian",
+    "LearningRule",
+    "Perceptron",
+    "PseudoInverse",
+    "Storkey",
+]

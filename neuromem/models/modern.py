@@ -1,0 +1,176 @@
+"""Modern continuous Hopfield network (Ramsauer et al. 2021)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+
+from .. import dynamics as dyn
+from ..errors import ValidationError, described
+from ..random import SeedLike, check_seed
+from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
+from .base import Memory, RecallResult
+
+__all__ = ["ModernHopfield"]
+
+
+class ModernHopfield(Memory):
+    """Continuous-state Hopfield network: ``xi <- X^T softmax(beta X xi)``.
+
+    With the stored patterns as rows of ``X`` (shape ``(P, N)``), one update replaces a
+    state by a softmax-weighted average of the patterns, weighted by their raw dot
+    products with the state scaled by ``beta`` (the paper's convention). The energy
+    ``E = -lse(beta, X xi) + xi^T xi / 2 + log(P) / beta + M^2 / 2`` (``M`` the largest
+    pattern norm) never rises under the update; a pattern well separated from the
+    others is retrieved in one update, and at small ``beta`` or for similar patterns the
+    state converges to a metastable average of several patterns.
+
+    Parameters
+    ----------
+    n_units : int
+        Dimension ``N`` of patterns and states.
+    beta : float
+        Inverse temperature scaling the raw dot products, ``> 0``. The default 1 suits
+        +/-1 patterns: a cue's dot product with its own pattern exceeds those with
+        random others by order ``N``, against ``sqrt(N log P)`` for the largest
+        crosstalk, so the softmax picks one pattern. For real patterns of norm ``r``
+        take ``beta`` of order ``1 / r^2`` times a few ``log P``, or larger.
+    max_steps : int
+        Largest number of updates per recall.
+    tol : float
+        A cue has converged when an update moves no component by more than ``tol``
+        times the largest pattern entry.
+    dtype : {"float64", "float32"}
+        State and pattern dtype.
+    seed : int, Generator or None
+        Accepted for a uniform model interface; the dynamics are deterministic.
+
+    Attributes
+    ----------
+    patterns_ : ndarray, shape (n_stored_, N)
+    n_stored_ : int
+
+    Notes
+    -----
+    The softmax subtracts the largest score before exponentiating and the energy uses
+    log-sum-exp, so any ``beta`` (``1e6`` included) is stable. Recalled states are
+    continuous; compare them with :func:`neuromem.metrics.overlap`, or take their sign
+    for +/-1 patterns.
+    """
+
+    name = "modern-hopfield"
+    encodings = ("bipolar", "real")
+
+    def __init__(
+        self,
+        n_units: int,
+        beta: float = 1.0,
+        max_steps: int = 100,
+        tol: float = 1e-6,
+        dtype: str = "float64",
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        self.beta = check_float(beta, "beta", low=0.0, low_inclusive=False)
+        self.max_steps = check_int(max_steps, "max_steps", low=1)
+        self.tol = check_float(tol, "tol", low=0.0)
+        self.dtype = check_dtype(dtype).name
+        self.seed = check_seed(seed)
+
+    def store(self, patterns, targets=None) -> ModernHopfield:
+        """Store patterns (+/-1 or real), adding to those already stored."""
+        if targets is not None:
+            raise ValidationError(
+                "targets", described("a target set"), "None: the memory is auto-associative"
+            )
+        x = check_patterns(patterns, "patterns", n_units=self.n_units, dtype=self.dtype)
+        old = getattr(self, "patterns_", None)
+        self.patterns_ = x if old is None else np.concatenate([old, x])
+        self.n_stored_ = len(self.patterns_)
+        return self
+
+    def _fitted(self) -> np.ndarray:
+        x = getattr(self, "patterns_", None)
+        if x is None:
+            raise ValidationError(
+                "patterns", described("no stored pattern"), "store() called before recall"
+            )
+        return x
+
+    def _beta(self, beta) -> float:
+        if beta is None:
+            return self.beta
+        return check_float(beta, "beta", low=0.0, low_inclusive=False)
+
+    def attention(self, states, *, beta: float | None = None) -> np.ndarray:
+        """``softmax(beta X xi)`` for each state: the weight of every stored pattern.
+
+        Returns
+        -------
+        ndarray, shape (B, n_stored_)
+        """
+        s = check_patterns(
+            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
+        )
+        return softmax(self._beta(beta) * (s @ self._fitted().T), axis=1)
+
+    def energy(self, states, *, beta: float | None = None) -> np.ndarray:
+        """Energy of each state (row-wise); see the class docstring."""
+        single = np.ndim(states) == 1
+        s = check_patterns(
+            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
+        )
+        e = self._energy(s, self._beta(beta))
+        return float(e[0]) if single else e
+
+    def _energy(self, s: np.ndarray, beta: float) -> np.ndarray:
+        x = self._fitted()
+        lse = logsumexp(beta * (s @ x.T), axis=1) / beta
+        big = np.max(np.einsum("ij,ij->i", x, x))
+        return -lse + 0.5 * np.einsum("ij,ij->i", s, s) + np.log(len(x)) / beta + big / 2
+
+    def recall(
+        self,
+        cues,
+        *,
+        beta: float | None = None,
+        max_steps: int | None = None,
+        record_energy: bool = False,
+    ) -> RecallResult:
+        """Iterate ``xi <- X^T softmax(beta X xi)`` from every cue.
+
+        Parameters
+        ----------
+        cues : ndarray, shape (B, n_units)
+            Starting states (any finite values).
+        beta : float, optional
+            Override ``beta`` for this call.
+        max_steps : int, optional
+            Override ``max_steps`` (1: a single update, the attention read-out).
+        record_energy : bool
+            Record the energy of every cue after each update.
+
+        Returns
+        -------
+        RecallResult
+            ``steps`` counts updates including the one that confirmed convergence;
+            ``info["attention"]`` holds the final softmax weights ``(B, P)``.
+        """
+        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        beta = self._beta(beta)
+        max_steps = self.max_steps if max_steps is None else max_steps
+        max_steps = check_int(max_steps, "max_steps", low=1)
+        record = check_bool(record_energy, "record_energy")
+        x = self._fitted()
+        limit = self.tol * max(1.0, float(np.max(np.abs(x))))
+        track = dyn._Tracker(s, (lambda z: self._energy(z, beta)) if record else None)
+        work = track.out.copy()
+        for t in range(1, max_steps + 1):
+            new = softmax(beta * (work @ x.T), axis=1) @ x
+            fixed = np.max(np.abs(new - work), axis=1) <= limit
+            work, _ = track.step(t, new, fixed, fixed)
+            if not len(work):
+                break
+        states, steps, converged, trace = track.finish(work)
+        attention = softmax(beta * (states @ x.T), axis=1)
+        return RecallResult(states, steps, converged, trace, {"attention": attention})
