@@ -50,6 +50,9 @@ def check_rule(
 ) -> None:
     """Check a learning rule against the :class:`LearningRule` contract.
 
+    A rule that declares ``recurrent`` (it needs a square synapse) is checked on an
+    ``n_post x n_post`` synapse.
+
     - parameters: ``get_params`` matches the attributes, ``clone`` reproduces them;
     - ``delta`` for one presentation equals the batch of one, and has the weights' shape;
     - the same change on dense weights and on a sparse matrix holding every connection;
@@ -63,6 +66,8 @@ def check_rule(
     clone = rule.clone()
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
 
+    if rule.recurrent:
+        n_pre = n_post
     global_state = np.random.get_state()[1].copy()
     rng = np.random.default_rng(seed)
     enc = rule.encodings[0]

@@ -69,6 +69,9 @@ class LearningRule(Parametrized):
     encodings: ClassVar[tuple[str, ...]] = ("bipolar", "binary", "real")
     #: Whether the rule reads the third factor ``signal``.
     uses_signal: ClassVar[bool] = False
+    #: Whether the rule needs a square (recurrent) synapse, because it couples w_ij to
+    #: w_ji. An instance may answer per its parameters by overriding this as a property.
+    recurrent: ClassVar[bool] = False
     #: Whether a batch is applied one presentation at a time (the weights change
     #: between presentations, as in Storkey's or Oja's rule) instead of summed.
     sequential: ClassVar[bool] = False
@@ -143,7 +146,13 @@ class LearningRule(Parametrized):
 
     # -- provided -------------------------------------------------------------------
     def check_layout(self, layout: Layout) -> None:
-        """Refuse a synapse whose layout the rule does not support."""
+        """Refuse a synapse whose layout (or shape) the rule does not support."""
+        if self.recurrent and layout.shape[0] != layout.shape[1]:
+            raise ValidationError(
+                "weights",
+                described(f"a synapse of shape {layout.shape}"),
+                f"a recurrent (square) synapse: rule {self.name!r} couples w_ij to w_ji",
+            )
         kind = "sparse" if layout.is_sparse else "dense"
         if kind not in self.supports:
             raise ValidationError(

@@ -6,7 +6,6 @@ import numpy as np
 
 from ..validation import check_bool, check_float, check_int
 from .base import LearningRule
-from .storkey import _require_square
 
 __all__ = ["Perceptron"]
 
@@ -81,9 +80,12 @@ class Perceptron(LearningRule):
         self.epochs_ = 0
         self.converged_ = False
 
+    @property
+    def recurrent(self) -> bool:
+        """A symmetric perceptron changes w_ij and w_ji together: square synapses only."""
+        return self.symmetric
+
     def compute(self, pre, post, w, layout, signal=None):
-        if self.symmetric:
-            _require_square(layout, self.name)
         h = layout.field(w, pre)
         norm = np.sqrt(layout.field(w * w, np.ones((1, layout.shape[1]), w.dtype))[0])
         # The margin is scale-free (stability, not raw field), so the step size only

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ValidationError, described
 from .base import LearningRule
 
 __all__ = ["Storkey"]
-
-
-def _require_square(layout, name: str) -> None:
-    if layout.shape[0] != layout.shape[1]:
-        raise ValidationError(
-            "weights",
-            described(f"a synapse of shape {layout.shape}"),
-            f"a recurrent (square) synapse: rule {name!r} couples w_ij to w_ji",
-        )
 
 
 class Storkey(LearningRule):
@@ -52,9 +42,9 @@ class Storkey(LearningRule):
     name = "storkey"
     encodings = ("bipolar",)
     sequential = True
+    recurrent = True
 
     def compute(self, pre, post, w, layout, signal=None):
-        _require_square(layout, self.name)
         x, y = pre, post
         f = layout.field(w, x)  # f[b, i] = sum_k w_ik x_bk, every k included
         # h_ij = f_i - w_ii x_i - w_ij x_j, so the change is
