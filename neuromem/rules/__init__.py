@@ -1,8 +1,20 @@
 """Learning rules. Built-ins are registered through the ``neuromem.rules`` entry points."""
 
-from .base import LearningRule
+from .anti_hebbian import AntiHebbian
+from .base import LearningRule, Trace
+from .bcm import BCM
 from .covariance import Covariance
 from .hebbian import Hebbian
+from .oja import Oja
 from .pseudoinverse import PseudoInverse
 
-__all__ = ["Covariance", "Hebbian", "LearningRule", "PseudoInverse"]
+__all__ = [
+    "BCM",
+    "AntiHebbian",
+    "Covariance",
+    "Hebbian",
+    "LearningRule",
+    "Oja",
+    "PseudoInverse",
+    "Trace",
+]

@@ -18,9 +18,9 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized
-from ..validation import check_bool, check_float
+from ..validation import check_bool, check_choice, check_float, check_int
 
-__all__ = ["LearningRule"]
+__all__ = ["LearningRule", "Trace"]
 
 
 def _check_bounds(bounds: Any) -> tuple[float, float] | None:
@@ -72,6 +72,8 @@ class LearningRule(Parametrized):
     #: Whether a batch is applied one presentation at a time (the weights change
     #: between presentations, as in Storkey's or Oja's rule) instead of summed.
     sequential: ClassVar[bool] = False
+    #: The trace being recorded (see :meth:`start_trace`); not a parameter or state.
+    _trace: Trace | None = None
 
     def __init__(
         self,
@@ -269,18 +271,137 @@ class LearningRule(Parametrized):
             span = high - low
             d = np.where(d > 0, d * (high - w) / span, d * (w - low) / span)
         layout.restrict(d)
+        # Checked before the weights are touched, so a diverging rule stops with the
+        # last finite weights in place instead of NaN or inf.
+        self._check_finite(d)
         if self.decay:
             w *= 1.0 - self.decay
         w += d
         if self.bounds is not None:
             np.clip(w, self.bounds[0], self.bounds[1], out=w)
             layout.restrict(w)
-        # One streaming reduction: any NaN or inf makes the sum non-finite.
-        if not np.isfinite(np.sum(w)):
+        # |w_old| and |d| are both below sqrt(max float), so w stays finite here.
+        self._check_finite(w)
+        if self._trace is not None:
+            self._trace.record(w, layout)
+        return w
+
+    def _check_finite(self, values: np.ndarray) -> None:
+        """Divergence: any value beyond ``sqrt(max float)`` (or NaN / inf).
+
+        A sum of squares is one allocation-free BLAS pass; it is non-finite exactly
+        when some ``|value|`` exceeds about ``1e154`` (float64) or ``1e19`` (float32),
+        or is NaN or inf, far beyond any weight a converging rule produces.
+        """
+        flat = values.reshape(-1)
+        if not np.isfinite(np.dot(flat, flat)):
             raise ValidationError(
                 "learning_rate",
                 self.learning_rate,
                 f"a smaller learning rate: rule {self.name!r} made the weights diverge "
-                "(non-finite values)",
+                "(their magnitude overflowed; the update was stopped)",
             )
-        return w
+
+    # -- learning traces ------------------------------------------------------------
+    def start_trace(self, record: str | Any = "stats", every: int = 1) -> Trace:
+        """Record the weights (or statistics of them) after every ``every`` updates.
+
+        Parameters
+        ----------
+        record : {"stats", "weights"} or callable
+            ``"stats"``: mean, std, min, max and Frobenius norm of the weight values;
+            ``"weights"``: a copy of the weight matrix (dense array or CSR); a callable
+            ``f(weights) -> float or ndarray`` records what it returns.
+        every : int
+            Record one update in ``every`` (a presentation, for sequential rules).
+
+        Returns
+        -------
+        Trace
+            Filled as learning proceeds; also available as ``rule.trace``.
+
+        Notes
+        -----
+        With no trace started, learning pays one attribute test per update.
+        """
+        self._trace = Trace(record, every)
+        return self._trace
+
+    def stop_trace(self) -> Trace | None:
+        """Stop recording; returns the trace (or None if none was started)."""
+        trace, self._trace = self._trace, None
+        return trace
+
+    @property
+    def trace(self) -> Trace | None:
+        """The trace being recorded, or None."""
+        return self._trace
+
+
+_STATS = ("mean", "std", "min", "max", "norm")
+
+
+class Trace:
+    """Weights or their statistics recorded during learning (see ``start_trace``).
+
+    Attributes
+    ----------
+    updates : list of int
+        Index (1-based) of the update after which each record was taken.
+    records : list
+        Dicts of statistics, weight matrices, or what the callable returned.
+    """
+
+    def __init__(self, record: str | Any = "stats", every: int = 1):
+        if not callable(record):
+            record = check_choice(record, "record", ("stats", "weights"))
+        self.record_kind = record
+        self.every = check_int(every, "every", low=1)
+        self.count = 0
+        self.updates: list[int] = []
+        self.records: list[Any] = []
+
+    def record(self, w: np.ndarray, layout: Layout) -> None:
+        """Called by the rule after an update with the new weight values."""
+        self.count += 1
+        if self.count % self.every:
+            return
+        self.updates.append(self.count)
+        kind = self.record_kind
+        if kind == "stats":
+            self.records.append(
+                {
+                    "mean": float(w.mean()),
+                    "std": float(w.std()),
+                    "min": float(w.min()),
+                    "max": float(w.max()),
+                    "norm": float(np.sqrt(np.dot(w.reshape(-1), w.reshape(-1)))),
+                }
+            )
+        elif kind == "weights":
+            self.records.append(layout.wrap(w.copy()))
+        else:
+            self.records.append(kind(layout.wrap(w)))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """The trace as arrays: ``"update"`` plus one array per statistic.
+
+        For ``"weights"`` the snapshots are stacked densely under ``"weights"``
+        (shape ``(T, n_post, n_pre)``); a callable's results under ``"value"``.
+        """
+        out = {"update": np.asarray(self.updates, dtype=np.int64)}
+        if self.record_kind == "stats":
+            for k in _STATS:
+                out[k] = np.array([r[k] for r in self.records])
+        elif self.record_kind == "weights":
+            out["weights"] = (
+                np.stack([r.toarray() if sp.issparse(r) else r for r in self.records])
+                if self.records
+                else np.empty((0, 0, 0))
+            )
+        else:
+            out["value"] = np.asarray(self.records)
+        return out
