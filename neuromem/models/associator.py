@@ -136,8 +136,7 @@ class LinearAssociator(Memory):
         if values is None:
             y = x
         else:
-            width = getattr(self, "n_out_", None) or self.n_out
-            y = check_patterns(values, "values", n_units=width, dtype=self.dtype)
+            y = check_patterns(values, "values", dtype=self.dtype)
             if len(y) != len(x):
                 raise ValidationError(
                     "values",

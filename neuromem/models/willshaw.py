@@ -185,10 +185,7 @@ class Willshaw(Memory):
         if values is None:
             y = x
         else:
-            width = getattr(self, "n_out_", None) or self.n_out
-            y = check_patterns(
-                values, "values", n_units=width, encoding="binary", dtype=self.dtype
-            )
+            y = check_patterns(values, "values", encoding="binary", dtype=self.dtype)
             if len(y) != len(x):
                 raise ValidationError(
                     "values",

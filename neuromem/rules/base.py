@@ -294,7 +294,9 @@ class LearningRule(Parametrized):
         or is NaN or inf, far beyond any weight a converging rule produces.
         """
         flat = values.reshape(-1)
-        if not np.isfinite(np.dot(flat, flat)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.dot(flat, flat)
+        if not np.isfinite(total):
             raise ValidationError(
                 "learning_rate",
                 self.learning_rate,
