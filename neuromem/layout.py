@@ -92,6 +92,10 @@ class DenseLayout(Layout):
         return values
 
     def outer(self, post, pre):
+        if post.shape[0] == 1:
+            # One presentation: a broadcast product is the same numbers without a
+            # BLAS call, whose threads cost more than a rank-one update of this size.
+            return np.multiply(post[0][:, None], pre[0][None, :])
         return post.T @ pre
 
     def post(self, v):

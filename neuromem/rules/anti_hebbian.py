@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import LearningRule
 
 __all__ = ["AntiHebbian"]
@@ -30,5 +32,5 @@ class AntiHebbian(LearningRule):
     name = "anti-hebbian"
 
     def compute(self, pre, post, w, layout, signal=None):
-        d = layout.outer(post, pre)
-        return -d
+        d = layout.outer(post, pre)  # a fresh array: negated in place
+        return np.negative(d, out=d)

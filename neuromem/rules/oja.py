@@ -37,6 +37,14 @@ class Oja(LearningRule):
     sequential = True
 
     def compute(self, pre, post, w, layout, signal=None):
+        if len(pre) == 1:
+            # One presentation, as update() applies it: y_i (x_j - y_i w_ij) built in
+            # a single temporary, which keeps the rule close to a bare outer product.
+            y = post[0]
+            d = layout.post(-y) * w
+            d += layout.pre(pre[0])
+            d *= layout.post(y)
+            return d
         d = layout.outer(post, pre)
         d -= layout.post((post * post).sum(0)) * w
         return d
