@@ -117,6 +117,10 @@ class DenseLayout(Layout):
         return values
 
     def outer(self, post, pre):
+        if post.shape[0] == 1:
+            # One presentation: a broadcast product is the same numbers without a
+            # BLAS call, whose threads cost more than a rank-one update of this size.
+            return np.multiply(post[0][:, None], pre[0][None, :])
         return post.T @ pre
 
     def post(self, v):
@@ -133,6 +137,10 @@ class DenseLayout(Layout):
         return values
 
     def add_outer(self, values, post, pre, scale):
+        if post.shape[0] == 1:
+            # One presentation: a broadcast product, no BLAS threads to wake.
+            values += np.multiply((scale * post[0])[:, None], pre[0][None, :])
+            return
         # One BLAS gemm with beta = 1 accumulates straight into the weights: no N x N
         # temporary, no separate scaling and addition passes. W is C-ordered, so its
         # transpose is the Fortran-ordered matrix gemm can overwrite: W^T += s pre^T post.

@@ -1,17 +1,24 @@
 """Learning rules. Built-ins are registered through the ``neuromem.rules`` entry points."""
 
-from .base import LearningRule
+from .anti_hebbian import AntiHebbian
+from .base import LearningRule, Trace
+from .bcm import BCM
 from .covariance import Covariance
 from .hebbian import Hebbian
+from .oja import Oja
 from .perceptron import Perceptron
 from .pseudoinverse import PseudoInverse
 from .storkey import Storkey
 
 __all__ = [
+    "BCM",
+    "AntiHebbian",
     "Covariance",
     "Hebbian",
     "LearningRule",
+    "Oja",
     "Perceptron",
     "PseudoInverse",
     "Storkey",
+    "Trace",
 ]

@@ -18,9 +18,9 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized
-from ..validation import check_bool, check_float
+from ..validation import check_bool, check_choice, check_float, check_int
 
-__all__ = ["LearningRule"]
+__all__ = ["LearningRule", "Trace"]
 
 
 def _check_bounds(bounds: Any) -> tuple[float, float] | None:
@@ -75,6 +75,8 @@ class LearningRule(Parametrized):
     #: Whether a batch is applied one presentation at a time (the weights change
     #: between presentations, as in Storkey's or Oja's rule) instead of summed.
     sequential: ClassVar[bool] = False
+    #: The trace being recorded (see :meth:`start_trace`); not a parameter or state.
+    _trace: Trace | None = None
 
     def __init__(
         self,
@@ -197,14 +199,17 @@ class LearningRule(Parametrized):
 
     def _change(self, pre, post, w, layout, signal):
         """``learning_rate * compute(...)`` for prepared (2-D) inputs."""
-        d = np.asarray(self.compute(pre, post, w, layout, signal), dtype=w.dtype)
+        # Overflow is reported as divergence by the caller, naming the parameter.
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = np.asarray(self.compute(pre, post, w, layout, signal), dtype=w.dtype)
         if d.shape != w.shape:
             raise RuntimeError(
                 f"rule {self.name!r} computed a change of shape {d.shape} for weights "
                 f"of shape {w.shape}"
             )
         if self.learning_rate != 1.0:
-            d = np.multiply(d, self.learning_rate, out=d if d is not w else None)
+            with np.errstate(over="ignore", invalid="ignore"):
+                d = np.multiply(d, self.learning_rate, out=d if d is not w else None)
         return d
 
     def _raw(self, pre, post, w, layout, signal):
@@ -215,9 +220,22 @@ class LearningRule(Parametrized):
         """Optional fast path: add ``scale * compute(...)`` into ``w`` in place.
 
         Override only for a rule whose change does not read ``w`` (Hebb's does not); the
-        base class then skips the temporary change matrix. The default is never called.
+        base class then skips the temporary change matrix. An override must refuse a
+        diverging change before touching ``w`` (see :meth:`_check_outer`). The default
+        is never called.
         """
         raise NotImplementedError
+
+    def _check_outer(self, post, pre, scale) -> None:
+        """Divergence check of ``scale * sum_b post_b pre_b^T`` from its factors alone.
+
+        Every entry is at most ``|scale| * B * max|post| * max|pre|``, so checking that
+        bound costs O(B N) instead of a pass over the weights.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = abs(scale) * len(pre) * np.abs(post).max(initial=0.0)
+            bound = bound * np.abs(pre).max(initial=0.0)
+        self._check_finite(np.array([bound], dtype=post.dtype))
 
     def delta(self, pre, post, weights, signal=None):
         """The change of weights for one presentation or a batch.
@@ -263,7 +281,8 @@ class LearningRule(Parametrized):
 
         Decay, soft or hard bounds and the connectivity restriction are applied here,
         once for every rule. Raises :class:`~neuromem.ValidationError` naming
-        ``learning_rate`` if the weights stop being finite.
+        ``learning_rate``, before touching the weights, if a change diverges (a value
+        beyond about 1e154, NaN or inf): the weights are never left non-finite.
 
         Returns
         -------
@@ -284,16 +303,15 @@ class LearningRule(Parametrized):
         return self._update_one(w, pre, post, layout, signal)
 
     def _update_one(self, w, pre, post, layout, signal):
-        # Overflow is reported below as divergence, with the parameter to change.
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._apply(w, pre, post, layout, signal)
-
-    def _apply(self, w, pre, post, layout, signal):
         fast = type(self).accumulate is not LearningRule.accumulate
         if fast and not (self.bounds is not None and self.soft_bounds):
+            # accumulate() refuses a diverging change before adding it; decay comes
+            # after, with the change rescaled, so (1 - decay) w + change is unchanged
+            # and a refused update leaves the weights exactly as they were.
+            keep = 1.0 - self.decay
+            self.accumulate(w, pre, post, layout, signal, self.learning_rate / keep)
             if self.decay:
-                w *= 1.0 - self.decay
-            self.accumulate(w, pre, post, layout, signal, self.learning_rate)
+                w *= keep
             layout.restrict(w)
         else:
             d = self._change(pre, post, w, layout, signal)
@@ -302,18 +320,142 @@ class LearningRule(Parametrized):
                 span = high - low
                 d = np.where(d > 0, d * (high - w) / span, d * (w - low) / span)
             layout.restrict(d)
+            # Checked before the weights are touched: a diverging rule stops with the
+            # last finite weights in place. Every change is below sqrt(max float) (about
+            # 1e154), so the weights could only overflow after ~1e154 updates: checking
+            # the change alone keeps them finite.
+            self._check_finite(d)
             if self.decay:
                 w *= 1.0 - self.decay
             w += d
         if self.bounds is not None:
             np.clip(w, self.bounds[0], self.bounds[1], out=w)
             layout.restrict(w)
-        # One streaming reduction: any NaN or inf makes the sum non-finite.
-        if not np.isfinite(np.sum(w)):
+        if self._trace is not None:
+            self._trace.record(w, layout)
+        return w
+
+    def _check_finite(self, values: np.ndarray) -> None:
+        """Divergence: any value beyond ``sqrt(max float)`` (or NaN / inf).
+
+        A sum of squares is one allocation-free pass; it is non-finite exactly when
+        some ``|value|`` exceeds about ``1e154`` (float64) or ``1e19`` (float32), or is
+        NaN or inf, far beyond any change a converging rule produces.
+        """
+        flat = values.reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # einsum's own loop, not BLAS: no threads to wake for one reduction.
+            total = np.einsum("i,i->", flat, flat)
+        if not np.isfinite(total):
             raise ValidationError(
                 "learning_rate",
                 self.learning_rate,
                 f"a smaller learning rate: rule {self.name!r} made the weights diverge "
-                "(non-finite values)",
+                "(the change overflowed; the weights were left as they were)",
             )
-        return w
+
+    # -- learning traces ------------------------------------------------------------
+    def start_trace(self, record: str | Any = "stats", every: int = 1) -> Trace:
+        """Record the weights (or statistics of them) after every ``every`` updates.
+
+        Parameters
+        ----------
+        record : {"stats", "weights"} or callable
+            ``"stats"``: mean, std, min, max and Frobenius norm of the weight values;
+            ``"weights"``: a copy of the weight matrix (dense array or CSR); a callable
+            ``f(weights) -> float or ndarray`` records what it returns.
+        every : int
+            Record one update in ``every`` (a presentation, for sequential rules).
+
+        Returns
+        -------
+        Trace
+            Filled as learning proceeds; also available as ``rule.trace``.
+
+        Notes
+        -----
+        With no trace started, learning pays one attribute test per update.
+        """
+        self._trace = Trace(record, every)
+        return self._trace
+
+    def stop_trace(self) -> Trace | None:
+        """Stop recording; returns the trace (or None if none was started)."""
+        trace, self._trace = self._trace, None
+        return trace
+
+    @property
+    def trace(self) -> Trace | None:
+        """The trace being recorded, or None."""
+        return self._trace
+
+
+_STATS = ("mean", "std", "min", "max", "norm")
+
+
+class Trace:
+    """Weights or their statistics recorded during learning (see ``start_trace``).
+
+    Attributes
+    ----------
+    updates : list of int
+        Index (1-based) of the update after which each record was taken.
+    records : list
+        Dicts of statistics, weight matrices, or what the callable returned.
+    """
+
+    def __init__(self, record: str | Any = "stats", every: int = 1):
+        if not callable(record):
+            record = check_choice(record, "record", ("stats", "weights"))
+        self.record_kind = record
+        self.every = check_int(every, "every", low=1)
+        self.count = 0
+        self.updates: list[int] = []
+        self.records: list[Any] = []
+
+    def record(self, w: np.ndarray, layout: Layout) -> None:
+        """Called by the rule after an update with the new weight values."""
+        self.count += 1
+        if self.count % self.every:
+            return
+        self.updates.append(self.count)
+        kind = self.record_kind
+        if kind == "stats":
+            self.records.append(
+                {
+                    "mean": float(w.mean()),
+                    "std": float(w.std()),
+                    "min": float(w.min()),
+                    "max": float(w.max()),
+                    "norm": float(
+                        np.sqrt(np.einsum("i,i->", w.reshape(-1), w.reshape(-1)))
+                    ),
+                }
+            )
+        elif kind == "weights":
+            self.records.append(layout.wrap(w.copy()))
+        else:
+            self.records.append(kind(layout.wrap(w)))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """The trace as arrays: ``"update"`` plus one array per statistic.
+
+        For ``"weights"`` the snapshots are stacked densely under ``"weights"``
+        (shape ``(T, n_post, n_pre)``); a callable's results under ``"value"``.
+        """
+        out = {"update": np.asarray(self.updates, dtype=np.int64)}
+        if self.record_kind == "stats":
+            for k in _STATS:
+                out[k] = np.array([r[k] for r in self.records])
+        elif self.record_kind == "weights":
+            out["weights"] = (
+                np.stack([r.toarray() if sp.issparse(r) else r for r in self.records])
+                if self.records
+                else np.empty((0, 0, 0))
+            )
+        else:
+            out["value"] = np.asarray(self.records)
+        return out

@@ -27,4 +27,5 @@ class Hebbian(LearningRule):
 
     def accumulate(self, w, pre, post, layout, signal, scale):
         # The change does not read w: accumulate in place (one BLAS call when dense).
+        self._check_outer(post, pre, scale)
         layout.add_outer(w, post, pre, scale)

@@ -1,0 +1,204 @@
+"""The linear associator: correlation-matrix memory (Anderson 1972; Kohonen 1972)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValidationError, described
+from ..network import Network
+from ..neurons import Neuron, get_neuron
+from ..random import SeedLike, check_seed
+from ..rules.base import LearningRule
+from ..rules.hebbian import Hebbian
+from ..rules.pseudoinverse import PseudoInverse
+from ..topology import complete
+from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
+from .base import Memory, RecallResult
+
+__all__ = ["LinearAssociator"]
+
+
+class LinearAssociator(Memory):
+    """Correlation-matrix memory: ``W = eta * sum_mu y_mu x_mu^T``, recall ``y = f(W x)``.
+
+    Keys ``x`` (``n_units`` wide) are mapped to values ``y`` (``n_out`` wide) through
+    one feed-forward synapse set learned by the Hebbian rule. Recalling a stored key
+    ``x_k`` gives its value plus crosstalk from every other pair::
+
+        W x_k = eta |x_k|^2 y_k + eta sum_{mu != k} (x_mu . x_k) y_mu
+
+    so orthogonal keys of equal norm are recalled exactly (with ``eta = 1 / |x|^2``,
+    the default ``1 / n_units`` for +/-1 keys), and the crosstalk grows with the
+    overlaps of the keys: for +/-1 keys and values it has variance
+    ``sum_{mu != k} (x_mu . x_k / N)^2`` on every output unit.
+
+    Parameters
+    ----------
+    n_units : int
+        Width of the keys.
+    n_out : int or None
+        Width of the values; inferred from the first values stored (``n_units`` for
+        auto-association).
+    orthogonalize : bool
+        Store with Kohonen's optimal linear associative memory instead,
+        ``W = Y^T (X X^T)^+ X`` (the ``pseudoinverse`` rule): the keys are in effect
+        orthogonalised, and every linearly independent key is recalled exactly.
+    learning_rate : float or None
+        Hebbian learning rate; ``None`` is ``1 / n_units``. Ignored with
+        ``orthogonalize``.
+    neuron : str or Neuron
+        Output law ``f`` (``"linear"`` by default; ``"sign"`` cleans up +/-1 values).
+    dtype : {"float64", "float32"}
+        Weight dtype.
+    seed : int, Generator or None
+        Accepted for a uniform interface; the model is deterministic.
+
+    Attributes
+    ----------
+    network_ : Network
+        Populations ``"keys"`` and ``"values"`` and the synapse between them.
+    n_out_ : int
+        Width of the values.
+    n_stored_ : int
+        Number of pairs stored.
+    """
+
+    name = "linear-associator"
+    encodings = ("bipolar", "binary", "real")
+    hetero = True
+
+    def __init__(
+        self,
+        n_units: int,
+        n_out: int | None = None,
+        orthogonalize: bool = False,
+        learning_rate: float | None = None,
+        neuron: str | Neuron = "linear",
+        dtype: str = "float64",
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        self.n_out = n_out if n_out is None else check_int(n_out, "n_out", low=1)
+        self.orthogonalize = check_bool(orthogonalize, "orthogonalize")
+        if learning_rate is not None:
+            check_float(learning_rate, "learning_rate", low=0.0)
+        self.learning_rate = learning_rate
+        get_neuron(neuron, "neuron")
+        self.neuron = neuron
+        self.dtype = check_dtype(dtype).name
+        self.seed = check_seed(seed)
+
+    def _make_rule(self) -> LearningRule:
+        if self.orthogonalize:
+            return PseudoInverse(zero_diagonal=False)
+        lr = 1.0 / self.n_units if self.learning_rate is None else self.learning_rate
+        return Hebbian(learning_rate=lr)
+
+    def _build(self, n_out: int) -> None:
+        if getattr(self, "network_", None) is not None:
+            return
+        net = Network()
+        keys = net.add_population("keys", self.n_units, "linear")
+        values = net.add_population("values", n_out, self.neuron)
+        net.connect(
+            keys,
+            values,
+            topology=complete(n_out, n_pre=self.n_units, self_connections=True),
+            sparse=False,
+            rule=self._make_rule(),
+            dtype=self.dtype,
+        )
+        self.network_ = net
+        self.n_out_ = n_out
+        self.n_stored_ = 0
+
+    @property
+    def synapse_(self):
+        """The keys -> values synapse set."""
+        return self.network_.synapse("keys", "values")
+
+    @property
+    def weights_(self) -> np.ndarray:
+        """The memory matrix ``(n_out, n_units)``."""
+        return self.synapse_.weights
+
+    def store(self, keys, values=None) -> LinearAssociator:
+        """Store ``keys -> values`` pairs (``values=None``: auto-association).
+
+        Parameters
+        ----------
+        keys : ndarray, shape (P, n_units)
+        values : ndarray, shape (P, n_out), optional
+        """
+        x = check_patterns(keys, "keys", n_units=self.n_units, dtype=self.dtype)
+        if values is None:
+            y = x
+        else:
+            y = check_patterns(values, "values", dtype=self.dtype)
+            if len(y) != len(x):
+                raise ValidationError(
+                    "values",
+                    described(f"{len(y)} values for {len(x)} keys"),
+                    "one value per key (as many rows as keys)",
+                )
+        if self.n_out is not None and y.shape[1] != self.n_out:
+            raise ValidationError(
+                "values",
+                described(f"values of width {y.shape[1]}"),
+                f"values of width n_out = {self.n_out}",
+            )
+        self._build(y.shape[1])
+        if y.shape[1] != self.n_out_:
+            raise ValidationError(
+                "values",
+                described(f"values of width {y.shape[1]}"),
+                f"the width of the values stored before, {self.n_out_}",
+            )
+        self.synapse_.learn(x, y)
+        self.n_stored_ += len(x)
+        return self
+
+    def recall(self, cues) -> RecallResult:
+        """One pass through the synapse: ``f(cues @ W.T)``.
+
+        Parameters
+        ----------
+        cues : ndarray, shape (P, n_units)
+            Keys, possibly noisy, row-wise.
+        """
+        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        if getattr(self, "network_", None) is None:
+            if self.n_out is None:
+                raise ValidationError(
+                    "cues",
+                    described("a recall before anything was stored"),
+                    "a model that has stored pairs, or was given n_out",
+                )
+            self._build(self.n_out)
+        states = self.network_.populations["values"].activate(self.synapse_.input(s))
+        n = len(s)
+        return RecallResult(
+            np.asarray(states, dtype=self.dtype),
+            np.ones(n, dtype=np.int64),
+            np.ones(n, dtype=bool),
+        )
+
+    def _get_state(self) -> dict[str, Any]:
+        if getattr(self, "network_", None) is None:
+            return {}
+        return {
+            "weights": self.synapse_.weights,
+            "n_out": self.n_out_,
+            "n_stored": self.n_stored_,
+            "rule": self.synapse_.rule.get_state(),
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
+        self._build(int(state["n_out"]))
+        self.synapse_.set_weights(state["weights"])
+        self.n_stored_ = int(state["n_stored"])
+        self.synapse_.rule.set_state(state.get("rule") or {})

@@ -1,0 +1,319 @@
+"""The Willshaw net: binary clipped Hebbian synapses for sparse 0/1 patterns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValidationError, described
+from ..network import Network
+from ..random import SeedLike, check_seed
+from ..rules.hebbian import Hebbian
+from ..topology import complete
+from ..validation import check_choice, check_dtype, check_float, check_int, check_patterns
+from .base import Memory, RecallResult
+
+__all__ = ["Willshaw", "transinformation", "willshaw_capacity", "willshaw_information"]
+
+THRESHOLDS = ("cue", "adaptive")
+
+
+def _h2(p: np.ndarray | float) -> np.ndarray:
+    """Binary entropy in bits (0 at p = 0 and p = 1)."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -p * np.log2(p) - (1 - p) * np.log2(1 - p)
+    return np.nan_to_num(out)
+
+
+def transinformation(a: float, p01: float, p10: float) -> float:
+    """Mutual information (bits) between a target bit and its recalled value.
+
+    Parameters
+    ----------
+    a : float
+        Probability that the target bit is 1 (the coding level of the values).
+    p01 : float
+        Probability of recalling 1 where the target is 0 (add error).
+    p10 : float
+        Probability of recalling 0 where the target is 1 (miss error).
+    """
+    p_one = (1 - a) * p01 + a * (1 - p10)
+    return float(_h2(p_one) - (1 - a) * _h2(p01) - a * _h2(p10))
+
+
+def _p1(n_pairs, n_in, n_out, k_in, l_out):
+    """Fraction of synapses set to 1 after storing ``n_pairs`` random pairs."""
+    return 1.0 - (1.0 - k_in * l_out / (n_in * n_out)) ** n_pairs
+
+
+def willshaw_capacity(
+    n_in: int, n_out: int, k_in: float, l_out: float, fidelity: float = 0.01
+) -> float:
+    """Theoretical number of pairs a Willshaw net stores at a given fidelity.
+
+    With ``k_in`` active units per key, a silent output unit fires by mistake when all
+    ``k_in`` of its synapses from the cue are set, with probability ``p1**k_in``, where
+    ``p1 = 1 - (1 - k_in l_out / (n_in n_out))**P`` is the fraction of set synapses. The
+    capacity is the ``P`` at which the expected number of such add errors per recalled
+    pattern, ``(n_out - l_out) p1**k_in``, reaches ``fidelity * l_out`` (the high-fidelity
+    criterion of Knoblauch & Palm); below it recall is (almost always) error-free.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Widths of keys and values.
+    k_in, l_out : float
+        Active units per key and per value.
+    fidelity : float
+        Tolerated add errors per recall, as a fraction of ``l_out``.
+    """
+    p1 = (fidelity * l_out / (n_out - l_out)) ** (1.0 / k_in)
+    return float(np.log1p(-p1) / np.log1p(-k_in * l_out / (n_in * n_out)))
+
+
+def willshaw_information(
+    n_pairs: float, n_in: int, n_out: int, k_in: float, l_out: float
+) -> float:
+    """Bits per synapse that theory predicts for ``n_pairs`` pairs (full cues).
+
+    Uses the add-error rate ``p1**k_in`` (misses cannot happen with a full cue and the
+    threshold at ``k_in``). As ``n_in``, ``n_out`` grow with ``k_in, l_out ~ log2 n``
+    and ``p1 = 1/2``, this tends to ``ln 2 ~ 0.69`` (Willshaw et al. 1969).
+    """
+    p01 = _p1(n_pairs, n_in, n_out, k_in, l_out) ** k_in
+    return n_pairs * n_out * transinformation(l_out / n_out, p01, 0.0) / (n_in * n_out)
+
+
+class Willshaw(Memory):
+    """Willshaw, Buneman & Longuet-Higgins (1969) associative net.
+
+    Synapses are binary: ``W_ij = 1`` if output ``i`` and input ``j`` were ever active
+    together, ``0`` otherwise. This is the Hebbian rule clipped to ``[0, 1]`` by the
+    rule base's hard bounds (``Hebbian(learning_rate=1, bounds=(0, 1))``), one rule
+    for every memory. Recall is one pass: output ``i`` fires when its input
+    ``h_i = sum_j W_ij c_j`` reaches the threshold.
+
+    Parameters
+    ----------
+    n_units : int
+        Width of the keys (and values, for auto-association).
+    n_out : int or None
+        Width of the values; inferred from the first values stored.
+    threshold : {"cue", "adaptive"}
+        ``"cue"``: the number of active units in the cue (a stored key's outputs then
+        all fire: no misses from a complete cue). ``"adaptive"``: per cue, the
+        ``l_out``-th largest input, ``l_out`` the mean number of active units of the
+        stored values (a k-winners-take-all that also completes partial or noisy cues).
+    dtype : {"float64", "float32"}
+        Weight dtype (weights are 0/1; float32 is exact and faster).
+    seed : int, Generator or None
+        Accepted for a uniform interface; the model is deterministic.
+
+    Attributes
+    ----------
+    keys_, values_ : ndarray of bool
+        The stored pairs (for :meth:`bits_per_synapse`).
+    n_out_ : int
+        Width of the values.
+    """
+
+    name = "willshaw"
+    encodings = ("binary",)
+    hetero = True
+
+    def __init__(
+        self,
+        n_units: int,
+        n_out: int | None = None,
+        threshold: str = "cue",
+        dtype: str = "float64",
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        self.n_out = n_out if n_out is None else check_int(n_out, "n_out", low=1)
+        self.threshold = check_choice(threshold, "threshold", THRESHOLDS)
+        self.dtype = check_dtype(dtype).name
+        self.seed = check_seed(seed)
+
+    def _build(self, n_out: int) -> None:
+        if getattr(self, "network_", None) is not None:
+            return
+        net = Network()
+        keys = net.add_population("keys", self.n_units, "linear")
+        values = net.add_population("values", n_out, "step")
+        net.connect(
+            keys,
+            values,
+            topology=complete(n_out, n_pre=self.n_units, self_connections=True),
+            sparse=False,
+            rule=Hebbian(learning_rate=1.0, bounds=(0.0, 1.0)),
+            dtype=self.dtype,
+        )
+        self.network_ = net
+        self.n_out_ = n_out
+        self.keys_ = np.zeros((0, self.n_units), dtype=bool)
+        self.values_ = np.zeros((0, n_out), dtype=bool)
+
+    @property
+    def synapse_(self):
+        """The keys -> values synapse set."""
+        return self.network_.synapse("keys", "values")
+
+    @property
+    def weights_(self) -> np.ndarray:
+        """The binary weight matrix ``(n_out, n_units)``."""
+        return self.synapse_.weights
+
+    @property
+    def load_(self) -> float:
+        """Fraction of synapses set to 1 (``p1``; information peaks near 1/2)."""
+        return float(np.mean(self.synapse_.weights))
+
+    def store(self, keys, values=None) -> Willshaw:
+        """Store 0/1 ``keys -> values`` pairs (``values=None``: auto-association).
+
+        Parameters
+        ----------
+        keys : ndarray of 0/1, shape (P, n_units)
+        values : ndarray of 0/1, shape (P, n_out), optional
+        """
+        x = check_patterns(
+            keys, "keys", n_units=self.n_units, encoding="binary", dtype=self.dtype
+        )
+        if values is None:
+            y = x
+        else:
+            y = check_patterns(values, "values", encoding="binary", dtype=self.dtype)
+            if len(y) != len(x):
+                raise ValidationError(
+                    "values",
+                    described(f"{len(y)} values for {len(x)} keys"),
+                    "one value per key (as many rows as keys)",
+                )
+        if self.n_out is not None and y.shape[1] != self.n_out:
+            raise ValidationError(
+                "values",
+                described(f"values of width {y.shape[1]}"),
+                f"values of width n_out = {self.n_out}",
+            )
+        self._build(y.shape[1])
+        if y.shape[1] != self.n_out_:
+            raise ValidationError(
+                "values",
+                described(f"values of width {y.shape[1]}"),
+                f"the width of the values stored before, {self.n_out_}",
+            )
+        self.synapse_.learn(x, y)
+        self.keys_ = np.concatenate([self.keys_, x.astype(bool)])
+        self.values_ = np.concatenate([self.values_, y.astype(bool)])
+        return self
+
+    def recall(self, cues, *, threshold: str | None = None) -> RecallResult:
+        """One-step retrieval of the values of 0/1 cues.
+
+        Parameters
+        ----------
+        cues : ndarray of 0/1, shape (P, n_units)
+        threshold : {"cue", "adaptive"}, optional
+            Override the model's threshold for this call.
+
+        Returns
+        -------
+        RecallResult
+            0/1 states; ``info["threshold"]`` holds each cue's threshold.
+        """
+        c = check_patterns(
+            cues, "cues", n_units=self.n_units, encoding="binary", dtype=self.dtype
+        )
+        mode = (
+            self.threshold
+            if threshold is None
+            else check_choice(threshold, "threshold", THRESHOLDS)
+        )
+        if getattr(self, "network_", None) is None:
+            if self.n_out is None:
+                raise ValidationError(
+                    "cues",
+                    described("a recall before anything was stored"),
+                    "a model that has stored pairs, or was given n_out",
+                )
+            self._build(self.n_out)
+        h = self.synapse_.input(c)
+        if mode == "cue":
+            theta = c.sum(1)
+        else:
+            n_active = self.values_.sum(1).mean() if len(self.values_) else 1.0
+            l_out = int(np.clip(round(float(n_active)), 1, self.n_out_))
+            theta = -np.partition(-h, l_out - 1, axis=1)[:, l_out - 1]
+        # Inputs are integer counts: half a unit of margin makes ">=" exact.
+        states = (h >= theta[:, None] - 0.5).astype(self.dtype)
+        n = len(c)
+        return RecallResult(
+            states,
+            np.ones(n, dtype=np.int64),
+            np.ones(n, dtype=bool),
+            info={"threshold": theta},
+        )
+
+    def bits_per_synapse(self, keys=None, values=None) -> float:
+        """Information the net holds about its values, in bits per synapse.
+
+        Every key is recalled (with the model's threshold) and compared with its value;
+        the add- and miss-error rates give the mutual information per output bit
+        (:func:`transinformation`), times ``P * n_out``, over the
+        ``n_units * n_out`` synapses. By default the stored pairs are used.
+        """
+        if keys is None and values is None:
+            if getattr(self, "network_", None) is None or not len(self.keys_):
+                raise ValidationError(
+                    "keys", None, "keys and values, or a model that has stored pairs"
+                )
+            x, y = self.keys_, self.values_
+        else:
+            x = check_patterns(keys, "keys", n_units=self.n_units, encoding="binary")
+            y = check_patterns(values, "values", n_units=self.n_out_, encoding="binary")
+            if len(x) != len(y):
+                raise ValidationError(
+                    "values",
+                    described(f"{len(y)} values for {len(x)} keys"),
+                    "one value per key",
+                )
+        out = self.recall(x).states.astype(bool)
+        y = y.astype(bool)
+        a = float(y.mean())
+        p01 = float((out & ~y).sum() / max((~y).sum(), 1))
+        p10 = float((~out & y).sum() / max(y.sum(), 1))
+        return len(x) * transinformation(a, p01, p10) / self.n_units
+
+    def capacity(self, fidelity: float = 0.01) -> float:
+        """Theoretical number of pairs at ``fidelity`` for the stored activity levels.
+
+        See :func:`willshaw_capacity`; ``k_in`` and ``l_out`` are the mean numbers of
+        active units of the stored keys and values.
+        """
+        fidelity = check_float(fidelity, "fidelity", low=0.0, low_inclusive=False)
+        if getattr(self, "network_", None) is None or not len(self.keys_):
+            raise ValidationError("fidelity", fidelity, "a model that has stored pairs")
+        k_in = float(self.keys_.sum(1).mean())
+        l_out = float(self.values_.sum(1).mean())
+        return willshaw_capacity(self.n_units, self.n_out_, k_in, l_out, fidelity)
+
+    def _get_state(self) -> dict[str, Any]:
+        if getattr(self, "network_", None) is None:
+            return {}
+        return {
+            "weights": self.synapse_.weights,
+            "keys": self.keys_,
+            "values": self.values_,
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
+        keys, values = np.asarray(state["keys"]), np.asarray(state["values"])
+        self._build(values.shape[1])
+        self.synapse_.set_weights(state["weights"])
+        self.keys_ = keys.astype(bool)
+        self.values_ = values.astype(bool)
