@@ -2,5 +2,6 @@
 
 from .base import Memory, RecallResult
 from .hopfield import Hopfield
+from .mlp import MLP
 
-__all__ = ["Hopfield", "Memory", "RecallResult"]
+__all__ = ["MLP", "Hopfield", "Memory", "RecallResult"]
