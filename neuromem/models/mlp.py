@@ -474,7 +474,7 @@ class MLP(Memory):
             )
 
     def _corrupt(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.encoding_ == "real" or self.mode_ == "hetero":
+        if self.encoding_ == "real":
             return x + rng.normal(0.0, self.noise, x.shape).astype(x.dtype)
         flip = rng.random(x.shape) < self.noise
         if self.encoding_ == "binary":
