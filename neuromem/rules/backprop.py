@@ -45,4 +45,5 @@ class Backprop(LearningRule):
 
     def compute(self, pre, post, w, layout, signal=None):
         # post is the layer's activity; the rule reads only its error (the signal).
-        return -layout.outer(signal, pre)
+        # Negating the (B, n_post) error is cheaper than negating the weight-sized result.
+        return layout.outer(-signal, pre)
