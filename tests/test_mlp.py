@@ -295,7 +295,7 @@ def test_float32_training():
     np.testing.assert_array_equal(mem.recall(x).states, x)
 
 
-def test_save_load_continues_identically(tmp_path):
+def test_save_load_keeps_weights_optimiser_state_and_history(tmp_path):
     x = nm.patterns.random_bipolar(5, 20, seed=0)
     mem = nm.create("mlp", n_units=20, hidden=[10], epochs=10, seed=0).store(x)
     mem.save(tmp_path / "m.npz")
