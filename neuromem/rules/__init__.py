@@ -1,6 +1,7 @@
 """Learning rules. Built-ins are registered through the ``neuromem.rules`` entry points."""
 
 from .anti_hebbian import AntiHebbian
+from .backprop import Backprop
 from .base import LearningRule, Trace
 from .bcm import BCM
 from .covariance import Covariance
@@ -13,6 +14,7 @@ from .storkey import Storkey
 __all__ = [
     "BCM",
     "AntiHebbian",
+    "Backprop",
     "Covariance",
     "Hebbian",
     "LearningRule",

@@ -1,0 +1,698 @@
+"""A multilayer perceptron trained by backpropagation, used as a memory.
+
+The seed article's network, on the shared core: each layer is a
+:class:`~neuromem.synapse.Population` with a neuron law ``f`` and a
+:class:`~neuromem.synapse.Synapse` (with bias) from the layer below, held in a
+:class:`~neuromem.network.Network`. The forward pass is ``a = f(W x + b)`` through
+:meth:`Synapse.input`; the backward pass sends ``delta_j = dE/da_j * f'(z_j)`` down
+through the same synapses (``layout.transpose_field``); each synapse's
+:class:`~neuromem.rules.backprop.Backprop` rule turns its error into the change
+``- delta^T x``; and an optimiser (:mod:`neuromem.optimizers`) turns changes into steps.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValidationError, described
+from ..network import Network
+from ..optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from ..random import SeedLike, check_seed, spawn
+from ..rules.backprop import Backprop
+from ..validation import (
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_float,
+    check_int,
+    check_patterns,
+    infer_encoding,
+)
+from .base import Memory, RecallResult
+
+__all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
+
+#: Differentiable neuron laws a layer may use.
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+#: Loss functions.
+LOSSES = ("mse", "bce")
+INITS = ("auto", "he", "xavier")
+_ENC_VALUES = {"bipolar": (-1.0, 1.0), "binary": (0.0, 1.0)}
+# A loss this many times its value at the start of training (or non-finite) is taken
+# as divergence: a learning rate that is too large, not a hard problem.
+_BLOWUP = 1e4
+
+
+def _check_hidden(hidden: Any) -> tuple[int, ...] | None:
+    if hidden is None:
+        return None
+    if isinstance(hidden, numbers.Integral) or isinstance(hidden, str):
+        raise ValidationError("hidden", hidden, "a list of layer widths (ints >= 1)")
+    try:
+        widths = list(hidden)
+    except TypeError:
+        raise ValidationError(
+            "hidden", hidden, "a list of layer widths (ints >= 1)"
+        ) from None
+    for w in widths:
+        if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
+            raise ValidationError("hidden", hidden, "a list of layer widths (ints >= 1)")
+    return tuple(int(w) for w in widths)
+
+
+class MLP(Memory):
+    """Backprop-trained multilayer perceptron as an auto- or hetero-associative memory.
+
+    ``store(X)`` trains an autoencoder ``X -> X`` (denoising when ``noise > 0``: the
+    inputs are freshly corrupted copies every epoch); ``store(keys, values)`` trains
+    ``keys -> values``. ``recall(cues)`` is one forward pass, or, with
+    ``iterate=True``, the output fed back as the next input until it stops changing,
+    which makes the autoencoder an attractor network.
+
+    Calling ``store`` again trains on the new patterns only (plus a ``rehearsal``
+    fraction of earlier ones), so catastrophic interference can be measured.
+
+    Parameters
+    ----------
+    n_units : int
+        Width of the input layer (the patterns' or keys' width).
+    hidden : list of int, optional
+        Widths of the hidden layers, bottom to top; ``[]`` for a single-layer network
+        (hetero-association only). Default: one layer of ``n_units`` units.
+    n_out : int, optional
+        Width of the output layer. Default: ``n_units`` for auto-association, the
+        targets' width for hetero-association.
+    activation : {"tanh", "relu", "sigmoid", "linear"}
+        Law of the hidden units. ``"tanh"`` by default: an autoencoder of +/-1
+        patterns trains several times faster with it than with the seed's ReLU, whose
+        units can die (see ``docs/mlp.md``).
+    output_activation : {"auto", "tanh", "sigmoid", "linear", "relu"}
+        Law of the output units. ``"auto"`` picks from the data at the first ``store``:
+        ``"sigmoid"`` for 0/1 targets or ``loss="bce"``, ``"tanh"`` for +/-1, and
+        ``"linear"`` for real values.
+    loss : {"mse", "bce"}
+        ``"mse"``: ``E = 1/B sum_b sum_j (a_bj - t_bj)^2 / 2`` (the seed's);
+        ``"bce"``: binary cross-entropy, which needs sigmoid outputs (+/-1 targets are
+        read as 0/1).
+    optimizer : {"adam", "sgd", "momentum"}
+        How changes become steps (see :mod:`neuromem.optimizers`).
+    learning_rate : float, optional
+        The optimiser's step size; default 0.005 for Adam, 0.05 for SGD, 0.02 for
+        momentum.
+    epochs : int
+        Passes over the training set per ``store``.
+    batch_size : int, optional
+        Presentations per step; ``None`` for the whole set (full-batch).
+    momentum : float
+        Momentum of ``optimizer="momentum"``, in [0, 1).
+    init : {"auto", "he", "xavier"}
+        Weight initialisation: He (normal, ``std = sqrt(2 / fan_in)``), Xavier/Glorot
+        (uniform, ``limit = sqrt(6 / (fan_in + fan_out))``), or ``"auto"``: He for ReLU
+        layers and Xavier for the others. Biases start at zero.
+    noise : float
+        Denoising auto-association: fraction of units flipped in every training input
+        (+/-1 or 0/1 patterns), or the standard deviation of added Gaussian noise (real
+        patterns). 0 trains on clean patterns.
+    rehearsal : float
+        Fraction of the earlier patterns (drawn at random) trained again with new ones.
+    early_stopping : bool
+        Stop ``store`` at the end of the first epoch after which every pattern of the
+        training set is recalled exactly (a clean forward pass reproduces its target).
+    max_steps : int
+        Largest number of passes of an iterated recall.
+    dtype : {"float64", "float32"}
+        Weights and activity.
+    seed : int, Generator or None
+        Seeds initialisation, shuffling, corruption and rehearsal (independent streams).
+
+    Attributes
+    ----------
+    network_ : Network
+        Populations ``"input"``, ``"hidden1"``, ..., ``"output"`` and the synapses
+        between consecutive ones.
+    optimizers_ : list of Optimizer
+        One per synapse set, holding its state (velocities, moments).
+    patterns_, targets_ : ndarray
+        Everything stored so far (``targets_`` is ``None`` for auto-association).
+    history_ : dict
+        Of the latest ``store``: ``"loss"`` (mean loss per epoch, as the weights were
+        when each mini-batch was presented) and ``"accuracy"`` (fraction of the epoch's
+        training patterns recalled exactly by those forward passes; NaN for real
+        targets), one entry per epoch run.
+
+    Notes
+    -----
+    Division of labour: the :class:`~neuromem.rules.backprop.Backprop` rule of each
+    synapse gives the change ``- dE/dW`` from its error signal (the third factor),
+    exactly as a Hebbian rule gives ``post * pre``; the model computes the errors (the
+    backward pass) and the bias change ``- dE/db = - sum_b delta_b``; the optimiser
+    of each synapse turns the changes into steps. A loss that becomes non-finite or
+    grows ``1e4``-fold stops training with a :class:`~neuromem.ValidationError`
+    naming ``learning_rate``, and the weights are put back as they were before the
+    ``store`` call (never left NaN).
+
+    Examples
+    --------
+    >>> import neuromem as nm
+    >>> X = nm.patterns.random_bipolar(8, 64, seed=0)
+    >>> mem = nm.create("mlp", n_units=64, hidden=[64], epochs=100, seed=0).store(X)
+    >>> float(nm.metrics.overlap(mem.recall(X).states, X).min())
+    1.0
+    """
+
+    name = "mlp"
+    encodings = ("bipolar", "binary", "real")
+    hetero = True
+
+    def __init__(
+        self,
+        n_units: int,
+        hidden: list[int] | None = None,
+        n_out: int | None = None,
+        activation: str = "tanh",
+        output_activation: str = "auto",
+        loss: str = "mse",
+        optimizer: str = "adam",
+        learning_rate: float | None = None,
+        epochs: int = 100,
+        batch_size: int | None = 32,
+        momentum: float = 0.9,
+        init: str = "auto",
+        noise: float = 0.0,
+        rehearsal: float = 0.0,
+        early_stopping: bool = False,
+        max_steps: int = 20,
+        dtype: str = "float64",
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        _check_hidden(hidden)
+        self.hidden = hidden
+        self.n_out = n_out if n_out is None else check_int(n_out, "n_out", low=1)
+        self.activation = check_choice(activation, "activation", ACTIVATIONS)
+        self.output_activation = check_choice(
+            output_activation, "output_activation", ("auto", *ACTIVATIONS)
+        )
+        self.loss = check_choice(loss, "loss", LOSSES)
+        if self.loss == "bce" and self.output_activation not in ("auto", "sigmoid"):
+            raise ValidationError(
+                "output_activation",
+                output_activation,
+                "'sigmoid' or 'auto' with loss='bce' (cross-entropy needs outputs in "
+                "(0, 1))",
+            )
+        self.optimizer = check_choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+        self.learning_rate = (
+            None
+            if learning_rate is None
+            else check_float(learning_rate, "learning_rate", low=0.0, low_inclusive=False)
+        )
+        self.epochs = check_int(epochs, "epochs", low=1)
+        self.batch_size = (
+            None if batch_size is None else check_int(batch_size, "batch_size", low=1)
+        )
+        self.momentum = check_float(
+            momentum, "momentum", low=0.0, high=1.0, high_inclusive=False
+        )
+        self.init = check_choice(init, "init", INITS)
+        self.noise = check_float(noise, "noise", low=0.0)
+        self.rehearsal = check_float(rehearsal, "rehearsal", low=0.0, high=1.0)
+        self.early_stopping = check_bool(early_stopping, "early_stopping")
+        self.max_steps = check_int(max_steps, "max_steps", low=1)
+        self.dtype = check_dtype(dtype).name
+        self.seed = check_seed(seed)
+
+    # -- construction -----------------------------------------------------------------
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Hidden layer widths in effect."""
+        hidden = _check_hidden(self.hidden)
+        return (self.n_units,) if hidden is None else hidden
+
+    def _make_optimizer(self) -> Optimizer:
+        options = {"momentum": self.momentum} if self.optimizer == "momentum" else {}
+        return get_optimizer(self.optimizer, self.learning_rate, **options)
+
+    def _build(self, n_out: int, out_law: str, mode: str, encoding: str) -> None:
+        widths = self.widths
+        if mode == "auto" and not widths:
+            raise ValidationError(
+                "hidden",
+                self.hidden,
+                "at least one hidden layer for auto-association (without a hidden code "
+                "layer an autoencoder only learns the identity)",
+            )
+        if self.n_out is not None and self.n_out != n_out:
+            what = "patterns" if mode == "auto" else "targets"
+            raise ValidationError(
+                what,
+                described(f"{what} of width {n_out}"),
+                f"{what} of width n_out = {self.n_out}",
+            )
+        init_rng, self._train_rng, self._rehearse_rng = spawn(self.seed, 3)
+        net = Network()
+        layer = net.add_population("input", self.n_units, "linear")
+        sizes = [*widths, n_out]
+        for k, width in enumerate(sizes):
+            top = k == len(sizes) - 1
+            law = out_law if top else self.activation
+            post = net.add_population("output" if top else f"hidden{k + 1}", width, law)
+            scheme = self.init
+            if scheme == "auto":
+                scheme = "he" if law == "relu" else "xavier"
+            fan_in, fan_out = layer.n, width
+            if scheme == "he":
+                w = init_rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_out, fan_in))
+            else:
+                lim = np.sqrt(6.0 / (fan_in + fan_out))
+                w = init_rng.uniform(-lim, lim, (fan_out, fan_in))
+            net.connect(
+                layer,
+                post,
+                weights=w,
+                bias=True,
+                rule=Backprop(learning_rate=1.0),
+                sparse=False,
+                dtype=self.dtype,
+            )
+            layer = post
+        self.network_ = net
+        self.synapses_ = net.synapses
+        self.optimizers_ = [self._make_optimizer() for _ in self.synapses_]
+        self.mode_ = mode
+        self.encoding_ = encoding
+        self.n_out_ = n_out
+        self.patterns_ = np.empty((0, self.n_units), dtype=self.dtype)
+        self.targets_ = None if mode == "auto" else np.empty((0, n_out), dtype=self.dtype)
+        self.history_ = {"loss": np.empty(0), "accuracy": np.empty(0)}
+
+    def _output_law(self, encoding: str) -> str:
+        if self.output_activation != "auto":
+            return self.output_activation
+        if self.loss == "bce" or encoding == "binary":
+            return "sigmoid"
+        return "tanh" if encoding == "bipolar" else "linear"
+
+    # -- encodings ----------------------------------------------------------------------
+    @property
+    def _sigmoid_out(self) -> bool:
+        return self.synapses_[-1].post.neuron.name == "sigmoid"
+
+    def _to_out(self, t: np.ndarray) -> np.ndarray:
+        """Targets in the output units' range (+/-1 read as 0/1 by sigmoid outputs)."""
+        if self.encoding_ == "bipolar" and self._sigmoid_out:
+            return (t + 1) / 2
+        return t
+
+    def _from_out(self, y: np.ndarray) -> np.ndarray:
+        if self.encoding_ == "bipolar" and self._sigmoid_out:
+            return 2 * y - 1
+        return y
+
+    def _decode(self, y: np.ndarray) -> np.ndarray:
+        """Outputs to the nearer of the encoding's two values (identity for real)."""
+        if self.encoding_ == "real":
+            return self._from_out(y)
+        lo, hi = _ENC_VALUES[self.encoding_]
+        mid = self._to_out(np.asarray((lo + hi) / 2))
+        return np.where(y >= mid, hi, lo).astype(y.dtype)
+
+    # -- forward and backward -----------------------------------------------------------
+    def _forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        zs, acts = [], [x]
+        for syn in self.synapses_:
+            z = syn.input(acts[-1])
+            zs.append(z)
+            acts.append(syn.post.activate(z))
+        return zs, acts
+
+    def _loss(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
+        b = len(t)
+        if self.loss == "bce":
+            # -[t log a + (1 - t) log(1 - a)] with a = sigmoid(z), without overflow.
+            return float(np.sum(np.logaddexp(0.0, z) - t * z) / b)
+        d = a - t
+        return float(np.einsum("ij,ij->", d, d) / (2 * b))
+
+    def _backward(self, zs, acts, t) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Descent directions ``(-dE/dW, -dE/db)`` of every synapse, bottom first."""
+        b = len(t)
+        syns = self.synapses_
+        delta = acts[-1] - t
+        if self.loss == "mse":
+            delta *= syns[-1].post.neuron.derivative(zs[-1])
+        # With sigmoid outputs and cross-entropy, dE/dz = a - t exactly.
+        delta /= b
+        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(syns)  # type: ignore[list-item]
+        for k in range(len(syns) - 1, -1, -1):
+            syn = syns[k]
+            dw = syn.rule.compute(acts[k], acts[k + 1], syn.values, syn.layout, delta)
+            out[k] = (dw, -delta.sum(axis=0))
+            if k:
+                delta = syn.layout.transpose_field(syn.values, delta)
+                delta *= syns[k - 1].post.neuron.derivative(zs[k - 1])
+        return out
+
+    def loss_value(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        """The training loss ``E`` of the current network on ``inputs -> targets``.
+
+        ``targets`` are in the patterns' encoding (as given to ``store``).
+        """
+        x, t = self._check_pair(inputs, targets)
+        zs, acts = self._forward(x)
+        return self._loss(zs[-1], acts[-1], self._to_out(t))
+
+    def gradients(
+        self, inputs: np.ndarray, targets: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Backpropagated ``(dE/dW, dE/db)`` of every synapse set, bottom first.
+
+        Parameters
+        ----------
+        inputs : ndarray, shape (B, n_units)
+        targets : ndarray, shape (B, n_out), in the patterns' encoding.
+        """
+        x, t = self._check_pair(inputs, targets)
+        zs, acts = self._forward(x)
+        return [(-dw, -db) for dw, db in self._backward(zs, acts, self._to_out(t))]
+
+    def _check_pair(self, inputs, targets):
+        self._require_fitted()
+        x = check_patterns(inputs, "inputs", n_units=self.n_units, dtype=self.dtype)
+        t = check_patterns(targets, "targets", n_units=self.n_out_, dtype=self.dtype)
+        if len(t) != len(x):
+            raise ValidationError(
+                "targets", described(f"{len(t)} rows"), f"one per input ({len(x)})"
+            )
+        return x, t
+
+    def _require_fitted(self) -> None:
+        if getattr(self, "network_", None) is None:
+            raise ValidationError(
+                "model", described("a model that stored nothing"), "store() called first"
+            )
+
+    # -- memory -------------------------------------------------------------------------
+    def store(self, patterns, targets=None) -> MLP:
+        """Train on ``patterns`` (auto-association) or ``patterns -> targets``.
+
+        Parameters
+        ----------
+        patterns : ndarray, shape (P, n_units)
+            Patterns (+/-1, 0/1 or real), or keys for hetero-association.
+        targets : ndarray, shape (P, n_out), optional
+            Values to associate with the keys.
+
+        Returns
+        -------
+        MLP
+            ``self``.
+        """
+        x = check_patterns(patterns, "patterns", n_units=self.n_units, dtype=self.dtype)
+        mode = "auto" if targets is None else "hetero"
+        if targets is None:
+            t = x
+        else:
+            t = check_patterns(targets, "targets", dtype=self.dtype)
+            if len(t) != len(x):
+                raise ValidationError(
+                    "targets",
+                    described(f"{len(t)} targets"),
+                    f"one target per pattern ({len(x)})",
+                )
+        encoding = infer_encoding(t)
+        if getattr(self, "network_", None) is None:
+            self._build(t.shape[1], self._output_law(encoding), mode, encoding)
+        else:
+            self._check_same_kind(mode, t, encoding)
+        t_out = self._to_out(t)
+        if self._sigmoid_out and (t_out.min() < 0 or t_out.max() > 1):
+            raise ValidationError(
+                "targets" if targets is not None else "patterns",
+                described("values outside [0, 1]"),
+                "values in [0, 1] for sigmoid outputs (or +/-1 / 0/1 patterns)",
+            )
+        train_x, train_t = x, t_out
+        n_prev = len(self.patterns_)
+        k = round(self.rehearsal * n_prev)
+        if k:
+            old = self._rehearse_rng.choice(n_prev, size=k, replace=False)
+            old_t = self.patterns_[old] if mode == "auto" else self.targets_[old]
+            train_x = np.concatenate([x, self.patterns_[old]])
+            train_t = np.concatenate([t_out, self._to_out(old_t)])
+        self._train(train_x, train_t)
+        self.patterns_ = np.concatenate([self.patterns_, x])
+        if mode == "hetero":
+            self.targets_ = np.concatenate([self.targets_, t])
+        return self
+
+    def _check_same_kind(self, mode: str, t: np.ndarray, encoding: str) -> None:
+        if mode != self.mode_:
+            raise ValidationError(
+                "targets",
+                described("targets" if mode == "hetero" else "no targets"),
+                f"{'no targets' if self.mode_ == 'auto' else 'targets'}: this model "
+                f"stored {'auto' if self.mode_ == 'auto' else 'hetero'}-associatively",
+            )
+        what = "patterns" if mode == "auto" else "targets"
+        if t.shape[1] != self.n_out_:
+            raise ValidationError(
+                what,
+                described(f"{what} of width {t.shape[1]}"),
+                f"{what} of width {self.n_out_}, as stored before",
+            )
+        same = encoding == self.encoding_ or (
+            self.encoding_ == "binary" and np.all(t == 1)  # all ones is 0/1 data too
+        )
+        if self.encoding_ != "real" and not same:
+            text = {"bipolar": "+/-1 values", "binary": "0/1 values", "real": "real values"}
+            raise ValidationError(
+                what, described(text[encoding]), f"{text[self.encoding_]}, as before"
+            )
+
+    def _corrupt(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.encoding_ == "real":
+            return x + rng.normal(0.0, self.noise, x.shape).astype(x.dtype)
+        flip = rng.random(x.shape) < self.noise
+        if self.encoding_ == "binary":
+            return np.where(flip, 1 - x, x)
+        return np.where(flip, -x, x)
+
+    def _snapshot(self):
+        return (
+            [(s.values.copy(), s.bias.copy()) for s in self.synapses_],
+            [_copy_state(o.get_state()) for o in self.optimizers_],
+        )
+
+    def _restore(self, snap) -> None:
+        params, states = snap
+        for syn, (w, b) in zip(self.synapses_, params, strict=True):
+            syn.values[...] = w
+            syn.bias[...] = b
+        for opt, st in zip(self.optimizers_, states, strict=True):
+            opt.set_state(st)
+
+    def _train(self, x: np.ndarray, t: np.ndarray) -> None:
+        rng = self._train_rng
+        n = len(x)
+        bs = n if self.batch_size is None else min(self.batch_size, n)
+        discrete = self.encoding_ != "real"
+        denoise = self.noise > 0 and self.mode_ == "auto"
+        snap = self._snapshot()
+        params = [[s.values, s.bias] for s in self.synapses_]
+        losses, accs = [], []
+        reference = None
+        for _epoch in range(self.epochs):
+            order = rng.permutation(n)
+            inputs = self._corrupt(x, rng) if denoise else x
+            total, hits = 0.0, 0
+            for start in range(0, n, bs):
+                idx = order[start : start + bs]
+                xb, tb = inputs[idx], t[idx]
+                zs, acts = self._forward(xb)
+                batch_loss = self._loss(zs[-1], acts[-1], tb)
+                if not np.isfinite(batch_loss):
+                    self._diverged(snap, batch_loss)
+                total += batch_loss * len(idx)
+                if discrete:
+                    dec = self._decode(acts[-1])
+                    hits += int(np.count_nonzero((dec == self._decode(tb)).all(axis=1)))
+                for opt, prm, (dw, db) in zip(
+                    self.optimizers_, params, self._backward(zs, acts, tb), strict=True
+                ):
+                    opt.step(prm, [dw, db])
+            epoch_loss = total / n
+            if reference is None:
+                reference = max(epoch_loss, 1e-3)
+            if not np.isfinite(epoch_loss) or epoch_loss > _BLOWUP * reference:
+                self._diverged(snap, epoch_loss)
+            losses.append(epoch_loss)
+            accs.append(hits / n if discrete else np.nan)
+            if self.early_stopping and discrete and hits == n:
+                clean = self._decode(self._forward(x)[1][-1])
+                if np.array_equal(clean, self._decode(t)):
+                    break
+        if not all(np.all(np.isfinite(p)) for prm in params for p in prm):
+            self._diverged(snap, np.nan)
+        self.history_ = {"loss": np.array(losses), "accuracy": np.array(accs)}
+
+    def _diverged(self, snap, value) -> None:
+        self._restore(snap)
+        raise ValidationError(
+            "learning_rate",
+            self.learning_rate
+            if self.learning_rate is not None
+            else self.optimizers_[0].learning_rate,
+            f"a smaller learning rate: training diverged (loss reached {value:.3g}); the "
+            "weights were restored to their values before this store() call",
+        )
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """The network's outputs for ``inputs``, in the output units' range.
+
+        Parameters
+        ----------
+        inputs : ndarray, shape (B, n_units)
+
+        Returns
+        -------
+        ndarray, shape (B, n_out)
+        """
+        self._require_fitted()
+        x = check_patterns(inputs, "inputs", n_units=self.n_units, dtype=self.dtype)
+        return self._forward(x)[1][-1]
+
+    def recall(
+        self,
+        cues,
+        *,
+        iterate: bool = False,
+        max_steps: int | None = None,
+        decode: bool | None = None,
+    ) -> RecallResult:
+        """Recall from cues: a forward pass, or iterated passes to a fixed point.
+
+        Parameters
+        ----------
+        cues : ndarray, shape (P, n_units)
+            Inputs: corrupted patterns, masked patterns (0 for unknown +/-1 units), or
+            keys.
+        iterate : bool
+            Auto-association only: feed the (decoded) output back as the next input
+            until it stops changing, at most ``max_steps`` passes.
+        max_steps : int, optional
+            Override the model's ``max_steps``.
+        decode : bool, optional
+            Map outputs to the patterns' encoding (nearer of +/-1 or 0/1). Default: yes
+            for auto-association, no for hetero-association (raw outputs, with +/-1
+            targets learned through sigmoid units mapped back to [-1, 1]).
+
+        Returns
+        -------
+        RecallResult
+            ``steps`` is 1 and ``converged`` True for a single pass; for an iterated
+            recall, the passes taken (including the one that confirmed the fixed point)
+            and whether one was reached. ``info["outputs"]`` holds the last raw
+            outputs.
+        """
+        self._require_fitted()
+        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        iterate = check_bool(iterate, "iterate")
+        steps_max = (
+            self.max_steps
+            if max_steps is None
+            else check_int(max_steps, "max_steps", low=1)
+        )
+        if decode is None:
+            decode = self.mode_ == "auto"
+        decode = check_bool(decode, "decode")
+        if decode and self.encoding_ == "real":
+            decode = False
+        if iterate and (self.mode_ != "auto"):
+            raise ValidationError(
+                "iterate", True, "False for hetero-association (outputs are not inputs)"
+            )
+        n = len(s)
+        if not iterate:
+            y = self._forward(s)[1][-1]
+            states = self._decode(y) if decode else self._from_out(y)
+            return RecallResult(
+                states,
+                np.ones(n, dtype=np.int64),
+                np.ones(n, dtype=bool),
+                info={"outputs": y},
+            )
+        out = s.copy()
+        raw = np.empty((n, self.n_out_), dtype=s.dtype)
+        steps = np.zeros(n, dtype=np.int64)
+        converged = np.zeros(n, dtype=bool)
+        active = np.arange(n)
+        work = s
+        for step in range(1, steps_max + 1):  # a loop over passes, batched over cues
+            y = self._forward(work)[1][-1]
+            new = self._decode(y) if decode else self._from_out(y)
+            if decode:
+                fixed = (new == work).all(axis=1)
+            else:
+                fixed = np.max(np.abs(new - work), axis=1) <= 1e-6 * (
+                    1 + np.max(np.abs(work), axis=1)
+                )
+            steps[active] = step
+            out[active] = new
+            raw[active] = y
+            converged[active[fixed]] = True
+            active, work = active[~fixed], new[~fixed]
+            if not len(active):
+                break
+        return RecallResult(out, steps, converged, info={"outputs": raw})
+
+    # -- persistence --------------------------------------------------------------------
+    def _get_state(self) -> dict[str, Any]:
+        self._require_fitted()
+        return {
+            "mode": self.mode_,
+            "encoding": self.encoding_,
+            "n_out": self.n_out_,
+            "output_law": self.synapses_[-1].post.neuron.name,
+            "weights": [s.values for s in self.synapses_],
+            "biases": [s.bias for s in self.synapses_],
+            "optimizers": [o.get_state() for o in self.optimizers_],
+            "patterns": self.patterns_,
+            "targets": self.targets_,
+            "history": self.history_,
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._build(
+            int(state["n_out"]), state["output_law"], state["mode"], state["encoding"]
+        )
+        ws, bs = state["weights"], state["biases"]
+        if len(ws) != len(self.synapses_):
+            raise ValidationError(
+                "weights",
+                described(f"{len(ws)} weight matrices"),
+                f"{len(self.synapses_)}, one per synapse set of this model",
+            )
+        for syn, w, b in zip(self.synapses_, ws, bs, strict=True):
+            syn.set_weights(w)
+            syn.bias = np.array(b, dtype=self.dtype)
+        for opt, st in zip(self.optimizers_, state["optimizers"], strict=True):
+            opt.set_state(st)
+        self.patterns_ = np.asarray(state["patterns"], dtype=self.dtype)
+        t = state["targets"]
+        self.targets_ = None if t is None else np.asarray(t, dtype=self.dtype)
+        self.history_ = {k: np.asarray(v) for k, v in state["history"].items()}
+
+
+def _copy_state(state: dict) -> dict:
+    def cp(v):
+        if isinstance(v, np.ndarray):
+            return v.copy()
+        if isinstance(v, list):
+            return [cp(u) for u in v]
+        return v
+
+    return {k: cp(v) for k, v in state.items()}

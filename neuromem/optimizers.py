@@ -1,0 +1,195 @@
+"""Optimisers: how a learning rule's change of weights becomes a step.
+
+A :class:`~neuromem.rules.backprop.Backprop` rule computes, for one synapse set, the
+descent direction ``g = - dE/dW`` (and the model adds ``- dE/db`` for the bias). An
+optimiser turns the directions of its parameters into steps and applies them in place:
+
+- :class:`SGD` (the seed article's): ``p += lr * g``;
+- :class:`Momentum` (heavy ball, as scikit-learn's non-Nesterov momentum):
+  ``v = mu * v + lr * g; p += v``;
+- :class:`Adam` (Kingma & Ba 2015): bias-corrected running means of ``g`` and ``g**2``,
+  ``p += lr * m_hat / (sqrt(v_hat) + eps)``.
+
+Each synapse set gets its own optimiser instance, so the state (velocities, moments,
+step count) lives beside the weights it belongs to and is saved with the model. State
+is kept in attributes ending in ``_``, cleared by :meth:`Optimizer.reset`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .errors import ValidationError
+from .params import Parametrized
+from .validation import check_choice, check_float
+
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "get_optimizer"]
+
+
+class Optimizer(Parametrized):
+    """Base class: ``step(params, directions)`` updates ``params`` in place.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size, ``> 0``.
+    """
+
+    name: ClassVar[str] = "optimizer"
+    #: Learning rate used when the user gives none.
+    default_learning_rate: ClassVar[float] = 0.01
+
+    def __init__(self, learning_rate: float = 0.01):
+        self.learning_rate = check_float(
+            learning_rate, "learning_rate", low=0.0, low_inclusive=False
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the state kept between steps."""
+
+    def step(self, params: list[np.ndarray], directions: list[np.ndarray]) -> None:
+        """Apply one step to every array of ``params`` (in place).
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters (weight values, biases) of one synapse set.
+        directions : list of ndarray
+            The descent direction of each, ``-dE/dp`` (the rule's change).
+        """
+        raise NotImplementedError
+
+    def get_state(self) -> dict:
+        """State kept between steps: attributes ending in ``_``."""
+        return {
+            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`get_state` returned."""
+        for k, v in state.items():
+            setattr(self, k, v)
+
+
+class SGD(Optimizer):
+    """Plain stochastic gradient descent, ``p += learning_rate * g``."""
+
+    name = "sgd"
+    default_learning_rate = 0.05
+
+    def step(self, params, directions):
+        lr = self.learning_rate
+        for p, g in zip(params, directions, strict=True):
+            if lr != 1.0:
+                g *= lr  # the direction is a fresh array the caller no longer needs
+            p += g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: ``v = momentum * v + learning_rate * g``; ``p += v``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size.
+    momentum : float
+        Fraction of the previous step kept, in [0, 1).
+    """
+
+    name = "momentum"
+    default_learning_rate = 0.02
+
+    def __init__(self, learning_rate: float = 0.02, momentum: float = 0.9):
+        self.momentum = check_float(
+            momentum, "momentum", low=0.0, high=1.0, high_inclusive=False
+        )
+        super().__init__(learning_rate)
+
+    def reset(self):
+        self.velocity_ = None
+
+    def step(self, params, directions):
+        if self.velocity_ is None:
+            self.velocity_ = [np.zeros_like(p) for p in params]
+        for p, g, v in zip(params, directions, self.velocity_, strict=True):
+            v *= self.momentum
+            g *= self.learning_rate
+            v += g
+            p += v
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled by running estimates of the gradient's first two moments.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size (the largest change of a parameter per step, roughly).
+    beta1, beta2 : float
+        Decay rates of the first and second moment estimates, in [0, 1).
+    eps : float
+        Added to the root of the second moment, ``> 0``.
+    """
+
+    name = "adam"
+    default_learning_rate = 0.005
+
+    def __init__(
+        self,
+        learning_rate: float = 0.005,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ):
+        self.beta1 = check_float(beta1, "beta1", low=0.0, high=1.0, high_inclusive=False)
+        self.beta2 = check_float(beta2, "beta2", low=0.0, high=1.0, high_inclusive=False)
+        self.eps = check_float(eps, "eps", low=0.0, low_inclusive=False)
+        super().__init__(learning_rate)
+
+    def reset(self):
+        self.m_ = None
+        self.v_ = None
+        self.t_ = 0
+
+    def step(self, params, directions):
+        if self.m_ is None:
+            self.m_ = [np.zeros_like(p) for p in params]
+            self.v_ = [np.zeros_like(p) for p in params]
+        self.t_ += 1
+        b1, b2 = self.beta1, self.beta2
+        # Bias corrections folded into one scalar step size.
+        lr = self.learning_rate * np.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
+        for p, g, m, v in zip(params, directions, self.m_, self.v_, strict=True):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            g *= g
+            g *= 1 - b2
+            v += g
+            np.sqrt(v, out=g)
+            g += self.eps * np.sqrt(1 - b2**self.t_)
+            np.divide(m, g, out=g)
+            g *= lr
+            p += g
+
+
+#: Optimiser names and classes.
+OPTIMIZERS: dict[str, type[Optimizer]] = {c.name: c for c in (SGD, Momentum, Adam)}
+
+
+def get_optimizer(name: str, learning_rate: float | None = None, **options) -> Optimizer:
+    """An optimiser by name (``"sgd"``, ``"momentum"``, ``"adam"``).
+
+    ``learning_rate=None`` takes the optimiser's default.
+    """
+    name = check_choice(name, "optimizer", tuple(OPTIMIZERS))
+    cls = OPTIMIZERS[name]
+    if learning_rate is None:
+        learning_rate = cls.default_learning_rate
+    try:
+        return cls(learning_rate=learning_rate, **options)
+    except TypeError as exc:  # an option the optimiser does not take
+        raise ValidationError("optimizer_options", options, f"options of {name}") from exc
