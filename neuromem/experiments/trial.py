@@ -92,13 +92,23 @@ def _to_model(x: np.ndarray, src: str, dst: str) -> np.ndarray:
 
 
 def _to_pattern(s: np.ndarray, src: str, dst: str) -> np.ndarray:
-    """Recalled states, from the model's encoding back to the patterns'."""
+    """Recalled states read out in the patterns' encoding, ready to be scored.
+
+    Every model is scored the same way: a real-valued state (a linear associator's
+    output, a modern Hopfield network's softmax average) counts as the binary pattern
+    it points to (sign for +/-1, with 0 kept as "unknown"; above 0.5 for 0/1). Without
+    this read-out an unnormalised output could reach an overlap above 1.
+    """
     s = np.asarray(s, dtype=np.float64)
-    if src == dst or src == "real":
-        return s
+    if src == "binary" and dst == "bipolar":
+        s = 2.0 * s - 1.0
+    elif src == "bipolar" and dst == "binary":
+        s = (s + 1.0) / 2.0
     if dst == "bipolar":
-        return 2.0 * s - 1.0
-    return (s + 1.0) / 2.0
+        return np.sign(s)
+    if dst == "binary":
+        return (s > 0.5).astype(np.float64)
+    return s
 
 
 def _store(mem, x: np.ndarray) -> None:
