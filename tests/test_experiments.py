@@ -393,3 +393,22 @@ def test_a_time_budget_skips_the_remaining_trials_of_a_slow_model(tmp_path, monk
     assert all(not r["error"] for r in rows if r["model"] == "hopfield")
     with pytest.raises(ValidationError, match=r"^budget"):
         run(exp, tmp_path, budget=-1.0)
+
+
+def test_time_left_unused_carries_over_to_later_models(tmp_path, monkeypatch):
+    from neuromem.registry import models
+
+    monkeypatch.setitem(models._load(), "slow-nearest", SlowNearest)
+    exp = Experiment.from_dict(
+        {**SMALL, "models": [{"name": "hopfield"}, {"name": "slow-nearest"}]}
+    )
+    rows = run(exp, tmp_path, budget=0.15, progress=False)
+    fast_spent = sum(
+        r["store_time"] + r["recall_time"] for r in rows if r["model"] == "hopfield"
+    )
+    slow = [r for r in rows if r["model"] == "slow-nearest"]
+    done = [r for r in slow if not r["error"]]
+    # Second in line, the slow model may spend 2 x 0.15 s minus what hopfield used
+    # (a few ms): three 100-ms trials fit where, first in line, two did.
+    assert fast_spent < 0.05
+    assert len(done) == 3 and len(slow) - len(done) == 5

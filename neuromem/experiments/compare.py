@@ -243,9 +243,10 @@ def compare(
     t0 = time.perf_counter()
     out = Path(out)
     exp = compare_experiment(quick=quick, seed=seed)
-    # Each model gets an equal share of the time budget, so that adding models (plugins)
-    # keeps the whole comparison within about a minute: a slow model's last trials (the
-    # largest loads and the glyphs) are skipped, and the report says so.
+    # Each model gets an equal share of the time budget (plus what faster models before
+    # it left unused), so that adding models (plugins) keeps the whole comparison within
+    # about a minute: a slow model's last trials (the largest loads and the glyphs) are
+    # skipped, and the report says so.
     budget = TIME_BUDGET / (4 if quick else 1) / len(exp.models)
     rows = run(
         exp,
@@ -265,8 +266,8 @@ def compare(
         ]
         if skipped:
             notes.append(
-                f"{m.key}: {skipped} of {len(mine)} trials skipped (over its time budget "
-                f"of {budget:.2g} s)"
+                f"{m.key}: {skipped} of {len(mine)} trials skipped (over its time budget: "
+                f"{budget:.2g} s per model plus what earlier models left unused)"
             )
         if failed:
             notes.append(f"{m.key}: {len(failed)} trials failed ({failed[0]})")

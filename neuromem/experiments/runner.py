@@ -224,26 +224,44 @@ def _blas_env() -> Iterator[None]:
 
 
 class _Budget:
-    """Seconds of store and recall time each model may spend (None: no limit)."""
+    """Seconds of store and recall time each model may spend (None: no limit).
+
+    Time a model leaves unused carries over to the models after it (trials run model by
+    model): model ``j`` may spend ``(j + 1) * seconds`` minus what models ``0..j-1``
+    spent. A slow model late in the list is then not cut short while the run as a whole
+    is still within ``len(models) * seconds``.
+    """
 
     def __init__(self, experiment: Experiment, seconds: float | None):
         self.seconds = seconds
         self.trials = experiment.trials()
         self.experiment = experiment
         self.spent: dict[str, float] = {}
+        self.order = list(dict.fromkeys(m.key for m in experiment.models))
 
     def add(self, row: dict[str, Any]) -> None:
         t = row["store_time"] + row["recall_time"]
         if not math.isnan(t):
             self.spent[row["model"]] = self.spent.get(row["model"], 0.0) + t
 
+    def allowance(self, model: str) -> float:
+        """Seconds ``model`` may spend: its share plus what earlier models left."""
+        j = self.order.index(model)
+        earlier = sum(self.spent.get(k, 0.0) for k in self.order[:j])
+        return self.seconds * (j + 1) - earlier
+
     def over(self, index: int) -> bool:
+        if self.seconds is None:
+            return False
         model = self.trials[index].model.key
-        return self.seconds is not None and self.spent.get(model, 0.0) > self.seconds
+        return self.spent.get(model, 0.0) > self.allowance(model)
 
     def skipped(self, index: int) -> dict[str, Any]:
         row = base_row(self.experiment, self.trials[index])
-        row["error"] = f"skipped: time budget of {self.seconds:.3g} s per model spent"
+        row["error"] = (
+            f"skipped: time budget spent ({self.seconds:.3g} s per model, plus what "
+            "earlier models left unused)"
+        )
         return row
 
 
