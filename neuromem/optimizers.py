@@ -22,13 +22,13 @@ from typing import ClassVar
 import numpy as np
 
 from .errors import ValidationError
-from .params import Parametrized
+from .params import Parametrized, StatefulMixin
 from .validation import check_choice, check_float
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "get_optimizer"]
 
 
-class Optimizer(Parametrized):
+class Optimizer(StatefulMixin, Parametrized):
     """Base class: ``step(params, directions)`` updates ``params`` in place.
 
     Parameters
@@ -61,17 +61,6 @@ class Optimizer(Parametrized):
             The descent direction of each, ``-dE/dp`` (the rule's change).
         """
         raise NotImplementedError
-
-    def get_state(self) -> dict:
-        """State kept between steps: attributes ending in ``_``."""
-        return {
-            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
-        }
-
-    def set_state(self, state: dict) -> None:
-        """Restore what :meth:`get_state` returned."""
-        for k, v in state.items():
-            setattr(self, k, v)
 
 
 class SGD(Optimizer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-__all__ = ["Parametrized"]
+__all__ = ["Parametrized", "StatefulMixin", "learned_attributes"]
 
 
 class Parametrized:
@@ -47,3 +47,25 @@ class Parametrized:
             if not same:
                 shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def learned_attributes(obj: object) -> dict[str, Any]:
+    """Public attributes ending in ``_``: what an object learned (scikit-learn's rule)."""
+    return {k: v for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_")}
+
+
+class StatefulMixin:
+    """``get_state`` / ``set_state`` over the learned attributes (names ending in ``_``).
+
+    Used by learning rules and optimisers, whose state between presentations or steps
+    (BCM's threshold, Adam's moments) is saved with the model that owns them.
+    """
+
+    def get_state(self) -> dict[str, Any]:
+        """State kept between updates: attributes ending in ``_``."""
+        return learned_attributes(self)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`get_state` returned (used when a model file is loaded)."""
+        for k, v in state.items():
+            setattr(self, k, v)

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from .errors import ValidationError
 from .models.base import Memory, RecallResult
+from .params import learned_attributes
 from .rules.base import LearningRule
 
 __all__ = ["check_memory", "check_rule"]
@@ -152,7 +153,7 @@ def check_memory(
         assert getattr(memory, k) is v or np.all(getattr(memory, k) == v), (
             f"__init__ must store parameter {k!r} as given"
         )
-    assert not [k for k in vars(memory) if k.endswith("_") and not k.startswith("_")], (
+    assert not learned_attributes(memory), (
         "__init__ must not create learned attributes (names ending in '_')"
     )
     global_state = np.random.get_state()[1].copy()

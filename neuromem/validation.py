@@ -24,6 +24,7 @@ __all__ = [
     "check_int",
     "check_matrix",
     "check_options",
+    "check_pairs",
     "check_patterns",
     "infer_encoding",
 ]
@@ -215,6 +216,39 @@ def check_patterns(
             allowed = " or ".join(text[w] for w in wanted)
             raise ValidationError(name, described(f"{text[found]}"), allowed)
     return arr
+
+
+def check_pairs(
+    keys: Any,
+    values: Any,
+    *,
+    n_units: int,
+    n_out: int | None = None,
+    encoding: str | tuple[str, ...] | None = None,
+    dtype: Any = np.float64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``keys -> values`` pairs for hetero-association (``values=None``: auto).
+
+    Returns ``(keys, values)`` as arrays; ``values`` is ``keys`` itself when omitted.
+    The values must come one per key and, if ``n_out`` is given, ``n_out`` wide.
+    """
+    x = check_patterns(keys, "keys", n_units=n_units, encoding=encoding, dtype=dtype)
+    if values is None:
+        return x, x
+    y = check_patterns(values, "values", encoding=encoding, dtype=dtype)
+    if len(y) != len(x):
+        raise ValidationError(
+            "values",
+            described(f"{len(y)} values for {len(x)} keys"),
+            "one value per key (as many rows as keys)",
+        )
+    if n_out is not None and y.shape[1] != n_out:
+        raise ValidationError(
+            "values",
+            described(f"values of width {y.shape[1]}"),
+            f"values of width n_out = {n_out}",
+        )
+    return x, y
 
 
 def check_matrix(value: Any, name: str, shape: tuple[int, int], dtype: Any) -> Any:

@@ -14,7 +14,14 @@ from ..rules.base import LearningRule
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..topology import complete
-from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
+from ..validation import (
+    check_bool,
+    check_dtype,
+    check_float,
+    check_int,
+    check_pairs,
+    check_patterns,
+)
 from .base import Memory, RecallResult
 
 __all__ = ["LinearAssociator"]
@@ -132,23 +139,9 @@ class LinearAssociator(Memory):
         keys : ndarray, shape (P, n_units)
         values : ndarray, shape (P, n_out), optional
         """
-        x = check_patterns(keys, "keys", n_units=self.n_units, dtype=self.dtype)
-        if values is None:
-            y = x
-        else:
-            y = check_patterns(values, "values", dtype=self.dtype)
-            if len(y) != len(x):
-                raise ValidationError(
-                    "values",
-                    described(f"{len(y)} values for {len(x)} keys"),
-                    "one value per key (as many rows as keys)",
-                )
-        if self.n_out is not None and y.shape[1] != self.n_out:
-            raise ValidationError(
-                "values",
-                described(f"values of width {y.shape[1]}"),
-                f"values of width n_out = {self.n_out}",
-            )
+        x, y = check_pairs(
+            keys, values, n_units=self.n_units, n_out=self.n_out, dtype=self.dtype
+        )
         self._build(y.shape[1])
         if y.shape[1] != self.n_out_:
             raise ValidationError(

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..params import Parametrized
+from ..params import Parametrized, learned_attributes
 
-__all__ = ["Memory", "RecallResult"]
+__all__ = ["KeepsPatterns", "Memory", "RecallResult"]
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,7 @@ class Memory(Parametrized):
     # -- persistence ---------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         """Learned state: arrays, scipy.sparse matrices or JSON scalars, by name."""
-        return {
-            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
-        }
+        return learned_attributes(self)
 
     def _set_state(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -94,3 +92,26 @@ class Memory(Parametrized):
         from ..io import save
 
         save(self, path)
+
+
+class KeepsPatterns:
+    """For memories whose learned state is the stored patterns themselves.
+
+    Dense and modern Hopfield networks compute with the pattern matrix directly (their
+    couplings are never formed): storing appends to ``patterns_``.
+    """
+
+    def _keep(self, x: np.ndarray) -> None:
+        old = getattr(self, "patterns_", None)
+        self.patterns_ = x if old is None else np.concatenate([old, x])
+        self.n_stored_ = len(self.patterns_)
+
+    def _fitted(self) -> np.ndarray:
+        x = getattr(self, "patterns_", None)
+        if x is None:
+            from ..errors import ValidationError, described
+
+            raise ValidationError(
+                "patterns", described("no stored pattern"), "store() called before recall"
+            )
+        return x

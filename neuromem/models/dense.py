@@ -15,7 +15,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult
 
 __all__ = ["DenseHopfield"]
 
@@ -25,7 +25,7 @@ DYNAMICS = ("async", "sync")
 _SYNC_BLOCK = 1 << 22
 
 
-class DenseHopfield(Memory):
+class DenseHopfield(KeepsPatterns, Memory):
     """Dense associative memory: energy ``E(s) = -sum_mu F(xi_mu . s)``.
 
     A unit takes the sign that lowers the energy most: with ``a_mu`` the overlap of
@@ -106,18 +106,8 @@ class DenseHopfield(Memory):
         x = check_patterns(
             patterns, "patterns", n_units=self.n_units, encoding="bipolar", dtype=self.dtype
         )
-        old = getattr(self, "patterns_", None)
-        self.patterns_ = x if old is None else np.concatenate([old, x])
-        self.n_stored_ = len(self.patterns_)
+        self._keep(x)
         return self
-
-    def _fitted(self) -> np.ndarray:
-        x = getattr(self, "patterns_", None)
-        if x is None:
-            raise ValidationError(
-                "patterns", described("no stored pattern"), "store() called before recall"
-            )
-        return x
 
     # -- the interaction --------------------------------------------------------
     def _gain(self, plus: np.ndarray, minus: np.ndarray, axis: int) -> np.ndarray:

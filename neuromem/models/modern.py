@@ -9,12 +9,12 @@ from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..random import SeedLike, check_seed
 from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
-from .base import Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult
 
 __all__ = ["ModernHopfield"]
 
 
-class ModernHopfield(Memory):
+class ModernHopfield(KeepsPatterns, Memory):
     """Continuous-state Hopfield network: ``xi <- X^T softmax(beta X xi)``.
 
     With the stored patterns as rows of ``X`` (shape ``(P, N)``), one update replaces a
@@ -84,18 +84,8 @@ class ModernHopfield(Memory):
                 "targets", described("a target set"), "None: the memory is auto-associative"
             )
         x = check_patterns(patterns, "patterns", n_units=self.n_units, dtype=self.dtype)
-        old = getattr(self, "patterns_", None)
-        self.patterns_ = x if old is None else np.concatenate([old, x])
-        self.n_stored_ = len(self.patterns_)
+        self._keep(x)
         return self
-
-    def _fitted(self) -> np.ndarray:
-        x = getattr(self, "patterns_", None)
-        if x is None:
-            raise ValidationError(
-                "patterns", described("no stored pattern"), "store() called before recall"
-            )
-        return x
 
     def _beta(self, beta) -> float:
         if beta is None:

@@ -11,7 +11,14 @@ from ..network import Network
 from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
 from ..topology import complete
-from ..validation import check_choice, check_dtype, check_float, check_int, check_patterns
+from ..validation import (
+    check_choice,
+    check_dtype,
+    check_float,
+    check_int,
+    check_pairs,
+    check_patterns,
+)
 from .base import Memory, RecallResult
 
 __all__ = ["Willshaw", "transinformation", "willshaw_capacity", "willshaw_information"]
@@ -179,25 +186,14 @@ class Willshaw(Memory):
         keys : ndarray of 0/1, shape (P, n_units)
         values : ndarray of 0/1, shape (P, n_out), optional
         """
-        x = check_patterns(
-            keys, "keys", n_units=self.n_units, encoding="binary", dtype=self.dtype
+        x, y = check_pairs(
+            keys,
+            values,
+            n_units=self.n_units,
+            n_out=self.n_out,
+            encoding="binary",
+            dtype=self.dtype,
         )
-        if values is None:
-            y = x
-        else:
-            y = check_patterns(values, "values", encoding="binary", dtype=self.dtype)
-            if len(y) != len(x):
-                raise ValidationError(
-                    "values",
-                    described(f"{len(y)} values for {len(x)} keys"),
-                    "one value per key (as many rows as keys)",
-                )
-        if self.n_out is not None and y.shape[1] != self.n_out:
-            raise ValidationError(
-                "values",
-                described(f"values of width {y.shape[1]}"),
-                f"values of width n_out = {self.n_out}",
-            )
         self._build(y.shape[1])
         if y.shape[1] != self.n_out_:
             raise ValidationError(

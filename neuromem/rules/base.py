@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
-from ..params import Parametrized
+from ..params import Parametrized, StatefulMixin
 from ..validation import check_bool, check_choice, check_float, check_int
 
 __all__ = ["LearningRule", "Trace"]
@@ -37,7 +37,7 @@ def _check_bounds(bounds: Any) -> tuple[float, float] | None:
     return (low, high)
 
 
-class LearningRule(Parametrized):
+class LearningRule(StatefulMixin, Parametrized):
     """Base class of learning rules.
 
     Parameters
@@ -125,17 +125,6 @@ class LearningRule(Parametrized):
 
     def reset(self) -> None:
         """Forget any state kept between presentations."""
-
-    def get_state(self) -> dict:
-        """State kept between presentations: attributes ending in ``_``."""
-        return {
-            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
-        }
-
-    def set_state(self, state: dict) -> None:
-        """Restore what :meth:`get_state` returned (used when a model file is loaded)."""
-        for k, v in state.items():
-            setattr(self, k, v)
 
     @classmethod
     def default_learning_rate(cls, n_pre: int) -> float:
