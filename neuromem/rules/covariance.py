@@ -26,6 +26,9 @@ class Covariance(LearningRule):
         presentations seen so far. The rule keeps running sums, and each call adds the
         exact correction for the means having moved, so storing a set in several calls
         gives the same weights as storing it at once: the covariance of everything seen.
+        The correction assumes the weights hold exactly what this rule added: with
+        ``decay`` or ``bounds`` the result is no longer the exact covariance (use a fixed
+        ``center`` for bounded or decaying synapses).
         A number: subtract that fixed level (the coding level ``a`` of 0/1 patterns, or
         the mean ``m`` of biased +/-1 patterns), which makes the rule purely local.
     learning_rate, decay, bounds, soft_bounds
