@@ -117,7 +117,10 @@ class Synapse:
         if sparse is None:
             sparse = topology.prefers_sparse()
         self.layout: Layout = self._compile(topology, bool(sparse))
-        self.weights = self.layout.wrap(self.layout.empty(self.dtype))
+        self._weights = self.layout.wrap(self.layout.empty(self.dtype))
+        # Known to be all zero: nobody has read or written the weights yet. The first
+        # learn() may then write its change instead of adding it (see LearningRule.update).
+        self._fresh = True
         if weights is not None:
             self.set_weights(weights)
         if bias is True:
@@ -150,9 +153,21 @@ class Synapse:
         return self.layout.is_sparse
 
     @property
+    def weights(self):
+        """The weight matrix ``(n_post, n_pre)``: an ndarray, or a CSR matrix."""
+        self._fresh = False  # the caller may write into it
+        return self._weights
+
+    @weights.setter
+    def weights(self, value) -> None:
+        self._weights = value
+        self._fresh = False
+
+    @property
     def values(self) -> np.ndarray:
         """The weight values in the synapse's layout (the dense array, or CSR data)."""
-        return self.layout.values(self.weights)
+        self._fresh = False  # the caller may write into them
+        return self.layout.values(self._weights)
 
     @property
     def n_connections(self) -> int:
@@ -183,7 +198,7 @@ class Synapse:
         states = np.asarray(states, dtype=self.dtype)
         single = states.ndim == 1
         s2 = states[None, :] if single else states
-        out = self.layout.field(self.values, s2)
+        out = self.layout.field(self.layout.values(self._weights), s2)
         if self.bias is not None:
             out += self.bias
         return out[0] if single else out
@@ -199,7 +214,10 @@ class Synapse:
         """Apply the synapse's rule to one presentation or a batch, in place."""
         if self.rule is None:
             raise ValidationError("rule", None, "a learning rule attached with set_rule()")
-        self.rule.update(self.values, pre, post, self.layout, signal)
+        fresh, self._fresh = self._fresh, False
+        self.rule.update(
+            self.layout.values(self._weights), pre, post, self.layout, signal, fresh=fresh
+        )
 
     def to_networkx(self) -> nx.DiGraph:
         """Unit-level graph with one edge per connection, weight as ``weight``.

@@ -182,3 +182,38 @@ def test_pseudoinverse_of_dependent_patterns_falls_back_to_the_span():
     )
     np.testing.assert_allclose(w @ x.T, x.T, atol=1e-9)
     assert np.isfinite(w).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_first_update_of_a_fresh_synapse_writes_the_same_weights(dtype, rng):
+    # A new synapse's first Hebbian update is written, not added (syrk for
+    # auto-association): the result must equal adding into touched zero weights.
+    x = rng.choice([-1.0, 1.0], size=(30, 80))
+    y = rng.choice([-1.0, 1.0], size=(30, 50))
+    topo = nm.topology.erdos_renyi(80, 0.5, seed=0)
+    for pre, post, kw in (
+        (x, x, {}),
+        (x, y, {}),
+        (x, x, {"topology": topo, "sparse": False}),
+    ):
+        a, b = nm.Population(pre.shape[1], name="a"), nm.Population(post.shape[1], name="b")
+        pops = (a, a) if post is pre else (a, b)
+        fresh = nm.Synapse(
+            *pops, rule=nm.create_rule("hebbian", learning_rate=0.1), dtype=dtype, **kw
+        )
+        touched = nm.Synapse(
+            *pops, rule=nm.create_rule("hebbian", learning_rate=0.1), dtype=dtype, **kw
+        )
+        touched.values  # noqa: B018 - reading the weights makes them "not fresh"
+        fresh.learn(pre, post)
+        touched.learn(pre, post)
+        np.testing.assert_allclose(fresh.values, touched.values, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_changed_by_hand_before_learning_are_added_to(rng):
+    u = nm.Population(20, name="u")
+    syn = nm.Synapse(u, u, rule=nm.create_rule("hebbian"))
+    syn.weights[0, 1] = 5.0  # a write through the public matrix
+    x = rng.choice([-1.0, 1.0], size=(3, 20))
+    syn.learn(x, x)
+    assert syn.weights[0, 1] == pytest.approx(5.0 + x[:, 0] @ x[:, 1])

@@ -205,13 +205,14 @@ class LearningRule(StatefulMixin, Parametrized):
         pre, post, signal = self._prepare(pre, post, signal, layout, w.dtype)
         return self._change(pre, post, w, layout, signal)
 
-    def accumulate(self, w, pre, post, layout, signal, scale) -> None:
+    def accumulate(self, w, pre, post, layout, signal, scale, fresh=False) -> None:
         """Optional fast path: add ``scale * compute(...)`` into ``w`` in place.
 
         Override only for a rule whose change does not read ``w`` (Hebb's does not); the
         base class then skips the temporary change matrix. An override must refuse a
-        diverging change before touching ``w`` (see :meth:`_check_outer`). The default
-        is never called.
+        diverging change before touching ``w`` (see :meth:`_check_outer`). With
+        ``fresh`` the weights are known to be all zero, so the change may be written
+        instead of added. The default is never called.
         """
         raise NotImplementedError
 
@@ -221,9 +222,14 @@ class LearningRule(StatefulMixin, Parametrized):
         Every entry is at most ``|scale| * B * max|post| * max|pre|``, so checking that
         bound costs O(B N) instead of a pass over the weights.
         """
+
+        def largest(a):  # max|a| without an |a| temporary
+            return max(float(a.max(initial=0.0)), -float(a.min(initial=0.0)))
+
+        big_pre = largest(pre)
+        big_post = big_pre if post is pre else largest(post)
         with np.errstate(over="ignore", invalid="ignore"):
-            bound = abs(scale) * len(pre) * np.abs(post).max(initial=0.0)
-            bound = bound * np.abs(pre).max(initial=0.0)
+            bound = abs(scale) * len(pre) * big_post * big_pre
         self._check_finite(np.array([bound], dtype=post.dtype))
 
     def delta(self, pre, post, weights, signal=None):
@@ -265,13 +271,17 @@ class LearningRule(StatefulMixin, Parametrized):
         w = layout.values(weights)
         return layout.wrap(self._raw(pre, post, w, layout, signal))
 
-    def update(self, w, pre, post, layout, signal=None) -> np.ndarray:
+    def update(self, w, pre, post, layout, signal=None, fresh=False) -> np.ndarray:
         """Apply one presentation (or batch) to the weight values ``w`` in place.
 
         Decay, soft or hard bounds and the connectivity restriction are applied here,
         once for every rule. Raises :class:`~neuromem.ValidationError` naming
         ``learning_rate``, before touching the weights, if a change diverges (a value
         beyond about 1e154, NaN or inf): the weights are never left non-finite.
+
+        ``fresh`` says that ``w`` is known to be all zero (a synapse that has not been
+        read or written yet): a rule's fast path may then write its change instead of
+        adding it. :meth:`Synapse.learn` sets it; leave it False otherwise.
 
         Returns
         -------
@@ -287,18 +297,19 @@ class LearningRule(StatefulMixin, Parametrized):
                     post[b : b + 1],
                     layout,
                     None if signal is None else signal[b : b + 1],
+                    fresh and b == 0,
                 )
             return w
-        return self._update_one(w, pre, post, layout, signal)
+        return self._update_one(w, pre, post, layout, signal, fresh)
 
-    def _update_one(self, w, pre, post, layout, signal):
+    def _update_one(self, w, pre, post, layout, signal, fresh=False):
         fast = type(self).accumulate is not LearningRule.accumulate
         if fast and not (self.bounds is not None and self.soft_bounds):
             # accumulate() refuses a diverging change before adding it; decay comes
             # after, with the change rescaled, so (1 - decay) w + change is unchanged
             # and a refused update leaves the weights exactly as they were.
             keep = 1.0 - self.decay
-            self.accumulate(w, pre, post, layout, signal, self.learning_rate / keep)
+            self.accumulate(w, pre, post, layout, signal, self.learning_rate / keep, fresh)
             if self.decay:
                 w *= keep
             layout.restrict(w)

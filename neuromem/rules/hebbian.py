@@ -25,7 +25,7 @@ class Hebbian(LearningRule):
     def compute(self, pre, post, w, layout, signal=None):
         return layout.outer(post, pre)
 
-    def accumulate(self, w, pre, post, layout, signal, scale):
+    def accumulate(self, w, pre, post, layout, signal, scale, fresh=False):
         # The change does not read w: accumulate in place (one BLAS call when dense).
         self._check_outer(post, pre, scale)
-        layout.add_outer(w, post, pre, scale)
+        layout.add_outer(w, post, pre, scale, overwrite=fresh)

@@ -96,7 +96,7 @@ class Perceptron(LearningRule):
             return 0.5 * (layout.outer(err, pre) + layout.outer(pre, err))
         return layout.outer(err, pre)
 
-    def update(self, w, pre, post, layout, signal=None):
+    def update(self, w, pre, post, layout, signal=None, fresh=False):
         pre, post, _ = self._prepare(pre, post, None, layout, w.dtype)
         self.pre_ = pre.copy() if self.pre_ is None else np.concatenate([self.pre_, pre])
         self.post_ = (
@@ -104,6 +104,7 @@ class Perceptron(LearningRule):
         )
         self.epochs_ = 0
         self.converged_ = False
+        # ``fresh`` is not used: the perceptron's change reads the weights (no fast path).
         for _ in range(self.max_epochs):  # epochs: each one is a whole-matrix update
             self._update_one(w, self.pre_, self.post_, layout, None)
             if self._violations == 0:
