@@ -165,6 +165,19 @@ def _columns(synapse: Synapse):
     return column
 
 
+def _add_columns(h, idx, delta, where, col, axpy) -> None:
+    """Fields of cues ``idx`` after their unit (column ``col``) changed by ``delta``.
+
+    Dense: one in-place BLAS axpy per cue, two to four times faster than a
+    fancy-indexed gather, add and scatter for the few cues that flip at a unit.
+    """
+    if isinstance(where, slice):
+        for b, d in zip(idx.tolist(), delta.tolist(), strict=True):
+            axpy(col, h[b], a=d)
+    else:
+        h[np.ix_(idx, where)] += delta[:, None] * col
+
+
 def glauber(
     synapse: Synapse,
     states: np.ndarray,
@@ -192,6 +205,7 @@ def glauber(
     n = work.shape[1]
     h = synapse.input(work)
     column = _columns(synapse)
+    axpy = get_blas_funcs("axpy", (h,))
     for t in range(1, max_steps + 1):
         changed = np.zeros(len(work), dtype=bool)
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
@@ -205,11 +219,7 @@ def glauber(
                 idx = np.flatnonzero(flip)
                 delta = new[idx] - cur[idx]
                 work[idx, i] = new[idx]
-                where, col = column(i)
-                if isinstance(where, slice):
-                    h[idx] += delta[:, None] * col
-                else:
-                    h[np.ix_(idx, where)] += delta[:, None] * col
+                _add_columns(h, idx, delta, *column(i), axpy)
                 changed[idx] = True
         fixed = ~changed
         work, keep = track.step(t, work, fixed, fixed)
@@ -279,14 +289,7 @@ def asynchronous(
             new_i = np.sign(hi[idx])
             delta = new_i - cur[idx]
             work[idx, i] = new_i
-            where, col = column(i)
-            if isinstance(where, slice):
-                # One in-place BLAS axpy per flipping cue: two to four times faster than
-                # a fancy-indexed gather, add and scatter for the few cues that flip.
-                for b, d in zip(idx.tolist(), delta.tolist(), strict=True):
-                    axpy(col, h[b], a=d)
-            else:
-                h[np.ix_(idx, where)] += delta[:, None] * col
+            _add_columns(h, idx, delta, *column(i), axpy)
             changed[idx] = True
             pos += 1
         fixed = ~changed
