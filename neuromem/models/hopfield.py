@@ -26,6 +26,7 @@ from .base import Memory, RecallResult
 
 __all__ = ["Hopfield"]
 
+UNITS = ("bipolar", "binary")
 DYNAMICS = ("sync", "async", "glauber")
 #: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
 DEFAULT_TEMPERATURE = 0.1
@@ -33,11 +34,17 @@ ORDERS = ("random", "fixed")
 
 
 class Hopfield(Memory):
-    """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 units.
+    """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
     One population of sign units with one recurrent synapse set. ``store`` applies the
     storage rule to the patterns; ``recall`` relaxes every cue, batched, until it reaches
     a fixed point or ``max_steps`` sweeps.
+
+    With ``units="binary"`` the units are 0/1 with a firing threshold, for sparse
+    patterns (Tsodyks & Feigel'man 1988: with the ``covariance`` rule the capacity
+    grows like ``1 / (2 a ln(1/a))`` as the coding level ``a`` falls). Such a network
+    is the +/-1 network ``s = (sigma + 1) / 2`` on the same weights with the bias
+    ``W 1 - 2 theta``, so every dynamics serves both.
 
     Parameters
     ----------
@@ -49,6 +56,15 @@ class Hopfield(Memory):
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
     rule_options : dict, optional
         Parameters for a rule given by name.
+    units : {"bipolar", "binary"}
+        +/-1 units (the classical network) or 0/1 units with a threshold (sparse
+        patterns; store 0/1 patterns, preferably with ``rule="covariance"``).
+    threshold : float or "auto"
+        Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
+        ``sum_j w_ij s_j > theta``. ``"auto"`` (default) places it, after every
+        ``store``, midway between the mean fields of the active and of the inactive
+        units of the stored patterns, the threshold that separates the two best when
+        the crosstalk is symmetric. Ignored for +/-1 units.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
         stochastically at temperature ``temperature`` (Glauber's heat bath).
@@ -59,7 +75,8 @@ class Hopfield(Memory):
     temperature : float, optional
         Temperature ``T > 0`` of Glauber dynamics, in units of the local field (with
         Hebbian storage the retrieval phase lies below ``T = 1``). Defaults to
-        :data:`DEFAULT_TEMPERATURE` (0.1) unless ``beta`` is given.
+        :data:`DEFAULT_TEMPERATURE` (0.1) unless ``beta`` is given. For 0/1 units it
+        applies to the +/-1-equivalent field ``2 (W s - theta)``.
     beta : float, optional
         Inverse temperature ``1 / T`` (give ``temperature`` or ``beta``, not both).
     topology : Topology, optional
@@ -79,6 +96,8 @@ class Hopfield(Memory):
         Every pattern stored so far, in order.
     n_stored_ : int
         Number of stored patterns.
+    threshold_ : float
+        The threshold in use (0/1 units only).
 
     Examples
     --------
@@ -91,7 +110,11 @@ class Hopfield(Memory):
     """
 
     name = "hopfield"
-    encodings = ("bipolar",)
+
+    @property
+    def encodings(self) -> tuple[str, ...]:
+        """The pattern encoding ``store`` accepts: that of the units."""
+        return (self.units,)
 
     def __init__(
         self,
@@ -107,10 +130,18 @@ class Hopfield(Memory):
         sparse: bool | None = None,
         dtype: str = "float64",
         seed: SeedLike = None,
+        units: str = "bipolar",
+        threshold: float | str = "auto",
     ):
         self.n_units = check_int(n_units, "n_units", low=1)
         self.rule = rule
         self.rule_options = rule_options
+        self.units = check_choice(units, "units", UNITS)
+        if not (isinstance(threshold, str) and threshold == "auto"):
+            if isinstance(threshold, str):
+                raise ValidationError("threshold", threshold, "a number or 'auto'")
+            check_float(threshold, "threshold")
+        self.threshold = threshold
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         self.max_steps = check_int(max_steps, "max_steps", low=1)
         self.order = check_choice(order, "order", ORDERS)
@@ -166,11 +197,12 @@ class Hopfield(Memory):
                 raise ValidationError("rule_options", self.rule_options, "a dict or None")
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(self.rule, **options)
-        if "bipolar" not in rule.encodings:
+        if self.units not in rule.encodings:
+            what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
                 "rule",
                 self.rule,
-                "a rule that stores +/-1 patterns (this one takes "
+                f"a rule that stores {what} patterns (this one takes "
                 f"{', '.join(rule.encodings)})",
             )
         return rule
@@ -206,12 +238,12 @@ class Hopfield(Memory):
 
     # -- memory -----------------------------------------------------------------------
     def store(self, patterns, targets=None) -> Hopfield:
-        """Store +/-1 patterns, adding to what is already stored.
+        """Store patterns, adding to what is already stored.
 
         Parameters
         ----------
         patterns : ndarray, shape (P, n_units)
-            +/-1 patterns, row-wise.
+            +/-1 patterns row-wise (0/1 patterns with ``units="binary"``).
         targets : None
             Hopfield networks are auto-associative.
         """
@@ -222,13 +254,39 @@ class Hopfield(Memory):
                 "None: a Hopfield network stores patterns auto-associatively",
             )
         x = check_patterns(
-            patterns, "patterns", n_units=self.n_units, encoding="bipolar", dtype=self.dtype
+            patterns,
+            "patterns",
+            n_units=self.n_units,
+            encoding=self.units,
+            dtype=self.dtype,
         )
         self._build()
         self.synapse_.learn(x, x)
         self.patterns_ = np.concatenate([self.patterns_, x])
         self.n_stored_ += len(x)
+        if self.units == "binary":
+            self._set_threshold()
         return self
+
+    def _set_threshold(self) -> None:
+        """Threshold and the equivalent +/-1 bias ``W 1 - 2 theta`` (0/1 units)."""
+        syn = self.synapse_
+        w = syn.layout.wrap(syn.layout.values(syn._weights))
+        if self.threshold == "auto":
+            # Midway between the mean fields of active and inactive units, measured on
+            # (up to 256 of) the stored patterns themselves: rule-agnostic.
+            x = self.patterns_[-256:]
+            h = syn.layout.field(syn.layout.values(syn._weights), x)
+            on, off = x > 0.5, x < 0.5
+            if on.any() and off.any():
+                theta = 0.5 * (h[on].mean() + h[off].mean())
+            else:
+                theta = 0.0
+        else:
+            theta = float(self.threshold)
+        self.threshold_ = float(theta)
+        row_sums = np.asarray(w.sum(axis=1)).ravel()
+        syn.bias = (row_sums - 2.0 * theta).astype(self.dtype)
 
     def field(self, states: np.ndarray) -> np.ndarray:
         """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
@@ -236,6 +294,8 @@ class Hopfield(Memory):
 
     def energy(self, states: np.ndarray) -> np.ndarray:
         """Energy ``E(s) = -1/2 s^T W s - b^T s`` of each state (row-wise).
+
+        For 0/1 units, of 0/1 states: ``E(s) = -1/2 s^T W s + theta sum_i s_i``.
 
         Parameters
         ----------
@@ -249,10 +309,17 @@ class Hopfield(Memory):
         s = check_patterns(
             states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
         )
-        e = self._energy(s)
+        if self.units == "binary":
+            syn = self.synapse_
+            e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
+            e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
+        else:
+            e = self._energy(s)
         return float(e[0]) if single else e
 
     def _energy(self, s: np.ndarray) -> np.ndarray:
+        """Energy of +/-1 states (for 0/1 units: of their +/-1 equivalents, which is
+        the 0/1 energy times 4 plus a constant, so it orders states alike)."""
         syn = self.synapse_
         e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
         if syn.bias is not None:
@@ -276,7 +343,8 @@ class Hopfield(Memory):
         ----------
         cues : ndarray, shape (P, n_units)
             Starting states: +/-1 patterns, or any finite values (a masked cue with
-            zeros for unknown units); the first sweep maps them to +/-1.
+            zeros for unknown units); the first sweep maps them to +/-1. For 0/1 units,
+            0/1 cues (a masked unit is inactive); states come back as 0/1.
         dynamics : {"sync", "async", "glauber"}, optional
             Override the model's dynamics for this call.
         max_steps : int, optional
@@ -290,6 +358,9 @@ class Hopfield(Memory):
             Override the temperature of Glauber dynamics for this call.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        binary = self.units == "binary"
+        if binary:
+            s = 2.0 * (s > 0.5).astype(self.dtype) - 1.0  # 0/1 -> the +/-1 equivalent
         dynamics = (
             self.dynamics
             if dynamics is None
@@ -319,6 +390,8 @@ class Hopfield(Memory):
                 syn, s, max_steps, rng, self.order, energy=energy, tol=tol
             )
         states, steps, converged, trace = out
+        if binary:
+            states = (states + 1.0) / 2.0
         return RecallResult(states, steps, converged, trace)
 
     def unlearn(
@@ -363,6 +436,10 @@ class Hopfield(Memory):
         Hopfield
             ``self``, with its weights changed.
         """
+        if self.units != "bipolar":
+            raise ValidationError(
+                "units", self.units, "'bipolar': unlearning is defined for +/-1 units"
+            )
         n_dreams = check_int(n_dreams, "n_dreams", low=1)
         epsilon = check_float(epsilon, "epsilon", low=0.0, low_inclusive=False)
         batch = check_int(batch, "batch", low=1)
@@ -407,6 +484,7 @@ class Hopfield(Memory):
             "patterns": self.patterns_,
             "n_stored": self.n_stored_,
             "rule": syn.rule.get_state(),
+            "threshold": getattr(self, "threshold_", None),
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -424,3 +502,5 @@ class Hopfield(Memory):
         self.patterns_ = np.asarray(state["patterns"], dtype=self.dtype)
         self.n_stored_ = int(state["n_stored"])
         syn.rule.set_state(state.get("rule") or {})
+        if state.get("threshold") is not None:
+            self.threshold_ = float(state["threshold"])
