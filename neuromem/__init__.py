@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
 from . import analysis, metrics, neurons, patterns, topology
-from .errors import NeuromemWarning, PluginWarning, ValidationError
+from .errors import ConvergenceWarning, NeuromemWarning, PluginWarning, ValidationError
 from .io import load, save
 from .models.base import Memory, RecallResult
 from .network import Network
@@ -39,6 +39,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "ConvergenceWarning",
     "LearningRule",
     "Memory",
     "Network",

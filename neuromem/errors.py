@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NeuromemWarning", "PluginWarning", "ValidationError"]
+__all__ = ["ConvergenceWarning", "NeuromemWarning", "PluginWarning", "ValidationError"]
 
 
 def _short(value: object, limit: int = 80) -> str:
@@ -58,3 +58,13 @@ class NeuromemWarning(UserWarning):
 
 class PluginWarning(NeuromemWarning):
     """A plugin could not be loaded or registered; the rest keep working."""
+
+
+class ConvergenceWarning(NeuromemWarning):
+    """Training or storage stopped before reaching its goal.
+
+    Raised (as a warning) when a learning loop ends at its iteration limit with patterns
+    still not stored or reproduced. The message names the parameter to change (for
+    example ``epochs`` or ``max_epochs``) and the final loss or fraction stored; the
+    model's ``converged_`` attribute records the same outcome.
+    """
