@@ -9,7 +9,7 @@ import numpy as np
 
 from ..params import Parametrized, learned_attributes
 
-__all__ = ["KeepsPatterns", "Memory", "RecallResult"]
+__all__ = ["RECORDABLE", "KeepsPatterns", "Memory", "RecallResult", "check_record"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,12 @@ class RecallResult:
         Whether each cue reached a fixed point.
     energy : ndarray, shape (T + 1, P), optional
         Energy of every cue before the first sweep and after each sweep, when asked for.
+    trajectory : dict of str to ndarray, optional
+        What ``recall(..., record=...)`` kept, sweep by sweep, cue-major: ``"states"``
+        of shape ``(P, T + 1, N)``, ``"overlaps"`` with every stored pattern
+        ``(P, T + 1, n_stored)`` and ``"energies"`` ``(P, T + 1)``, where ``T`` is the
+        largest number of sweeps any cue took. Index 0 is the cue itself; a cue that
+        stopped earlier repeats its final state. ``None`` when nothing was recorded.
     info : dict
         Model-specific extras.
     """
@@ -36,9 +42,37 @@ class RecallResult:
     converged: np.ndarray
     energy: np.ndarray | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    trajectory: dict[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.states)
+
+
+#: What ``recall(..., record=...)`` can keep per sweep.
+RECORDABLE = ("states", "overlaps", "energies")
+
+
+def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozenset[str]:
+    """Validate a ``record`` argument of ``recall``; returns the set of names to keep.
+
+    ``None`` or ``False`` keeps nothing, ``True`` everything in ``available``, a name or
+    an iterable of names just those.
+    """
+    from ..errors import ValidationError
+
+    allowed = f"a bool or names from {list(available)}"
+    if record is None or record is False:
+        return frozenset()
+    if record is True:
+        return frozenset(available)
+    names = (record,) if isinstance(record, str) else record
+    try:
+        chosen = frozenset(names)
+    except TypeError:
+        raise ValidationError("record", record, allowed) from None
+    if not chosen or not all(isinstance(n, str) and n in available for n in chosen):
+        raise ValidationError("record", record, allowed)
+    return chosen
 
 
 class Memory(Parametrized):
