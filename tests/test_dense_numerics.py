@@ -185,11 +185,12 @@ def test_no_nan_or_inf_for_finite_valid_input(dtype):
         cue = rng.standard_normal((3, n)) * scale_s
         for interaction in ("polynomial", "rectified", "exponential"):
             for dynamics in ("sync", "async"):
+                order = int(rng.integers(2, 40))
                 dense = nm.create(
                     "dense-hopfield",
                     n_units=n,
                     interaction=interaction,
-                    order=int(rng.integers(2, 40)),
+                    order=order,
                     dynamics=dynamics,
                     dtype=dtype,
                     seed=0,
@@ -197,4 +198,8 @@ def test_no_nan_or_inf_for_finite_valid_input(dtype):
                 with np.errstate(over="raise", invalid="raise", divide="raise"):
                     out = dense.recall(cue, max_steps=5).states
                 assert set(np.unique(out)) <= {-1.0, 1.0}, (trial, interaction)
-                assert np.all(np.isfinite(dense.energy(out))), (trial, interaction)
+                try:
+                    assert np.all(np.isfinite(dense.energy(out))), (trial, interaction)
+                except nm.ValidationError as err:  # N^order beyond the dtype
+                    assert err.param == "states" and interaction != "exponential"
+                    assert order * np.log10(n) > np.log10(np.finfo(dtype).max) - 1
