@@ -25,6 +25,8 @@ DYNAMICS = ("async", "sync")
 _SYNC_BLOCK = 1 << 22
 # Overlaps, and the overlaps +/- 1 the law evaluates, stay finite below this.
 _LARGEST = 1e306
+# Largest run of units checked at once by asynchronous updates.
+_ASYNC_BLOCK = 256
 
 
 # -- the update law ---------------------------------------------------------------
@@ -96,8 +98,6 @@ class _Law:
         pos = (self.x > 0).astype(np.float64)
         neg = 1.0 - pos
         self.both = np.concatenate([pos, neg], axis=1)  # (P, 2N): [+1 mask | -1 mask]
-        # Unit-major copy for single units: cols[i] is (P, 2).
-        self.cols = np.ascontiguousarray(np.stack([pos.T, neg.T], axis=2))
         self.xt = np.ascontiguousarray(self.x.T)
         if interaction != "exponential":
             # Every integer overlap +/- 1 of +/-1 or 0 states: a table, exact per entry.
@@ -157,21 +157,24 @@ class _Law:
         gain = np.einsum("bpk,bpk,pk->bk", w, sign, xcols)
         return gain, w.sum(axis=1)
 
-    def gains_all(self, z: np.ndarray, s: np.ndarray):
-        """Gains and scales ``(B, N)`` of every unit for +/-1 states ``s``."""
-        n = self.n
-        y = (z.reshape(-1, z.shape[2]) @ self.both).reshape(4, len(s), 2 * n)
+    def gains(self, z: np.ndarray, s: np.ndarray, units: np.ndarray | None = None):
+        """Gains and scales ``(B, k)`` of ``units`` (all by default) for +/-1 states
+        ``s`` ``(B, k)`` of those units, from the rows ``z`` of :meth:`rows`."""
+        if units is None:
+            cols, k = self.both, self.n
+        else:
+            k = len(units)
+            cols = self.both[:, np.concatenate([units, units + self.n])]
+        y = (z.reshape(-1, z.shape[2]) @ cols).reshape(4, len(s), 2 * k)
         up = s > 0
-        gain = np.where(up, y[0, :, :n] - y[1, :, n:], y[1, :, :n] - y[0, :, n:])
-        scale = np.where(up, y[2, :, :n] + y[3, :, n:], y[2, :, n:] + y[3, :, :n])
+        gain = np.where(up, y[0, :, :k] - y[1, :, k:], y[1, :, :k] - y[0, :, k:])
+        scale = np.where(up, y[2, :, :k] + y[3, :, k:], y[2, :, k:] + y[3, :, :k])
         return gain, scale
 
     def visit(self, i: int, m_low, m_high, z: np.ndarray, s: np.ndarray) -> np.ndarray:
         """The new state of unit ``i`` in every cue (``s``: its current values)."""
-        y = (z.reshape(-1, z.shape[2]) @ self.cols[i]).reshape(4, len(s), 2)
-        up = s > 0
-        gain = np.where(up, y[0, :, 0] - y[1, :, 1], y[1, :, 0] - y[0, :, 1])
-        scale = np.where(up, y[2, :, 0] + y[3, :, 1], y[2, :, 1] + y[3, :, 0])
+        gain, scale = self.gains(z, s[:, None], np.array([i]))
+        gain, scale = gain[:, 0], scale[:, 0]
         other = np.abs(s) != 1  # 0 (masked) or any real value: evaluate directly
         if other.any():
             rows = np.flatnonzero(other)
@@ -355,7 +358,7 @@ class DenseHopfield(KeepsPatterns, Memory):
             sb = s[start : start + fast].astype(np.float64)
             m_low, m_high = law.overlaps(sb)
             if np.all(np.abs(sb) == 1):
-                g, scale = law.gains_all(law.rows(m_low), sb)
+                g, scale = law.gains(law.rows(m_low), sb)
                 out[start : start + fast] = law.decide(g, scale, sb)
                 continue
             for lo in range(0, len(sb), slow):  # any values: (cues x patterns x units)
@@ -371,20 +374,41 @@ class DenseHopfield(KeepsPatterns, Memory):
         z = law.rows(m_low + m_high)
         for t in range(1, max_steps + 1):
             changed = np.zeros(len(work), dtype=bool)
-            for i in rng.permutation(self.n_units):  # sequential by definition
+            sequence = rng.permutation(self.n_units)
+            # Units are visited one after another, but a run of units that flips in
+            # no cue changes nothing: such a run is checked in one product. The block
+            # grows through quiet stretches and falls back to single units around
+            # flips, with exactly the per-unit law (as dynamics.asynchronous does).
+            pos, block = 0, 1
+            while pos < self.n_units:
+                if block > 1:
+                    units = sequence[pos : pos + block]
+                    sb = work[:, units].astype(np.float64)
+                    if np.all(np.abs(sb) == 1):
+                        g, scale = law.gains(z, sb, units)
+                        hit = (law.decide(g, scale, sb) != sb).any(axis=0)
+                        if not hit.any():
+                            pos, block = pos + len(units), min(2 * block, _ASYNC_BLOCK)
+                            continue
+                        pos += int(np.argmax(hit))  # the first unit that flips somewhere
+                    block = 1
+                i = sequence[pos]
+                pos += 1
                 cur = work[:, i].astype(np.float64)
                 new = law.visit(i, m_low, m_high, z, cur)
                 flip = new != cur
-                if flip.any():
-                    idx = np.flatnonzero(flip)
-                    work[idx, i] = new[idx]
-                    low = np.where(np.abs(cur[idx]) == 1, cur[idx], 0.0)
-                    m_low[idx] += (new[idx] - low)[:, None] * law.xt[i][None, :]
-                    real = idx[cur[idx] != low]  # a real cue value (not 0) left
-                    if len(real):  # recompute its sum, never subtract from it
-                        m_high[real] = law.overlaps(work[real])[1]
-                    z[:, idx] = law.rows(m_low[idx] + m_high[idx])
-                    changed[idx] = True
+                if not flip.any():
+                    block = 2
+                    continue
+                idx = np.flatnonzero(flip)
+                work[idx, i] = new[idx]
+                low = np.where(np.abs(cur[idx]) == 1, cur[idx], 0.0)
+                m_low[idx] += (new[idx] - low)[:, None] * law.xt[i][None, :]
+                real = idx[cur[idx] != low]  # a real cue value (not 0) left
+                if len(real):  # recompute its sum, never subtract from it
+                    m_high[real] = law.overlaps(work[real])[1]
+                z[:, idx] = law.rows(m_low[idx] + m_high[idx])
+                changed[idx] = True
             fixed = ~changed
             work, keep = track.step(t, work, fixed, fixed)
             if keep is not None:
