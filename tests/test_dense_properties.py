@@ -146,3 +146,18 @@ def test_async_order_is_one_permutation_per_sweep_from_the_seed():
     assert np.array_equal(
         nm.random.as_generator(5).permutation(9), np.random.default_rng(5).permutation(9)
     )
+
+
+@pytest.mark.parametrize(
+    "interaction, order", [("polynomial", 3), ("rectified", 6), ("exponential", 2)]
+)
+@pytest.mark.parametrize("dynamics", ["sync", "async"])
+def test_dense_matches_reference_on_a_larger_network(dynamics, interaction, order):
+    # Long quiet runs of units: asynchronous recall checks them in blocks (up to 256
+    # units in one product); the result must still be the unit-by-unit law.
+    n, p = 32, 8
+    x = nm.patterns.random_bipolar(p, n, seed=4).astype(int).tolist()
+    cues = nm.patterns.flip(np.array(x[:3], dtype=float), 0.25, seed=5)
+    cues[1, :12] = 0  # a masked cue
+    case = (x, cues.astype(int).tolist(), [1.0, 1.0, 1.0], "float64", interaction, order, 9)
+    _run(case, dynamics)
