@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, softmax
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
@@ -12,6 +11,33 @@ from ..validation import check_bool, check_dtype, check_float, check_int, check_
 from .base import KeepsPatterns, Memory, RecallResult
 
 __all__ = ["ModernHopfield"]
+
+
+def _exponents(a: np.ndarray, axis=None) -> np.ndarray:
+    """Binary exponents ``e`` with ``|a| < 2^e`` (0 for zeros), over ``axis``."""
+    return np.frexp(np.max(np.abs(a), axis=axis))[1].astype(np.int64)
+
+
+def _scores(s: np.ndarray, x: np.ndarray, beta: float):
+    """The softmax of ``beta * s @ x.T`` per row, never forming an overflowing number.
+
+    States and patterns are scaled by powers of two (exact) so that their dot products
+    are at most ``N``; the largest score is subtracted before ``beta`` and the scales
+    multiply in, and a product beyond the dtype's range is an infinitely unlikely
+    pattern (weight 0), so ``beta -> inf`` tends to the nearest pattern. Returns the
+    weights, ``log sum exp(beta (z - z_max))`` and the scaled parts for the energy.
+    """
+    es = _exponents(s, axis=1)
+    ex = int(_exponents(x))
+    z = np.ldexp(s, -es[:, None]) @ np.ldexp(x, -ex).T  # the scores / 2^(es + ex)
+    d = z - z.max(axis=1, keepdims=True)  # <= 0, exactly 0 at the maxima
+    with np.errstate(over="ignore"):
+        k = np.ldexp(float(beta), es + ex).astype(s.dtype)  # may be inf: fine below
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = np.where(d < 0, d * k[:, None], 0).astype(s.dtype)
+    w = np.exp(t)
+    total = w.sum(axis=1, keepdims=True)
+    return w / total, np.log(total[:, 0]), z, es, ex
 
 
 class ModernHopfield(KeepsPatterns, Memory):
@@ -102,22 +128,45 @@ class ModernHopfield(KeepsPatterns, Memory):
         s = check_patterns(
             states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
         )
-        return softmax(self._beta(beta) * (s @ self._fitted().T), axis=1)
+        return _scores(s, self._fitted(), self._beta(beta))[0]
 
     def energy(self, states, *, beta: float | None = None) -> np.ndarray:
-        """Energy of each state (row-wise); see the class docstring."""
+        """Energy of each state (row-wise); see the class docstring.
+
+        Raises
+        ------
+        ValidationError
+            If an energy lies beyond the range of the dtype (states or patterns of
+            norm near ``sqrt`` of the largest float): never an infinite or NaN value.
+        """
         single = np.ndim(states) == 1
         s = check_patterns(
             states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
         )
-        e = self._energy(s, self._beta(beta))
+        e = self._energy(s, self._beta(beta), "states")
         return float(e[0]) if single else e
 
-    def _energy(self, s: np.ndarray, beta: float) -> np.ndarray:
+    def _energy(self, s: np.ndarray, beta: float, name: str = "cues") -> np.ndarray:
         x = self._fitted()
-        lse = logsumexp(beta * (s @ x.T), axis=1) / beta
-        big = np.max(np.einsum("ij,ij->i", x, x))
-        return -lse + 0.5 * np.einsum("ij,ij->i", s, s) + np.log(len(x)) / beta + big / 2
+        _, log_total, z, es, ex = _scores(s, x, beta)
+        # -z_max + s.s / 2 + M^2 / 2, in units of 2^(2 e): all three are quadratic.
+        e = np.maximum(es, ex)
+        sq = np.ldexp(s, -e[:, None])
+        xq = np.ldexp(x, -int(ex))
+        quad = (
+            -np.ldexp(z.max(axis=1), es + ex - 2 * e)
+            + 0.5 * np.einsum("ij,ij->i", sq, sq)
+            + 0.5 * np.ldexp(np.max(np.einsum("ij,ij->i", xq, xq)), 2 * ex - 2 * e)
+        )
+        with np.errstate(over="ignore"):
+            out = np.ldexp(quad, 2 * e) + (np.log(len(x)) - log_total) / beta
+        if not np.all(np.isfinite(out)):
+            raise ValidationError(
+                name,
+                described(f"states whose energy overflows {self.dtype}"),
+                f"states and patterns of smaller norm (energies must fit in {self.dtype})",
+            )
+        return out.astype(s.dtype, copy=False)
 
     def recall(
         self,
@@ -156,11 +205,11 @@ class ModernHopfield(KeepsPatterns, Memory):
         track = dyn._Tracker(s, (lambda z: self._energy(z, beta)) if record else None)
         work = track.out.copy()
         for t in range(1, max_steps + 1):
-            new = softmax(beta * (work @ x.T), axis=1) @ x
+            new = _scores(work, x, beta)[0] @ x
             fixed = np.max(np.abs(new - work), axis=1) <= limit
             work, _ = track.step(t, new, fixed, fixed)
             if not len(work):
                 break
         states, steps, converged, trace = track.finish(work)
-        attention = softmax(beta * (states @ x.T), axis=1)
+        attention = _scores(states, x, beta)[0]
         return RecallResult(states, steps, converged, trace, {"attention": attention})
