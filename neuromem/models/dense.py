@@ -15,7 +15,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import KeepsPatterns, Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult, check_record
 
 __all__ = ["DenseHopfield"]
 
@@ -166,10 +166,10 @@ class DenseHopfield(KeepsPatterns, Memory):
             out[start : start + block] = self._gain(a + x[None], a - x[None], axis=1)
         return out
 
-    def _async(self, s, max_steps, rng, energy):
+    def _async(self, s, max_steps, rng, energy, record=None):
         x = self._fitted()
         xt = np.ascontiguousarray(x.T)  # row i: unit i of every pattern
-        track = dyn._Tracker(s, energy)
+        track = dyn._Tracker(s, energy, record)
         work = track.out.copy()
         m = work @ x.T
         tol = self._tol()
@@ -202,6 +202,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         max_steps: int | None = None,
         seed: SeedLike = None,
         record_energy: bool = False,
+        record: bool | str | tuple[str, ...] | None = None,
     ) -> RecallResult:
         """Relax every cue to a minimum of the energy.
 
@@ -218,18 +219,31 @@ class DenseHopfield(KeepsPatterns, Memory):
             Seed of the asynchronous order for this call.
         record_energy : bool
             Record the energy of every cue after each sweep.
+        record : bool, str or sequence of str, optional
+            Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
+            ``"energies"`` sweep by sweep in ``result.trajectory`` (see
+            :class:`~neuromem.models.base.RecallResult`).
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        names = check_record(record)
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         max_steps = self.max_steps if max_steps is None else max_steps
         max_steps = check_int(max_steps, "max_steps", low=1)
         energy = self._energy if check_bool(record_energy, "record_energy") else None
-        self._fitted()
+        rec = dyn.recording(
+            names,
+            states=lambda z: z,
+            overlaps=dyn.stored_overlaps(self._fitted()),
+            energies=self._energy,
+        )
         if dynamics == "sync":
-            out = dyn.synchronous(self._sync_gain, s, max_steps, energy, self._tol())
+            out = dyn.synchronous(
+                self._sync_gain, s, max_steps, energy, self._tol(), record=rec
+            )
         else:
             rng = self._rng() if seed is None else as_generator(seed)
-            out = self._async(s, max_steps, rng, energy)
+            out = self._async(s, max_steps, rng, energy, rec)
         states, steps, converged, trace = out
-        return RecallResult(states, steps, converged, trace)
+        trajectory = None if rec is None else rec.result()
+        return RecallResult(states, steps, converged, trace, trajectory=trajectory)
