@@ -59,16 +59,16 @@ def sign_keep(h: np.ndarray, current: np.ndarray, tol: float = 0.0) -> np.ndarra
 class Recording:
     """Per-sweep measurements of every cue, filled in by the dynamics (``record=``).
 
+    After the dynamics ran, :meth:`result` stacks the measurements cue-major:
+    ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
+    stopped early is measured on its final state in later sweeps.
+
     Parameters
     ----------
     measures : dict of str to callable
         Each maps the states of all cues ``(P, N)`` (in the dynamics' own encoding) to
         an array ``(P, ...)``: the states in the patterns' encoding, the overlaps with
         every stored pattern, the energies.
-
-    After the dynamics ran, :meth:`result` stacks the measurements cue-major:
-    ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
-    stopped early is measured on its final state in later sweeps.
     """
 
     def __init__(self, measures: dict[str, Callable[[np.ndarray], np.ndarray]]):
