@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import clitools
 from .errors import ValidationError
 
 __all__ = ["main"]
@@ -19,6 +20,18 @@ def _cmd_list(args: argparse.Namespace) -> int:
             origin = reg.origin(name)
             suffix = "" if origin == "neuromem" else f"  (plugin from {origin})"
             print(f"  {name}{suffix}")
+    _list_experiments()
+    return 0
+
+
+def _list_experiments() -> None:
+    print("experiments (neuromem run NAME):")
+    for name, summary in clitools.experiments().items():
+        print(f"  {name:<12}{summary}")
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    print(clitools.describe(args.name, kind=args.kind))
     return 0
 
 
@@ -67,6 +80,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         force=args.force,
+        progress=False if args.quiet else None,
     )
     failed = sum(1 for r in rows if r["error"])
     print(f"{len(rows)} trials ({failed} failed) -> {out / 'results.csv'}")
@@ -86,6 +100,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         seed=args.seed,
         force=args.force,
+        progress=False if args.quiet else None,
     )
     print(res["table"])
     for note in res["notes"]:
@@ -127,8 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backprop memories compared.",
     )
     parser.add_argument("--version", action="version", version=f"neuromem {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("list", help="list registered models and rules (plugins included)")
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=clitools.SubcommandParser
+    )
+    p = sub.add_parser(
+        "list", help="list registered models and rules (plugins included) and experiments"
+    )
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser(
         "demo",
@@ -139,15 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="results/demo", help="output folder (default: %(default)s)"
     )
     p.add_argument("--letters", default="NEUROM", help="letters to store")
-    p.add_argument("--size", type=int, default=16, help="glyph side in pixels")
-    p.add_argument("--noise", type=float, default=0.2, help="fraction of pixels flipped")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument(
+        "--size", type=clitools.int_at_least(4), default=16, help="glyph side in pixels"
+    )
+    p.add_argument(
+        "--noise", type=clitools.fraction, default=0.2, help="fraction of pixels flipped"
+    )
+    p.add_argument("--seed", type=clitools.int_at_least(0), default=0, help="random seed")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser(
         "run",
         help="run a built-in experiment (capacity, noise, basins, forgetting, topology) "
         "or a TOML experiment file",
+        epilog=clitools.experiments_epilog(),
     )
     p.add_argument("experiment", help="built-in name or path to a .toml file")
     p.add_argument("--out", default=None, help="output folder (default: results/NAME)")
@@ -156,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-plot", action="store_true", help="do not draw the figures")
     _executor_options(p)
+    _quiet_option(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
@@ -167,22 +192,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="results/compare", help="output folder (default: %(default)s)"
     )
     _executor_options(p)
+    _quiet_option(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder")
     p.add_argument("results", help="a results folder (with results.csv and run.json)")
     p.set_defaults(func=_cmd_plot)
+    _describe_parser(sub)
     return parser
+
+
+def _quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar (terminal) and no progress lines (every few seconds "
+        "when the output is not a terminal)",
+    )
+
+
+def _describe_parser(sub) -> None:
+    p = sub.add_parser(
+        "describe",
+        help="a model's or rule's parameters, defaults, units, summary and references",
+    )
+    p.add_argument("name", help="a registered model or rule name (see neuromem list)")
+    p.add_argument(
+        "--kind",
+        choices=("model", "rule"),
+        default=None,
+        help="describe only the model or only the rule of that name",
+    )
+    p.set_defaults(func=_cmd_describe)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors and --help: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        folder = clitools.progress_folder(args)
+        with clitools.progress_lines(
+            folder or ".",
+            interval=clitools.PROGRESS_INTERVAL,
+            enabled=clitools.wants_progress_lines(args),
+        ):
+            return args.func(args)
     except ValidationError as exc:
-        print(f"neuromem: error: {exc}", file=sys.stderr)
+        print(
+            f"neuromem: error: {clitools.flag_message(exc, args.command)}", file=sys.stderr
+        )
         return 2
 
 

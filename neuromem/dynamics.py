@@ -15,7 +15,16 @@ from scipy.linalg.blas import get_blas_funcs
 
 from .synapse import Synapse
 
-__all__ = ["asynchronous", "glauber", "sign_keep", "synchronous", "tie_tolerance"]
+__all__ = [
+    "Recording",
+    "asynchronous",
+    "glauber",
+    "recording",
+    "sign_keep",
+    "stored_overlaps",
+    "synchronous",
+    "tie_tolerance",
+]
 
 Field = Callable[[np.ndarray], np.ndarray]
 Energy = Callable[[np.ndarray], np.ndarray]
@@ -47,10 +56,62 @@ def sign_keep(h: np.ndarray, current: np.ndarray, tol: float = 0.0) -> np.ndarra
     return new
 
 
+class Recording:
+    """Per-sweep measurements of every cue, filled in by the dynamics (``record=``).
+
+    After the dynamics ran, :meth:`result` stacks the measurements cue-major:
+    ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
+    stopped early is measured on its final state in later sweeps.
+
+    Parameters
+    ----------
+    measures : dict of str to callable
+        Each maps the states of all cues ``(P, N)`` (in the dynamics' own encoding) to
+        an array ``(P, ...)``: the states in the patterns' encoding, the overlaps with
+        every stored pattern, the energies.
+    """
+
+    def __init__(self, measures: dict[str, Callable[[np.ndarray], np.ndarray]]):
+        self.measures = dict(measures)
+        self.sweeps: dict[str, list[np.ndarray]] = {k: [] for k in self.measures}
+
+    def add(self, states: np.ndarray) -> None:
+        for name, measure in self.measures.items():
+            # A copy: a measure may return a view of ``states``, which keeps changing.
+            self.sweeps[name].append(np.array(measure(states), copy=True))
+
+    def result(self) -> dict[str, np.ndarray]:
+        return {k: np.stack(v, axis=1) for k, v in self.sweeps.items()}
+
+
+def recording(names, **measures) -> Recording | None:
+    """A :class:`Recording` of the ``measures`` whose names are in ``names``, or ``None``
+    when nothing is recorded (the dynamics then pay nothing)."""
+    chosen = {k: f for k, f in measures.items() if k in names}
+    return Recording(chosen) if chosen else None
+
+
+def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A measure for :class:`Recording`: overlaps ``(P, n_stored)`` of the states with
+    every stored pattern, each from :func:`neuromem.metrics.overlap` (so 0/1 patterns
+    get the sparse overlap)."""
+    from .metrics import overlap
+
+    def measure(states: np.ndarray) -> np.ndarray:
+        out = np.empty((len(states), len(patterns)))
+        for k, xi in enumerate(patterns):  # one pattern at a time: no (P, K, N) temporary
+            out[:, k] = overlap(states, np.broadcast_to(xi, states.shape))
+        return out
+
+    return measure
+
+
 class _Tracker:
     """Bookkeeping shared by the dynamics: which cues are still running."""
 
-    def __init__(self, states: np.ndarray, energy: Energy | None):
+    def __init__(
+        self, states: np.ndarray, energy: Energy | None, record: Recording | None = None
+    ):
         self.out = states.copy()
         n = len(states)
         self.steps = np.zeros(n, dtype=np.int64)
@@ -58,13 +119,19 @@ class _Tracker:
         self.active = np.arange(n)
         self.energy = energy
         self.trace = [energy(self.out)] if energy is not None else None
+        self.record = record
+        if record is not None:
+            record.add(self.out)
 
     def step(self, t: int, work: np.ndarray, finished: np.ndarray, fixed: np.ndarray):
         """Record sweep ``t``; returns the rows of ``work`` still running."""
         self.steps[self.active] = t
-        if self.trace is not None:
+        if self.trace is not None or self.record is not None:
             self.out[self.active] = work
-            self.trace.append(self.energy(self.out))
+            if self.trace is not None:
+                self.trace.append(self.energy(self.out))
+            if self.record is not None:
+                self.record.add(self.out)
         if finished.any():
             done = self.active[finished]
             self.out[done] = work[finished]
@@ -96,6 +163,7 @@ def synchronous(
     max_steps: int,
     energy: Energy | None = None,
     tol: float = 0.0,
+    record: Recording | None = None,
 ):
     """All units update at once: ``s <- sign(h(s))``, until nothing changes.
 
@@ -111,6 +179,8 @@ def synchronous(
         Maps states to energies ``(P,)``; if given, a trace is recorded.
     tol : float
         Fields with ``|h| <= tol`` are ties (see :func:`tie_tolerance`).
+    record : Recording, optional
+        Filled with per-sweep measurements of every cue (see :class:`Recording`).
 
     Returns
     -------
@@ -119,7 +189,7 @@ def synchronous(
         caught in a period-2 cycle (possible under synchronous updates of a symmetric
         network) stops there with ``converged = False``.
     """
-    track = _Tracker(states, energy)
+    track = _Tracker(states, energy, record)
     work = track.out.copy()
     before = None  # states one sweep earlier, for period-2 cycle detection
     for t in range(1, max_steps + 1):
@@ -185,6 +255,7 @@ def glauber(
     rng: np.random.Generator,
     beta: float,
     energy: Energy | None = None,
+    record: Recording | None = None,
 ):
     """Stochastic asynchronous (Glauber) dynamics at inverse temperature ``beta``.
 
@@ -200,7 +271,7 @@ def glauber(
         temperature it has frozen in a minimum); otherwise it runs ``max_steps``
         sweeps and ``converged`` is False.
     """
-    track = _Tracker(states, energy)
+    track = _Tracker(states, energy, record)
     work = track.out.copy()
     n = work.shape[1]
     h = synapse.input(work)
@@ -238,6 +309,7 @@ def asynchronous(
     order: str = "random",
     energy: Energy | None = None,
     tol: float = 0.0,
+    record: Recording | None = None,
 ):
     """One unit at a time, in a random (fresh each sweep) or fixed order.
 
@@ -252,7 +324,7 @@ def asynchronous(
     states, steps, converged, trace
         As :func:`synchronous`; ``steps`` counts sweeps through all units.
     """
-    track = _Tracker(states, energy)
+    track = _Tracker(states, energy, record)
     work = track.out.copy()
     n = work.shape[1]
     h = synapse.input(work)

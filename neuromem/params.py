@@ -2,51 +2,219 @@
 
 ``__init__`` stores its keyword arguments as attributes of the same name; learned state
 lives in attributes ending in ``_``. ``get_params`` reads the signature, so a class never
-lists its parameters twice.
+lists its parameters twice. An ``__init__`` that takes ``**kwargs`` and forwards them to
+``super().__init__`` inherits its base classes' parameters: a subclass declares only what
+it adds.
 """
 
 from __future__ import annotations
 
+import copy
+import html
 import inspect
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Parametrized", "StatefulMixin", "learned_attributes"]
 
+_EMPTY = inspect.Parameter.empty
+
 
 class Parametrized:
-    """Mixin giving ``get_params``, ``clone`` and a readable ``repr``."""
+    """Mixin giving scikit-learn's ``get_params`` / ``set_params``, ``clone`` (also
+    through :func:`sklearn.base.clone`) and a readable ``repr`` / ``_repr_html_``."""
+
+    #: Parameters that shape the learned state: ``set_params`` refuses to change them
+    #: once something has been learned (clone first). Names a class does not take are
+    #: ignored.
+    _state_params: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def _signature_params(cls) -> dict[str, inspect.Parameter]:
+        """Constructor parameters by name, in order, collected up the class hierarchy.
+
+        An ``__init__`` with ``**kwargs`` passes them on to its base class, so the next
+        ``__init__`` in the method resolution order contributes its parameters too
+        (those not already named).
+        """
+        out: dict[str, inspect.Parameter] = {}
+        seen = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or init in seen or klass is object:
+                continue
+            seen.add(init)
+            more = False
+            for p in list(inspect.signature(init).parameters.values())[1:]:
+                if p.kind == p.VAR_POSITIONAL:
+                    raise TypeError(f"{cls.__name__}.__init__ must not take *args")
+                if p.kind == p.VAR_KEYWORD:
+                    more = True
+                elif p.name not in out:
+                    out[p.name] = p
+            if not more:
+                return out
+        return out
 
     @classmethod
     def param_names(cls) -> list[str]:
-        """Names of the constructor's parameters, in signature order."""
-        sig = inspect.signature(cls.__init__)
-        names = []
-        for p in list(sig.parameters.values())[1:]:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(f"{cls.__name__}.__init__ must not take *args or **kwargs")
-            names.append(p.name)
-        return names
+        """Names of the constructor's parameters, in signature order (own first, then
+        those inherited through ``**kwargs``)."""
+        return list(cls._signature_params())
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters this object was made with."""
-        return {name: getattr(self, name) for name in self.param_names()}
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Default of every parameter that has one."""
+        return {
+            n: p.default
+            for n, p in cls._signature_params().items()
+            if p.default is not _EMPTY
+        }
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The constructor parameters this object was made with.
+
+        Parameters
+        ----------
+        deep : bool
+            Also return the parameters of parameters that have ``get_params`` (a rule
+            instance given to a model), as ``"rule__learning_rate"`` (scikit-learn's
+            convention). Off by default, unlike scikit-learn, so that
+            ``type(obj)(**obj.get_params())`` rebuilds the object (model files rely on
+            it); scikit-learn always passes ``deep`` explicitly.
+        """
+        out = {name: getattr(self, name) for name in self.param_names()}
+        if deep:
+            for name, value in list(out.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    for sub, v in value.get_params(deep=True).items():
+                        out[f"{name}__{sub}"] = v
+        return out
+
+    def set_params(self, **params: Any):
+        """Set parameters (``rule__learning_rate`` for a parameter's own); returns self.
+
+        The new values are validated exactly as the constructor validates them (a
+        :class:`~neuromem.ValidationError` names the parameter and leaves the object
+        unchanged). Learned state is kept; a parameter that shapes it (``n_units``,
+        ``rule``, ``dtype``, ...) cannot change once something is stored: use
+        ``clone().set_params(...)``.
+        """
+        from .errors import ValidationError, described
+
+        if not params:
+            return self
+        names = self.param_names()
+        own: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in names:
+                raise ValidationError(
+                    key,
+                    described(f"a parameter of {type(self).__name__}"),
+                    f"one of {names}",
+                )
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                own[name] = value
+        current = {name: getattr(self, name) for name in names}
+        merged = {**current, **own}
+        for name, subs in nested.items():
+            inner = merged[name]
+            if not hasattr(inner, "set_params"):
+                raise ValidationError(
+                    f"{name}__{next(iter(subs))}",
+                    described(f"a parameter of {name}={inner!r}"),
+                    f"a parameter of an object with set_params ({name} has none)",
+                )
+            inner = inner.clone() if hasattr(inner, "clone") else copy.deepcopy(inner)
+            merged[name] = inner.set_params(**subs)
+        if learned_attributes(self):
+            changed = [
+                n
+                for n in self._state_params
+                if n in merged and not _same(merged[n], current[n])
+            ]
+            if changed:
+                raise ValidationError(
+                    changed[0],
+                    merged[changed[0]],
+                    f"the current value {current[changed[0]]!r}: it shapes what is "
+                    "already stored (use clone().set_params(...) for a new model)",
+                )
+        fresh = type(self)(**merged)  # validates every value as __init__ does
+        for name in names:
+            setattr(self, name, getattr(fresh, name))
+        return self
 
     def clone(self):
-        """A new, unfitted object with the same parameters."""
-        return type(self)(**self.get_params())
+        """A new, unfitted object with the same parameters (copied, not shared)."""
+        params = {}
+        for name, value in self.get_params(deep=False).items():
+            if isinstance(value, Parametrized):
+                value = value.clone()
+            elif not isinstance(value, type):
+                value = copy.deepcopy(value)
+            params[name] = value
+        return type(self)(**params)
+
+    def __sklearn_clone__(self):
+        # sklearn.base.clone asks the object itself (scikit-learn >= 1.3): validated
+        # constructors store parameters in canonical form, which sklearn's generic
+        # identity check would refuse.
+        return self.clone()
+
+    def _non_default(self) -> dict[str, Any]:
+        defaults = self.param_defaults()
+        shown = {}
+        for name, value in self.get_params(deep=False).items():
+            if name in defaults and _same(value, defaults[name]):
+                continue
+            shown[name] = value
+        return shown
+
+    def _stored_note(self) -> str:
+        n = getattr(self, "n_stored_", None)
+        if n is None:
+            return ""
+        return f"{int(n)} pattern{'s' if int(n) != 1 else ''} stored"
 
     def __repr__(self) -> str:
-        sig = inspect.signature(type(self).__init__)
-        shown = []
-        for name, value in self.get_params().items():
-            default = sig.parameters[name].default
-            try:
-                same = value is default or bool(value == default)
-            except Exception:  # arrays and other objects without a scalar ==
-                same = False
-            if not same:
-                shown.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
+        args = ", ".join(f"{k}={v!r}" for k, v in self._non_default().items())
+        note = self._stored_note()
+        return f"{type(self).__name__}({args})" + (f"  # {note}" if note else "")
+
+    def _repr_html_(self) -> str:
+        """A table of the parameters for notebooks (non-default ones in bold)."""
+        shown = self._non_default()
+        rows = []
+        for name, value in self.get_params(deep=False).items():
+            cell = html.escape(repr(value))
+            if name in shown:
+                cell = f"<b>{cell}</b>"
+            rows.append(
+                f"<tr><td style='text-align:left'>{html.escape(name)}</td>"
+                f"<td style='text-align:left'>{cell}</td></tr>"
+            )
+        note = self._stored_note()
+        caption = html.escape(type(self).__name__) + (
+            f" &mdash; {html.escape(note)}" if note else ""
+        )
+        return (
+            f"<table><caption style='text-align:left'><code>{caption}</code></caption>"
+            "<tr><th>parameter</th><th>value</th></tr>" + "".join(rows) + "</table>"
+        )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal for display and change detection (arrays and odd objects: identity)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # arrays and other objects without a scalar ==
+        return False
 
 
 def learned_attributes(obj: object) -> dict[str, Any]:

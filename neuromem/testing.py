@@ -142,6 +142,8 @@ def check_memory(
     cues : ndarray, optional
         Cues for recall; ``patterns`` by default.
 
+    Notes
+    -----
     Checks: parameters are stored as given and ``clone`` reproduces them; ``store``
     returns the model; ``recall`` returns a :class:`RecallResult` of the right shapes and
     types; the same seed gives the same result; a saved and loaded model recalls the

@@ -37,7 +37,8 @@ def test_demo_writes_figure_and_recalls_letters(tmp_path, capsys):
 
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--noise", "1.5"]) == 2
-    assert "fraction" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--noise" in err and "fraction in [0, 1]" in err
 
 
 def test_module_entry_point():

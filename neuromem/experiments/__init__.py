@@ -1,13 +1,15 @@
 """Experiments: grids of store/recall trials, run serially, on processes or on Dask.
 
+See :func:`run` to run one into a results folder, :mod:`neuromem.experiments.builtin`
+for the built-in experiments and :mod:`neuromem.experiments.compare` for
+``neuromem compare``.
+
+Examples
+--------
 >>> from neuromem.experiments import Experiment
 >>> exp = Experiment("tiny", models=[{"name": "hopfield"}], patterns=[{"n_units": 64}])
 >>> [t.coordinates() for t in exp.trials()]
 [('hopfield', 'random_bipolar', 0.05, 'flip', 0.0, 1, 0)]
-
-See :func:`run` to run one into a results folder, :mod:`neuromem.experiments.builtin`
-for the built-in experiments and :mod:`neuromem.experiments.compare` for
-``neuromem compare``.
 """
 
 from .runner import read_results, read_run, run, versions

@@ -91,6 +91,17 @@ class Memory(Parametrized):
     encodings: ClassVar[tuple[str, ...]] = ("bipolar",)
     #: Whether ``store(keys, values)`` (hetero-association) is supported.
     hetero: ClassVar[bool] = False
+    #: Parameters read when the network is built or patterns are stored: once
+    #: something is stored, ``set_params`` refuses to change them (a new value would
+    #: otherwise be silently ignored by the learned state).
+    _state_params: ClassVar[frozenset[str]] = frozenset(
+        {
+            "n_units", "n_out", "hidden", "activation", "output_activation", "loss",
+            "optimizer", "learning_rate", "momentum", "init", "neuron", "orthogonalize",
+            "decay", "bounds", "soft_bounds", "units", "threshold", "rule",
+            "rule_options", "topology", "sparse", "dtype", "seed",
+        }
+    )  # fmt: skip
 
     def store(self, patterns: np.ndarray, targets: np.ndarray | None = None) -> Memory:
         """Store patterns (auto-association) or ``patterns -> targets`` pairs.

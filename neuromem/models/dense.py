@@ -15,7 +15,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import KeepsPatterns, Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult, check_record
 
 __all__ = ["DenseHopfield"]
 
@@ -390,8 +390,8 @@ class DenseHopfield(KeepsPatterns, Memory):
                 out[start + lo : start + lo + slow] = law.decide(g, scale, sb[rows])
         return out
 
-    def _async(self, s, max_steps, rng, energy, law):
-        track = dyn._Tracker(s, energy)
+    def _async(self, s, max_steps, rng, energy, law, record=None):
+        track = dyn._Tracker(s, energy, record)
         work = track.out.copy()
         m_low, m_high = law.overlaps(work)
         z = law.rows(m_low + m_high)
@@ -448,6 +448,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         max_steps: int | None = None,
         seed: SeedLike = None,
         record_energy: bool = False,
+        record: bool | str | tuple[str, ...] | None = None,
     ) -> RecallResult:
         """Relax every cue to a minimum of the energy.
 
@@ -464,26 +465,38 @@ class DenseHopfield(KeepsPatterns, Memory):
             Seed of the asynchronous order for this call.
         record_energy : bool
             Record the energy of every cue after each sweep.
+        record : bool, str or sequence of str, optional
+            Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
+            ``"energies"`` sweep by sweep in ``result.trajectory`` (see
+            :class:`~neuromem.models.base.RecallResult`).
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         x = self._fitted()
         _overlaps(s[:0], x, "cues")
         if not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST):
             _overlaps(s, x, "cues")  # raises, naming the cues
+        names = check_record(record)
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         max_steps = self.max_steps if max_steps is None else max_steps
         max_steps = check_int(max_steps, "max_steps", low=1)
         energy = self._energy if check_bool(record_energy, "record_energy") else None
         law = _Law(x, self.interaction, self.order)
+        rec = dyn.recording(
+            names,
+            states=lambda z: z,
+            overlaps=dyn.stored_overlaps(x),
+            energies=self._energy,
+        )
         if dynamics == "sync":
             # The update law decides every unit (ties included) and returns +/-1
             # states; with tol = 0 sign_keep passes them through unchanged.
             out = dyn.synchronous(
-                lambda w: self._sync_update(w, law), s, max_steps, energy, 0.0
+                lambda w: self._sync_update(w, law), s, max_steps, energy, 0.0, record=rec
             )
         else:
             rng = self._rng() if seed is None else as_generator(seed)
-            out = self._async(s, max_steps, rng, energy, law)
+            out = self._async(s, max_steps, rng, energy, law, rec)
         states, steps, converged, trace = out
-        return RecallResult(states, steps, converged, trace)
+        trajectory = None if rec is None else rec.result()
+        return RecallResult(states, steps, converged, trace, trajectory=trajectory)

@@ -22,7 +22,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, check_record
 
 __all__ = ["Hopfield"]
 
@@ -336,6 +336,7 @@ class Hopfield(Memory):
         record_energy: bool = False,
         temperature: float | None = None,
         beta: float | None = None,
+        record: bool | str | tuple[str, ...] | None = None,
     ) -> RecallResult:
         """Relax every cue to an attractor.
 
@@ -356,6 +357,12 @@ class Hopfield(Memory):
             Record the energy of every cue after each sweep in ``result.energy``.
         temperature, beta : float, optional
             Override the temperature of Glauber dynamics for this call.
+        record : bool, str or sequence of str, optional
+            Keep, sweep by sweep, ``"states"`` ``(P, T + 1, N)`` (in the units'
+            encoding), ``"overlaps"`` with every stored pattern ``(P, T + 1,
+            n_stored_)`` and ``"energies"`` ``(P, T + 1)`` in ``result.trajectory``
+            (``True``: all three). Index 0 is the cue; see
+            :class:`~neuromem.models.base.RecallResult`.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
@@ -372,27 +379,46 @@ class Hopfield(Memory):
             else check_int(max_steps, "max_steps", low=1)
         )
         record_energy = check_bool(record_energy, "record_energy")
+        names = check_record(record)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
         self._build()
         energy = self._energy if record_energy else None
+        rec = self._recording(names, binary)
         syn = self.synapse_
         tol = dyn.tie_tolerance(syn.values, self.n_units)
         rng = self._recall_rng if seed is None else as_generator(seed)
         if dynamics == "sync":
-            out = dyn.synchronous(syn.input, s, max_steps, energy=energy, tol=tol)
+            out = dyn.synchronous(
+                syn.input, s, max_steps, energy=energy, tol=tol, record=rec
+            )
         elif dynamics == "glauber":
-            out = dyn.glauber(syn, s, max_steps, rng, inv_t, energy=energy)
+            out = dyn.glauber(syn, s, max_steps, rng, inv_t, energy=energy, record=rec)
         else:
             out = dyn.asynchronous(
-                syn, s, max_steps, rng, self.order, energy=energy, tol=tol
+                syn, s, max_steps, rng, self.order, energy=energy, tol=tol, record=rec
             )
         states, steps, converged, trace = out
         if binary:
             states = (states + 1.0) / 2.0
-        return RecallResult(states, steps, converged, trace)
+        trajectory = None if rec is None else rec.result()
+        return RecallResult(states, steps, converged, trace, trajectory=trajectory)
+
+    def _recording(self, names, binary: bool):
+        """What ``recall(record=...)`` measures on the dynamics' +/-1 states."""
+
+        def units(z):  # 0/1 units run as their +/-1 equivalent
+            return (z + 1.0) / 2.0 if binary else z
+
+        overlaps = dyn.stored_overlaps(self.patterns_)
+        return dyn.recording(
+            names,
+            states=units,
+            overlaps=lambda z: overlaps(units(z)),
+            energies=lambda z: self.energy(units(z)),
+        )
 
     def unlearn(
         self,

@@ -8,7 +8,7 @@ from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..random import SeedLike, check_seed
 from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
-from .base import KeepsPatterns, Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult, check_record
 
 __all__ = ["ModernHopfield"]
 
@@ -175,6 +175,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         beta: float | None = None,
         max_steps: int | None = None,
         record_energy: bool = False,
+        record: bool | str | tuple[str, ...] | None = None,
     ) -> RecallResult:
         """Iterate ``xi <- X^T softmax(beta X xi)`` from every cue.
 
@@ -188,6 +189,10 @@ class ModernHopfield(KeepsPatterns, Memory):
             Override ``max_steps`` (1: a single update, the attention read-out).
         record_energy : bool
             Record the energy of every cue after each update.
+        record : bool, str or sequence of str, optional
+            Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
+            ``"energies"`` update by update in ``result.trajectory`` (see
+            :class:`~neuromem.models.base.RecallResult`).
 
         Returns
         -------
@@ -199,10 +204,18 @@ class ModernHopfield(KeepsPatterns, Memory):
         beta = self._beta(beta)
         max_steps = self.max_steps if max_steps is None else max_steps
         max_steps = check_int(max_steps, "max_steps", low=1)
-        record = check_bool(record_energy, "record_energy")
+        record_energy = check_bool(record_energy, "record_energy")
+        names = check_record(record)
         x = self._fitted()
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
-        track = dyn._Tracker(s, (lambda z: self._energy(z, beta)) if record else None)
+        rec = dyn.recording(
+            names,
+            states=lambda z: z,
+            overlaps=dyn.stored_overlaps(x),
+            energies=lambda z: self._energy(z, beta),
+        )
+        energy = (lambda z: self._energy(z, beta)) if record_energy else None
+        track = dyn._Tracker(s, energy, rec)
         work = track.out.copy()
         for t in range(1, max_steps + 1):
             new = _scores(work, x, beta)[0] @ x
@@ -212,4 +225,7 @@ class ModernHopfield(KeepsPatterns, Memory):
                 break
         states, steps, converged, trace = track.finish(work)
         attention = _scores(states, x, beta)[0]
-        return RecallResult(states, steps, converged, trace, {"attention": attention})
+        trajectory = None if rec is None else rec.result()
+        return RecallResult(
+            states, steps, converged, trace, {"attention": attention}, trajectory
+        )

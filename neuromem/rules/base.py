@@ -56,8 +56,11 @@ class LearningRule(StatefulMixin, Parametrized):
     Notes
     -----
     To write a rule, subclass, give it a ``name``, store any extra parameters in
-    ``__init__`` (calling ``super().__init__`` with the shared ones) and implement
-    :meth:`compute`. Rules that keep state between presentations (BCM's threshold) keep it
+    ``__init__`` and implement :meth:`compute`. An ``__init__(self, extra=1.0,
+    **shared)`` that calls ``super().__init__(**shared)`` inherits ``learning_rate``,
+    ``decay``, ``bounds`` and ``soft_bounds`` (they are collected from the class
+    hierarchy's signatures). Constraints that must hold after every update go in
+    :meth:`constrain`. Rules that keep state between presentations (BCM's threshold) keep it
     in attributes ending in ``_`` and reset it in :meth:`reset`.
     """
 
@@ -125,6 +128,17 @@ class LearningRule(StatefulMixin, Parametrized):
 
     def reset(self) -> None:
         """Forget any state kept between presentations."""
+
+    def constrain(self, w: np.ndarray, layout: Layout) -> None:
+        """Per-synapse constraints, applied in place after every update (optional).
+
+        Called by :meth:`update` after decay and bounds, with the weight values ``w``
+        in ``layout``; absent connections are zeroed again afterwards. Use it for what
+        must hold after each step rather than for the step itself: sign constraints
+        (``np.maximum(w, 0, out=w)``; Dale's law with ``layout.pre(signs)``), clipping
+        of one group of synapses, normalisation. The default does nothing and costs
+        nothing. :meth:`delta` returns the raw change and does not apply it.
+        """
 
     @classmethod
     def default_learning_rate(cls, n_pre: int) -> float:
@@ -330,6 +344,9 @@ class LearningRule(StatefulMixin, Parametrized):
             w += d
         if self.bounds is not None:
             np.clip(w, self.bounds[0], self.bounds[1], out=w)
+            layout.restrict(w)
+        if type(self).constrain is not LearningRule.constrain:
+            self.constrain(w, layout)
             layout.restrict(w)
         if self._trace is not None:
             self._trace.record(w, layout)
