@@ -23,6 +23,7 @@ __all__ = [
     "RETRIEVED",
     "capacity_sweep",
     "crossover",
+    "growth_exponent",
     "max_length",
     "plot_growth",
     "plot_sequence_capacity",
@@ -138,6 +139,14 @@ def max_length(
     return lo
 
 
+def growth_exponent(points) -> float:
+    """Least-squares slope of ``log(length)`` against ``log(N)`` of ``(N, length)`` pairs."""
+    n, length = np.log(np.asarray(points, dtype=np.float64)).T
+    if len(n) < 2:
+        return float("nan")
+    return float(np.polyfit(n, length, 1)[0])
+
+
 def _axes(ax, figsize=(6.4, 4.2)):
     import matplotlib.pyplot as plt
 
@@ -167,9 +176,19 @@ def plot_sequence_capacity(rows, ax=None):
 def plot_growth(rows, ax=None):
     """Longest sequence retrieved against ``N`` per variant (log-log)."""
     ax = _axes(ax)
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    sizes = set()
     for label in dict.fromkeys(r["variant"] for r in rows):
         pts = sorted((r["n_units"], r["max_length"]) for r in rows if r["variant"] == label)
-        ax.loglog(*zip(*pts, strict=True), marker="o", ms=4, label=label)
+        sizes.update(n for n, _ in pts)
+        slope = growth_exponent(pts)
+        ax.loglog(
+            *zip(*pts, strict=True), marker="o", ms=4, label=f"{label} (~N^{slope:.2g})"
+        )
+    ax.set_xticks(sorted(sizes))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("N")
     ax.set_ylabel("longest cycle retrieved")
     ax.legend(fontsize=8)

@@ -197,7 +197,7 @@ def _sequence_compute(
 ) -> dict[str, Any]:
     from ..models.sequence import SequenceMemory
     from ..patterns import random_bipolar
-    from .sequences import capacity_sweep, crossover, max_length
+    from .sequences import capacity_sweep, crossover, growth_exponent, max_length
 
     rows = capacity_sweep(sizes=sizes, loads=loads, repeats=repeats, seed=seed)
     cross = crossover(rows)
@@ -229,6 +229,12 @@ def _sequence_compute(
         "alpha_c_crossover": {str(k): v for k, v in cross.items()},
         "retrieved_fraction": frac,
         "max_length": {f"{r['variant']} N={r['n_units']}": r["max_length"] for r in grow},
+        "growth_exponent": {
+            label: growth_exponent(
+                [(r["n_units"], r["max_length"]) for r in grow if r["variant"] == label]
+            )
+            for label in growth
+        },
         "criterion": "a cycle is retrieved when its overlap with the expected pattern "
         "stays >= 0.5 for one full cycle (P steps) from the first pattern",
     }
@@ -262,7 +268,7 @@ def sequence(quick: bool = False, seed: int = 0, notes: list[str] | None = None)
     else:
         params = {
             "sizes": [200, 800],
-            "loads": [0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35],
+            "loads": [0.15, 0.2, 0.225, 0.2375, 0.25, 0.2625, 0.275, 0.2875, 0.3, 0.35],
             "repeats": 10,
             "growth": {
                 "hebbian": {"sizes": [16, 32, 64, 128]},
@@ -449,6 +455,8 @@ def report_section(folder: str | Path) -> tuple[str, list[Path]]:
             items.append(f"{k}: {_fmt(v)} of the cycles retrieved")
         for k, v in summary["max_length"].items():
             items.append(f"{k}: longest cycle retrieved {v}")
+        for k, v in summary.get("growth_exponent", {}).items():
+            items.append(f"{k}: longest cycle grows like N^{_fmt(v)}")
     else:
         for cond, vals in summary["final"].items():
             r, a = vals["retention"], vals["acquisition"]

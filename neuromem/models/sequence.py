@@ -404,8 +404,7 @@ class SequenceMemory(Memory):
             The states ``s(t)``.
         delayed : ndarray, shape (B, n_units), optional
             The states ``s(t - delay)`` the transition synapses carry; by default
-            ``states`` (right for ``delay = 0``); ``None`` with ``delay > 0`` is the
-            same convention.
+            ``states`` itself (the step of a network without delay).
 
         Returns
         -------
