@@ -8,7 +8,7 @@ from scipy import stats
 
 import neuromem as nm
 from neuromem.cli import main
-from neuromem.experiments import run
+from neuromem.experiments import run, studies
 from neuromem.experiments.consolidation import (
     consolidation,
     hippocampal_load_sweep,
@@ -16,7 +16,7 @@ from neuromem.experiments.consolidation import (
     summarize,
 )
 from neuromem.experiments.plots import draw
-from neuromem.experiments.studies import Study, read_table, report_section
+from neuromem.experiments.studies import Study, build_section, read_table, report_section
 
 SMALL = {"n_items": 6, "epochs_a": 30, "epochs_b": 30, "repeats": 3}
 
@@ -106,7 +106,7 @@ def test_bad_input_names_the_parameter():
     assert err(n_items=0) == "n_items"
 
 
-def test_a_study_runs_draws_and_makes_a_report_section(tmp_path):
+def test_a_study_runs_draws_and_makes_a_report_section(tmp_path, monkeypatch):
     params = {
         "n_items": 4,
         "epochs_a": 10,
@@ -155,4 +155,19 @@ def test_a_study_runs_draws_and_makes_a_report_section(tmp_path):
     assert [r["retention"] for r in again] == [r["retention"] for r in rows]
     with pytest.raises(nm.ValidationError, match=r"^out"):
         run(Study("consolidation", params, 4, "tiny"), out)
+    (out / "consolidation-load.png").unlink()
     assert main(["plot", str(out)]) == 0
+    assert (out / "consolidation-load.png").is_file()
+    # build_section runs a study once and reuses a complete run of the same config.
+    monkeypatch.setitem(
+        studies.STUDIES,
+        "consolidation",
+        lambda quick, seed: Study("consolidation", params, seed, "tiny"),
+    )
+    text2, _ = build_section("consolidation", tmp_path / "b", seed=3)
+    stamp = (tmp_path / "b" / "run.json").stat().st_mtime_ns
+    text3, _ = build_section("consolidation", tmp_path / "b", seed=3)
+    assert (tmp_path / "b" / "run.json").stat().st_mtime_ns == stamp
+    assert text2 == text3 == report_section(out)[0]
+    with pytest.raises(nm.ValidationError, match=r"^name"):
+        build_section("dreams", tmp_path / "c")

@@ -251,6 +251,12 @@ def test_tie_law_keeps_a_state_and_turns_a_masked_tie_to_plus_one():
     # After the delay the network steps on.
     res = mem.recall(x[:1], n_steps=3)
     assert res.trajectory["overlaps"][0, 3].argmax() == 1
+    # Real-valued cues at a tie keep their sign: every state is +/-1 after one step.
+    soft = np.where(x[:1] > 0, 0.3, -0.7)
+    soft[0, :5] = 0.0
+    first = mem.recall(soft, n_steps=1).states[0]
+    np.testing.assert_array_equal(first[5:], x[0, 5:])
+    assert np.all(first[:5] == 1.0)
     # An all-zero cue without delay: every field is an exact tie, every unit +1.
     zero = nm.create("sequence", n_units=n).store(x).recall(np.zeros((1, n)), n_steps=1)
     assert np.all(zero.states == 1.0)

@@ -352,9 +352,20 @@ def plot_consolidation(rows, ax=None, *, value: str = "retention"):
     return ax
 
 
-def plot_load_sweep(rows, ax=None):
-    """Replay quality and final retention of A against the hippocampal load."""
+def plot_load_sweep(rows, ax=None, *, sequential: float | None = None):
+    """Replay quality and final retention of A against the hippocampal load.
+
+    ``sequential``: the retention of A without replay, drawn as a reference line.
+    """
     ax = _axes(ax)
+    if sequential is not None and np.isfinite(sequential):
+        ax.axhline(
+            sequential,
+            color="tab:red",
+            ls="--",
+            lw=1,
+            label="retention, sequential (no replay)",
+        )
     loads = sorted({r["load"] for r in rows})
     for value, color, label in (
         ("replay_quality", "tab:purple", "replay quality"),

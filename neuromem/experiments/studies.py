@@ -33,7 +33,16 @@ from ..errors import ValidationError, described
 from ..io import atomic_write
 from ..validation import check_bool
 
-__all__ = ["STUDIES", "Study", "consolidation", "draw_study", "report_section", "sequence"]
+__all__ = [
+    "STUDIES",
+    "Study",
+    "build_section",
+    "consolidation",
+    "draw_study",
+    "read_table",
+    "report_section",
+    "sequence",
+]
 
 FORMAT = "neuromem-study"
 
@@ -388,7 +397,15 @@ def _consolidation_draw(folder: Path) -> list[Path]:
     paths = [_save(a1, folder / "consolidation.png")]
     load = read_table(folder / "load.csv")
     if load:
-        paths.append(_save(plot_load_sweep(load), folder / "consolidation-load.png"))
+        last = max(r["epoch"] for r in rows)
+        seq = [
+            r["retention"]
+            for r in rows
+            if r["condition"] == "sequential" and r["epoch"] == last
+        ]
+        ref = float(np.mean(seq)) if seq else None
+        ax = plot_load_sweep(load, sequential=ref)
+        paths.append(_save(ax, folder / "consolidation-load.png"))
     return paths
 
 
@@ -399,6 +416,10 @@ _COMPUTE: dict[str, Callable[..., dict[str, Any]]] = {
 _DRAW: dict[str, Callable[[Path], list[Path]]] = {
     "sequence": _sequence_draw,
     "consolidation": _consolidation_draw,
+}
+_FIGURES = {
+    "sequence": ("sequence-capacity.png", "sequence-growth.png", "sequence-trajectory.png"),
+    "consolidation": ("consolidation.png", "consolidation-load.png"),
 }
 #: The studies by name (each is also in ``builtin.BUILTINS``).
 STUDIES: dict[str, Callable[..., Study]] = {
@@ -424,6 +445,33 @@ def draw_study(folder: str | Path) -> list[Path]:
     return _DRAW[name](folder)
 
 
+def build_section(
+    name: str,
+    out: str | Path,
+    *,
+    quick: bool = False,
+    seed: int = 0,
+    force: bool = False,
+) -> tuple[str, list[Path]]:
+    """Run the study ``name`` into ``out`` (unless a complete run of the same
+    configuration is there) and return its report section: ``(html, figure paths)``.
+
+    This is the entry point for adding ``sequence`` and ``consolidation`` to a report
+    such as ``neuromem compare``'s, e.g. ``build_section("sequence", out / "sequence",
+    quick=quick, seed=seed)``.
+    """
+    from .runner import read_run
+
+    if name not in STUDIES:
+        raise ValidationError("name", name, "one of " + ", ".join(map(repr, STUDIES)))
+    study = STUDIES[name](quick=quick, seed=seed)
+    out = Path(out)
+    meta = read_run(out)
+    if not (meta and meta.get("complete") and meta.get("experiment") == study.to_dict()):
+        study.run(out, force=force)
+    return report_section(out)
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "nan" if math.isnan(v) else f"{v:.3g}"
@@ -444,8 +492,10 @@ def report_section(folder: str | Path) -> tuple[str, list[Path]]:
 
     folder = Path(folder)
     meta = read_run(folder) or {}
-    paths = draw_study(folder)
-    exp = meta["experiment"]
+    exp = meta.get("experiment", {})
+    paths = [folder / f for f in _FIGURES.get(exp.get("name"), ())]
+    if not paths or not all(p.is_file() for p in paths):
+        paths = draw_study(folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     items = []
     if exp["name"] == "sequence":

@@ -61,13 +61,13 @@ _TIE_ULPS = 8
 
 
 def _sign_tie(h: np.ndarray, current: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """The brief's tie law: ``sign(h)``; a tie keeps the state; a tie at state 0 is +1.
+    """The project's tie law: ``sign(h)``; at a tie a unit keeps (the sign of) its
+    state, and a unit at state 0 (masked) becomes +1. Every result is +/-1.
 
     ``tol`` is broadcast against ``h`` (one tolerance per cue, or per unit).
     """
-    new = np.where(h > tol, 1.0, np.where(h < -tol, -1.0, current)).astype(h.dtype)
-    new[new == 0] = 1.0
-    return new
+    tie_value = np.where(current < 0, -1.0, 1.0)
+    return np.where(h > tol, 1.0, np.where(h < -tol, -1.0, tie_value)).astype(h.dtype)
 
 
 def _largest(a: np.ndarray) -> float:
