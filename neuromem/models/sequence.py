@@ -66,8 +66,11 @@ def _sign_tie(h: np.ndarray, current: np.ndarray, tol: np.ndarray) -> np.ndarray
 
     ``tol`` is broadcast against ``h`` (one tolerance per cue, or per unit).
     """
-    tie_value = np.where(current < 0, -1.0, 1.0)
-    return np.where(h > tol, 1.0, np.where(h < -tol, -1.0, tie_value)).astype(h.dtype)
+    new = np.where(h > tol, 1.0, -1.0).astype(h.dtype, copy=False)
+    ties = np.abs(h) <= tol
+    if ties.any():  # rare after the first step: fields are then far from zero
+        new[ties] = np.where(current[ties] < 0, -1.0, 1.0)
+    return new
 
 
 def _largest(a: np.ndarray) -> float:
@@ -357,10 +360,26 @@ class SequenceMemory(Memory):
             m = np.maximum(m, 0.0)
         return m**self.order
 
-    def _field(self, now: np.ndarray, past: np.ndarray | None):
+    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, bool]]:
+        """Per coupling matrix: layout, values, weight, ``max|w|``, reads the past.
+
+        Computed once per recall: ``max|w|`` is a pass over the weights.
+        """
+        plan = []
+        for syn, weight, delayed in (
+            (self.transition_synapse_, self.transition, True),
+            (self.symmetric_synapse_, self.symmetric, False),
+        ):
+            if syn is not None:
+                values = syn.layout.values(syn._weights)
+                plan.append((syn.layout, values, weight, _largest(values), delayed))
+        return plan
+
+    def _field(self, now: np.ndarray, past: np.ndarray | None, plan=None):
         """Fields and tie tolerances of the current and delayed states."""
-        n = self.n_units
         eps = np.finfo(now.dtype).eps
+        h = np.zeros_like(now)
+        mag = np.zeros(len(now), dtype=now.dtype)
         if self.variant == "dense":
             shift = None
             if self.interaction == "exponential":
@@ -369,8 +388,6 @@ class SequenceMemory(Memory):
                 if self.symmetric:
                     tops.append((now @ self.patterns_.T).max(axis=1))
                 shift = np.max(tops, axis=0) if tops else np.zeros(len(now))
-            h = np.zeros_like(now)
-            mag = np.zeros(len(now), dtype=now.dtype)
             if past is not None:
                 f = self._dense_terms(past, self.pre_, shift)
                 h += self.transition * (f @ self.post_)
@@ -380,19 +397,16 @@ class SequenceMemory(Memory):
                 h += self.symmetric * (f @ self.patterns_)
                 mag += self.symmetric * np.abs(f).sum(axis=1)
             return h, (_TIE_ULPS * eps * mag)[:, None]
-        h = np.zeros_like(now)
-        mag = np.zeros(len(now), dtype=now.dtype)
-        for syn, weight, state in (
-            (self.transition_synapse_, self.transition, past),
-            (self.symmetric_synapse_, self.symmetric, now),
-        ):
-            if syn is None or state is None:
+        for layout, values, weight, largest, delayed in plan or self._plan():
+            state = past if delayed else now
+            if state is None:
                 continue
-            values = syn.layout.values(syn._weights)
-            h += weight * syn.layout.field(values, state)
+            field = layout.field(values, state)
+            if weight != 1.0:
+                field *= weight
+            h += field
             # sum_j |w_ij s_j| <= max|w| * sum_j |s_j|: one bound per cue.
-            mag += weight * _largest(values) * np.abs(state).sum(axis=1)
-        del n
+            mag += (weight * largest) * np.abs(state).sum(axis=1)
         return h, (_TIE_ULPS * eps * mag)[:, None]
 
     def step(self, states: np.ndarray, delayed: np.ndarray | None = None) -> np.ndarray:
@@ -475,6 +489,7 @@ class SequenceMemory(Memory):
             else None
         )
         x_t = np.ascontiguousarray(self.patterns_.T)
+        plan = None if self.variant == "dense" else self._plan()
 
         def note(t, state):
             if traj is not None:
@@ -490,7 +505,7 @@ class SequenceMemory(Memory):
                 if self.delay == 0
                 else (history[-1 - self.delay] if len(history) > self.delay else None)
             )
-            h, tol = self._field(now, past)
+            h, tol = self._field(now, past, plan)
             new = _sign_tie(h, now, tol)
             history.append(new)
             if len(history) > window:
