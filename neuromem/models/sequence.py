@@ -272,11 +272,13 @@ class SequenceMemory(Memory):
                     "sequence", described("an empty list"), "at least one sequence"
                 )
         else:
-            arr = np.asarray(sequence) if not hasattr(sequence, "toarray") else sequence
-            if getattr(arr, "ndim", 0) == 3:
-                items = list(arr)
-            else:
-                items = [sequence]
+            ndim = getattr(sequence, "ndim", None)
+            if ndim is None and not hasattr(sequence, "toarray"):
+                try:
+                    ndim = np.ndim(sequence)
+                except (TypeError, ValueError):
+                    ndim = None  # check_patterns says what is wrong with it
+            items = list(sequence) if ndim == 3 else [sequence]
         out = []
         for k, item in enumerate(items):
             name = "sequence" if len(items) == 1 else f"sequence[{k}]"
