@@ -197,3 +197,7 @@ BUILTINS: dict[str, Callable[..., Experiment]] = {
     "forgetting": forgetting,
     "topology": topology,
 }
+# Studies with their own protocol (sequence memory, consolidation): see studies.py.
+from .studies import STUDIES  # noqa: E402
+
+BUILTINS.update(STUDIES)

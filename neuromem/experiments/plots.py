@@ -262,6 +262,10 @@ def draw(folder: str | Path) -> list[Path]:
 
     folder = Path(folder)
     meta = read_run(folder)
+    if meta is not None and meta.get("format") == "neuromem-study":  # see studies.py
+        from .studies import draw_study
+
+        return draw_study(folder)
     if meta is None or "experiment" not in meta:
         raise ValidationError(
             "results", str(folder), "a results folder with run.json and results.csv"

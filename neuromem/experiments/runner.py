@@ -401,6 +401,8 @@ def run(
     """
     from ..validation import check_bool, check_float, check_int
 
+    if getattr(experiment, "is_study", False):  # its own protocol: see studies.py
+        return experiment.run(out, resume=resume, force=force, progress=progress)
     if not isinstance(experiment, Experiment):
         raise ValidationError("experiment", experiment, "a neuromem Experiment")
     jobs = check_int(jobs, "jobs", low=1)

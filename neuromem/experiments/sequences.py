@@ -1,0 +1,212 @@
+"""Sequence capacity: how long a sequence a sequence memory replays through a whole cycle.
+
+:func:`capacity_sweep` stores a cyclic sequence of ``P = alpha N`` random patterns in
+the Hebbian sequence network, cues it with the first pattern and runs ``P`` synchronous
+steps (one full cycle). The capacity of this network is ``alpha_c ~ 0.269`` (During,
+Coolen & Sherrington 1998); at finite ``N`` the transition from retrieval to loss is a
+crossover that sharpens as ``N`` grows. :func:`max_length` finds the longest sequence
+retrieved at a given ``N``, to compare the growth of the Hebbian and dense variants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..models.sequence import SequenceMemory, expected_overlaps
+from ..patterns import random_bipolar
+from ..random import derive_seed
+from ..validation import check_float, check_int
+
+__all__ = [
+    "RETRIEVED",
+    "capacity_sweep",
+    "crossover",
+    "growth_exponent",
+    "max_length",
+    "plot_growth",
+    "plot_sequence_capacity",
+    "plot_trajectory",
+    "retrieval",
+]
+
+#: A cycle is retrieved when the overlap with the expected pattern never falls below this.
+RETRIEVED = 0.5
+
+
+def retrieval(
+    n_units: int, n_patterns: int, seed: int, **options: Any
+) -> tuple[float, float]:
+    """Store a cyclic sequence, replay one full cycle from its first pattern.
+
+    Returns
+    -------
+    (min_overlap, final_overlap)
+        The smallest overlap with the expected pattern along the cycle, and the overlap
+        after the last step (back at the first pattern).
+    """
+    x = random_bipolar(n_patterns, n_units, seed=seed)
+    mem = SequenceMemory(n_units, **options).store(x, cyclic=True)
+    res = mem.recall(x[:1], n_steps=n_patterns, record="states")
+    m = expected_overlaps(res.trajectory["states"], x)[0]
+    return float(m.min()), float(m[-1])
+
+
+def capacity_sweep(
+    sizes=(200, 800),
+    loads=(0.15, 0.2, 0.25, 0.3, 0.35),
+    repeats: int = 10,
+    seed: int = 0,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """Retrieval of whole cycles against the load ``alpha = P / N`` at several sizes.
+
+    Returns one row per size, load and repeat: ``n_units``, ``load``, ``n_patterns``,
+    ``repeat``, ``min_overlap``, ``final_overlap``, ``retrieved`` (1.0 when the overlap
+    stayed above :data:`RETRIEVED` through the whole cycle), ``error``.
+    """
+    repeats = check_int(repeats, "repeats", low=1)
+    rows = []
+    for n in sizes:
+        n = check_int(n, "sizes", low=2)
+        for load in loads:
+            load = check_float(load, "loads", low=0.0, low_inclusive=False)
+            p = max(2, round(load * n))
+            for r in range(repeats):
+                lo, last = retrieval(
+                    n, p, derive_seed(seed, "sequence", n, load, r), **options
+                )
+                rows.append(
+                    {
+                        "n_units": n,
+                        "load": load,
+                        "n_patterns": p,
+                        "repeat": r,
+                        "min_overlap": lo,
+                        "final_overlap": last,
+                        "retrieved": float(lo >= RETRIEVED),
+                        "error": "",
+                    }
+                )
+    return rows
+
+
+def crossover(rows: list[dict[str, Any]]) -> dict[int, float]:
+    """Per size, the load at which the fraction of retrieved cycles falls through 1/2.
+
+    Linear interpolation between the loads of the sweep; NaN if it never crosses.
+    """
+    out = {}
+    for n in sorted({r["n_units"] for r in rows}):
+        loads = sorted({r["load"] for r in rows if r["n_units"] == n})
+        frac = [
+            np.mean([r["retrieved"] for r in rows if r["n_units"] == n and r["load"] == a])
+            for a in loads
+        ]
+        out[n] = float("nan")
+        for k in range(len(loads) - 1):
+            if frac[k] >= 0.5 > frac[k + 1]:
+                a0, a1, f0, f1 = loads[k], loads[k + 1], frac[k], frac[k + 1]
+                out[n] = float(a0 + (f0 - 0.5) * (a1 - a0) / (f0 - f1))
+                break
+    return out
+
+
+def max_length(
+    n_units: int, repeats: int = 3, seed: int = 0, threshold: float = 0.9, **options: Any
+) -> int:
+    """The longest cyclic sequence most of ``repeats`` networks replay whole.
+
+    "Whole" means the overlap with the expected pattern stays ``>= threshold`` through
+    one full cycle. Found by doubling, then bisection (to 5 %).
+    """
+
+    def ok(p):
+        hits = sum(
+            retrieval(n_units, p, derive_seed(seed, "length", n_units, p, r), **options)[0]
+            >= threshold
+            for r in range(repeats)
+        )
+        return 2 * hits > repeats
+
+    lo, hi = 1, 2
+    while ok(hi):
+        lo, hi = hi, 2 * hi
+    while hi - lo > max(1, lo // 20):
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return lo
+
+
+def growth_exponent(points) -> float:
+    """Least-squares slope of ``log(length)`` against ``log(N)`` of ``(N, length)`` pairs."""
+    n, length = np.log(np.asarray(points, dtype=np.float64)).T
+    if len(n) < 2:
+        return float("nan")
+    return float(np.polyfit(n, length, 1)[0])
+
+
+def _axes(ax, figsize=(6.4, 4.2)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_sequence_capacity(rows, ax=None):
+    """Fraction of whole cycles retrieved against the load, one line per size."""
+    ax = _axes(ax)
+    for n in sorted({r["n_units"] for r in rows}):
+        loads = sorted({r["load"] for r in rows if r["n_units"] == n})
+        frac = [
+            np.mean([r["retrieved"] for r in rows if r["n_units"] == n and r["load"] == a])
+            for a in loads
+        ]
+        ax.plot(loads, frac, marker="o", ms=4, label=f"N = {n}")
+    ax.axvline(0.269, color="gray", ls=":", label="alpha_c = 0.269 (During et al. 1998)")
+    ax.set_xlabel("load alpha = P / N")
+    ax.set_ylabel("fraction of cycles retrieved")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_growth(rows, ax=None):
+    """Longest sequence retrieved against ``N`` per variant (log-log)."""
+    ax = _axes(ax)
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    sizes = set()
+    for label in dict.fromkeys(r["variant"] for r in rows):
+        pts = sorted((r["n_units"], r["max_length"]) for r in rows if r["variant"] == label)
+        sizes.update(n for n, _ in pts)
+        slope = growth_exponent(pts)
+        ax.loglog(
+            *zip(*pts, strict=True), marker="o", ms=4, label=f"{label} (~N^{slope:.2g})"
+        )
+    ax.set_xticks(sorted(sizes))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("N")
+    ax.set_ylabel("longest cycle retrieved")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_trajectory(overlaps: np.ndarray, ax=None):
+    """Overlaps of one trajectory with every stored pattern (steps x patterns)."""
+    ax = _axes(ax)
+    im = ax.imshow(
+        np.asarray(overlaps).T,
+        aspect="auto",
+        origin="lower",
+        cmap="RdBu_r",
+        vmin=-1,
+        vmax=1,
+    )
+    ax.set_xlabel("step t")
+    ax.set_ylabel("stored pattern mu")
+    ax.figure.colorbar(im, ax=ax, label="overlap m_mu(t)")
+    return ax

@@ -1,0 +1,55 @@
+"""The temporal Hebbian rule: ``dw_ij = eta * s_i(t + 1) * s_j(t)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import LearningRule
+
+__all__ = ["TemporalHebbian"]
+
+
+class TemporalHebbian(LearningRule):
+    """Hebb across one time step: the presynaptic state at ``t``, the postsynaptic at ``t + 1``.
+
+    The rows of a batch are consecutive time steps of one trajectory, not independent
+    presentations: ``dw_ij = learning_rate * sum_t post_(t+1),i * pre_t,j`` over
+    ``t = 0 .. B - 2``. Stored with ``learning_rate = 1 / N`` in a recurrent synapse
+    (``learn(X, X)``) this is the asymmetric sequence coupling
+    ``W = (1 / N) sum_mu xi^(mu+1) xi^mu^T`` (Amari 1972; Sompolinsky & Kanter 1986),
+    under which the synchronous update ``s <- sign(W s)`` steps from each pattern of
+    the sequence to the next.
+
+    A single presentation (a batch of one row) holds no transition and changes nothing.
+    To close a cycle, present the sequence with its first row appended at the end.
+
+    Parameters
+    ----------
+    learning_rate, decay, bounds, soft_bounds
+        See :class:`~neuromem.rules.base.LearningRule`.
+
+    Examples
+    --------
+    >>> import numpy as np, neuromem as nm
+    >>> X = np.array([[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    >>> nm.create_rule("temporal-hebbian").delta(X, X, np.zeros((2, 2)))
+    array([[ 0.,  2.],
+           [-2.,  2.]])
+    """
+
+    name = "temporal-hebbian"
+
+    def compute(self, pre, post, w, layout, signal=None):
+        if len(pre) < 2:
+            return np.zeros_like(w)
+        return layout.outer(post[1:], pre[:-1])
+
+    def accumulate(self, w, pre, post, layout, signal, scale, fresh=False):
+        # The change does not read w: accumulate in place (one BLAS call when dense).
+        if len(pre) < 2:
+            if fresh:
+                w[...] = 0
+            return
+        post, pre = post[1:], pre[:-1]
+        self._check_outer(post, pre, scale)
+        layout.add_outer(w, post, pre, scale, overwrite=fresh)
