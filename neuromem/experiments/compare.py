@@ -721,7 +721,7 @@ def _est_text(row: dict, name: str) -> str:
 
 
 def _display(summary: list[dict]) -> tuple[list[str], list[list[str]]]:
-    cols = ["model", "patterns", *[s for _, s in _SHOWN], "glyph_overlap", "cost_s"]
+    cols = ["model", "patterns", *[s for _, s in _SHOWN], "glyph_overlap", "cpu_s"]
     cells = []
     for r in summary:
         if r["status"]:
@@ -729,7 +729,7 @@ def _display(summary: list[dict]) -> tuple[list[str], list[list[str]]]:
             continue
         line = [r["model"], r["patterns"]]
         line += [_est_text(r, name) for name, _ in _SHOWN]
-        line += [_fmt(r["glyph_overlap"]), f"{r['cost_s']:.2f}"]
+        line += [_fmt(r["glyph_overlap"]), f"{r['cpu_s']:.2f}"]
         cells.append(line)
     return cols, cells
 
@@ -1473,7 +1473,7 @@ def _report(ctx: ReportContext, elapsed: float) -> Path:
         "radius_common": "radius_common",
         "bits_per_synapse": "bits_per_synapse",
         "glyph_overlap": "glyph_overlap",
-        "cost_s": "cost_s",
+        "cpu_s": "cpu_s",
         "model": "model",
         "patterns": "patterns",
     }
@@ -1481,7 +1481,7 @@ def _report(ctx: ReportContext, elapsed: float) -> Path:
         f"<dt>{html.escape(k)}</dt><dd>{html.escape(SUMMARY_COLUMNS[v])}"
         + (
             " Shown as mean [95 % interval], or ≥ value when censored."
-            if k not in ("model", "patterns", "glyph_overlap", "cost_s")
+            if k not in ("model", "patterns", "glyph_overlap", "cpu_s")
             else ""
         )
         + "</dd>"
