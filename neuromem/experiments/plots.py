@@ -126,20 +126,26 @@ def plot_noise(rows, ax=None, *, load=None):
     load = min(r["load"] for r in rows) if load is None else load
     rows = [r for r in rows if r["load"] == load]
     means = _mean_by(rows, ("model", "corruption", "noise"), "overlap")
+    colors: dict[str, str] = {}
     for model in dict.fromkeys(r["model"] for r in rows):
         for corr, ls in (("flip", "-"), ("mask", "--")):
             pts = sorted(
                 (z, v) for (m, c, z), v in means.items() if m == model and c == corr
             )
             if pts:
-                ax.plot(
+                (line,) = ax.plot(
                     *zip(*pts, strict=True),
                     ls=ls,
                     marker="o",
                     ms=3,
                     label=f"{model} ({corr})",
                 )
-    ax.set_xlabel("fraction of cue units corrupted")
+                colors.setdefault(model, line.get_color())
+    # Basin radius (90 % recalled), the estimator of neuromem compare, on each flip line.
+    for (model, _), z in basin_radius(rows).items():
+        if not math.isnan(z):
+            ax.axvline(z, ymax=0.06, color=colors.get(model, "k"), lw=2)
+    ax.set_xlabel("fraction of cue units corrupted (ticks: basin radius, 90 % recalled)")
     ax.set_ylabel("mean overlap")
     ax.set_title(f"Noise tolerance at alpha = {load:g}")
     ax.legend(fontsize=6)
