@@ -578,8 +578,8 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "glyph_overlap": "Mean overlap of the glyph letters recalled from cues with 10 % of "
     "their pixels flipped (±1 models; the glyph figure).",
     "evaluations": "Stores and recalls the searches made (all repeats).",
-    "warnings": "Stores that warned (e.g. ConvergenceWarning: training or storage did not "
-    "reach its goal).",
+    "warnings": "Evaluations whose store warned (e.g. ConvergenceWarning: training or "
+    "storage did not reach its goal); the first message is under Notes.",
     "errors": "Evaluations that raised (counted as not recalled; see evaluations.csv).",
     "store_ms": "Mean wall-clock time of one store, in milliseconds.",
     "recall_ms": "Mean wall-clock time of one recall of all cues, in milliseconds.",
@@ -1157,7 +1157,8 @@ def _draw_basins(ctx: ReportContext) -> tuple[str, str] | None:
         "least one) and at one common load per regime "
         f"(α = {ctx.config['regimes']['bipolar']['common_load']:g} for ±1, "
         f"{ctx.config['regimes']['sparse']['common_load']:g} for 0/1). Bars: 95 % "
-        "intervals over repeats. A radius of 0 means even the uncorrupted cue fails."
+        "intervals over repeats. A radius of 0 means even the uncorrupted cue fails. Where "
+        "α<sub>c</sub> is censored (≥), the fractions are of the maximum load."
     )
     return "Basins of attraction", ctx.figure(fig, "basins", cap)
 
@@ -1365,8 +1366,8 @@ def _notes(ctx: ReportContext) -> None:
     warn = [f"{r['model']} ({r['warnings']})" for r in ok if r["warnings"]]
     if warn:
         ctx.note(
-            "Stores that warned (training or storage did not reach its goal), "
-            "count of evaluations: " + ", ".join(warn) + "."
+            "Evaluations whose store warned (training or storage did not reach its "
+            "goal): " + ", ".join(warn) + "."
         )
     errs = [f"{r['model']} ({r['errors']})" for r in ok if r["errors"]]
     if errs:
@@ -1630,6 +1631,7 @@ def compare(
     import matplotlib
 
     from ..validation import check_bool, check_int
+    from .runner import versions
 
     matplotlib.use("Agg")
     t_start = time.perf_counter()
@@ -1697,9 +1699,7 @@ def compare(
     report = _report(ctx, elapsed)
     meta = {
         **config,
-        "versions": __import__(
-            "neuromem.experiments.runner", fromlist=["versions"]
-        ).versions(),
+        "versions": versions(),
         "elapsed_s": time.perf_counter() - t_start,
         "glyphs_s": glyph_s,
         "cost_s": cost,
