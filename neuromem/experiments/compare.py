@@ -623,12 +623,20 @@ def _estimates(config, caps, basins) -> dict[str, dict[str, est.Estimate]]:
         mine = [c for c in caps if c["index"] == i]
         if not mine:
             continue
+        # Intervals are clipped to what each quantity can be: a load up to the largest
+        # searched, a radius up to the largest corruption searched.
+        reg = _regime(config, e["regime"])
+        top = reg.max_load
         d = {
             "alpha_c": est.interval(
-                [c["completion"] for c in mine], any(c["completion_censored"] for c in mine)
+                [c["completion"] for c in mine],
+                any(c["completion_censored"] for c in mine),
+                high=top,
             ),
             "stability_alpha": est.interval(
-                [c["stability"] for c in mine], any(c["stability_censored"] for c in mine)
+                [c["stability"] for c in mine],
+                any(c["stability_censored"] for c in mine),
+                high=top,
             ),
             "bits_per_synapse": est.interval(
                 [c["bits_per_synapse"] for c in mine],
@@ -638,7 +646,11 @@ def _estimates(config, caps, basins) -> dict[str, dict[str, est.Estimate]]:
         b = [x for x in basins if x["index"] == i]
         for j, name in enumerate(("radius_quarter_ac", "radius_half_ac", "radius_common")):
             vals = [x["radii"][j] for x in b]
-            d[name] = est.interval([v for v, _ in vals], any(c for _, c in vals))
+            d[name] = est.interval(
+                [v for v, _ in vals],
+                any(c for _, c in vals),
+                high=reg.k_max / reg.noise_unit,
+            )
         out[e["label"]] = d
     return out
 
