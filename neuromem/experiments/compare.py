@@ -294,6 +294,7 @@ def compare_config(
         "basin_fractions": list(BASIN_FRACTIONS),
         "regimes": {k: r.to_dict() for k, r in _regimes(quick).items()},
         "glyphs": {"text": "NEURO" if quick else "NEUROMAB", "size": 10 if quick else 12},
+        "models_selected": list(models) if models is not None else None,
         "models": model_entries(models),
     }
 
@@ -1183,7 +1184,7 @@ def _draw_information(ctx: ReportContext) -> tuple[str, str] | None:
     ]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(7.4, 1.6 + 0.28 * len(rows)))
+    fig, ax = plt.subplots(figsize=(9.0, 1.4 + 0.28 * len(rows)))
     fams = _families(rows)
     y = 0
     ticks, labels = [], []
@@ -1220,7 +1221,7 @@ def _draw_information(ctx: ReportContext) -> tuple[str, str] | None:
     ax.set_yticklabels(labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("information capacity (bits per synapse, log)")
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.06 - 1.3 / y), ncol=3)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(alpha=0.3, axis="x")
     refs = ", ".join(ctx.cite(k) for *_, k in anchors)
     cap = (
@@ -1478,6 +1479,8 @@ def _report(ctx: ReportContext, elapsed: float) -> Path:
     _notes(ctx)
     reg = cfg["regimes"]
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
+    chosen = cfg.get("models_selected")
+    sel = f" --models {html.escape(','.join(chosen))}" if chosen else ""
     shown_defs = {
         "alpha_c": "alpha_c",
         "stability_alpha": "stability_alpha",
@@ -1542,7 +1545,7 @@ Versions: {html.escape(vers)}.</p>
 <a href="evaluations.csv">evaluations.csv</a> (every evaluation of the searches),
 <a href="run.json">run.json</a> (configuration and resolved parameters).
 Reproduce with <code>neuromem compare --seed {cfg["seed"]} --repeats {cfg["repeats"]}
-{"--quick" if cfg["quick"] else ""}</code>.</p>
+{"--quick" if cfg["quick"] else ""}{sel}</code>.</p>
 <h2>Summary</h2>{_table_html(ctx.summary)}
 <h3>Columns</h3><dl>{shown}</dl>
 {body}
