@@ -201,7 +201,11 @@ def count_synapses(mem) -> int:
     net = getattr(mem, "network_", None)
     if net is not None:
         total = 0
-        trains_bias = getattr(mem, "synapses_", None) is not None
+        # Biases are parameters where an optimiser trains them (the MLP); a Hopfield
+        # network's threshold is derived from its weights, not learned.
+        trains_bias = any(
+            getattr(mem, a, None) is not None for a in ("optimizers_", "synapses_")
+        )
         for syn in net.synapses:
             total += int(syn.n_connections)
             if trains_bias and getattr(syn, "bias", None) is not None:
