@@ -307,42 +307,6 @@ class NearestBinary(nm.Memory):
         return nm.RecallResult(states, np.ones(n, dtype=int), np.ones(n, dtype=bool))
 
 
-@pytest.fixture
-def nearest_registered(monkeypatch):
-    from neuromem.registry import models
-
-    monkeypatch.setitem(models._load(), "nearest-binary", NearestBinary)
-    return "nearest-binary"
-
-
-def test_compare_quick_writes_table_figures_and_a_report_naming_every_model(
-    tmp_path, capsys, nearest_registered
-):
-    out = tmp_path / "cmp"
-    assert main(["compare", "--quick", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
-    for f in ("results.csv", "run.json", "summary.csv", "report.html"):
-        assert (out / f).is_file(), f
-    for f in ("capacity.png", "noise.png", "glyphs.png", "times.png"):
-        assert (out / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f
-    report = (out / "report.html").read_text()
-    assert "data:image/png;base64," in report and '<img src="http' not in report
-    rows = read_results(out)
-    names = {r["model"] for r in rows}
-    assert names >= {"hopfield", "hopfield-pseudoinverse", nearest_registered}
-    for name in nm.list_models():
-        assert name in report and name in printed
-    assert all(r["error"] == "" for r in rows)
-    # The 0/1 model got +/-1 patterns converted, and was scored in their encoding:
-    # nearest-pattern recall is exact from uncorrupted cues.
-    mine = [r for r in rows if r["model"] == nearest_registered and r["noise"] == 0]
-    assert mine and all(r["exact"] == 1.0 for r in mine)
-    # neuromem plot redraws the figures from the folder.
-    (out / "capacity.png").unlink()
-    assert main(["plot", str(out)]) == 0
-    assert (out / "capacity.png").is_file()
-
-
 @pytest.mark.parametrize("name", list(BUILTINS))
 def test_builtin_experiments_run_quick_and_draw(name, tmp_path):
     notes: list[str] = []

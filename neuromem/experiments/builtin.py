@@ -64,11 +64,14 @@ def _family_models() -> list[dict]:
 
 
 def capacity(quick: bool = False, seed: int = 0, notes: list[str] | None = None):
-    """Recall from the stored patterns themselves against the load ``alpha = P/N``.
+    """Recall against the load ``alpha = P/N``, from the stored patterns themselves
+    (stability) and from cues with 10 % of the units flipped (completion).
 
     Drawn with the theory lines of THEORY.md: Amit-Gutfreund-Sompolinsky's
     ``alpha_c = 0.138`` for Hebb, McEliece et al.'s ``1 / (2 ln N)``, Storkey's
-    ``1 / sqrt(2 ln N)`` and the one-step overlap ``erf(sqrt(1 / (2 alpha)))``.
+    ``1 / sqrt(2 ln N)`` and the one-step overlap ``erf(sqrt(1 / (2 alpha)))``, and
+    each model's completion capacity with its 95 % interval, by the estimator of
+    ``neuromem compare`` (:func:`neuromem.experiments.plots.critical_loads`).
     """
     n = 100 if quick else 400
     loads = (
@@ -79,10 +82,10 @@ def capacity(quick: bool = False, seed: int = 0, notes: list[str] | None = None)
         models=available(_family_models(), notes),
         patterns=[{"kind": "random_bipolar", "n_units": n}],
         loads=[float(a) for a in loads],
-        noise=[0.0],
+        noise=[0.0, 0.1],
         repeats=1 if quick else 3,
         seed=seed,
-        description="Recall quality against the load alpha = P/N, from uncorrupted cues.",
+        description="Recall against the load alpha = P/N, from clean and 10% flipped cues.",
     )
 
 

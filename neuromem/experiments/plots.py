@@ -16,6 +16,8 @@ import numpy as np
 from ..errors import ValidationError
 
 __all__ = [
+    "basin_radius",
+    "critical_loads",
     "draw",
     "plot_basins",
     "plot_capacity",
@@ -55,8 +57,8 @@ def theory_lines(n_units: int) -> dict[str, float]:
     ln = math.log(n_units)
     return {
         "Hebb alpha_c = 0.138 (Amit et al.)": 0.138,
-        "Hebb perfect recall N/(2 ln N) (McEliece et al.)": 1 / (2 * ln),
-        "Storkey N/sqrt(2 ln N)": 1 / math.sqrt(2 * ln),
+        "Hebb perfect recall P/N = 1/(2 ln N) (McEliece et al.)": 1 / (2 * ln),
+        "Storkey P/N = 1/sqrt(2 ln N)": 1 / math.sqrt(2 * ln),
     }
 
 
@@ -65,6 +67,7 @@ def plot_capacity(rows, ax=None, *, value="overlap", theory=True):
     from scipy.special import erf
 
     ax = _axes(ax)
+    rows_in = [r for r in rows if not r["patterns"].startswith("glyphs")]
     rows = [r for r in _ok(rows) if r["noise"] == 0.0 and r["sets"] == 1]
     rows = [r for r in rows if not r["patterns"].startswith("glyphs")]
     means = _mean_by(rows, ("model", "load"), value)
@@ -88,9 +91,25 @@ def plot_capacity(rows, ax=None, *, value="overlap", theory=True):
         for (label, x), ls in zip(theory_lines(n).items(), styles, strict=True):
             if x <= max(loads) * 1.05:
                 ax.axvline(x, color="grey", ls=ls, lw=1, label=f"{label} = {x:.3f}")
+    if rows_all := [r for r in _ok(rows_in) if r["noise"] == 0.1]:
+        # Completion capacity (10 % flipped cues), the estimator of neuromem compare.
+        for i, (model, e) in enumerate(critical_loads(rows_all).items()):
+            if not math.isnan(e.value):
+                y = 0.04 + 0.05 * i
+                ax.errorbar(
+                    [e.value],
+                    [y],
+                    xerr=[[e.value - e.low], [e.high - e.value]],
+                    fmt="v",
+                    ms=4,
+                    capsize=2,
+                    color=f"C{i}",
+                    label=f"{model}: alpha_c from 10% flipped cues {e.text(2)}",
+                )
     ax.set_xlabel("load alpha = P / N")
     ax.set_ylabel(
         {"overlap": "mean overlap", "accuracy": "fraction recalled"}.get(value, value)
+        + " (clean cues)"
     )
     ax.set_title("Capacity" + (f" (N = {rows[0]['n_units']})" if rows else ""))
     ax.legend(fontsize=6, loc="lower left")
@@ -107,20 +126,26 @@ def plot_noise(rows, ax=None, *, load=None):
     load = min(r["load"] for r in rows) if load is None else load
     rows = [r for r in rows if r["load"] == load]
     means = _mean_by(rows, ("model", "corruption", "noise"), "overlap")
+    colors: dict[str, str] = {}
     for model in dict.fromkeys(r["model"] for r in rows):
         for corr, ls in (("flip", "-"), ("mask", "--")):
             pts = sorted(
                 (z, v) for (m, c, z), v in means.items() if m == model and c == corr
             )
             if pts:
-                ax.plot(
+                (line,) = ax.plot(
                     *zip(*pts, strict=True),
                     ls=ls,
                     marker="o",
                     ms=3,
                     label=f"{model} ({corr})",
                 )
-    ax.set_xlabel("fraction of cue units corrupted")
+                colors.setdefault(model, line.get_color())
+    # Basin radius (90 % recalled), the estimator of neuromem compare, on each flip line.
+    for (model, _), z in basin_radius(rows).items():
+        if not math.isnan(z):
+            ax.axvline(z, ymax=0.06, color=colors.get(model, "k"), lw=2)
+    ax.set_xlabel("fraction of cue units corrupted (ticks: basin radius, 90 % recalled)")
     ax.set_ylabel("mean overlap")
     ax.set_title(f"Noise tolerance at alpha = {load:g}")
     ax.legend(fontsize=6)
@@ -129,17 +154,58 @@ def plot_noise(rows, ax=None, *, load=None):
 
 
 def basin_radius(rows, criterion=0.9) -> dict[tuple[str, float], float]:
-    """Largest flip noise at which ``accuracy >= criterion``, per (model, load)."""
+    """Basin radius per (model, load): the largest flip noise recalled.
+
+    The estimator of :func:`neuromem.experiments.estimators.radius_from_points` (the
+    one ``neuromem compare`` uses) on the grid's noise levels, with ``accuracy``
+    averaged over repeats: the largest noise below the first one with fewer than
+    ``criterion`` of the patterns recalled.
+    """
+    from .estimators import radius_from_points
+
     acc = _mean_by(
         [r for r in _ok(rows) if r["corruption"] == "flip"],
         ("model", "load", "noise"),
         "accuracy",
     )
-    out: dict[tuple[str, float], float] = {}
-    for (m, a, z), v in sorted(acc.items()):
-        out.setdefault((m, a), math.nan)
-        if v >= criterion and (math.isnan(out[(m, a)]) or z > out[(m, a)]):
-            out[(m, a)] = z
+    points: dict[tuple[str, float], list[tuple[float, float]]] = defaultdict(list)
+    for (m, a, z), v in acc.items():
+        points[(m, a)].append((z, v))
+    return {
+        key: radius_from_points(pts, max(z for z, _ in pts), criterion)[0]
+        for key, pts in sorted(points.items())
+    }
+
+
+def critical_loads(rows, noise: float = 0.1, level: float = 0.5) -> dict[str, Any]:
+    """Critical load per model from a grid of loads, with its 95 % interval.
+
+    Per repeat, :func:`neuromem.experiments.estimators.critical_from_points` (the
+    estimator of ``neuromem compare``) on the fraction recalled (``accuracy``) at flip
+    noise ``noise``; then :func:`~neuromem.experiments.estimators.interval` over
+    repeats. Returns ``{model: Estimate}`` (censored when recall never failed).
+    """
+    from .estimators import critical_from_points, interval
+
+    rows = [
+        r
+        for r in _ok(rows)
+        if r["noise"] == noise
+        and r["corruption"] == "flip"
+        and r["sets"] == 1
+        and not r["patterns"].startswith("glyphs")
+    ]
+    by: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)
+    for r in rows:
+        by[(r["model"], r["repeat"])].append((r["load"], r["accuracy"]))
+    out: dict[str, Any] = {}
+    for model in dict.fromkeys(r["model"] for r in rows):
+        found = [
+            critical_from_points(pts, max(a for a, _ in pts), level)
+            for (m, _), pts in by.items()
+            if m == model
+        ]
+        out[model] = interval([v for v, _ in found], any(c for _, c in found))
     return out
 
 
@@ -266,6 +332,10 @@ def draw(folder: str | Path) -> list[Path]:
         from .studies import draw_study
 
         return draw_study(folder)
+    if meta is not None and meta.get("format") == "neuromem-compare":
+        from .compare import redraw
+
+        return redraw(folder)
     if meta is None or "experiment" not in meta:
         raise ValidationError(
             "results", str(folder), "a results folder with run.json and results.csv"

@@ -1,0 +1,353 @@
+"""neuromem compare and its estimators: known answers, determinism, the report."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tomllib
+from scipy import stats
+
+import neuromem as nm
+from neuromem.experiments import compare as cmp
+from neuromem.experiments import estimators as est
+from neuromem.random import derive_seed
+
+PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
+
+
+# -- the estimators on cases with a known answer -------------------------------------
+
+
+def test_search_critical_finds_a_step_exactly_and_reports_the_edges():
+    calls = []
+
+    def step(p):
+        calls.append(p)
+        return 1.0 if p <= 37 else 0.2
+
+    s = est.search_critical(step, p_max=100, p_start=5)
+    assert (s.lo, s.hi, s.value, s.censored) == (37, 38, 37.5, False)
+    assert len(calls) == len(set(calls)) <= 12
+    # Never fails up to the maximum: censored at the maximum.
+    s = est.search_critical(lambda p: 1.0, p_max=100, p_start=5)
+    assert s.censored and s.value == 100 and max(p for p, _ in s.points) == 100
+    # Fails already at one pattern: 0, not censored.
+    s = est.search_critical(lambda p: 0.0, p_max=100, p_start=5)
+    assert (s.value, s.censored) == (0.0, False) and min(p for p, _ in s.points) == 1
+    # Exactly one half recalled counts as recalled (capacity is where it falls below).
+    s = est.search_critical(lambda p: 0.5 if p <= 10 else 0.49, p_max=64, p_start=3)
+    assert s.value == 10.5
+    # A step below the start is found by halving.
+    s = est.search_critical(lambda p: 1.0 if p <= 2 else 0.0, p_max=100, p_start=20)
+    assert (s.lo, s.hi, s.value) == (2, 3, 2.5)
+
+
+def test_grid_and_search_share_one_bracket_rule():
+    pts = [(0.05, 1.0), (0.1, 0.9), (0.15, 0.3), (0.2, 0.6), (0.3, 0.0)]
+    # The first failing load is 0.15; the later 0.6 does not move it.
+    assert est.critical_from_points(pts, 0.3) == (pytest.approx(0.125), False)
+    assert est.critical_from_points([(0.1, 1.0), (0.2, 0.7)], 0.2) == (0.2, True)
+    assert est.critical_from_points([(0.1, 0.0), (0.2, 0.0)], 0.2) == (0.0, False)
+    assert est.radius_from_points([(0, 1.0), (0.1, 0.95), (0.2, 0.5)], 0.5) == (0.1, False)
+    assert est.radius_from_points([(0, 0.8), (0.1, 0.95)], 0.5) == (0.0, False)
+    s = est.search_radius(lambda k: 1.0 if k <= 13 else 0.0, k_max=50)
+    assert (s.value, s.censored) == (13, False)
+    s = est.search_radius(lambda k: 0.95, k_max=50)
+    assert (s.value, s.censored) == (50, True)
+    assert est.search_radius(lambda k: 0.5, k_max=50).value == 0
+
+
+def test_interval_is_the_student_t_interval_clipped_to_the_range():
+    v = [0.12, 0.15, 0.14, 0.13, 0.16]
+    e = est.interval(v)
+    half = stats.t.ppf(0.975, 4) * np.std(v, ddof=1) / np.sqrt(5)
+    assert e.value == pytest.approx(0.14)
+    assert (e.low, e.high) == (pytest.approx(0.14 - half), pytest.approx(0.14 + half))
+    assert est.interval([0.0, 0.0, 0.3]).low == 0.0  # never below the range
+    assert est.interval([0.2, 0.2]).text() == "0.2"
+    assert est.interval([1.0, 1.0], censored=True).text() == "≥ 1"
+    assert math.isnan(est.interval([]).value) and est.interval([]).text() == "-"
+
+
+def test_mutual_information_of_known_channels():
+    x = np.tile(np.array([1.0, -1.0] * 50), (4, 1))  # exactly balanced bits
+    assert est.mutual_information_bits(x, x) == pytest.approx(400.0)
+    assert est.mutual_information_bits(x, -x) == pytest.approx(400.0)
+    assert est.mutual_information_bits(x, np.ones_like(x)) == pytest.approx(0.0)
+    # A binary symmetric channel flipping exactly 10 % of each value: 1 - H(0.1).
+    y = x.copy()
+    y[:, :10] *= -1  # 5 of each sign flipped per row
+    h = -(0.1 * np.log2(0.1) + 0.9 * np.log2(0.9))
+    assert est.mutual_information_bits(x, y) == pytest.approx(400 * (1 - h))
+    # 0/1 patterns: perfect recall of coding level 1/4 carries H(1/4) per unit.
+    s = np.tile(np.array([1.0, 0.0, 0.0, 0.0] * 10), (3, 1))
+    h4 = -(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))
+    assert est.mutual_information_bits(s, s) == pytest.approx(120 * h4)
+
+
+def test_corrupt_flips_or_moves_exactly_k_units():
+    x = nm.patterns.random_bipolar(6, 50, seed=0)
+    c = est.corrupt(x, 7, "bipolar", seed=1)
+    assert np.all((c != x).sum(1) == 7)
+    np.testing.assert_array_equal(est.corrupt(x, 7, "bipolar", seed=1), c)
+    s = nm.patterns.random_sparse(6, 100, n_active=10, seed=0)
+    c = est.corrupt(s, 3, "sparse", seed=2)
+    assert np.all(c.sum(1) == 10)  # activity kept
+    assert np.all(((s == 1) & (c == 0)).sum(1) == 3)  # 3 active units silenced
+    assert np.all(((s == 0) & (c == 1)).sum(1) == 3)  # 3 silent units activated
+    np.testing.assert_array_equal(est.corrupt(s, 0, "sparse", seed=2), s)
+
+
+def test_synapses_are_counted_per_trainable_parameter():
+    x = nm.patterns.random_bipolar(5, 30, seed=0)
+    hop = nm.create("hopfield", n_units=30).store(x)
+    assert est.count_synapses(hop) == 30 * 29  # no self-connections
+    mlp = nm.create("mlp", n_units=30, hidden=[12], epochs=2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.NeuromemWarning)  # 2 epochs do not converge
+        mlp.store(x)
+    assert est.count_synapses(mlp) == 30 * 12 + 12 + 12 * 30 + 30  # weights + biases
+    dense = nm.create("dense-hopfield", n_units=30).store(x)
+    assert est.count_synapses(dense) == 5 * 30
+
+
+# -- known answers of whole searches -------------------------------------------------
+
+
+def _numpy_hebbian_fraction(x: np.ndarray, cues: np.ndarray) -> float:
+    """Plain-numpy Hopfield: W = X^T X / N without self-coupling, synchronous sign
+    updates, a unit whose field is exactly 0 keeps its state; fraction recalled."""
+    n = x.shape[1]
+    w = x.T @ x / n
+    np.fill_diagonal(w, 0.0)
+    s = cues.copy()
+    for _ in range(100):
+        h = s @ w.T
+        new = np.where(np.abs(h) < 1e-9, s, np.sign(h))
+        if np.array_equal(new, s):
+            break
+        s = new
+    m = (s * x).sum(1) / n
+    return float(np.mean(m >= 0.95))
+
+
+def test_hebbian_critical_load_matches_a_numpy_reference_at_the_default_size():
+    config = cmp.compare_config(seed=0, models=["hopfield"])
+    (entry,) = [e for e in config["models"] if e["label"] == "hopfield"]
+    reg = cmp._regime(config, "bipolar")
+    n, k = reg.n_units, reg.k_cue
+    assert n == 100 and k == 10 and config["repeats"] == 5
+    caps = [cmp._capacity_task(config, 0, r) for r in range(config["repeats"])]
+    e = est.interval([c["completion"] for c in caps])
+    # The reference scans every P on a grid with the same patterns and cues and takes
+    # the first P with fewer than half recalled.
+    ref = []
+    for r in range(config["repeats"]):
+        fr = {}
+        for p in range(1, 31):
+            x = nm.patterns.random_bipolar(
+                p, n, seed=derive_seed(0, "compare-patterns", "bipolar", r, p)
+            )
+            cues = est.corrupt(
+                x, k, "bipolar", derive_seed(0, "compare-cues", "bipolar", r, p, k)
+            )
+            fr[p] = _numpy_hebbian_fraction(x, cues)
+        first_fail = min(p for p in fr if fr[p] < 0.5)
+        ref.append((first_fail - 0.5) / n)
+    assert entry["regime"] == "bipolar"
+    assert e.low <= np.mean(ref) <= e.high
+    assert np.max(np.abs(np.array(ref) - [c["completion"] for c in caps])) <= 2 / n
+    # Amit-Gutfreund-Sompolinsky: 0.138 for N -> infinity; at N = 100 the criterion
+    # "half of the patterns within overlap 0.95" is met somewhat above it.
+    assert 0.1 < e.value < 0.25
+
+
+class CopyCue(nm.Memory):
+    """A test-only memory with identity weights: recall returns the cue."""
+
+    name = "copy-cue"
+    encodings = ("bipolar",)
+
+    def __init__(self, n_units: int, seed=None):
+        self.n_units = n_units
+        self.seed = seed
+
+    def store(self, patterns, targets=None):
+        self.patterns_ = nm.validation.check_patterns(patterns, n_units=self.n_units)
+        return self
+
+    def recall(self, cues):
+        c = nm.validation.check_patterns(cues, n_units=self.n_units)
+        n = len(c)
+        return nm.RecallResult(c.copy(), np.ones(n, dtype=int), np.ones(n, dtype=bool))
+
+
+class NeedsSteps(CopyCue):
+    """A test-only memory whose recall returns a trajectory (like a sequence model)."""
+
+    name = "needs-steps"
+
+    def recall(self, cues, n_steps=3):
+        c = nm.validation.check_patterns(cues, n_units=self.n_units)
+        n = len(c)
+        states = np.repeat(c[:, None, :], n_steps + 1, axis=1)
+        return nm.RecallResult(states, np.ones(n, dtype=int), np.ones(n, dtype=bool))
+
+
+@pytest.fixture
+def extra_models(monkeypatch):
+    from neuromem.registry import models
+
+    monkeypatch.setitem(models._load(), "copy-cue", CopyCue)
+    monkeypatch.setitem(models._load(), "needs-steps", NeedsSteps)
+
+
+def test_a_network_that_copies_its_cue_completes_nothing(extra_models):
+    config = cmp.compare_config(seed=0, repeats=2, models=["copy-cue", "needs-steps"])
+    by = {e["label"]: e for e in config["models"]}
+    assert by["needs-steps"]["regime"] is None
+    assert by["needs-steps"]["status"].startswith("not applicable")
+    i = [e["label"] for e in config["models"]].index("copy-cue")
+    cap = cmp._capacity_task(config, i, 0)
+    # From 10 % flipped cues the copy has overlap 0.8 < 0.95: nothing is completed,
+    # while from clean cues it "recalls" every pattern up to the maximum load.
+    assert cap["completion"] == 0.0 and not cap["completion_censored"]
+    assert cap["stability"] == 1.0 and cap["stability_censored"]
+
+
+# -- the whole command: determinism and the report ------------------------------------
+
+
+def _install_toy_plugin(site: Path) -> None:
+    import shutil
+
+    meta = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
+    dist = site / "neuromem_toy_plugin-0.1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: 0.1.0\n"
+    )
+    lines = []
+    for group, eps in meta["entry-points"].items():
+        lines.append(f"[{group}]")
+        lines += [f"{k} = {v}" for k, v in eps.items()]
+    (dist / "entry_points.txt").write_text("\n".join(lines) + "\n")
+    shutil.copytree(PLUGIN_SRC / "neuromem_toy_plugin", site / "neuromem_toy_plugin")
+
+
+@pytest.fixture
+def toy_plugin(tmp_path, monkeypatch):
+    from neuromem.registry import models, rules
+
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_toy_plugin(site)
+    monkeypatch.syspath_prepend(str(site))
+    models.reload()
+    rules.reload()
+    yield
+    for mod in [m for m in sys.modules if m.startswith("neuromem_toy_plugin")]:
+        del sys.modules[mod]
+    models.reload()
+    rules.reload()
+
+
+def test_quick_report_names_every_model_cites_and_captions(tmp_path, toy_plugin, capsys):
+    from neuromem.cli import main
+
+    assert "toy-memory" in nm.list_models() and "toy-hebb" in nm.list_rules()
+    out = tmp_path / "cmp"
+    assert main(["compare", "--quick", "--out", str(out), "--repeats", "2"]) == 0
+    printed = capsys.readouterr().out
+    report = (out / "report.html").read_text()
+    for name in nm.list_models():
+        assert name in report and name in printed, name
+    for rule in nm.list_rules():  # every storage rule takes part (or is marked)
+        assert f"hopfield-{rule}" in report or rule == "hebbian"
+    assert "hopfield-toy-hebb" in printed
+    # Sparse networks in their regime; a rule that cannot store is not scored 0.
+    summary = list(csv.DictReader(open(out / "summary.csv", encoding="utf-8")))
+    by = {r["model"]: r for r in summary}
+    assert by["willshaw-adaptive"]["patterns"] == "sparse"
+    assert by["hopfield-binary"]["patterns"] == "sparse"
+    assert by["hopfield"]["patterns"] == "bipolar"
+    assert by["hopfield-backprop"]["patterns"] == "not applicable"
+    assert by["hopfield-backprop"]["alpha_c"] == "nan"
+    assert set(summary[0]) == set(cmp.SUMMARY_COLUMNS)
+    # Every figure has a caption; every citation is in the references.
+    figures = re.findall(r"<figure>.*?</figure>", report, flags=re.S)
+    assert len(figures) >= 5
+    assert all("<figcaption>" in f and "<b>" in f for f in figures)
+    refs = re.search(r"<h2>References</h2><ol>(.*?)</ol>", report, flags=re.S)
+    assert refs and refs.group(1).count("<li") >= 3
+    for short in set(re.findall(r"\[([A-Z][^\]]*\d{4})\]", report)):
+        assert f"[{short}]" in refs.group(1), short
+    for link in ("summary.csv", "evaluations.csv", "run.json"):
+        assert f'href="{link}"' in report
+    assert "<h2>Notes</h2>" in report and "<h2>Models</h2>" in report
+    for col in cmp.SUMMARY_COLUMNS:
+        assert f"<dt>{col}</dt>" in report
+    # Glyph title and table agree on the noise.
+    assert "cues, 10% of each letter" in report and cmp.CUE_NOISE == 0.1
+    # run.json holds every model's resolved parameters, defaults filled in.
+    meta = __import__("json").loads((out / "run.json").read_text())
+    hop = next(m for m in meta["models"] if m["label"] == "hopfield")
+    assert hop["resolved"]["rule"] == "hebbian" and "max_steps" in hop["resolved"]
+    assert hop["resolved"]["learning_rules"]
+    # neuromem plot redraws the figures of a compare folder.
+    (out / "capacity.png").unlink()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "capacity.png").is_file()
+
+
+def _identity(summary):
+    return [{k: v for k, v in r.items() if k not in cmp.TIMING_COLUMNS} for r in summary]
+
+
+def test_same_seed_same_summary_serial_parallel_and_under_load(tmp_path):
+    models = ["hopfield-storkey", "willshaw-adaptive", "mlp"]
+    a = cmp.compare(tmp_path / "a", quick=True, models=models, repeats=2, seed=3)
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        b = cmp.compare(
+            tmp_path / "b", quick=True, models=models, repeats=2, seed=3, jobs=2
+        )
+    finally:
+        busy.kill()
+        busy.wait()
+    assert _identity(a["summary"]) == _identity(b["summary"])
+    drop = ("store_ms", "recall_ms")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in a["evaluations"]] == [
+        {k: v for k, v in r.items() if k not in drop} for r in b["evaluations"]
+    ]
+    assert a["table"].split("\n")[0].startswith("model")
+    with pytest.raises(nm.ValidationError, match=r"^models"):
+        cmp.compare(tmp_path / "c", quick=True, models=["no-such-model"])
+    with pytest.raises(nm.ValidationError, match=r"^repeats"):
+        cmp.compare(tmp_path / "c", quick=True, repeats=1)
+
+
+def test_section_builders_add_sections(tmp_path):
+    def extra(ctx):
+        ctx.note("an extra finding")
+        return (
+            "Extra section",
+            f"<p>{len(ctx.summary)} models {ctx.cite('hopfield1982')}</p>",
+        )
+
+    cmp.register_section(extra)
+    try:
+        res = cmp.compare(tmp_path, quick=True, models=["hopfield"], repeats=2)
+    finally:
+        cmp.SECTIONS.remove(extra)
+    report = Path(res["report"]).read_text()
+    assert "<h2>Extra section</h2>" in report and "an extra finding" in report
+    assert "Hopfield, J. J. (1982)" in report
