@@ -1301,6 +1301,38 @@ BUILTIN_SECTIONS: list[SectionBuilder] = [
 ]
 
 
+def _study_section(name: str, title: str, full: bool) -> SectionBuilder:
+    """A report section that runs the study ``name`` (see ``studies.py``) beside the
+    comparison; ``full`` runs its whole design unless the comparison is ``--quick``."""
+
+    def build(ctx: ReportContext) -> tuple[str, str]:
+        from .studies import build_section
+
+        quick = bool(ctx.config.get("quick")) or not full
+        text, figures = build_section(
+            name, ctx.out / name, quick=quick, seed=int(ctx.config.get("seed", 0))
+        )
+        ctx.figures.extend(figures)
+        scale = "its quick design" if quick else "its full design"
+        how = (
+            f"<p>Run here at {scale}; <code>neuromem run {name}</code> runs the whole "
+            f"study into a folder of its own. Its tables are in <code>{name}/</code> "
+            "beside this report.</p>"
+        )
+        return title, how + text
+
+    build.__name__ = f"_{name}_section"
+    return build
+
+
+# The brain-memory phenomena that join the families: the sequence study at its quick
+# design (its full design takes minutes), the consolidation study in full (seconds).
+BUILTIN_SECTIONS += [
+    _study_section("sequence", "Sequence memory", full=False),
+    _study_section("consolidation", "Systems consolidation", full=True),
+]
+
+
 def _notes(ctx: ReportContext) -> None:
     """Findings computed from the results."""
     s = ctx.summary

@@ -157,6 +157,9 @@ class SequenceMemory(Memory):
     encodings = ("bipolar",)
     #: Not an auto-associative memory: recall moves the cue along its sequence.
     task: ClassVar[str] = "sequence"
+    #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
+    #: of its own rather than scoring pattern completion.
+    auto_associative: ClassVar[bool] = False
 
     def __init__(
         self,
