@@ -421,6 +421,41 @@ _FIGURES = {
     "sequence": ("sequence-capacity.png", "sequence-growth.png", "sequence-trajectory.png"),
     "consolidation": ("consolidation.png", "consolidation-load.png"),
 }
+#: What each figure shows and how to read it (HTML), for report sections.
+_CAPTIONS = {
+    "sequence-capacity.png": (
+        "<b>Sequence capacity.</b> Fraction of stored cyclic sequences retrieved whole "
+        "(overlap with the expected pattern at least 0.5 at every step of one cycle, "
+        "started from the first pattern) against the load alpha = P/N, Hebbian "
+        "sequence network, synchronous updates, one curve per size N. The vertical line "
+        "is the N -> infinity capacity 0.269 (During, Coolen & Sherrington 1998); the "
+        "fall sharpens as N grows, the finite-size crossover."
+    ),
+    "sequence-growth.png": (
+        "<b>Capacity growth.</b> Longest cycle that most networks replay whole (overlap "
+        "at least 0.9 at every step) against N, log-log: Hebbian couplings against dense "
+        "polynomial interactions (Chaudhry et al. 2023). A steeper line is a capacity "
+        "that grows faster with N; the fitted exponents are listed above."
+    ),
+    "sequence-trajectory.png": (
+        "<b>A recalled sequence.</b> Overlap of the network state with every stored "
+        "pattern, step by step, from a cue at the first pattern: each pattern in turn "
+        "comes up to overlap 1 and hands over to the next, in the stored order."
+    ),
+    "consolidation.png": (
+        "<b>Consolidation.</b> Retention of set A (left) and acquisition of set B "
+        "(right) by the cortical MLP, per epoch of training on B, for the four "
+        "conditions: sequential training on B alone, interleaved A and B, hippocampal "
+        "replay and pseudo-rehearsal. Mean overlap of the outputs with the stored values "
+        "(1: every bit right, 0: chance) over the repeats, with 95 % intervals."
+    ),
+    "consolidation-load.png": (
+        "<b>Replay from an overloaded hippocampus.</b> Quality of the hippocampal "
+        "replays and the retention of A they buy, against the load of the Hopfield "
+        "memory that replays them; as the load passes the Hopfield capacity both fall "
+        "toward the sequential level."
+    ),
+}
 #: The studies by name (each is also in ``builtin.BUILTINS``).
 STUDIES: dict[str, Callable[..., Study]] = {
     "sequence": sequence,
@@ -523,9 +558,10 @@ def report_section(folder: str | Path) -> tuple[str, list[Path]]:
 
     def img(path: Path) -> str:
         data = base64.b64encode(path.read_bytes()).decode()
+        caption = _CAPTIONS.get(path.name, html.escape(path.stem))
         return (
             f'<figure><img src="data:image/png;base64,{data}" alt="{path.stem}">'
-            f"<figcaption>{html.escape(path.stem)}</figcaption></figure>"
+            f"<figcaption>{caption}</figcaption></figure>"
         )
 
     lis = "".join(f"<li>{html.escape(t)}</li>" for t in items)
