@@ -102,35 +102,42 @@ def storkey_sequential(w, x, lr, zero_diagonal):
 
     ``w_ij += lr (x_i x_j - x_i h_ji - h_ij x_j)`` with
     ``h_ij = sum_{k != i, j} w_ik x_k``, for a synapse without self-connections
-    (``zero_diagonal``) or with them (the same formula, ``h_ii`` excluding ``k = i``
-    once).
+    (``zero_diagonal``; the diagonal stays 0) or with them (the same formula, ``h_ii``
+    excluding ``k = i`` once). Per pattern: one field pass, then one pass over the
+    pairs ``(i, j), (j, i)`` in square tiles (both halves in cache), all from the
+    weights before that pattern (the old diagonal is kept aside).
     """
     n = w.shape[0]
+    tile = 64
     f = np.empty(n, dtype=np.float64)
+    dg = np.empty(n, dtype=np.float64)
     for p in range(x.shape[0]):
         xp = x[p]
         for i in range(n):
             acc = 0.0
+            row = w[i]
             for k in range(n):
-                acc += w[i, k] * xp[k]
+                acc += row[k] * xp[k]
             f[i] = acc
-        # h_ij = f_i - w_ii x_i - w_ij x_j; the change needs w at the old values, so
-        # pairs (i, j) and (j, i) are updated together.
-        for i in range(n):
-            xi = xp[i]
-            hi_base = f[i] - w[i, i] * xi
-            for j in range(i, n):
-                xj = xp[j]
-                wij = w[i, j]
-                wji = w[j, i]
-                if i == j:
-                    if zero_diagonal:
-                        continue
-                    h_ii = f[i] - wij * xi
-                    w[i, i] = wij + lr * (xi * xi - 2.0 * xi * h_ii)
-                    continue
-                h_ij = hi_base - wij * xj
-                h_ji = f[j] - w[j, j] * xj - wji * xi
-                w[i, j] = wij + lr * (xi * xj - xi * h_ji - h_ij * xj)
-                w[j, i] = wji + lr * (xj * xi - xj * h_ij - h_ji * xi)
+            dg[i] = w[i, i]
+        for ib in range(0, n, tile):
+            ie = min(ib + tile, n)
+            for jb in range(ib, n, tile):
+                je = min(jb + tile, n)
+                for i in range(ib, ie):
+                    xi = xp[i]
+                    base_i = f[i] - dg[i] * xi
+                    for j in range(max(jb, i), je):
+                        if i == j:
+                            if not zero_diagonal:
+                                h_ii = f[i] - dg[i] * xi
+                                w[i, i] = dg[i] + lr * (xi * xi - 2.0 * xi * h_ii)
+                            continue
+                        xj = xp[j]
+                        wij = w[i, j]
+                        wji = w[j, i]
+                        h_ij = base_i - wij * xj
+                        h_ji = f[j] - dg[j] * xj - wji * xi
+                        w[i, j] = wij + lr * (xi * xj - xi * h_ji - h_ij * xj)
+                        w[j, i] = wji + lr * (xj * xi - xj * h_ij - h_ji * xi)
     return w

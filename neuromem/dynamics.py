@@ -332,7 +332,7 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
 def _kernel_args(cols: Columns, dtype):
     """Column arrays for a compiled kernel (empty placeholders for the unused form)."""
     if cols.dense is not None:
-        empty_i = np.zeros(1, dtype=np.int64)
+        empty_i = np.zeros(1, dtype=np.int32)  # the CSR index type: one compiled variant
         return True, cols.dense, empty_i, empty_i, np.zeros(1, dtype=dtype)
     dense = np.zeros((1, 1), dtype=dtype)
     return False, dense, cols.indptr, cols.indices, cols.data

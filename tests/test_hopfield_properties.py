@@ -31,7 +31,7 @@ BACKENDS = [
     ),
 ]
 SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 MAX_STEPS = 12
 
