@@ -2,7 +2,8 @@
 
 Issue 12 targets: one-cue async recall at N = 4000 at least 5x faster than before the
 cached tolerances / columns (run this script on both commits), batched async (100 cues)
-at least 3x faster per unit visit, and async recall at least 20x faster than the peer
+at least 3x faster per unit visit, Storkey's sequential store (kernel against the
+numpy rule), and async recall at least 20x faster than the peer
 ``hopfieldkit`` (skipped when it is not installed). Prints times, microseconds per unit
 visit (sweeps x N x cues) and ratios measured in this run; nothing is asserted.
 
@@ -104,6 +105,29 @@ def case(n: int, n_cues: int, repeat: int, peer: bool) -> None:
         )
 
 
+def storkey(n: int, p: int, repeat: int) -> None:
+    """Storkey's sequential store: the compiled kernel against the numpy rule."""
+    x = nm.patterns.random_bipolar(p, n, seed=0)
+    times, weights = {}, {}
+    paths = ["numpy"] + (["numba"] if numba_available() else [])
+    for path in paths:
+
+        def store():
+            return nm.create("hopfield", n_units=n, rule="storkey").store(x)
+
+        weights[path] = with_kernels(path, store).weights_  # warm (JIT)
+        times[path] = best_of(lambda: with_kernels(path, store), repeat)  # noqa: B023
+    print(f"Storkey store N={n}, P={p}, float64, seed 0, best of {repeat}")
+    for path, t in times.items():
+        print(f"  neuromem {path:5s}: {t * 1e3:9.2f} ms")
+    if "numba" in times:
+        diff = np.abs(weights["numba"] - weights["numpy"]).max()
+        print(
+            f"  numba speed-up over numpy path: {times['numpy'] / times['numba']:.2f}x; "
+            f"largest weight difference {diff:.1e}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -113,6 +137,7 @@ def main() -> None:
     case(1000, 100, args.repeat, peer=True)
     if not args.quick:
         case(4000, 100, max(1, args.repeat // 2), peer=False)
+    storkey(1000, 100, max(1, args.repeat // 2))
 
 
 if __name__ == "__main__":
