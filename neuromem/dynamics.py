@@ -59,7 +59,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
-from .errors import ValidationError
+from .errors import ValidationError, described
 from .synapse import Synapse
 
 __all__ = [
@@ -94,18 +94,20 @@ def _tie_tolerances(synapse: Synapse) -> np.ndarray:
     layout = synapse.layout
     w = synapse._weights
     dtype = synapse.dtype
-    if layout.is_sparse:
-        mags = np.abs(w).sum(axis=1)
-        n_in = np.diff(w.indptr)
-    else:
-        n_post, n_pre = w.shape
-        mags = np.empty(n_post, dtype=dtype)
-        for lo in range(0, n_post, _BLOCK_ROWS):
-            np.abs(w[lo : lo + _BLOCK_ROWS]).sum(axis=1, out=mags[lo : lo + _BLOCK_ROWS])
-        n_in = n_pre
-    mags = np.asarray(mags, dtype=dtype).ravel()
-    if synapse._bias is not None:
-        mags = mags + np.abs(synapse._bias).astype(dtype)
+    with np.errstate(over="ignore"):  # an overflowing sum is refused below
+        if layout.is_sparse:
+            mags = np.abs(w).sum(axis=1)
+            n_in = np.diff(w.indptr)
+        else:
+            n_post, n_pre = w.shape
+            mags = np.empty(n_post, dtype=dtype)
+            for lo in range(0, n_post, _BLOCK_ROWS):
+                block = np.abs(w[lo : lo + _BLOCK_ROWS])
+                block.sum(axis=1, out=mags[lo : lo + _BLOCK_ROWS])
+            n_in = n_pre
+        mags = np.asarray(mags, dtype=dtype).ravel()
+        if synapse._bias is not None:
+            mags = mags + np.abs(synapse._bias).astype(dtype)
     eps = np.finfo(dtype).eps
     n_in = np.asarray(n_in, dtype=dtype)
     with np.errstate(over="ignore"):
@@ -115,6 +117,15 @@ def _tie_tolerances(synapse: Synapse) -> np.ndarray:
         atol = float(getattr(synapse.rule, "weight_atol_", 0.0) or 0.0)
         if atol > 0:
             tol = tol + TIE_FACTOR * n_in * atol
+    if not np.all(np.isfinite(tol)):
+        # sum_j |w_ij| overflows: so could the fields. Refuse rather than let every
+        # field count as a tie (or become NaN) in silence.
+        raise ValidationError(
+            "weights",
+            described(f"weights whose sum of |w_ij| over a row reaches {mags.max():g}"),
+            f"weights whose row sums of |w| stay below the {dtype} range "
+            f"({np.finfo(dtype).max:g}); scale them down",
+        )
     return tol.astype(dtype, copy=False)
 
 

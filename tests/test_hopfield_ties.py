@@ -193,3 +193,14 @@ def test_derived_quantities_follow_the_weights():
     third = dynamics.tie_tolerances(mem.synapse_)
     np.testing.assert_allclose(third, _documented_tolerance(mem.weights_), rtol=1e-12)
     assert third[0] > second[0]
+
+
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_weights_whose_fields_could_overflow_are_refused(sparse):
+    mem = nm.create("hopfield", n_units=40, sparse=sparse, seed=0)
+    mem._build()
+    w = np.full((40, 40), 1e307)
+    np.fill_diagonal(w, 0)
+    mem.synapse_.set_weights(w)  # every row sums to 3.9e308: beyond float64
+    with pytest.raises(nm.ValidationError, match="weights"):
+        mem.recall(np.ones((1, 40)))
