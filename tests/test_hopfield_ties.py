@@ -204,3 +204,26 @@ def test_weights_whose_fields_could_overflow_are_refused(sparse):
     mem.synapse_.set_weights(w)  # every row sums to 3.9e308: beyond float64
     with pytest.raises(nm.ValidationError, match="weights"):
         mem.recall(np.ones((1, 40)))
+
+
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_symmetric_weights_need_no_transposed_copy(sparse):
+    x = nm.patterns.random_bipolar(4, 30, seed=0)
+    hebb = nm.create("hopfield", n_units=30, sparse=sparse, dynamics="async").store(x)
+    hebb.recall(x)
+    cols = dynamics.columns(hebb.synapse_)
+    assert cols.symmetric
+    if sparse:
+        assert cols.data is hebb.synapse_._weights.data
+    else:
+        assert cols.dense is hebb.synapse_._weights
+    assert dynamics.columns(hebb.synapse_) is cols  # cached across recalls
+    storkey = nm.create("hopfield", n_units=30, rule="storkey", sparse=sparse).store(x)
+    cols = dynamics.columns(storkey.synapse_)
+    assert not cols.symmetric  # Storkey's weights are not symmetric: one copy, cached
+    w = storkey.synapse_.dense_weights()
+    for i in (0, 7, 29):
+        where, values = cols.column(i)
+        col = np.zeros(30)
+        col[where] = values
+        np.testing.assert_array_equal(col, w[:, i])
