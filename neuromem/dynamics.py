@@ -69,6 +69,7 @@ __all__ = [
     "kernel_backend",
     "sign_keep",
     "synchronous",
+    "tie_tolerance",
     "tie_tolerances",
 ]
 
@@ -127,6 +128,18 @@ def _tie_tolerances(synapse: Synapse) -> np.ndarray:
             f"({np.finfo(dtype).max:g}); scale them down",
         )
     return tol.astype(dtype, copy=False)
+
+
+def tie_tolerance(values: np.ndarray, n_inputs: int) -> float:
+    """One global tolerance ``n_inputs * eps * max|w|`` (the former law).
+
+    Kept for callers outside the classical model; the Hopfield dynamics use the
+    per-unit :func:`tie_tolerances`, relative to the magnitudes summed into each field.
+    """
+    if values.size == 0:
+        return 0.0
+    largest = max(float(values.max()), -float(values.min()))
+    return float(n_inputs * np.finfo(values.dtype).eps * largest)
 
 
 def decide(h: np.ndarray, current: np.ndarray, tol=0.0, binary: bool = False) -> np.ndarray:
