@@ -503,8 +503,38 @@ def asynchronous(
     return track.finish(work)
 
 
+def _async_sweep_one(h, work, sequence, tol, binary, changed, cols, axpy) -> None:
+    """One asynchronous sweep of a single cue in numpy.
+
+    The next unit to flip is the first, in sweep order, whose field opposes it: one
+    vectorised scan of the rest of the sweep per flip (a few array operations), rather
+    than a Python step per unit or the growing blocks a batch needs.
+    """
+    h1, s1 = h[0], work[0]
+    signed = bool(np.all(s1))
+    tol_seq = tol[sequence]
+    pos, n = 0, len(sequence)
+    while pos < n:
+        rest = sequence[pos:]
+        hit = _flips(h1[rest], s1[rest], tol_seq[pos:], binary, signed)
+        k = int(np.argmax(hit))
+        if not hit[k]:
+            return
+        pos += k
+        i = sequence[pos]
+        new = decide(h1[i : i + 1], s1[i : i + 1], tol[i], binary)
+        delta = new - s1[i : i + 1]
+        s1[i] = new[0]
+        _add_columns(h, np.zeros(1, dtype=np.intp), delta, *cols.column(i), axpy)
+        changed[0] = True
+        pos += 1
+
+
 def _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy) -> None:
     """One asynchronous sweep in numpy (the reference path of the compiled kernel)."""
+    if len(work) == 1:
+        _async_sweep_one(h, work, sequence, tol, binary, changed, cols, axpy)
+        return
     n = len(sequence)
     # Units are visited one after another, but a unit that flips in no cue changes
     # nothing: a run of such units is checked in one block. The block grows through

@@ -73,6 +73,14 @@ def test_sequential_dynamics_are_identical_on_both_paths(rule, sparse, dtype, dy
     np.testing.assert_array_equal(a.steps, b.steps)
     np.testing.assert_array_equal(a.converged, b.converged)
     assert (a.steps > 1).any()  # the cases did run several sweeps
+    for k in (0, 5):  # one cue alone: the numpy path's single-cue scan
+        one_a, one_b = _both(
+            lambda k=k: mem.recall(
+                cues[k : k + 1], dynamics=dyn, seed=4, temperature=0.2, max_steps=20
+            )
+        )
+        np.testing.assert_array_equal(one_a.states, one_b.states)
+        np.testing.assert_array_equal(one_a.steps, one_b.steps)
 
 
 @needs_numba
