@@ -1,59 +1,177 @@
-"""Batched attractor dynamics for binary (+/-1) recurrent networks.
+"""Batched attractor dynamics for binary (+/-1 and 0/1) recurrent networks.
 
 Every function relaxes many cues at once, stored row-wise, and reports per cue how many
-sweeps it took and whether it reached a fixed point. A unit whose local field is
-exactly zero keeps its state (the usual convention; it makes stored patterns of an
-empty network fixed points instead of flipping them to +1).
+sweeps it took and whether it reached a fixed point.
+
+The update law (ties, zero states, thresholds)
+----------------------------------------------
+One law serves every dynamics (synchronous, asynchronous, Glauber at ``T -> 0``), dense
+and sparse synapses, float32 and float64:
+
+* The field of unit ``i`` is a **tie** when ``|h_i| <= tol_i``, with the per-unit
+  tolerance (:func:`tie_tolerances`)::
+
+      tol_i = 2 (n_i + 1) eps (sum_j |w_ij| + |b_i|)
+
+  ``n_i`` is the number of inputs of unit ``i``, ``eps`` the machine epsilon of the
+  weights' dtype and ``b`` the bias. With states in ``[-1, 1]`` this bounds the rounding
+  error of the computed field (``gamma_n`` of a dot product of ``n`` terms, doubled), so
+  an exact tie - common with Hebbian weights, which are multiples of ``1 / N`` - is
+  recognised whatever the summation order (dense or sparse, batched or one unit at a
+  time), while a real field, however small against ``max |w|``, is not one. A rule
+  whose weights carry a larger computation error declares it (``weight_atol_``, an
+  absolute bound per weight: the projection rule's ``4 N eps cond(X X^T) max|W|``) and
+  ``2 n_i weight_atol_`` is added. The tolerance is
+  relative to the magnitudes summed into that unit's field: scaling the weights by any
+  ``c > 0`` scales every tolerance by ``c`` and leaves the dynamics unchanged. It is
+  computed when the weights change (``store``, ``unlearn``, loading), not per recall.
+  Being a worst-case bound it grows with ``n_i``: in float32 at ``N = 4000`` it is
+  about ``1e-3 sum_j |w_ij|``.
+* +/-1 units: ``s_i <- +1`` if ``h_i > tol_i``, ``-1`` if ``h_i < -tol_i``; at a tie the
+  unit **keeps its state**, except that a unit whose state is 0 (a masked cue) becomes
+  **+1**. So every state is +/-1 after a unit's first visit (after the first sweep).
+* 0/1 units (a threshold ``theta``): active only when the field is strictly above the
+  threshold beyond the tolerance, ``W s - theta > tol``; at a tie the unit is
+  **inactive**, whatever its state.
+* Glauber dynamics is the heat bath: a tie counts as a field of exactly 0, so the unit
+  becomes +1 with probability 1/2 (a seeded fair coin, also at ``T -> 0``).
+* ``converged = True`` means the returned state is a fixed point of this law (for
+  Glauber: a whole sweep changed no unit).
+
+Random streams (so that a reference can reproduce a run from the seed's Generator):
+asynchronous dynamics with ``order="random"`` draws ``rng.permutation(N)`` once per
+sweep, shared by the cues of the batch; Glauber draws, per sweep, ``u = rng.random((N,
+B))`` for the ``B`` cues still running and then ``order = rng.permutation(N)``; unit
+``order[k]`` of the ``b``-th running cue becomes +1 iff ``h > arctanh(2 u[k, b] - 1) /
+beta`` (equivalently ``u < 1 / (1 + exp(-2 beta h))``), with a tie's ``h`` taken as 0.
+
+Kernels: where numba is installed (``pip install "neuromem[fast]"``), the asynchronous
+and Glauber sweeps run in compiled kernels (:mod:`neuromem._kernels`) that give the
+same states, steps and convergence as the numpy path; set the environment variable
+``NEUROMEM_KERNELS=numpy`` to force the numpy path (read at every call).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
+from .errors import ValidationError, described
 from .synapse import Synapse
 
 __all__ = [
     "Recording",
     "asynchronous",
+    "decide",
     "glauber",
+    "kernel_backend",
     "recording",
     "sign_keep",
     "stored_overlaps",
     "synchronous",
     "tie_tolerance",
+    "tie_tolerances",
 ]
 
 Field = Callable[[np.ndarray], np.ndarray]
 Energy = Callable[[np.ndarray], np.ndarray]
 
+#: Safety factor of the tie tolerance over the rounding bound ``(n + 1) eps sum |w|``.
+TIE_FACTOR = 2.0
+KERNEL_ENV = "NEUROMEM_KERNELS"
+_BLOCK_ROWS = 1024  # row blocks of the one-off scans of the weights (bounded temporaries)
+
+
+def tie_tolerances(synapse: Synapse) -> np.ndarray:
+    """Per-unit tie tolerances ``2 (n_i + 1) eps (sum_j |w_ij| + |b_i|)``, shape (N,).
+
+    Cached on the synapse (see :meth:`Synapse.derived`): computed once after the
+    weights or the bias change, in row blocks (no ``|W|`` temporary of full size).
+    """
+    return synapse.derived("dynamics.tie", _tie_tolerances)
+
+
+def _tie_tolerances(synapse: Synapse) -> np.ndarray:
+    layout = synapse.layout
+    w = synapse._weights
+    dtype = synapse.dtype
+    with np.errstate(over="ignore"):  # an overflowing sum is refused below
+        if layout.is_sparse:
+            mags = np.abs(w).sum(axis=1)
+            n_in = np.diff(w.indptr)
+        else:
+            n_post, n_pre = w.shape
+            mags = np.empty(n_post, dtype=dtype)
+            for lo in range(0, n_post, _BLOCK_ROWS):
+                block = np.abs(w[lo : lo + _BLOCK_ROWS])
+                block.sum(axis=1, out=mags[lo : lo + _BLOCK_ROWS])
+            n_in = n_pre
+        mags = np.asarray(mags, dtype=dtype).ravel()
+        if synapse._bias is not None:
+            mags = mags + np.abs(synapse._bias).astype(dtype)
+    eps = np.finfo(dtype).eps
+    n_in = np.asarray(n_in, dtype=dtype)
+    with np.errstate(over="ignore"):
+        tol = (TIE_FACTOR * eps) * (n_in + 1) * mags
+        # A rule whose weights carry a computation error beyond their own rounding (the
+        # projection rule's pseudo-inverse) states it as an absolute bound per weight.
+        atol = float(getattr(synapse.rule, "weight_atol_", 0.0) or 0.0)
+        if atol > 0:
+            tol = tol + TIE_FACTOR * n_in * atol
+    if not np.all(np.isfinite(tol)):
+        # sum_j |w_ij| overflows: so could the fields. Refuse rather than let every
+        # field count as a tie (or become NaN) in silence.
+        raise ValidationError(
+            "weights",
+            described(f"weights whose sum of |w_ij| over a row reaches {mags.max():g}"),
+            f"weights whose row sums of |w| stay below the {dtype} range "
+            f"({np.finfo(dtype).max:g}); scale them down",
+        )
+    return tol.astype(dtype, copy=False)
+
 
 def tie_tolerance(values: np.ndarray, n_inputs: int) -> float:
-    """Fields smaller than the rounding error of their own sum count as exact ties.
+    """One global tolerance ``n_inputs * eps * max|w|`` (the former law).
 
-    Hebbian fields are multiples of ``1 / N``, so exact zeros are common; summed in a
-    different order (sparse against dense storage, say) they come out as +/-1e-17.
-    Treating ``|h| <= n_inputs * eps * max|w|`` as zero makes the dynamics independent
-    of the summation order while staying far below any real field.
+    Kept for callers outside the classical model; the Hopfield dynamics use the
+    per-unit :func:`tie_tolerances`, relative to the magnitudes summed into each field.
     """
     if values.size == 0:
         return 0.0
-    # max|w| without an |w| temporary the size of the weights.
     largest = max(float(values.max()), -float(values.min()))
     return float(n_inputs * np.finfo(values.dtype).eps * largest)
 
 
-def sign_keep(h: np.ndarray, current: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """``sign(h)``, keeping ``current`` where ``|h| <= tol``."""
-    new = np.sign(h)
-    if tol:
-        new[np.abs(h) <= tol] = 0
-    ties = new == 0
-    if ties.any():
-        new[ties] = current[ties]
+def decide(h: np.ndarray, current: np.ndarray, tol=0.0, binary: bool = False) -> np.ndarray:
+    """New states under the tie law (module docstring) from fields ``h``.
+
+    Parameters
+    ----------
+    h : ndarray
+        Fields, any shape broadcastable with ``current``.
+    current : ndarray
+        Current states (+/-1, or 0 for a masked unit).
+    tol : float or ndarray
+        Tie tolerance, broadcast against ``h`` (per unit: shape ``(N,)``).
+    binary : bool
+        0/1 units in the +/-1 encoding: a tie means inactive (-1).
+    """
+    up = h > tol
+    if binary:
+        return np.where(up, 1, -1).astype(current.dtype)
+    new = np.array(current, dtype=current.dtype, copy=True)
+    new[up] = 1
+    new[h < -tol] = -1
+    new[new == 0] = 1  # a masked unit with a tied field
     return new
+
+
+def sign_keep(h: np.ndarray, current: np.ndarray, tol=0.0) -> np.ndarray:
+    """``sign(h)`` under the +/-1 tie law: keep ``current`` at a tie, a 0 becomes +1."""
+    return decide(h, current, tol)
 
 
 class Recording:
@@ -147,14 +265,9 @@ class _Tracker:
         return self.out, self.steps, self.converged, trace
 
 
-def _flips(h: np.ndarray, s: np.ndarray, tol: float, signed: bool) -> np.ndarray:
-    """Which units would change: the field beats the tie tolerance and opposes the state.
-
-    With every state +/-1 (``signed``) that is one product and one comparison.
-    """
-    if signed:
-        return h * s < -tol
-    return (np.abs(h) > tol) & (np.sign(h) != s)
+def _unit_tol(tol, n: int, dtype) -> np.ndarray:
+    """The tolerance as a per-unit vector of the states' dtype."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(tol, dtype=dtype), (n,)))
 
 
 def synchronous(
@@ -162,23 +275,26 @@ def synchronous(
     states: np.ndarray,
     max_steps: int,
     energy: Energy | None = None,
-    tol: float = 0.0,
+    tol=0.0,
+    binary: bool = False,
     record: Recording | None = None,
 ):
-    """All units update at once: ``s <- sign(h(s))``, until nothing changes.
+    """All units update at once under the tie law, until nothing changes.
 
     Parameters
     ----------
     field : callable
         Maps states ``(B, N)`` to local fields ``(B, N)``.
     states : ndarray, shape (P, N)
-        Initial states (cues); not modified.
+        Initial states (cues) in ``[-1, 1]``; not modified.
     max_steps : int
         Largest number of sweeps.
     energy : callable, optional
         Maps states to energies ``(P,)``; if given, a trace is recorded.
-    tol : float
-        Fields with ``|h| <= tol`` are ties (see :func:`tie_tolerance`).
+    tol : float or ndarray, shape (N,)
+        Tie tolerance (see :func:`tie_tolerances`).
+    binary : bool
+        0/1 units in the +/-1 encoding (a tie means inactive).
     record : Recording, optional
         Filled with per-sweep measurements of every cue (see :class:`Recording`).
 
@@ -193,7 +309,7 @@ def synchronous(
     work = track.out.copy()
     before = None  # states one sweep earlier, for period-2 cycle detection
     for t in range(1, max_steps + 1):
-        new = sign_keep(field(work), work, tol)
+        new = decide(field(work), work, tol, binary)
         fixed = (new == work).all(axis=1)
         finished = fixed
         if before is not None:
@@ -207,32 +323,85 @@ def synchronous(
     return track.finish(work)
 
 
-def _columns(synapse: Synapse):
-    """``column(i)``: where unit ``i`` projects and with which weights.
+class Columns:
+    """Where each unit projects: ``W[:, i]`` for every unit ``i``, contiguous.
 
-    The transposed copy is made on the first call, so a recall in which no unit flips
-    (cues that are already fixed points) never pays for it.
+    Symmetric weights are their own transpose, so no copy is made; otherwise the
+    transpose (dense) or the CSC form (sparse) is made once per change of weights.
+
+    Attributes
+    ----------
+    dense : ndarray or None
+        Row ``i`` is column ``i`` of ``W`` (dense synapses).
+    indptr, indices, data : ndarray or None
+        Column ``i`` of ``W`` is ``data[indptr[i]:indptr[i+1]]`` at rows
+        ``indices[...]`` (sparse synapses).
+    symmetric : bool
+        Whether ``W`` equals its transpose (no copy was needed).
     """
-    cache = []
 
-    if synapse.is_sparse:
+    def __init__(self, synapse: Synapse):
+        w = synapse._weights
+        self.dense = self.indptr = self.indices = self.data = None
+        if synapse.layout.is_sparse:
+            self.symmetric = w.shape[0] == w.shape[1] and (w != w.T).nnz == 0
+            cols = w if self.symmetric else sp_csc(w)
+            self.indptr, self.indices, self.data = cols.indptr, cols.indices, cols.data
+        else:
+            self.symmetric = _dense_symmetric(w)
+            self.dense = w if self.symmetric else np.ascontiguousarray(w.T)
 
-        def column(i):
-            if not cache:
-                cols = synapse.weights.tocsc()
-                cols.sort_indices()
-                cache.append(cols)
-            cols = cache[0]
-            lo, hi = cols.indptr[i], cols.indptr[i + 1]
-            return cols.indices[lo:hi], cols.data[lo:hi]
-    else:
+    def column(self, i: int):
+        """``(where, values)`` of column ``i``: a slice (dense) or row indices."""
+        if self.dense is not None:
+            return slice(None), self.dense[i]
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        return self.indices[lo:hi], self.data[lo:hi]
 
-        def column(i):
-            if not cache:  # row i of the copy = the effect of unit i, contiguous
-                cache.append(np.ascontiguousarray(synapse.weights.T))
-            return slice(None), cache[0][i]
 
-    return column
+def sp_csc(w):
+    """Column-compressed copy with sorted indices, as CSR arrays of ``W.T``."""
+    cols = w.tocsc()
+    cols.sort_indices()
+    return cols
+
+
+def _dense_symmetric(w: np.ndarray) -> bool:
+    n_post, n_pre = w.shape
+    if n_post != n_pre:
+        return False
+    for lo in range(0, n_post, _BLOCK_ROWS):  # bounded temporaries
+        if not np.array_equal(w[lo : lo + _BLOCK_ROWS], w[:, lo : lo + _BLOCK_ROWS].T):
+            return False
+    return True
+
+
+def columns(synapse: Synapse) -> Columns:
+    """The synapse's :class:`Columns`, cached until its weights change."""
+    return synapse.derived("dynamics.columns", Columns)
+
+
+def kernel_backend() -> str:
+    """``"numba"`` or ``"numpy"``: which kernels the sequential dynamics use now.
+
+    Reads the environment variable ``NEUROMEM_KERNELS`` at every call: ``numpy``
+    forces the numpy reference path, ``numba`` requires the compiled kernels, and
+    ``auto`` (or unset) uses numba when it can be imported.
+    """
+    choice = os.environ.get(KERNEL_ENV, "auto").strip().lower() or "auto"
+    if choice not in ("auto", "numba", "numpy"):
+        raise ValidationError(KERNEL_ENV, choice, "'auto', 'numba' or 'numpy'")
+    if choice == "numpy":
+        return "numpy"
+    from . import _kernels
+
+    if _kernels.AVAILABLE:
+        return "numba"
+    if choice == "numba":
+        raise ValidationError(
+            KERNEL_ENV, choice, "'auto' or 'numpy': numba is not installed"
+        )
+    return "numpy"
 
 
 def _add_columns(h, idx, delta, where, col, axpy) -> None:
@@ -240,12 +409,23 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
 
     Dense: one in-place BLAS axpy per cue, two to four times faster than a
     fancy-indexed gather, add and scatter for the few cues that flip at a unit.
+    ``delta`` is +/-1 or +/-2, so ``delta * w`` is exact and the fields come out the
+    same, bit for bit, as in the compiled kernels.
     """
     if isinstance(where, slice):
         for b, d in zip(idx.tolist(), delta.tolist(), strict=True):
             axpy(col, h[b], a=d)
     else:
         h[np.ix_(idx, where)] += delta[:, None] * col
+
+
+def _kernel_args(cols: Columns, dtype):
+    """Column arrays for a compiled kernel (empty placeholders for the unused form)."""
+    if cols.dense is not None:
+        empty_i = np.zeros(1, dtype=np.int32)  # the CSR index type: one compiled variant
+        return True, cols.dense, empty_i, empty_i, np.zeros(1, dtype=dtype)
+    dense = np.zeros((1, 1), dtype=dtype)
+    return False, dense, cols.indptr, cols.indices, cols.data
 
 
 def glauber(
@@ -255,14 +435,16 @@ def glauber(
     rng: np.random.Generator,
     beta: float,
     energy: Energy | None = None,
+    tol=None,
     record: Recording | None = None,
 ):
     """Stochastic asynchronous (Glauber) dynamics at inverse temperature ``beta``.
 
     Units are visited one at a time in a fresh random order each sweep; unit ``i`` of
     every cue becomes +1 with probability ``1 / (1 + exp(-2 beta h_i))``, the heat-bath
-    rule whose stationary law is ``exp(-beta E)``. Fields are kept and corrected by a
-    rank-one update where a unit flips, as in :func:`asynchronous`.
+    rule whose stationary law is ``exp(-beta E)``; a tied field (``|h_i| <= tol_i``)
+    counts as 0. The draws are described in the module docstring. Fields are kept and
+    corrected by a rank-one update where a unit flips, as in :func:`asynchronous`.
 
     Returns
     -------
@@ -274,24 +456,38 @@ def glauber(
     track = _Tracker(states, energy, record)
     work = track.out.copy()
     n = work.shape[1]
+    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
     h = synapse.input(work)
-    column = _columns(synapse)
+    cols = columns(synapse)
+    fast = kernel_backend() == "numba"
+    if fast:
+        from . import _kernels
+
+        args = _kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in range(1, max_steps + 1):
-        changed = np.zeros(len(work), dtype=bool)
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
         u = rng.random((n, len(work)))
-        for k, i in enumerate(rng.permutation(n)):  # sequential by definition
-            p_up = 0.5 * (1.0 + np.tanh(beta * h[:, i]))  # = 1 / (1 + exp(-2 beta h))
-            new = np.where(u[k] < p_up, 1.0, -1.0).astype(work.dtype)
-            cur = work[:, i]
-            flip = new != cur
-            if flip.any():
-                idx = np.flatnonzero(flip)
-                delta = new[idx] - cur[idx]
-                work[idx, i] = new[idx]
-                _add_columns(h, idx, delta, *column(i), axpy)
-                changed[idx] = True
+        sequence = rng.permutation(n)
+        with np.errstate(divide="ignore"):
+            # u < 1 / (1 + exp(-2 beta h))  <=>  h > arctanh(2u - 1) / beta
+            thr = np.arctanh(2.0 * u - 1.0) / beta
+        changed = np.zeros(len(work), dtype=bool)
+        if fast:
+            _kernels.glauber_sweep(h, work, sequence, thr, tol, changed, *args)
+        else:
+            for k, i in enumerate(sequence):  # sequential by definition
+                hi = h[:, i]
+                eff = np.where(np.abs(hi) <= tol[i], 0, hi)
+                new = np.where(eff > thr[k], 1, -1).astype(work.dtype)
+                cur = work[:, i]
+                flip = new != cur
+                if flip.any():
+                    idx = np.flatnonzero(flip)
+                    delta = new[idx] - cur[idx]
+                    work[idx, i] = new[idx]
+                    _add_columns(h, idx, delta, *cols.column(i), axpy)
+                    changed[idx] = True
         fixed = ~changed
         work, keep = track.step(t, work, fixed, fixed)
         if keep is not None:
@@ -299,6 +495,18 @@ def glauber(
         if not len(work):
             break
     return track.finish(work)
+
+
+def _flips(h, s, tol, binary: bool, signed: bool) -> np.ndarray:
+    """Which units the tie law would change (``tol`` broadcasts against ``h``).
+
+    With every state +/-1 (``signed``) that is one product and one comparison.
+    """
+    if binary:
+        return (h > tol) != (s > 0)
+    if signed:
+        return h * s < -tol
+    return (h * s < -tol) | (s == 0)
 
 
 def asynchronous(
@@ -308,16 +516,25 @@ def asynchronous(
     rng: np.random.Generator,
     order: str = "random",
     energy: Energy | None = None,
-    tol: float = 0.0,
+    tol=None,
+    binary: bool = False,
     record: Recording | None = None,
 ):
-    """One unit at a time, in a random (fresh each sweep) or fixed order.
+    """One unit at a time under the tie law, in a random (fresh each sweep) or fixed
+    order.
 
     The local fields of all cues are kept and corrected by a rank-one update only where
     a unit flips, so a sweep costs ``O(N * B)`` plus ``O(N)`` per flip instead of
     ``O(N^2 * B)``. The sweep order is shared by the cues of a batch; each cue still
     follows genuine sequential dynamics. Energy never rises for symmetric weights with
     a zero diagonal.
+
+    Parameters
+    ----------
+    tol : float or ndarray, optional
+        Tie tolerance; by default :func:`tie_tolerances` of the synapse.
+    binary : bool
+        0/1 units in the +/-1 encoding (a tie means inactive).
 
     Returns
     -------
@@ -327,43 +544,22 @@ def asynchronous(
     track = _Tracker(states, energy, record)
     work = track.out.copy()
     n = work.shape[1]
+    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
     h = synapse.input(work)
-    column = _columns(synapse)
+    cols = columns(synapse)
+    fast = kernel_backend() == "numba"
+    if fast:
+        from . import _kernels
+
+        args = _kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in range(1, max_steps + 1):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)
         changed = np.zeros(len(work), dtype=bool)
-        # Units are visited one after another, but a unit that flips in no cue changes
-        # nothing: a run of such units is checked in one block. The block grows through
-        # quiet stretches and falls back to single units around flips, so late sweeps
-        # (few flips) cost a few array operations instead of N, with exactly the
-        # per-unit result. Masked cues hold 0 states until their units are visited.
-        signed = bool(np.all(work))
-        pos, block = 0, 1
-        while pos < n:
-            if block == 1:
-                i = sequence[pos]
-                hi, cur = h[:, i], work[:, i]  # views: the cheapest single-unit check
-                flips = _flips(hi, cur, tol, signed)
-                if not flips.any():
-                    pos, block = pos + 1, 2
-                    continue
-            else:
-                units = sequence[pos : pos + block]
-                hit = _flips(h[:, units], work[:, units], tol, signed).any(axis=0)
-                if not hit.any():
-                    pos, block = pos + len(units), min(2 * block, 512)
-                    continue
-                k = int(np.argmax(hit))  # the first unit, in order, that flips somewhere
-                pos, block = pos + k, 1
-                continue  # visit it as a single unit
-            idx = np.flatnonzero(flips)
-            new_i = np.sign(hi[idx])
-            delta = new_i - cur[idx]
-            work[idx, i] = new_i
-            _add_columns(h, idx, delta, *column(i), axpy)
-            changed[idx] = True
-            pos += 1
+        if fast:
+            _kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
+        else:
+            _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy)
         fixed = ~changed
         work, keep = track.step(t, work, fixed, fixed)
         if keep is not None:
@@ -371,3 +567,70 @@ def asynchronous(
         if not len(work):
             break
     return track.finish(work)
+
+
+def _async_sweep_one(h, work, sequence, tol, binary, changed, cols, axpy) -> None:
+    """One asynchronous sweep of a single cue in numpy.
+
+    The next unit to flip is the first, in sweep order, whose field opposes it: one
+    vectorised scan of the rest of the sweep per flip (a few array operations), rather
+    than a Python step per unit or the growing blocks a batch needs.
+    """
+    h1, s1 = h[0], work[0]
+    signed = bool(np.all(s1))
+    tol_seq = tol[sequence]
+    pos, n = 0, len(sequence)
+    while pos < n:
+        rest = sequence[pos:]
+        hit = _flips(h1[rest], s1[rest], tol_seq[pos:], binary, signed)
+        k = int(np.argmax(hit))
+        if not hit[k]:
+            return
+        pos += k
+        i = sequence[pos]
+        new = decide(h1[i : i + 1], s1[i : i + 1], tol[i], binary)
+        delta = new - s1[i : i + 1]
+        s1[i] = new[0]
+        _add_columns(h, np.zeros(1, dtype=np.intp), delta, *cols.column(i), axpy)
+        changed[0] = True
+        pos += 1
+
+
+def _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy) -> None:
+    """One asynchronous sweep in numpy (the reference path of the compiled kernel)."""
+    if len(work) == 1:
+        _async_sweep_one(h, work, sequence, tol, binary, changed, cols, axpy)
+        return
+    n = len(sequence)
+    # Units are visited one after another, but a unit that flips in no cue changes
+    # nothing: a run of such units is checked in one block. The block grows through
+    # quiet stretches and falls back to single units around flips, so late sweeps
+    # (few flips) cost a few array operations instead of N, with exactly the
+    # per-unit result. Masked cues hold 0 states until their units are visited.
+    signed = bool(np.all(work))
+    pos, block = 0, 1
+    while pos < n:
+        if block == 1:
+            i = sequence[pos]
+            hi, cur = h[:, i], work[:, i]  # views: the cheapest single-unit check
+            flips = _flips(hi, cur, tol[i], binary, signed)
+            if not flips.any():
+                pos, block = pos + 1, 2
+                continue
+        else:
+            units = sequence[pos : pos + block]
+            hit = _flips(h[:, units], work[:, units], tol[units], binary, signed)
+            hit = hit.any(axis=0)
+            if not hit.any():
+                pos, block = pos + len(units), min(2 * block, 512)
+                continue
+            k = int(np.argmax(hit))  # the first unit, in order, that flips somewhere
+            pos, block = pos + k, 1
+            continue  # visit it as a single unit
+        idx = np.flatnonzero(flips)
+        new_i = decide(hi[idx], cur[idx], tol[i], binary)
+        delta = new_i - cur[idx]
+        work[idx, i] = new_i
+        _add_columns(h, idx, delta, *cols.column(i), axpy)
+        changed[idx] = True
+        pos += 1

@@ -121,6 +121,9 @@ class Synapse:
         # Known to be all zero: nobody has read or written the weights yet. The first
         # learn() may then write its change instead of adding it (see LearningRule.update).
         self._fresh = True
+        # Quantities derived from the weights (tie tolerances, transposes), computed on
+        # first use and dropped whenever the weights or the bias may change.
+        self._derived: dict[str, Any] = {}
         if weights is not None:
             self.set_weights(weights)
         if bias is True:
@@ -156,18 +159,43 @@ class Synapse:
     def weights(self):
         """The weight matrix ``(n_post, n_pre)``: an ndarray, or a CSR matrix."""
         self._fresh = False  # the caller may write into it
+        self._derived.clear()
         return self._weights
 
     @weights.setter
     def weights(self, value) -> None:
         self._weights = value
         self._fresh = False
+        self._derived.clear()
 
     @property
     def values(self) -> np.ndarray:
         """The weight values in the synapse's layout (the dense array, or CSR data)."""
         self._fresh = False  # the caller may write into them
+        self._derived.clear()
         return self.layout.values(self._weights)
+
+    @property
+    def bias(self):
+        """Bias ``(n_post,)`` added to the input, or None."""
+        self._derived.clear()  # the caller may write into it
+        return self._bias
+
+    @bias.setter
+    def bias(self, value) -> None:
+        self._bias = value
+        self._derived.clear()
+
+    def derived(self, key: str, compute):
+        """``compute(self)``, cached until the weights or the bias may have changed.
+
+        Reading :attr:`weights`, :attr:`values` or :attr:`bias` (the caller may write
+        into them), assigning them, and :meth:`learn` drop the cache: recall paths read
+        ``_weights`` / ``_bias`` and so keep it across calls.
+        """
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return self._derived[key]
 
     @property
     def n_connections(self) -> int:
@@ -199,8 +227,8 @@ class Synapse:
         single = states.ndim == 1
         s2 = states[None, :] if single else states
         out = self.layout.field(self.layout.values(self._weights), s2)
-        if self.bias is not None:
-            out += self.bias
+        if self._bias is not None:
+            out += self._bias
         return out[0] if single else out
 
     def set_rule(self, rule: LearningRule) -> None:
@@ -215,6 +243,7 @@ class Synapse:
         if self.rule is None:
             raise ValidationError("rule", None, "a learning rule attached with set_rule()")
         fresh, self._fresh = self._fresh, False
+        self._derived.clear()
         self.rule.update(
             self.layout.values(self._weights), pre, post, self.layout, signal, fresh=fresh
         )

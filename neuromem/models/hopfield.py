@@ -26,6 +26,22 @@ from .base import Memory, RecallResult, check_record
 
 __all__ = ["Hopfield"]
 
+
+def _unit_scale(s: np.ndarray) -> np.ndarray:
+    """Cues scaled into [-1, 1] (each by its largest magnitude).
+
+    Without a bias the sign of every field is invariant under a positive scaling of the
+    state, so graded cues (any finite values) relax exactly as their scaled copies,
+    and the tie tolerances, which bound the rounding for states in [-1, 1], apply.
+    """
+    peak = np.abs(s).max(axis=1, initial=0.0)
+    scale = (peak != 0) & (peak != 1)
+    if scale.any():
+        s = s.copy()
+        s[scale] /= peak[scale, None]
+    return s
+
+
 UNITS = ("bipolar", "binary")
 DYNAMICS = ("sync", "async", "glauber")
 #: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
@@ -311,7 +327,8 @@ class Hopfield(Memory):
         )
         if self.units == "binary":
             syn = self.synapse_
-            e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
+            w = syn.layout.values(syn._weights)  # read only: keeps derived caches
+            e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
             e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
         else:
             e = self._energy(s)
@@ -321,9 +338,10 @@ class Hopfield(Memory):
         """Energy of +/-1 states (for 0/1 units: of their +/-1 equivalents, which is
         the 0/1 energy times 4 plus a constant, so it orders states alike)."""
         syn = self.synapse_
-        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
-        if syn.bias is not None:
-            e -= s @ syn.bias
+        w = syn.layout.values(syn._weights)  # read only: keeps derived caches
+        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
+        if syn._bias is not None:
+            e -= s @ syn._bias
         return e
 
     def recall(
@@ -344,8 +362,15 @@ class Hopfield(Memory):
         ----------
         cues : ndarray, shape (P, n_units)
             Starting states: +/-1 patterns, or any finite values (a masked cue with
-            zeros for unknown units); the first sweep maps them to +/-1. For 0/1 units,
-            0/1 cues (a masked unit is inactive); states come back as 0/1.
+            zeros for unknown units); the first sweep maps them to +/-1 under the tie
+            law of :mod:`neuromem.dynamics` (a tied field keeps a unit's state, and a
+            0 with a tied field becomes +1), so every returned state is +/-1.
+            Graded cues relax as their copies scaled into [-1, 1]. For 0/1 units,
+            0/1 cues (a masked unit is inactive); states come back as 0/1, and a unit
+            is active only when its field exceeds the threshold beyond the tie
+            tolerance. Before any ``store`` the weights are zero: every field is a
+            tie, and recall returns the cue with masked units set to +1 (all units
+            inactive for 0/1 units), converged.
         dynamics : {"sync", "async", "glauber"}, optional
             Override the model's dynamics for this call.
         max_steps : int, optional
@@ -388,17 +413,29 @@ class Hopfield(Memory):
         energy = self._energy if record_energy else None
         rec = self._recording(names, binary)
         syn = self.synapse_
-        tol = dyn.tie_tolerance(syn.values, self.n_units)
+        if not binary and syn._bias is None:
+            s = _unit_scale(s)
+        tol = dyn.tie_tolerances(syn)  # cached until the weights change
         rng = self._recall_rng if seed is None else as_generator(seed)
         if dynamics == "sync":
             out = dyn.synchronous(
-                syn.input, s, max_steps, energy=energy, tol=tol, record=rec
+                syn.input, s, max_steps, energy=energy, tol=tol, binary=binary, record=rec
             )
         elif dynamics == "glauber":
-            out = dyn.glauber(syn, s, max_steps, rng, inv_t, energy=energy, record=rec)
+            out = dyn.glauber(
+                syn, s, max_steps, rng, inv_t, energy=energy, tol=tol, record=rec
+            )
         else:
             out = dyn.asynchronous(
-                syn, s, max_steps, rng, self.order, energy=energy, tol=tol, record=rec
+                syn,
+                s,
+                max_steps,
+                rng,
+                self.order,
+                energy=energy,
+                tol=tol,
+                binary=binary,
+                record=rec,
             )
         states, steps, converged, trace = out
         if binary:
@@ -479,6 +516,9 @@ class Hopfield(Memory):
         start_rng, order_rng = spawn(seed, 2)
         self._build()
         syn = self.synapse_
+        # Kept to restore on divergence: the weights are left as they were before the
+        # call, as a learning rule leaves them.
+        before = syn.layout.values(syn._weights).copy()
         done = 0
         while done < n_dreams:  # loop over batches of dreams: the weights change between
             b = min(batch, n_dreams - done)
@@ -489,9 +529,23 @@ class Hopfield(Memory):
                 max_steps=max_steps,
                 seed=order_rng,
             ).states
+            with np.errstate(over="ignore", invalid="ignore"):
+                step = (epsilon / self.n_units) * syn.layout.outer(reached, reached)
+                syn.layout.restrict(step)
+                flat = step.reshape(-1)
+                # The learning rules' divergence test: every change below sqrt(max
+                # float) (about 1e154 in float64), so the weights stay finite.
+                total = np.einsum("i,i->", flat, flat)
+            if not np.isfinite(total):
+                syn.values[...] = before
+                raise ValidationError(
+                    "epsilon",
+                    epsilon,
+                    "a smaller epsilon: the unlearning step overflowed (the weights "
+                    "were left as they were before the call)",
+                )
             w = syn.values
-            w -= (epsilon / self.n_units) * syn.layout.outer(reached, reached)
-            syn.layout.restrict(w)
+            w -= step
             done += b
         return self
 

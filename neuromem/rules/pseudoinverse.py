@@ -72,12 +72,24 @@ class PseudoInverse(LearningRule):
         x = pre if self.pre_ is None else np.concatenate([self.pre_, pre])
         y = post if self.post_ is None else np.concatenate([self.post_, post])
         self.pre_, self.post_ = x, y
-        gram_inv = np.linalg.pinv(x @ x.T, hermitian=True)
+        gram = x @ x.T
+        gram_inv = np.linalg.pinv(gram, hermitian=True)
         # W = y^T G x = sum_mu (G y)_mu^T x_mu: evaluated only at existing connections.
         target = layout.outer(gram_inv @ y, x)
+        scale = float(np.abs(target).max()) if target.size else 0.0  # diagonal included
         if self.zero_diagonal and layout.shape[0] == layout.shape[1]:
             if layout.is_sparse:
                 target[layout.rows == layout.cols] = 0
             else:
                 np.fill_diagonal(target, 0)
+        # Rounding error of the computed weights, absolute: about eps cond(G) times
+        # their scale. A field that is exactly zero in exact arithmetic (a unit that
+        # the stored patterns determine completely, every unit at P = N) comes out as
+        # the sum of such errors; the dynamics count it as a tie (weight_atol_ is read
+        # by neuromem.dynamics.tie_tolerances) instead of flipping a stored pattern.
+        ev = np.abs(np.linalg.eigvalsh(gram))
+        eps = np.finfo(target.dtype).eps
+        kept = ev[ev > ev.max() * len(ev) * eps] if ev.size and ev.max() > 0 else ev
+        cond = float(kept.max() / kept.min()) if kept.size else 1.0
+        self.weight_atol_ = 4.0 * x.shape[1] * eps * cond * scale * abs(self.learning_rate)
         return target - w

@@ -44,6 +44,47 @@ class Storkey(LearningRule):
     sequential = True
     recurrent = True
 
+    def update(self, w, pre, post, layout, signal=None, fresh=False):
+        """As :meth:`LearningRule.update`; with numba, a compiled sequential kernel.
+
+        The kernel (:func:`neuromem._kernels.storkey_sequential`) serves the common
+        case: auto-association (``pre is post``) on dense weights without a mask,
+        decay, bounds or trace. It computes the same formula in one pass per pattern
+        (equal to the numpy path up to rounding); a result that is not finite is
+        discarded and the numpy path reruns, raising on the diverging pattern.
+        ``NEUROMEM_KERNELS=numpy`` forces the numpy path.
+        """
+        if (
+            pre is post
+            and signal is None
+            and not layout.is_sparse
+            and getattr(layout, "mask", None) is None
+            and layout.shape[0] == layout.shape[1]
+            and not self.decay
+            and self.bounds is None
+            and self._trace is None
+            and w.flags.c_contiguous
+        ):
+            from ..dynamics import kernel_backend
+
+            if kernel_backend() == "numba":
+                from .. import _kernels
+
+                x, _, _ = self._prepare(pre, post, None, layout, w.dtype)
+                out = _kernels.storkey_sequential(
+                    w.copy(),
+                    np.ascontiguousarray(x),
+                    float(self.learning_rate),
+                    bool(layout.zero_diagonal),
+                )
+                with np.errstate(over="ignore", invalid="ignore"):
+                    flat = out.reshape(-1)
+                    finite = np.isfinite(np.einsum("i,i->", flat, flat))
+                if finite:
+                    w[...] = out
+                    return w
+        return super().update(w, pre, post, layout, signal, fresh)
+
     def compute(self, pre, post, w, layout, signal=None):
         x, y = pre, post
         f = layout.field(w, x)  # f[b, i] = sum_k w_ik x_bk, every k included

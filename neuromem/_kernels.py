@@ -1,0 +1,143 @@
+"""Compiled (numba) kernels for the sequential paths; optional (``neuromem[fast]``).
+
+Each kernel does exactly the arithmetic of its numpy reference in
+:mod:`neuromem.dynamics` (or :mod:`neuromem.rules.storkey`), unit by unit: the same
+comparisons against the same tolerances, and field corrections ``h += d * w`` with
+``d`` in {+/-1, +/-2}, which are exact products, so the fields, and with them the
+states, steps and convergence, are identical bit for bit. The random draws stay in
+Python (the caller's Generator), one sweep at a time.
+
+``AVAILABLE`` is False when numba cannot be imported; nothing else here is then usable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # pragma: no cover - depends on the environment
+    import numba
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover
+    numba = None
+    AVAILABLE = False
+
+__all__ = ["AVAILABLE", "async_sweep", "glauber_sweep", "storkey_sequential"]
+
+
+def _jit(fn):
+    if not AVAILABLE:
+        return fn
+    return numba.njit(cache=True, nogil=True)(fn)
+
+
+@_jit
+def _add_column(h, b, i, d, is_dense, dense, indptr, indices, data):
+    if is_dense:
+        col = dense[i]
+        row = h[b]
+        for j in range(row.shape[0]):
+            row[j] += d * col[j]
+    else:
+        for p in range(indptr[i], indptr[i + 1]):
+            h[b, indices[p]] += d * data[p]
+
+
+@_jit
+def async_sweep(
+    h, work, sequence, tol, binary, changed, is_dense, dense, indptr, indices, data
+):
+    """One asynchronous sweep of every cue (rows of ``work``), in place."""
+    n_cues = work.shape[0]
+    d = np.zeros(1, dtype=h.dtype)  # the change in the fields' dtype (exact: +/-1, 2)
+    for k in range(sequence.shape[0]):
+        i = sequence[k]
+        t = tol[i]
+        for b in range(n_cues):
+            hi = h[b, i]
+            s = work[b, i]
+            if hi > t:
+                new = 1.0
+            elif binary:
+                new = -1.0
+            elif hi < -t:
+                new = -1.0
+            elif s == 0:
+                new = 1.0
+            else:
+                continue
+            if new != s:
+                d[0] = new - s
+                work[b, i] = new
+                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
+                changed[b] = True
+
+
+@_jit
+def glauber_sweep(
+    h, work, sequence, thr, tol, changed, is_dense, dense, indptr, indices, data
+):
+    """One Glauber sweep of every cue with the thresholds ``thr[k, b]``, in place."""
+    n_cues = work.shape[0]
+    d = np.zeros(1, dtype=h.dtype)
+    for k in range(sequence.shape[0]):
+        i = sequence[k]
+        t = tol[i]
+        for b in range(n_cues):
+            hi = h[b, i]
+            if abs(hi) <= t:
+                hi = 0.0 * hi
+            new = 1.0 if hi > thr[k, b] else -1.0
+            s = work[b, i]
+            if new != s:
+                d[0] = new - s
+                work[b, i] = new
+                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
+                changed[b] = True
+
+
+@_jit
+def storkey_sequential(w, x, lr, zero_diagonal):
+    """Storkey's rule applied to the rows of ``x`` one after another, dense ``w``.
+
+    ``w_ij += lr (x_i x_j - x_i h_ji - h_ij x_j)`` with
+    ``h_ij = sum_{k != i, j} w_ik x_k``, for a synapse without self-connections
+    (``zero_diagonal``; the diagonal stays 0) or with them (the same formula, ``h_ii``
+    excluding ``k = i`` once). Per pattern: one field pass, then one pass over the
+    pairs ``(i, j), (j, i)`` in square tiles (both halves in cache), all from the
+    weights before that pattern (the old diagonal is kept aside).
+    """
+    n = w.shape[0]
+    tile = 64
+    f = np.empty(n, dtype=np.float64)
+    dg = np.empty(n, dtype=np.float64)
+    for p in range(x.shape[0]):
+        xp = x[p]
+        for i in range(n):
+            acc = 0.0
+            row = w[i]
+            for k in range(n):
+                acc += row[k] * xp[k]
+            f[i] = acc
+            dg[i] = w[i, i]
+        for ib in range(0, n, tile):
+            ie = min(ib + tile, n)
+            for jb in range(ib, n, tile):
+                je = min(jb + tile, n)
+                for i in range(ib, ie):
+                    xi = xp[i]
+                    base_i = f[i] - dg[i] * xi
+                    for j in range(max(jb, i), je):
+                        if i == j:
+                            if not zero_diagonal:
+                                h_ii = f[i] - dg[i] * xi
+                                w[i, i] = dg[i] + lr * (xi * xi - 2.0 * xi * h_ii)
+                            continue
+                        xj = xp[j]
+                        wij = w[i, j]
+                        wji = w[j, i]
+                        h_ij = base_i - wij * xj
+                        h_ji = f[j] - dg[j] * xj - wji * xi
+                        w[i, j] = wij + lr * (xi * xj - xi * h_ji - h_ij * xj)
+                        w[j, i] = wji + lr * (xj * xi - xj * h_ij - h_ji * xi)
+    return w
