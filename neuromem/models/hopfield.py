@@ -33,6 +33,14 @@ DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
 
 
+def _check_threshold(threshold: Any) -> float | str:
+    if isinstance(threshold, str):
+        if threshold != "auto":
+            raise ValidationError("threshold", threshold, "a finite number or 'auto'")
+        return threshold
+    return check_float(threshold, "threshold")
+
+
 class Hopfield(Memory):
     """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
@@ -41,8 +49,9 @@ class Hopfield(Memory):
     a fixed point or ``max_steps`` sweeps.
 
     With ``units="binary"`` the units are 0/1 with a firing threshold, for sparse
-    patterns (Tsodyks & Feigel'man 1988: with the ``covariance`` rule the capacity
-    grows like ``1 / (2 a ln(1/a))`` as the coding level ``a`` falls). Such a network
+    patterns (Tsodyks & Feigel'man 1988: with their rule, the default for 0/1 units,
+    the capacity grows like ``1 / (2 a ln(1/a))`` as the coding level ``a`` tends to
+    0; far less at finite ``N``, see docs/hopfield-theory.md). Such a network
     is the +/-1 network ``s = (sigma + 1) / 2`` on the same weights with the bias
     ``W 1 - 2 theta``, so every dynamics serves both.
 
@@ -50,21 +59,24 @@ class Hopfield(Memory):
     ----------
     n_units : int
         Number of units ``N``.
-    rule : str or LearningRule
+    rule : str, LearningRule or None
         Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``) or a rule
-        instance. A rule given by name gets ``rule_options`` and, unless those set one, the
+        instance. ``None`` (default): ``"hebbian"`` for +/-1 units and
+        ``"tsodyks-feigelman"`` (patterns centred on their global coding level ``a``,
+        ``W = sum_mu (xi - a)(xi - a)^T / (N a (1 - a))``) for 0/1 units. A rule given by name gets ``rule_options`` and, unless those set one, the
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
     rule_options : dict, optional
         Parameters for a rule given by name.
     units : {"bipolar", "binary"}
         +/-1 units (the classical network) or 0/1 units with a threshold (sparse
-        patterns; store 0/1 patterns, preferably with ``rule="covariance"``).
+        0/1 patterns, stored by default with the ``tsodyks-feigelman`` rule).
     threshold : float or "auto"
         Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
         ``sum_j w_ij s_j > theta``. ``"auto"`` (default) places it, after every
         ``store``, midway between the mean fields of the active and of the inactive
         units of the stored patterns, the threshold that separates the two best when
-        the crosstalk is symmetric. Ignored for +/-1 units.
+        the crosstalk is symmetric. Ignored for +/-1 units. Change or re-tune it after
+        ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
         stochastically at temperature ``temperature`` (Glauber's heat bath).
@@ -119,7 +131,7 @@ class Hopfield(Memory):
     def __init__(
         self,
         n_units: int,
-        rule: str | LearningRule = "hebbian",
+        rule: str | LearningRule | None = None,
         rule_options: dict[str, Any] | None = None,
         dynamics: str = "sync",
         max_steps: int = 100,
@@ -137,11 +149,7 @@ class Hopfield(Memory):
         self.rule = rule
         self.rule_options = rule_options
         self.units = check_choice(units, "units", UNITS)
-        if not (isinstance(threshold, str) and threshold == "auto"):
-            if isinstance(threshold, str):
-                raise ValidationError("threshold", threshold, "a number or 'auto'")
-            check_float(threshold, "threshold")
-        self.threshold = threshold
+        self.threshold = _check_threshold(threshold)
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         self.max_steps = check_int(max_steps, "max_steps", low=1)
         self.order = check_choice(order, "order", ORDERS)
@@ -189,14 +197,17 @@ class Hopfield(Memory):
                 )
             rule = self.rule.clone()
         else:
-            if not isinstance(self.rule, str):
+            name = self.rule
+            if name is None:  # the default storage rule of the units' encoding
+                name = "hebbian" if self.units == "bipolar" else "tsodyks-feigelman"
+            if not isinstance(name, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
-            cls = rules.get(self.rule)
+            cls = rules.get(name)
             options = dict(self.rule_options or {})
             if not isinstance(self.rule_options, dict | type(None)):
                 raise ValidationError("rule_options", self.rule_options, "a dict or None")
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
-            rule = rules.create(self.rule, **options)
+            rule = rules.create(name, **options)
         if self.units not in rule.encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
@@ -268,6 +279,32 @@ class Hopfield(Memory):
             self._set_threshold()
         return self
 
+    def set_threshold(self, threshold: float | str = "auto") -> Hopfield:
+        """Set the firing threshold of 0/1 units, or re-tune it, after ``store``.
+
+        Parameters
+        ----------
+        threshold : float or "auto"
+            A fixed threshold ``theta`` (unit ``i`` fires when ``sum_j w_ij s_j >
+            theta``), or ``"auto"``: midway between the mean fields of the active and
+            the inactive units of the stored patterns. It becomes the model's
+            ``threshold`` parameter, so later ``store`` calls keep it (a number) or
+            re-tune it (``"auto"``).
+
+        Returns
+        -------
+        Hopfield
+            ``self``; ``threshold_`` holds the threshold in use.
+        """
+        if self.units != "binary":
+            raise ValidationError(
+                "units", self.units, "'binary': only 0/1 units have a threshold"
+            )
+        self.threshold = _check_threshold(threshold)
+        self._build()
+        self._set_threshold()
+        return self
+
     def _set_threshold(self) -> None:
         """Threshold and the equivalent +/-1 bias ``W 1 - 2 theta`` (0/1 units)."""
         syn = self.synapse_
@@ -278,6 +315,7 @@ class Hopfield(Memory):
             x = self.patterns_[-256:]
             h = syn.layout.field(syn.layout.values(syn._weights), x)
             on, off = x > 0.5, x < 0.5
+            # (With nothing stored, or no active or no silent unit, theta is 0.)
             if on.any() and off.any():
                 theta = 0.5 * (h[on].mean() + h[off].mean())
             else:
