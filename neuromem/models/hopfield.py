@@ -41,6 +41,27 @@ def _check_threshold(threshold: Any) -> float | str:
     return check_float(threshold, "threshold")
 
 
+def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
+    """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
+
+    Errors are counted at every field value; the threshold is the middle of the
+    stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
+    0 when either set is empty (nothing stored, or no active or no silent unit).
+    """
+    if not len(on) or not len(off):
+        return 0.0
+    on, off = np.sort(on), np.sort(off)
+    cand = np.unique(np.concatenate([on, off]))
+    # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
+    errors = np.searchsorted(on, cand, "right") + (
+        len(off) - np.searchsorted(off, cand, "right")
+    )
+    best = np.flatnonzero(errors == errors.min())
+    lo = cand[best[0]]
+    hi = cand[best[-1] + 1] if best[-1] + 1 < len(cand) else lo
+    return float(0.5 * (lo + hi))
+
+
 class Hopfield(Memory):
     """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
@@ -73,9 +94,9 @@ class Hopfield(Memory):
     threshold : float or "auto"
         Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
         ``sum_j w_ij s_j > theta``. ``"auto"`` (default) places it, after every
-        ``store``, midway between the mean fields of the active and of the inactive
-        units of the stored patterns, the threshold that separates the two best when
-        the crosstalk is symmetric. Ignored for +/-1 units. Change or re-tune it after
+        ``store``, where the fields of the stored patterns (the last 256) are
+        separated with the fewest errors (active units at or below it, silent units
+        above it); within the range of equally good values, at its middle. Ignored for +/-1 units. Change or re-tune it after
         ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
@@ -286,8 +307,8 @@ class Hopfield(Memory):
         ----------
         threshold : float or "auto"
             A fixed threshold ``theta`` (unit ``i`` fires when ``sum_j w_ij s_j >
-            theta``), or ``"auto"``: midway between the mean fields of the active and
-            the inactive units of the stored patterns. It becomes the model's
+            theta``), or ``"auto"``: the threshold with the fewest one-step errors
+            on the stored patterns (see the ``threshold`` parameter). It becomes the model's
             ``threshold`` parameter, so later ``store`` calls keep it (a number) or
             re-tune it (``"auto"``).
 
@@ -310,16 +331,12 @@ class Hopfield(Memory):
         syn = self.synapse_
         w = syn.layout.wrap(syn.layout.values(syn._weights))
         if self.threshold == "auto":
-            # Midway between the mean fields of active and inactive units, measured on
-            # (up to 256 of) the stored patterns themselves: rule-agnostic.
+            # The threshold with the fewest one-step errors on (up to 256 of) the
+            # stored patterns themselves: rule-agnostic, and it leans toward the
+            # active units' fields as sparse codes need (silent units outnumber them).
             x = self.patterns_[-256:]
             h = syn.layout.field(syn.layout.values(syn._weights), x)
-            on, off = x > 0.5, x < 0.5
-            # (With nothing stored, or no active or no silent unit, theta is 0.)
-            if on.any() and off.any():
-                theta = 0.5 * (h[on].mean() + h[off].mean())
-            else:
-                theta = 0.0
+            theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
         else:
             theta = float(self.threshold)
         self.threshold_ = float(theta)
