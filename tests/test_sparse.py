@@ -181,3 +181,36 @@ def test_set_threshold_fixed_and_auto():
             mem.set_threshold(bad)
     with pytest.raises(nm.ValidationError, match="units"):
         nm.create("hopfield", n_units=10).set_threshold(0.0)
+
+
+# -- storage that stops short says so (perceptron) -----------------------------------
+def test_perceptron_beyond_its_epochs_warns_and_reports_the_fraction_stored():
+    x = nm.patterns.random_bipolar(160, 100, seed=0)  # alpha = 1.6 (issue 9)
+    mem = nm.create(
+        "hopfield", n_units=100, rule="perceptron", rule_options={"max_epochs": 100}
+    )
+    with pytest.warns(nm.ConvergenceWarning, match=r"max_epochs=100") as rec:
+        mem.store(x)
+    assert mem.converged_ is False
+    rule = mem.synapse_.rule
+    w = mem.weights_
+    norm = np.sqrt((w * w).sum(1))
+    stored = np.mean(np.all(x * (x @ w.T) > 0.0 * norm, axis=1))  # numpy reference
+    assert rule.stored_fraction_ == pytest.approx(stored)
+    assert 0.0 < stored < 0.9
+    assert f"{stored:.1%}" in str(rec[0].message)
+    assert rec[0].filename == __file__  # points at the caller's store
+
+
+def test_converged_storage_is_silent_and_says_so():
+    x = nm.patterns.random_bipolar(30, 100, seed=1)
+    mem = nm.create("hopfield", n_units=100, rule="perceptron").store(x)
+    assert mem.converged_ is True and mem.synapse_.rule.stored_fraction_ == 1.0
+    assert np.all(x * mem.field(x) > 0)
+    for rule in ("hebbian", "storkey", "pseudoinverse"):
+        assert nm.create("hopfield", n_units=100, rule=rule).store(x).converged_ is True
+    assert (
+        nm.create("hopfield", n_units=20, units="binary")
+        .store(nm.patterns.random_sparse(3, 20, coding_level=0.2, seed=0))
+        .converged_
+    )

@@ -131,6 +131,11 @@ class Hopfield(Memory):
         Number of stored patterns.
     threshold_ : float
         The threshold in use (0/1 units only).
+    converged_ : bool
+        Whether the last ``store`` reached the storage rule's goal: False when an
+        iterative rule (``perceptron``) stopped at its iteration limit, which it also
+        warns as :class:`~neuromem.ConvergenceWarning`; True for rules that always
+        store (Hebb, Storkey, pseudo-inverse, ...).
 
     Examples
     --------
@@ -294,6 +299,9 @@ class Hopfield(Memory):
         )
         self._build()
         self.synapse_.learn(x, x)
+        # A rule that can stop short (the perceptron's) warns and says so in
+        # converged_; every other rule stores by construction.
+        self.converged_ = bool(getattr(self.synapse_.rule, "converged_", True))
         self.patterns_ = np.concatenate([self.patterns_, x])
         self.n_stored_ += len(x)
         if self.units == "binary":
