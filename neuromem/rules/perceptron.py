@@ -117,7 +117,9 @@ class Perceptron(LearningRule):
         return layout.outer(err, pre)
 
     def update(self, w, pre, post, layout, signal=None, fresh=False):
-        pre, post, _ = self._prepare(pre, post, None, layout, w.dtype)
+        pre, post, _ = self._prepare(
+            pre, post, signal, layout, w.dtype
+        )  # signal: checked, unused
         self.pre_ = pre.copy() if self.pre_ is None else np.concatenate([self.pre_, pre])
         self.post_ = (
             post.copy() if self.post_ is None else np.concatenate([self.post_, post])
