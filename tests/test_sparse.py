@@ -214,3 +214,13 @@ def test_converged_storage_is_silent_and_says_so():
         .store(nm.patterns.random_sparse(3, 20, coding_level=0.2, seed=0))
         .converged_
     )
+
+
+def test_converged_and_threshold_survive_save_and_load(tmp_path):
+    x = nm.patterns.random_sparse(10, 60, coding_level=0.2, seed=2)
+    mem = nm.create("hopfield", n_units=60, units="binary").store(x).set_threshold(0.3)
+    mem.save(tmp_path / "m.npz")
+    back = nm.load(tmp_path / "m.npz")
+    assert back.converged_ is True and back.threshold_ == 0.3 and back.threshold == 0.3
+    np.testing.assert_array_equal(back.weights_, mem.weights_)
+    assert back.synapse_.rule.coding_level_ == pytest.approx(x.mean())

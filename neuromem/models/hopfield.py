@@ -548,6 +548,7 @@ class Hopfield(Memory):
             "n_stored": self.n_stored_,
             "rule": syn.rule.get_state(),
             "threshold": getattr(self, "threshold_", None),
+            "converged": getattr(self, "converged_", None),
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -567,3 +568,5 @@ class Hopfield(Memory):
         syn.rule.set_state(state.get("rule") or {})
         if state.get("threshold") is not None:
             self.threshold_ = float(state["threshold"])
+        if state.get("converged") is not None:
+            self.converged_ = bool(state["converged"])
