@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ValidationError, described
-from .validation import check_float, check_patterns, infer_encoding
+from .validation import check_choice, check_float, check_patterns, infer_encoding
 
 __all__ = ["hamming", "overlap", "recall_accuracy"]
 
@@ -20,28 +20,80 @@ def _pair(states, patterns):
     return s, x
 
 
-def overlap(states: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """Row-wise overlap ``m = (1/N) sum_i xi_i s_i`` in [-1, 1].
+ENCODINGS = ("bipolar", "binary", "real")
 
-    0/1 patterns (and states) are compared in their +/-1 form, so 1 means identical
-    and 0 means uncorrelated in both encodings. Real-valued states (a modern Hopfield
-    network's) are used as they are.
+
+def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
+    """The encoding the patterns are scored in (see :func:`overlap`)."""
+    if encoding is None:
+        encoding = infer_encoding(x)
+        if encoding == "bipolar" and np.all(x == 1):
+            # All-ones patterns are valid in both encodings: the states decide.
+            encoding = (
+                "binary" if infer_encoding(s) == "binary" and np.any(s == 0) else "bipolar"
+            )
+    else:
+        encoding = check_choice(encoding, "encoding", ENCODINGS)
+        check_patterns(x, "patterns", encoding=encoding)
+    if encoding == "binary" and infer_encoding(s) == "bipolar" and np.any(s == -1):
+        raise ValidationError(
+            "states",
+            described("+/-1 states against 0/1 patterns"),
+            "states in the patterns' 0/1 encoding (convert with "
+            "neuromem.patterns.to_binary)",
+        )
+    return encoding
+
+
+def overlap(
+    states: np.ndarray, patterns: np.ndarray, *, encoding: str | None = None
+) -> np.ndarray:
+    """Row-wise overlap of each state with its pattern: 1 at the pattern.
+
+    - +/-1 (and real-valued) patterns: ``m = (1/N) sum_i xi_i s_i``, in [-1, 1] for
+      +/-1 states (real-valued states, a modern Hopfield network's, are used as they
+      are).
+    - 0/1 patterns: the sparse overlap ``m = sum_i (xi_i - a) s_i / (N a (1 - a))``
+      with ``a`` the pattern's own coding level (its fraction of active units), the
+      quantity the field of a Tsodyks-Feigel'man network is made of. It is 1 at the
+      pattern, 0 for a silent state, about 0 for a random state of any activity
+      (exactly 0 for the all-active state), 0.5 for a state that kept half of the
+      pattern's active units and no others, and -1 for the complement; for 0/1 states
+      it lies in [-1, 1]. A pattern with ``a = 0`` or ``a = 1`` (all silent, all
+      active) has no such overlap: its row gets the overlap of the +/-1 forms,
+      ``(1/N) sum_i (2 xi_i - 1)(2 s_i - 1) = 1 - 2 d / N`` (``d`` units wrong), 1 at
+      the pattern and never NaN.
 
     Parameters
     ----------
     states, patterns : ndarray, shape (P, N)
         Recalled states and the patterns they should match, row by row.
+    encoding : {"bipolar", "binary", "real"}, optional
+        The patterns' encoding. By default it is inferred from the patterns: 0/1
+        values with at least one 0 are ``"binary"``; +/-1 values ``"bipolar"``;
+        anything else ``"real"`` (scored like +/-1). Patterns made only of ones are
+        valid in both encodings: they are ``"binary"`` when the states are 0/1 with a
+        0, else ``"bipolar"`` (both give 1 when the states are all ones too). Give it
+        explicitly where the patterns could be ambiguous. 0/1 patterns require 0/1
+        (or real-valued) states: +/-1 states raise ``ValidationError``.
 
     Returns
     -------
     ndarray, shape (P,)
     """
     s, x = _pair(states, patterns)
-    if infer_encoding(x) == "binary" and np.any(x == 0):
-        x = 2 * x - 1
-        if infer_encoding(s) == "binary":
-            s = 2 * s - 1
-    return np.einsum("ij,ij->i", s, x) / s.shape[1]
+    if _encoding(s, x, encoding) != "binary":
+        return np.einsum("ij,ij->i", s, x) / s.shape[1]
+    n = s.shape[1]
+    # In counts (k active units of N): m = (N s.xi - k sum(s)) / (k (N - k)), exact
+    # for 0/1 states (integers), so a recalled pattern scores exactly 1.
+    k = x.sum(axis=1)
+    m = n * np.einsum("ij,ij->i", s, x) - k * s.sum(axis=1)
+    flat = (k == 0) | (k == n)  # all-silent or all-active patterns: the +/-1 overlap
+    m[~flat] /= k[~flat] * (n - k[~flat])
+    if flat.any():
+        m[flat] = np.einsum("ij,ij->i", 2.0 * s[flat] - 1.0, 2.0 * x[flat] - 1.0) / n
+    return m
 
 
 def hamming(
@@ -54,8 +106,17 @@ def hamming(
 
 
 def recall_accuracy(
-    states: np.ndarray, patterns: np.ndarray, *, threshold: float = 0.95
+    states: np.ndarray,
+    patterns: np.ndarray,
+    *,
+    threshold: float = 0.95,
+    encoding: str | None = None,
 ) -> float:
-    """Fraction of rows recalled: overlap with their own pattern ``>= threshold``."""
+    """Fraction of rows recalled: :func:`overlap` with their own pattern ``>= threshold``.
+
+    For 0/1 patterns that is the sparse overlap, so a silent or random state, or one
+    that lost more than 5% of the pattern's active units, does not count as recalled.
+    ``encoding`` is passed to :func:`overlap`.
+    """
     threshold = check_float(threshold, "threshold", low=-1.0, high=1.0)
-    return float(np.mean(overlap(states, patterns) >= threshold))
+    return float(np.mean(overlap(states, patterns, encoding=encoding) >= threshold))

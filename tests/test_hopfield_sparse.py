@@ -31,24 +31,26 @@ def test_binary_network_equals_a_plain_threshold_network():
 
 def _overlap_at(a, alpha, n=600):
     x = nm.patterns.random_sparse(round(alpha * n), n, coding_level=a, seed=0)
-    mem = nm.create("hopfield", n_units=n, units="binary", rule="covariance").store(x)
+    mem = nm.create("hopfield", n_units=n, units="binary").store(x)  # tsodyks-feigelman
     return nm.metrics.overlap(
         mem.recall(nm.patterns.flip(x, 0.01, seed=1)).states, x
     ).mean()
 
 
 def test_sparse_patterns_are_stored_far_beyond_the_dense_capacity():
-    # alpha_c ~ 1 / (2 a ln(1/a)) grows as the coding level a falls (3.3 at a = 0.05,
-    # 2.2 at a = 0.1, asymptotically); +/-1 Hebbian storage stops near 0.14.
-    sparse_005 = _overlap_at(0.05, 0.3)
-    sparse_010 = _overlap_at(0.10, 0.3)
+    # The critical load grows as the coding level a falls (0.57 at a = 0.05 and 0.37
+    # at a = 0.1 for N = 300, experiments/sparse_capacity.py; the a -> 0 asymptote
+    # 1 / (2 a ln(1/a)) is far above both); +/-1 Hebbian storage stops near 0.14.
+    # Overlaps are the sparse overlap of metrics.overlap.
+    sparse_005 = _overlap_at(0.05, 0.4)
+    sparse_010 = _overlap_at(0.10, 0.4)
     x = nm.patterns.random_bipolar(180, 600, seed=0)
     dense = nm.create("hopfield", n_units=600).store(x)
     dense_overlap = nm.metrics.overlap(
         dense.recall(nm.patterns.flip(x, 0.01, seed=1)).states, x
     ).mean()
-    assert sparse_005 > 0.97  # measured 0.998
-    assert sparse_010 < 0.9  # measured 0.81: the denser code has collapsed at alpha 0.3
+    assert sparse_005 > 0.85  # measured 0.879
+    assert sparse_010 < 0.7  # measured 0.58: the denser code has collapsed at alpha 0.4
     assert dense_overlap < 0.6  # measured about 0.4, past alpha_c = 0.138
     assert _overlap_at(0.10, 0.14) > 0.97  # the a = 0.1 network still works at 0.14
 

@@ -49,6 +49,35 @@ DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
 
 
+def _check_threshold(threshold: Any) -> float | str:
+    if isinstance(threshold, str):
+        if threshold != "auto":
+            raise ValidationError("threshold", threshold, "a finite number or 'auto'")
+        return threshold
+    return check_float(threshold, "threshold")
+
+
+def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
+    """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
+
+    Errors are counted at every field value; the threshold is the middle of the
+    stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
+    0 when either set is empty (nothing stored, or no active or no silent unit).
+    """
+    if not len(on) or not len(off):
+        return 0.0
+    on, off = np.sort(on), np.sort(off)
+    cand = np.unique(np.concatenate([on, off]))
+    # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
+    errors = np.searchsorted(on, cand, "right") + (
+        len(off) - np.searchsorted(off, cand, "right")
+    )
+    best = np.flatnonzero(errors == errors.min())
+    lo = cand[best[0]]
+    hi = cand[best[-1] + 1] if best[-1] + 1 < len(cand) else lo
+    return float(0.5 * (lo + hi))
+
+
 class Hopfield(Memory):
     """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
@@ -57,8 +86,9 @@ class Hopfield(Memory):
     a fixed point or ``max_steps`` sweeps.
 
     With ``units="binary"`` the units are 0/1 with a firing threshold, for sparse
-    patterns (Tsodyks & Feigel'man 1988: with the ``covariance`` rule the capacity
-    grows like ``1 / (2 a ln(1/a))`` as the coding level ``a`` falls). Such a network
+    patterns (Tsodyks & Feigel'man 1988: with their rule, the default for 0/1 units,
+    the capacity grows like ``1 / (2 a ln(1/a))`` as the coding level ``a`` tends to
+    0; far less at finite ``N``, see docs/hopfield-theory.md). Such a network
     is the +/-1 network ``s = (sigma + 1) / 2`` on the same weights with the bias
     ``W 1 - 2 theta``, so every dynamics serves both.
 
@@ -66,21 +96,24 @@ class Hopfield(Memory):
     ----------
     n_units : int
         Number of units ``N``.
-    rule : str or LearningRule
+    rule : str, LearningRule or None
         Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``) or a rule
-        instance. A rule given by name gets ``rule_options`` and, unless those set one, the
+        instance. ``None`` (default): ``"hebbian"`` for +/-1 units and
+        ``"tsodyks-feigelman"`` (patterns centred on their global coding level ``a``,
+        ``W = sum_mu (xi - a)(xi - a)^T / (N a (1 - a))``) for 0/1 units. A rule given by name gets ``rule_options`` and, unless those set one, the
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
     rule_options : dict, optional
         Parameters for a rule given by name.
     units : {"bipolar", "binary"}
         +/-1 units (the classical network) or 0/1 units with a threshold (sparse
-        patterns; store 0/1 patterns, preferably with ``rule="covariance"``).
+        0/1 patterns, stored by default with the ``tsodyks-feigelman`` rule).
     threshold : float or "auto"
         Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
         ``sum_j w_ij s_j > theta``. ``"auto"`` (default) places it, after every
-        ``store``, midway between the mean fields of the active and of the inactive
-        units of the stored patterns, the threshold that separates the two best when
-        the crosstalk is symmetric. Ignored for +/-1 units.
+        ``store``, where the fields of the stored patterns (the last 256) are
+        separated with the fewest errors (active units at or below it, silent units
+        above it); within the range of equally good values, at its middle. Ignored for +/-1 units. Change or re-tune it after
+        ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
         stochastically at temperature ``temperature`` (Glauber's heat bath).
@@ -114,6 +147,11 @@ class Hopfield(Memory):
         Number of stored patterns.
     threshold_ : float
         The threshold in use (0/1 units only).
+    converged_ : bool
+        Whether the last ``store`` reached the storage rule's goal: False when an
+        iterative rule (``perceptron``) stopped at its iteration limit, which it also
+        warns as :class:`~neuromem.ConvergenceWarning`; True for rules that always
+        store (Hebb, Storkey, pseudo-inverse, ...).
 
     Examples
     --------
@@ -135,7 +173,7 @@ class Hopfield(Memory):
     def __init__(
         self,
         n_units: int,
-        rule: str | LearningRule = "hebbian",
+        rule: str | LearningRule | None = None,
         rule_options: dict[str, Any] | None = None,
         dynamics: str = "sync",
         max_steps: int = 100,
@@ -153,11 +191,7 @@ class Hopfield(Memory):
         self.rule = rule
         self.rule_options = rule_options
         self.units = check_choice(units, "units", UNITS)
-        if not (isinstance(threshold, str) and threshold == "auto"):
-            if isinstance(threshold, str):
-                raise ValidationError("threshold", threshold, "a number or 'auto'")
-            check_float(threshold, "threshold")
-        self.threshold = threshold
+        self.threshold = _check_threshold(threshold)
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         self.max_steps = check_int(max_steps, "max_steps", low=1)
         self.order = check_choice(order, "order", ORDERS)
@@ -205,14 +239,17 @@ class Hopfield(Memory):
                 )
             rule = self.rule.clone()
         else:
-            if not isinstance(self.rule, str):
+            name = self.rule
+            if name is None:  # the default storage rule of the units' encoding
+                name = "hebbian" if self.units == "bipolar" else "tsodyks-feigelman"
+            if not isinstance(name, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
-            cls = rules.get(self.rule)
+            cls = rules.get(name)
             options = dict(self.rule_options or {})
             if not isinstance(self.rule_options, dict | type(None)):
                 raise ValidationError("rule_options", self.rule_options, "a dict or None")
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
-            rule = rules.create(self.rule, **options)
+            rule = rules.create(name, **options)
         if self.units not in rule.encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
@@ -278,10 +315,39 @@ class Hopfield(Memory):
         )
         self._build()
         self.synapse_.learn(x, x)
+        # A rule that can stop short (the perceptron's) warns and says so in
+        # converged_; every other rule stores by construction.
+        self.converged_ = bool(getattr(self.synapse_.rule, "converged_", True))
         self.patterns_ = np.concatenate([self.patterns_, x])
         self.n_stored_ += len(x)
         if self.units == "binary":
             self._set_threshold()
+        return self
+
+    def set_threshold(self, threshold: float | str = "auto") -> Hopfield:
+        """Set the firing threshold of 0/1 units, or re-tune it, after ``store``.
+
+        Parameters
+        ----------
+        threshold : float or "auto"
+            A fixed threshold ``theta`` (unit ``i`` fires when ``sum_j w_ij s_j >
+            theta``), or ``"auto"``: the threshold with the fewest one-step errors
+            on the stored patterns (see the ``threshold`` parameter). It becomes the model's
+            ``threshold`` parameter, so later ``store`` calls keep it (a number) or
+            re-tune it (``"auto"``).
+
+        Returns
+        -------
+        Hopfield
+            ``self``; ``threshold_`` holds the threshold in use.
+        """
+        if self.units != "binary":
+            raise ValidationError(
+                "units", self.units, "'binary': only 0/1 units have a threshold"
+            )
+        self.threshold = _check_threshold(threshold)
+        self._build()
+        self._set_threshold()
         return self
 
     def _set_threshold(self) -> None:
@@ -289,15 +355,12 @@ class Hopfield(Memory):
         syn = self.synapse_
         w = syn.layout.wrap(syn.layout.values(syn._weights))
         if self.threshold == "auto":
-            # Midway between the mean fields of active and inactive units, measured on
-            # (up to 256 of) the stored patterns themselves: rule-agnostic.
+            # The threshold with the fewest one-step errors on (up to 256 of) the
+            # stored patterns themselves: rule-agnostic, and it leans toward the
+            # active units' fields as sparse codes need (silent units outnumber them).
             x = self.patterns_[-256:]
             h = syn.layout.field(syn.layout.values(syn._weights), x)
-            on, off = x > 0.5, x < 0.5
-            if on.any() and off.any():
-                theta = 0.5 * (h[on].mean() + h[off].mean())
-            else:
-                theta = 0.0
+            theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
         else:
             theta = float(self.threshold)
         self.threshold_ = float(theta)
@@ -565,6 +628,7 @@ class Hopfield(Memory):
             "n_stored": self.n_stored_,
             "rule": syn.rule.get_state(),
             "threshold": getattr(self, "threshold_", None),
+            "converged": getattr(self, "converged_", None),
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
@@ -584,3 +648,5 @@ class Hopfield(Memory):
         syn.rule.set_state(state.get("rule") or {})
         if state.get("threshold") is not None:
             self.threshold_ = float(state["threshold"])
+        if state.get("converged") is not None:
+            self.converged_ = bool(state["converged"])

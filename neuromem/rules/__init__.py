@@ -10,6 +10,7 @@ from .oja import Oja
 from .perceptron import Perceptron
 from .pseudoinverse import PseudoInverse
 from .storkey import Storkey
+from .tsodyks import TsodyksFeigelman
 
 __all__ = [
     "BCM",
@@ -23,4 +24,5 @@ __all__ = [
     "PseudoInverse",
     "Storkey",
     "Trace",
+    "TsodyksFeigelman",
 ]

@@ -37,6 +37,37 @@ def _check_bounds(bounds: Any) -> tuple[float, float] | None:
     return (low, high)
 
 
+def _check_activity(value: Any, name: str, dtype: Any) -> np.ndarray:
+    """Activity (``pre``, ``post``, ``signal``, ``weights``) as a finite real array.
+
+    Masked arrays (whose mask would be dropped), complex (whose imaginary part would
+    be), timedelta, datetime, object and string arrays are refused, not converted;
+    so are NaN and inf, and values that overflow ``dtype``.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValidationError(
+            name, described("a masked array"), "a plain array (fill the masked values)"
+        )
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValidationError(name, value, "an array of real numbers") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValidationError(
+            name, described(f"an array of dtype {arr.dtype}"), "an array of real numbers"
+        )
+    with np.errstate(over="ignore"):
+        arr = arr.astype(dtype, copy=False)
+    if not np.isfinite(arr).all():
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValidationError(
+            name,
+            described(f"{bad} NaN or infinite value(s) (in {np.dtype(dtype).name})"),
+            "finite values only",
+        )
+    return arr
+
+
 class LearningRule(StatefulMixin, Parametrized):
     """Base class of learning rules.
 
@@ -168,8 +199,8 @@ class LearningRule(StatefulMixin, Parametrized):
             )
 
     def _prepare(self, pre, post, signal, layout, dtype):
-        pre = np.asarray(pre, dtype=dtype)
-        post = np.asarray(post, dtype=dtype)
+        pre = _check_activity(pre, "pre", dtype)
+        post = _check_activity(post, "post", dtype)
         single = pre.ndim == 1
         if single:
             pre, post = pre[None, :], post[None, :]
@@ -187,7 +218,7 @@ class LearningRule(StatefulMixin, Parametrized):
                 f"shape ({n_post},) or ({pre.shape[0]}, {n_post})",
             )
         if signal is not None:
-            signal = np.asarray(signal, dtype=dtype)
+            signal = _check_activity(signal, "signal", dtype)
             if signal.ndim == 1:
                 signal = signal[None, :]
             if signal.shape != post.shape:
@@ -268,10 +299,12 @@ class LearningRule(StatefulMixin, Parametrized):
         """
         if sp.issparse(weights):
             weights = sp.csr_array(weights)
+            _check_activity(weights.data, "weights", weights.dtype)
             weights.sort_indices()
             layout: Layout = SparseLayout(weights)
         else:
             weights = np.asarray(weights)
+            _check_activity(weights, "weights", weights.dtype)
             if not np.issubdtype(weights.dtype, np.floating):
                 weights = weights.astype(np.float64)
             if weights.ndim != 2:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 import numpy as np
 
+from ..errors import ConvergenceWarning
 from ..validation import check_bool, check_float, check_int
 from .base import LearningRule
 
 __all__ = ["Perceptron"]
+
+
+def _outside_package() -> int:
+    """``stacklevel`` of the first caller outside neuromem (the user's ``store``)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(2), 2  # the caller of the function that warns
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class Perceptron(LearningRule):
@@ -45,7 +59,12 @@ class Perceptron(LearningRule):
     epochs_ : int
         Epochs the last training ran.
     converged_ : bool
-        Whether the last training met every margin.
+        Whether the last training met every margin. When it did not, ``update`` (and
+        so a memory's ``store``) warns :class:`~neuromem.ConvergenceWarning` naming
+        ``max_epochs`` and the fraction of patterns stored.
+    stored_fraction_ : float
+        Fraction of the stored pairs whose every unit meets the margin after the last
+        training (1 when it converged).
 
     Notes
     -----
@@ -79,6 +98,7 @@ class Perceptron(LearningRule):
         self.post_ = None
         self.epochs_ = 0
         self.converged_ = False
+        self.stored_fraction_ = float("nan")
 
     @property
     def recurrent(self) -> bool:
@@ -97,7 +117,9 @@ class Perceptron(LearningRule):
         return layout.outer(err, pre)
 
     def update(self, w, pre, post, layout, signal=None, fresh=False):
-        pre, post, _ = self._prepare(pre, post, None, layout, w.dtype)
+        pre, post, _ = self._prepare(
+            pre, post, signal, layout, w.dtype
+        )  # signal: checked, unused
         self.pre_ = pre.copy() if self.pre_ is None else np.concatenate([self.pre_, pre])
         self.post_ = (
             post.copy() if self.post_ is None else np.concatenate([self.post_, post])
@@ -111,4 +133,23 @@ class Perceptron(LearningRule):
                 self.converged_ = True
                 break
             self.epochs_ += 1
+        self.stored_fraction_ = 1.0 if self.converged_ else self._stored(w, layout)
+        if not self.converged_:
+            p, n = self.pre_.shape
+            warnings.warn(
+                f"perceptron rule: after max_epochs={self.max_epochs} epochs only "
+                f"{self.stored_fraction_:.1%} of the {p} stored patterns meet the margin "
+                f"kappa={self.kappa:g} at every unit (converged_ is False). Raise "
+                "max_epochs (rule_options={'max_epochs': ...}), lower kappa, or store "
+                f"fewer patterns (alpha = P / N = {p / n:.2f}; zero-margin storage "
+                "exists only below alpha = 2).",
+                ConvergenceWarning,
+                stacklevel=_outside_package(),
+            )
         return w
+
+    def _stored(self, w, layout) -> float:
+        """Fraction of the stored pairs whose every unit meets the margin."""
+        h = layout.field(w, self.pre_)
+        norm = np.sqrt(layout.field(w * w, np.ones((1, layout.shape[1]), w.dtype))[0])
+        return float(np.mean(np.all(self.post_ * h > self.kappa * norm, axis=1)))
