@@ -1481,6 +1481,10 @@ def resolved_params(entry: dict, n_units: int) -> dict[str, Any]:
                 }
         if rules:
             out["learning_rules"] = rules
+        if out.get("rule") is None and len(rules) == 1:
+            # rule=None means "the default for the units": name the one that was used.
+            rule = next(iter(net.synapses)).rule
+            out["rule"] = getattr(rule, "name", None) or type(rule).__name__
     return out
 
 
