@@ -96,7 +96,7 @@ def test_set_params_after_store():
         with pytest.raises(nm.ValidationError, match=next(iter(params))):
             mem.set_params(**params)
     fresh = mem.clone().set_params(rule="storkey")
-    assert fresh.rule == "storkey" and mem.rule == "hebbian"
+    assert fresh.rule == "storkey" and mem.rule is None  # None: Hebb for +/-1 units
 
 
 def test_repr_shows_non_default_parameters_and_stored_count():
