@@ -22,7 +22,7 @@ from ..validation import (
     check_pairs,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, not_stored
 
 __all__ = ["LinearAssociator"]
 
@@ -164,11 +164,7 @@ class LinearAssociator(Memory):
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         if getattr(self, "network_", None) is None:
             if self.n_out is None:
-                raise ValidationError(
-                    "cues",
-                    described("a recall before anything was stored"),
-                    "a model that has stored pairs, or was given n_out",
-                )
+                raise not_stored(self, "recall")
             self._build(self.n_out)
         states = self.network_.populations["values"].activate(self.synapse_.input(s))
         n = len(s)

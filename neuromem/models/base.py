@@ -9,7 +9,14 @@ import numpy as np
 
 from ..params import Parametrized, learned_attributes
 
-__all__ = ["RECORDABLE", "KeepsPatterns", "Memory", "RecallResult", "check_record"]
+__all__ = [
+    "RECORDABLE",
+    "KeepsPatterns",
+    "Memory",
+    "RecallResult",
+    "check_record",
+    "not_stored",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,24 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     if not chosen or not all(isinstance(n, str) and n in available for n in chosen):
         raise ValidationError("record", record, allowed)
     return chosen
+
+
+def not_stored(model: Any, method: str):
+    """The error every model raises when ``method`` needs what ``store`` learns.
+
+    One wording for every model: ``"<model>.<method>: got a call before anything was
+    stored; expected store() called first"``. (The Hopfield network is the exception by
+    design: before ``store`` its couplings are zero, a valid empty network that recalls
+    every cue as it is.)
+    """
+    from ..errors import ValidationError, described
+
+    name = getattr(model, "name", type(model).__name__)
+    return ValidationError(
+        f"{name}.{method}",
+        described("a call before anything was stored"),
+        "store() called first",
+    )
 
 
 class Memory(Parametrized):
@@ -143,9 +168,5 @@ class KeepsPatterns:
     def _fitted(self) -> np.ndarray:
         x = getattr(self, "patterns_", None)
         if x is None:
-            from ..errors import ValidationError, described
-
-            raise ValidationError(
-                "patterns", described("no stored pattern"), "store() called before recall"
-            )
+            raise not_stored(self, "recall")
         return x

@@ -192,9 +192,9 @@ class Hopfield(Memory):
             if not isinstance(self.rule, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
             cls = rules.get(self.rule)
-            options = dict(self.rule_options or {})
             if not isinstance(self.rule_options, dict | type(None)):
                 raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(self.rule, **options)
         if self.units not in rule.encodings:

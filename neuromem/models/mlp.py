@@ -31,7 +31,7 @@ from ..validation import (
     check_patterns,
     infer_encoding,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, not_stored
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
 
@@ -391,9 +391,7 @@ class MLP(Memory):
 
     def _require_fitted(self) -> None:
         if getattr(self, "network_", None) is None:
-            raise ValidationError(
-                "model", described("a model that stored nothing"), "store() called first"
-            )
+            raise not_stored(self, "recall")
 
     # -- memory -------------------------------------------------------------------------
     def store(self, patterns, targets=None) -> MLP:

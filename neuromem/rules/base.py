@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized, StatefulMixin
-from ..validation import check_bool, check_choice, check_float, check_int
+from ..validation import as_real_array, check_bool, check_choice, check_float, check_int
 
 __all__ = ["LearningRule", "Trace"]
 
@@ -154,8 +154,8 @@ class LearningRule(StatefulMixin, Parametrized):
             )
 
     def _prepare(self, pre, post, signal, layout, dtype):
-        pre = np.asarray(pre, dtype=dtype)
-        post = np.asarray(post, dtype=dtype)
+        pre = np.asarray(as_real_array(pre, "pre"), dtype=dtype)
+        post = np.asarray(as_real_array(post, "post"), dtype=dtype)
         single = pre.ndim == 1
         if single:
             pre, post = pre[None, :], post[None, :]
@@ -173,7 +173,7 @@ class LearningRule(StatefulMixin, Parametrized):
                 f"shape ({n_post},) or ({pre.shape[0]}, {n_post})",
             )
         if signal is not None:
-            signal = np.asarray(signal, dtype=dtype)
+            signal = np.asarray(as_real_array(signal, "signal"), dtype=dtype)
             if signal.ndim == 1:
                 signal = signal[None, :]
             if signal.shape != post.shape:
@@ -257,7 +257,7 @@ class LearningRule(StatefulMixin, Parametrized):
             weights.sort_indices()
             layout: Layout = SparseLayout(weights)
         else:
-            weights = np.asarray(weights)
+            weights = as_real_array(weights, "weights")
             if not np.issubdtype(weights.dtype, np.floating):
                 weights = weights.astype(np.float64)
             if weights.ndim != 2:
