@@ -531,18 +531,33 @@ def _param_names(cls: type) -> list[str]:
 
 def build_topology(spec: Mapping[str, Any], n_units: int, seed: int):
     """Build a topology from its dict form for ``n_units`` units."""
+    import inspect
+
     from .. import topology
 
+    if not isinstance(spec, Mapping):
+        raise ValidationError("topology", spec, "a table with a 'kind' key")
     spec = dict(spec)
     kind = spec.pop("kind", None)
     if kind not in TOPOLOGY_KINDS:
         raise ValidationError(
             "topology.kind", kind, "one of " + ", ".join(repr(k) for k in TOPOLOGY_KINDS)
         )
-    if kind == "complete":
-        return topology.complete(n_units, **spec)
+    func = getattr(topology, kind)
+    # Keys are checked against the builder's signature: an unknown key is named, not
+    # a TypeError from deep inside the call.
+    names = [n for n in inspect.signature(func).parameters if n not in ("n", "seed")]
+    unknown = sorted(str(k) for k in spec if k not in names)
+    if unknown:
+        raise ValidationError(
+            "topology",
+            described(f"{kind} with unknown key(s) {', '.join(unknown)}"),
+            f"keys among kind, {', '.join(names)}",
+        )
     try:
-        return getattr(topology, kind)(n_units, **spec, seed=seed)
+        if kind == "complete":
+            return func(n_units, **spec)
+        return func(n_units, **spec, seed=seed)
     except TypeError as exc:
         raise ValidationError(
             "topology", described(f"{kind} with {sorted(spec)}"), str(exc)
