@@ -133,6 +133,22 @@ class Memory(Parametrized):
         """Recall from cues stored row-wise; returns a :class:`RecallResult`."""
         raise NotImplementedError
 
+    def memory_estimate(self) -> int:
+        """Bytes this model will need (checked by :func:`neuromem.create`).
+
+        The default is two ``n_units x n_units`` matrices of the model's dtype (the
+        weights and one temporary of the same size), a fair estimate for a model with
+        one dense recurrent synapse; a model that needs something else overrides this.
+        """
+        n = getattr(self, "n_units", 0)
+        n_out = getattr(self, "n_out", None)
+        try:
+            itemsize = np.dtype(getattr(self, "dtype", "float64")).itemsize
+        except TypeError:
+            itemsize = 8
+        m = n_out if isinstance(n_out, int) else n
+        return 2 * int(n) * int(m) * itemsize if isinstance(n, int) else 0
+
     # -- persistence ---------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         """Learned state: arrays, scipy.sparse matrices or JSON scalars, by name."""
@@ -159,6 +175,10 @@ class KeepsPatterns:
     Dense and modern Hopfield networks compute with the pattern matrix directly (their
     couplings are never formed): storing appends to ``patterns_``.
     """
+
+    def memory_estimate(self) -> int:
+        """The pattern matrix grows with what is stored: nothing to check up front."""
+        return 0
 
     def _keep(self, x: np.ndarray) -> None:
         old = getattr(self, "patterns_", None)
