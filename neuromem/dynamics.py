@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
+from .progress import steps as long_loop
 from .synapse import Synapse
 
 __all__ = ["asynchronous", "glauber", "sign_keep", "synchronous", "tie_tolerance"]
@@ -122,7 +123,7 @@ def synchronous(
     track = _Tracker(states, energy)
     work = track.out.copy()
     before = None  # states one sweep earlier, for period-2 cycle detection
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         new = sign_keep(field(work), work, tol)
         fixed = (new == work).all(axis=1)
         finished = fixed
@@ -206,7 +207,7 @@ def glauber(
     h = synapse.input(work)
     column = _columns(synapse)
     axpy = get_blas_funcs("axpy", (h,))
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         changed = np.zeros(len(work), dtype=bool)
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
         u = rng.random((n, len(work)))
@@ -258,7 +259,7 @@ def asynchronous(
     h = synapse.input(work)
     column = _columns(synapse)
     axpy = get_blas_funcs("axpy", (h,))
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)
         changed = np.zeros(len(work), dtype=bool)
         # Units are visited one after another, but a unit that flips in no cue changes

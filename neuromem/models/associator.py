@@ -22,7 +22,7 @@ from ..validation import (
     check_pairs,
     check_patterns,
 )
-from .base import Memory, RecallResult, not_stored
+from .base import Memory, RecallResult, iterative_rule, not_stored, transactional
 
 __all__ = ["LinearAssociator"]
 
@@ -131,6 +131,7 @@ class LinearAssociator(Memory):
         """The memory matrix ``(n_out, n_units)``."""
         return self.synapse_.weights
 
+    @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
         """Store ``keys -> values`` pairs (``values=None``: auto-association).
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,6 +19,7 @@ __all__ = [
     "RecallResult",
     "check_record",
     "not_stored",
+    "transactional",
 ]
 
 
@@ -80,6 +84,64 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     if not chosen or not all(isinstance(n, str) and n in available for n in chosen):
         raise ValidationError("record", record, allowed)
     return chosen
+
+
+def _generators(obj: Any) -> list[np.random.Generator]:
+    return [v for v in vars(obj).values() if isinstance(v, np.random.Generator)]
+
+
+def transactional(
+    method: Callable | None = None, *, light: bool = False, when: Callable | None = None
+):
+    """Make a model method all-or-nothing under Ctrl-C (``KeyboardInterrupt``).
+
+    The model's attributes are deep-copied before the call and put back if the call is
+    interrupted, so an interrupted ``store`` (or ``unlearn``) leaves the model exactly
+    as it was. ``light=True`` (for ``recall``, which changes no learned state) saves and
+    restores only the states of the model's random generators. ``when(self)`` returning
+    False skips the snapshot (a store that cannot run long need not pay for a copy).
+    Other exceptions propagate unchanged (the methods validate before they change
+    anything).
+    """
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(self, *args: Any, **kwargs: Any):
+            if when is not None and not when(self):
+                return fn(self, *args, **kwargs)
+            if light:
+                saved = [
+                    (g, copy.deepcopy(g.bit_generator.state)) for g in _generators(self)
+                ]
+            else:
+                saved = copy.deepcopy(vars(self))
+            try:
+                return fn(self, *args, **kwargs)
+            except KeyboardInterrupt:
+                if light:
+                    for g, state in saved:
+                        g.bit_generator.state = state
+                else:
+                    vars(self).clear()
+                    vars(self).update(saved)
+                raise
+
+        return wrapper
+
+    return wrap(method) if method is not None else wrap
+
+
+def iterative_rule(model: Any) -> bool:
+    """Whether ``model.rule`` learns in a loop of its own (it has ``max_epochs``)."""
+    rule = getattr(model, "rule", None)
+    if isinstance(rule, str):
+        from ..registry import rules
+
+        try:
+            return "max_epochs" in rules.get(rule).param_names()
+        except Exception:
+            return False
+    return hasattr(rule, "max_epochs")
 
 
 def not_stored(model: Any, method: str):

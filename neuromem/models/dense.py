@@ -7,6 +7,7 @@ from scipy.special import logsumexp
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
+from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..validation import (
     check_bool,
@@ -15,7 +16,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import KeepsPatterns, Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult, transactional
 
 __all__ = ["DenseHopfield"]
 
@@ -173,7 +174,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         work = track.out.copy()
         m = work @ x.T
         tol = self._tol()
-        for t in range(1, max_steps + 1):
+        for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
             changed = np.zeros(len(work), dtype=bool)
             for i in rng.permutation(self.n_units):  # sequential by definition
                 xi = xt[i]
@@ -194,6 +195,7 @@ class DenseHopfield(KeepsPatterns, Memory):
                 break
         return track.finish(work)
 
+    @transactional(light=True)
     def recall(
         self,
         cues,

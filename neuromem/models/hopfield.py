@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..network import Network
+from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
@@ -22,7 +23,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, iterative_rule, transactional
 
 __all__ = ["Hopfield"]
 
@@ -237,6 +238,7 @@ class Hopfield(Memory):
         return self.synapse_.weights
 
     # -- memory -----------------------------------------------------------------------
+    @transactional(when=iterative_rule)
     def store(self, patterns, targets=None) -> Hopfield:
         """Store patterns, adding to what is already stored.
 
@@ -326,6 +328,7 @@ class Hopfield(Memory):
             e -= s @ syn.bias
         return e
 
+    @transactional(light=True)
     def recall(
         self,
         cues,
@@ -394,6 +397,7 @@ class Hopfield(Memory):
             states = (states + 1.0) / 2.0
         return RecallResult(states, steps, converged, trace)
 
+    @transactional
     def unlearn(
         self,
         n_dreams: int = 100,
@@ -453,8 +457,7 @@ class Hopfield(Memory):
         start_rng, order_rng = spawn(seed, 2)
         self._build()
         syn = self.synapse_
-        done = 0
-        while done < n_dreams:  # loop over batches of dreams: the weights change between
+        for done in long_loop(range(0, n_dreams, batch), "dream batches"):
             b = min(batch, n_dreams - done)
             starts = np.where(start_rng.random((b, self.n_units)) < 0.5, 1.0, -1.0)
             reached = self.recall(
@@ -466,7 +469,6 @@ class Hopfield(Memory):
             w = syn.values
             w -= (epsilon / self.n_units) * syn.layout.outer(reached, reached)
             syn.layout.restrict(w)
-            done += b
         return self
 
     def to_networkx(self):

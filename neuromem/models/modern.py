@@ -7,9 +7,10 @@ from scipy.special import logsumexp, softmax
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
+from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
 from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
-from .base import KeepsPatterns, Memory, RecallResult
+from .base import KeepsPatterns, Memory, RecallResult, transactional
 
 __all__ = ["ModernHopfield"]
 
@@ -119,6 +120,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         big = np.max(np.einsum("ij,ij->i", x, x))
         return -lse + 0.5 * np.einsum("ij,ij->i", s, s) + np.log(len(x)) / beta + big / 2
 
+    @transactional(light=True)
     def recall(
         self,
         cues,
@@ -155,7 +157,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
         track = dyn._Tracker(s, (lambda z: self._energy(z, beta)) if record else None)
         work = track.out.copy()
-        for t in range(1, max_steps + 1):
+        for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
             new = softmax(beta * (work @ x.T), axis=1) @ x
             fixed = np.max(np.abs(new - work), axis=1) <= limit
             work, _ = track.step(t, new, fixed, fixed)
