@@ -3,7 +3,7 @@
 :func:`steps` wraps the iterations of a loop whose length a user chooses (``epochs``,
 ``max_steps``, ``n_dreams``, ``max_epochs``). It costs a clock read per iteration and
 shows nothing for work that ends within :data:`DELAY` seconds; past that, a tqdm bar
-on standard error (when it is a terminal) says how far the loop is. Methods that run
+on standard error says how far the loop is. Methods that run
 such loops are :func:`~neuromem.models.base.transactional`: a ``KeyboardInterrupt``
 leaves the model exactly as it was before the call.
 """

@@ -5,6 +5,7 @@ Each test is one example of issue 10; the fuzz suite (test_fuzz.py) generalises 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -60,7 +61,8 @@ def test_unknown_topology_key():
     spec = {"kind": "erdos_renyi", "p": 0.1, "bogus": 1}
     err = _raises(
         lambda: Experiment(
-            "x", models=[{"name": "hopfield", "params": {"topology": spec}}],
+            "x",
+            models=[{"name": "hopfield", "params": {"topology": spec}}],
             patterns=[{"n_units": 20}],
         )
     )
@@ -78,8 +80,9 @@ def test_every_model_before_store_one_wording():
             continue
         cue = nm.patterns.to_binary(X) if name == "willshaw" else X
         err = _raises(lambda m=mem, c=cue: m.recall(c), f"{name}.recall")
-        assert str(err).endswith("got a call before anything was stored; "
-                                 "expected store() called first")
+        assert str(err).endswith(
+            "got a call before anything was stored; expected store() called first"
+        )
 
 
 def test_willshaw_before_store_and_silent_patterns():
@@ -189,7 +192,9 @@ def test_load_nested_json(tmp_path):
 
     with pytest.raises(RecursionError):
         _rewrite(path, edit)  # json itself cannot even write it: build the bytes by hand
-    meta_bytes = b'{"format": "neuromem-model", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+    meta_bytes = (
+        b'{"format": "neuromem-model", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+    )
     np.savez(path, __meta__=np.frombuffer(meta_bytes, np.uint8))
     _raises(lambda: nm.load(path), "path")
 
@@ -273,3 +278,84 @@ def test_files_respect_umask(tmp_path):
         assert (tmp_path / "b.npz").stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+# -- long loops: progress and Ctrl-C ---------------------------------------------------
+
+
+def _interrupt_after(seconds, fn):
+    import _thread
+    import threading
+
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fn()
+    finally:
+        timer.cancel()
+
+
+def _same_state(a, b):
+    sa, sb = a._get_state(), b._get_state()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        va, vb = sa[k], sb[k]
+        if isinstance(va, np.ndarray):
+            assert np.array_equal(va, vb), k
+        elif not isinstance(va, dict):
+            assert va == vb, k
+
+
+def test_ctrl_c_in_mlp_epochs_leaves_the_model(capsys, monkeypatch):
+    from neuromem import progress
+
+    monkeypatch.setattr(progress, "DELAY", 0.05)
+    mem = nm.create("mlp", n_units=16, hidden=[8], epochs=3, seed=0).store(X)
+    before = copy.deepcopy(mem._get_state())
+    mem.epochs = 10**9
+    _interrupt_after(0.5, lambda: mem.store(X))
+    after = mem._get_state()
+    arrays = [k for k, v in before.items() if isinstance(v, np.ndarray)]
+    assert arrays
+    for k in arrays:
+        assert np.array_equal(before[k], after[k]), k
+    for k in ("weights", "biases"):
+        assert all(np.array_equal(a, b) for a, b in zip(before[k], after[k], strict=True))
+    assert "epochs" in capsys.readouterr().err  # the bar showed up
+    fresh = nm.create("mlp", n_units=16, hidden=[8], epochs=10**9, seed=0)
+    _interrupt_after(0.3, lambda: fresh.store(X))
+    with pytest.raises(nm.ValidationError, match="before anything was stored"):
+        fresh.recall(X)
+
+
+def test_ctrl_c_in_unlearn_and_perceptron_leaves_the_model():
+    mem = nm.create("hopfield", n_units=32, seed=0).store(
+        nm.patterns.random_bipolar(3, 32, seed=1)
+    )
+    w = np.array(mem.weights_, copy=True)
+    _interrupt_after(0.3, lambda: mem.unlearn(n_dreams=10**9, batch=1))
+    assert np.array_equal(mem.weights_, w)
+    # Far beyond the perceptron's capacity (P = 3N): it never converges.
+    many = nm.patterns.random_bipolar(48, 16, seed=2)
+    per = nm.create(
+        "hopfield",
+        n_units=16,
+        rule="perceptron",
+        rule_options={"max_epochs": 10**9},
+        seed=0,
+    )
+    _interrupt_after(0.3, lambda: per.store(many))
+    assert getattr(per, "network_", None) is None  # as fresh as before the call
+
+
+def test_ctrl_c_in_recall_keeps_the_random_stream():
+    mem = nm.create("hopfield", n_units=32, dynamics="glauber", temperature=10.0, seed=0)
+    mem.store(nm.patterns.random_bipolar(2, 32, seed=1))
+    twin = nm.create("hopfield", n_units=32, dynamics="glauber", temperature=10.0, seed=0)
+    twin.store(nm.patterns.random_bipolar(2, 32, seed=1))
+    cue = nm.patterns.random_bipolar(1, 32, seed=3)
+    _interrupt_after(0.3, lambda: mem.recall(cue, max_steps=10**9))
+    assert np.array_equal(
+        mem.recall(cue, max_steps=5).states, twin.recall(cue, max_steps=5).states
+    )
