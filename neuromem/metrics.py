@@ -41,7 +41,15 @@ def overlap(states: np.ndarray, patterns: np.ndarray) -> np.ndarray:
         x = 2 * x - 1
         if infer_encoding(s) == "binary":
             s = 2 * s - 1
-    return np.einsum("ij,ij->i", s, x) / s.shape[1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = np.einsum("ij,ij->i", s, x) / s.shape[1]
+    if not np.all(np.isfinite(m)):
+        raise ValidationError(
+            "states",
+            described("values so large that the overlap overflows"),
+            "values whose products with the patterns fit in float64",
+        )
+    return m
 
 
 def hamming(

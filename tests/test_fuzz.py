@@ -436,7 +436,8 @@ def target_experiment(data) -> None:
         value = data.draw(weird)
         if "." in key:
             top, sub = key.split(".")
-            base[top] = [{**base[top][0], sub: value}]
+            first = base[top][0] if isinstance(base[top], list) and base[top] else {}
+            base[top] = [{**first, sub: value}] if isinstance(first, dict) else [value]
         else:
             base[key] = value
     exp = Experiment.from_dict(base)

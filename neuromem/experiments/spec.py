@@ -606,6 +606,14 @@ def _pattern(p: Any, path: tuple, where: Where) -> PatternSpec:
         if not _is_number(a) or not 0.0 < float(a) < 1.0:
             raise _err(where, (*path, "coding_level"), a, "a number in (0, 1)")
         kw["coding_level"] = float(a)
+    kind = kw.get("kind", "random_bipolar")
+    used = {"glyphs": ("text", "size"), "random_sparse": ("n_units", "coding_level")}
+    for key in ("n_units", "coding_level", "text", "size"):
+        if key in kw and key not in used.get(kind, ("n_units",)):
+            # A key the kind does not use would be dropped from run.json: refuse it.
+            raise _err(
+                where, (*path, key), kw[key], f"no {key!r}: it does not apply to {kind!r}"
+            )
     return PatternSpec(**kw)
 
 

@@ -159,6 +159,8 @@ class LearningRule(StatefulMixin, Parametrized):
         single = pre.ndim == 1
         if single:
             pre, post = pre[None, :], post[None, :]
+        if pre.ndim == 2 and pre.shape[0] == 0:
+            raise ValidationError("pre", described("an empty batch"), "at least one row")
         n_post, n_pre = layout.shape
         if pre.ndim != 2 or pre.shape[1] != n_pre:
             raise ValidationError(
@@ -269,7 +271,15 @@ class LearningRule(StatefulMixin, Parametrized):
             layout = layout_for(weights)
         self.check_layout(layout)
         w = layout.values(weights)
-        return layout.wrap(self._raw(pre, post, w, layout, signal))
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = self._raw(pre, post, w, layout, signal)
+        if not np.all(np.isfinite(d)):
+            raise ValidationError(
+                "pre",
+                described("activities or weights so large that the change overflows"),
+                "values whose change fits in float64",
+            )
+        return layout.wrap(d)
 
     def update(self, w, pre, post, layout, signal=None, fresh=False) -> np.ndarray:
         """Apply one presentation (or batch) to the weight values ``w`` in place.
