@@ -276,18 +276,20 @@ def _worker_trial(config: dict, index: int) -> dict[str, Any]:
     return _run_one(exp, index)
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(parent: int | None = None) -> None:
     """Make this worker process die with the process that started the run.
 
     A ``kill -9`` of the run leaves no pool worker (or forkserver) behind: on Linux the
     kernel signals the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a
-    daemon thread polls the parent process id.
+    daemon thread polls the parent process id. ``parent`` is the run's process id as the
+    run knew it: a worker that starts after the run died (and was adopted by another
+    process) exits at once.
     """
     if _PARENT:
         return
     import threading
 
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     _PARENT.append(parent)
     with contextlib.suppress(Exception):
         import ctypes
@@ -298,6 +300,8 @@ def _exit_with_parent() -> None:
             if os.getppid() != parent:  # the parent died before prctl took effect
                 os._exit(1)
             return
+    if os.getppid() != parent:
+        os._exit(1)
 
     def watch() -> None:  # pragma: no cover - non-Linux fallback
         import time
@@ -323,9 +327,9 @@ def _limit_blas() -> None:
         threadpool_limits(1)
 
 
-def _pool_init() -> None:
+def _pool_init(parent: int | None = None) -> None:
     """Initialiser of local pool workers: one BLAS thread, and die with the run."""
-    _exit_with_parent()
+    _exit_with_parent(parent)
     _limit_blas()
 
 
@@ -404,7 +408,10 @@ def _processes(config, experiment, indices, jobs, budget):
     with (
         _blas_env(),
         ProcessPoolExecutor(
-            max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_pool_init
+            max_workers=jobs,
+            mp_context=mp.get_context("spawn"),
+            initializer=_pool_init,
+            initargs=(os.getpid(),),
         ) as pool,
     ):
         futures = {pool.submit(_worker_trial, config, i): i for i in indices}
