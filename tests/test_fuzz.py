@@ -22,7 +22,7 @@ import neuromem as nm
 from neuromem.experiments import Experiment
 
 #: Examples per target in the normal suite (the census runs many more).
-EXAMPLES = 25
+EXAMPLES = 150
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
