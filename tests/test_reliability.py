@@ -359,3 +359,18 @@ def test_ctrl_c_in_recall_keeps_the_random_stream():
     assert np.array_equal(
         mem.recall(cue, max_steps=5).states, twin.recall(cue, max_steps=5).states
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("dense-hopfield", "energy"),
+        ("modern-hopfield", "energy"),
+        ("modern-hopfield", "attention"),
+        ("mlp", "forward"),
+    ],
+)
+def test_other_methods_before_store_name_themselves(name, method):
+    mem = nm.create(name, n_units=16)
+    err = _raises(lambda: getattr(mem, method)(X), f"{name}.{method}")
+    assert "before anything was stored" in str(err)

@@ -144,7 +144,7 @@ def iterative_rule(model: Any) -> bool:
     return hasattr(rule, "max_epochs")
 
 
-def not_stored(model: Any, method: str):
+def not_stored(model: Any, method: str | None = None):
     """The error every model raises when ``method`` needs what ``store`` learns.
 
     One wording for every model: ``"<model>.<method>: got a call before anything was
@@ -154,6 +154,18 @@ def not_stored(model: Any, method: str):
     """
     from ..errors import ValidationError, described
 
+    if method is None:  # the public method that was called: the first without a "_"
+        import sys
+
+        frame = sys._getframe(1)
+        method = "recall"
+        for _ in range(6):
+            if frame is None:
+                break
+            if not frame.f_code.co_name.startswith("_"):
+                method = frame.f_code.co_name
+                break
+            frame = frame.f_back
     name = getattr(model, "name", type(model).__name__)
     return ValidationError(
         f"{name}.{method}",
@@ -250,5 +262,5 @@ class KeepsPatterns:
     def _fitted(self) -> np.ndarray:
         x = getattr(self, "patterns_", None)
         if x is None:
-            raise not_stored(self, "recall")
+            raise not_stored(self)
         return x

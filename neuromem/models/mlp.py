@@ -392,7 +392,7 @@ class MLP(Memory):
 
     def _require_fitted(self) -> None:
         if getattr(self, "network_", None) is None:
-            raise not_stored(self, "recall")
+            raise not_stored(self)
 
     # -- memory -------------------------------------------------------------------------
     @transactional
