@@ -172,6 +172,13 @@ def arrays(draw, n_rows=None, n_cols=None):
     return base.tolist()
 
 
+def _lossy(x) -> bool:
+    """A masked, complex or timedelta array: accepting it drops information."""
+    if isinstance(x, np.ma.MaskedArray):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in "cmM"
+
+
 def _finite(x) -> bool:
     return bool(np.all(np.isfinite(np.asarray(x, dtype=float))))
 
@@ -239,6 +246,7 @@ def target_store_recall(data) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.NeuromemWarning)
         out = mem.store(x)
+    expect(not _lossy(x), "a lossy array was stored")
     expect(out is mem, "store did not return the model")
     cues = arrays(data.draw, n_cols=n)
     if key == "dense-hopfield" and isinstance(cues, np.ndarray) and cues.dtype == float:
@@ -249,6 +257,7 @@ def target_store_recall(data) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.NeuromemWarning)
         res = mem.recall(cues)
+    expect(not _lossy(cues), "a lossy cue array was accepted")
     p = np.asarray(cues).reshape(-1, n).shape[0] if np.ndim(cues) != 1 else 1
     expect(np.shape(res.states)[1] == getattr(mem, "n_out_", n) or True, "width")
     expect(len(res.states) == p, f"{len(res.states)} states for {p} cues")
@@ -272,6 +281,7 @@ def target_rule_delta(data) -> None:
     post = arrays(data.draw, n_rows=data.draw(st.integers(0, 3)), n_cols=n_post)
     signal = post if rule.uses_signal else None
     d = rule.delta(pre, post, w, signal)
+    expect(not (_lossy(pre) or _lossy(post)), "a lossy activity array was accepted")
     expect(np.shape(d) == w.shape, f"delta of shape {np.shape(d)} for {w.shape}")
     expect(_finite(d), "non-finite delta")
 
@@ -308,6 +318,7 @@ def target_patterns(data) -> None:
         x = arrays(data.draw)
         f = data.draw(st.one_of(st.floats(0, 1), weird))
         y = getattr(nm.patterns, fn)(x, f, seed=0)
+        expect(not _lossy(x), "a lossy array was accepted")
         ref = np.asarray(x, dtype=float)
         expect(y.shape == ref.shape and _finite(y), "shape or finiteness")
         changed = int(np.count_nonzero(y != ref))
@@ -330,6 +341,7 @@ def target_metrics(data) -> None:
     x = arrays(data.draw, n_cols=data.draw(st.sampled_from([n, n, n + 1])))
     fn = data.draw(st.sampled_from(["overlap", "hamming", "recall_accuracy"]))
     out = getattr(nm.metrics, fn)(s, x)
+    expect(not (_lossy(s) or _lossy(x)), "a lossy array was accepted")
     expect(_finite(out), "non-finite metric")
     if fn == "recall_accuracy":
         expect(0.0 <= float(out) <= 1.0, "accuracy outside [0, 1]")
