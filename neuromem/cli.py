@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from . import clitools
-from .errors import ValidationError
+from .errors import ValidationError, described
 
 __all__ = ["main"]
 
@@ -58,11 +58,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .experiments.plots import draw
 
     notes: list[str] = []
+    seed = 0 if args.seed is None else args.seed
     if args.experiment in BUILTINS:
-        exp = BUILTINS[args.experiment](quick=args.quick, seed=args.seed, notes=notes)
+        exp = BUILTINS[args.experiment](quick=args.quick, seed=seed, notes=notes)
         default_out = Path("results") / args.experiment
     elif args.experiment.endswith(".toml") or Path(args.experiment).is_file():
-        exp = load_experiment(args.experiment)
+        exp = _toml_options(load_experiment(args.experiment), args.seed, args.quick)
         default_out = Path("results") / Path(args.experiment).stem
     else:
         raise ValidationError(
@@ -81,6 +82,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         force=args.force,
         progress=False if args.quiet else None,
+        info={"seed": args.seed, "quick": args.quick},
     )
     failed = sum(1 for r in rows if r["error"])
     print(f"{len(rows)} trials ({failed} failed) -> {out / 'results.csv'}")
@@ -88,6 +90,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for path in draw(out):
             print(f"figure: {path}")
     return 0
+
+
+def _toml_options(exp, seed: int | None, quick: bool):
+    """``--seed`` replaces a TOML file's seed; ``--quick`` keeps one repeat and the
+    first and last value of the load and noise axes."""
+    from .experiments import Experiment
+
+    if seed is None and not quick:
+        return exp
+    data = exp.to_dict()
+    if seed is not None:
+        data["seed"] = seed
+    if quick:
+        data["repeats"] = 1
+        for key in ("loads", "noise"):
+            data[key] = sorted({data[key][0], data[key][-1]})
+    return Experiment.from_dict(data)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -98,7 +117,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         quick=args.quick,
         jobs=args.jobs,
         scheduler=args.scheduler,
-        seed=args.seed,
+        seed=0 if args.seed is None else args.seed,
         force=args.force,
         progress=False if args.quiet else None,
         repeats=args.repeats,
@@ -112,8 +131,24 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    from .experiments import Experiment, read_results, read_run
     from .experiments.plots import draw
 
+    # Check everything before drawing: a row that does not parse or a run.json that
+    # does not describe an experiment is an error, never silently skipped.
+    meta = read_run(args.results)
+    if meta is None or not isinstance(meta.get("experiment"), dict):
+        raise ValidationError(
+            "results", args.results, "a results folder with a valid run.json"
+        )
+    Experiment.from_dict(meta["experiment"])
+    rows = read_results(args.results, strict=True)
+    if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
+        raise ValidationError(
+            "results",
+            described(f"{args.results!r}, whose rows have no result (every trial failed)"),
+            "a results folder with at least one completed trial",
+        )
     for path in draw(args.results):
         print(f"figure: {path}")
     return 0
@@ -127,7 +162,12 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
         help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a "
         "local cluster (needs neuromem[dask])",
     )
-    p.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="root seed (default: 0, or the seed of a TOML experiment file)",
+    )
     p.add_argument("--quick", action="store_true", help="a small smoke run")
     p.add_argument(
         "--force", action="store_true", help="overwrite a folder holding a different run"
@@ -248,6 +288,18 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors and --help: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 2
+    return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run a command; every error is one line on stderr and a non-zero exit status.
+
+    ``ValidationError`` (bad input) exits 2, an error of the operating system (a file
+    that cannot be written) 1, Ctrl-C 130; anything else is a bug: one line that says
+    so, with the traceback only when ``NEUROMEM_DEBUG`` is set.
+    """
+    import os
+
     try:
         folder = clitools.progress_folder(args)
         with clitools.progress_lines(
@@ -261,6 +313,22 @@ def main(argv: list[str] | None = None) -> int:
             f"neuromem: error: {clitools.flag_message(exc, args.command)}", file=sys.stderr
         )
         return 2
+    except KeyboardInterrupt:
+        print("neuromem: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"neuromem: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("NEUROMEM_DEBUG"):
+            raise
+        print(
+            f"neuromem: internal error: {type(exc).__name__}: {exc} (set NEUROMEM_DEBUG=1 "
+            "for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
 from .errors import ValidationError, described
+from .progress import steps as long_loop
 from .synapse import Synapse
 
 __all__ = [
@@ -308,7 +309,7 @@ def synchronous(
     track = _Tracker(states, energy, record)
     work = track.out.copy()
     before = None  # states one sweep earlier, for period-2 cycle detection
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         new = decide(field(work), work, tol, binary)
         fixed = (new == work).all(axis=1)
         finished = fixed
@@ -465,7 +466,7 @@ def glauber(
 
         args = _kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
         u = rng.random((n, len(work)))
         sequence = rng.permutation(n)
@@ -553,7 +554,7 @@ def asynchronous(
 
         args = _kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
-    for t in range(1, max_steps + 1):
+    for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)
         changed = np.zeros(len(work), dtype=bool)
         if fast:

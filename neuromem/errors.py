@@ -7,11 +7,16 @@ __all__ = ["ConvergenceWarning", "NeuromemWarning", "PluginWarning", "Validation
 
 def _short(value: object, limit: int = 80) -> str:
     """A repr of ``value`` short enough for an error message."""
-    shape = getattr(value, "shape", None)
-    if shape is not None and getattr(value, "ndim", 0) > 0:
+    # A class (np.int64 itself) has descriptors, not values, for shape and ndim.
+    shape = None if isinstance(value, type) else getattr(value, "shape", None)
+    ndim = getattr(value, "ndim", 0) if shape is not None else 0
+    if isinstance(ndim, int) and ndim > 0 and isinstance(shape, tuple):
         dtype = getattr(value, "dtype", "")
         return f"array of shape {tuple(shape)} ({dtype})"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -4,6 +4,13 @@ A model file is a NumPy ``.npz`` archive. Its ``__meta__`` entry is UTF-8 JSON h
 the model's registry name, its parameters, its learned scalars, a SHA-256 digest of every
 array, and a digest of the whole header. Loading never unpickles: only plain numeric
 arrays are read (``allow_pickle=False``) and the model is rebuilt through the registry.
+
+The checksums protect against accidents (a truncated copy, a flipped bit, a file of
+another kind), not against a deliberate edit: anyone can recompute them. So a file is
+also validated as a whole before it is used: sizes before anything is decompressed,
+the JSON header's nesting and keys, every array's dtype, shape and finiteness, the
+parameters through the model's own checks, and the rebuilt model by one recall.
+Whatever is wrong is a :class:`~neuromem.ValidationError`.
 """
 
 from __future__ import annotations
@@ -14,8 +21,11 @@ import hashlib
 import io as _io
 import json
 import os
+import re
 import tempfile
+import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,30 +35,113 @@ import scipy.sparse as sp
 
 from .errors import ValidationError, described
 
-__all__ = ["atomic_write", "load", "save"]
+__all__ = ["atomic_write", "check_path", "load", "save"]
 
 FORMAT = "neuromem-model"
 FORMAT_VERSION = 1
 _FILE_ALLOWED = "a neuromem model file written by Memory.save"
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # the only portable way to read it: set, then restore
+    os.umask(mask)
+    return mask
+
+
+def _tmp_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(name)}\.(\d+)\.[A-Za-z0-9_]+\.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files a killed writer of ``path`` left behind.
+
+    Temporary files carry the writer's process id: one whose process is gone can only
+    be a leftover (a live writer's file is never touched).
+    """
+    pattern = _tmp_pattern(path.name)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            found = pattern.fullmatch(entry.name)
+            if found and not _pid_alive(int(found.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def check_path(path: Any, name: str = "path") -> Path:
+    """Validate an output file path: a non-empty path whose parent can hold a file."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ValidationError(name, path, "a non-empty file path")
+    path = Path(path)
+    if path.is_dir() or os.fspath(path).endswith(os.sep):
+        raise ValidationError(name, str(path), "a file path (this is a folder)")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValidationError(
+                    name, str(path), f"a path in a folder ({str(parent)!r} is a file)"
+                )
+            break
+    return path
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.
 
-    A crash or an exception leaves any previous ``path`` untouched and no partial file.
+    A crash or an exception leaves any previous ``path`` untouched and no partial file;
+    temporary files left by a writer that was killed are removed by the next write of
+    the same path. The file gets the permissions the umask allows (``0o666 & ~umask``),
+    like any file the user creates.
+
+    Raises
+    ------
+    ValidationError
+        If ``path`` is empty, a folder, below a file, or cannot be written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    path = check_path(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(path)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise ValidationError(
+            "path",
+            described(f"{str(path)!r}, which cannot be written ({exc.strerror})"),
+            "a path in a folder you can write to",
+        ) from None
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
@@ -149,9 +242,16 @@ class _Encoder:
 
 
 def save(memory, path: str | os.PathLike) -> None:
-    """Write ``memory`` to ``path`` atomically (see the module docstring)."""
+    """Write ``memory`` to ``path`` atomically (see the module docstring).
+
+    Raises
+    ------
+    ValidationError
+        If ``path`` is empty, a folder, below a file or cannot be written.
+    """
     from . import __version__
 
+    check_path(path)
     enc = _Encoder()
     params = enc.encode(memory.get_params(), "param")
     state = enc.encode(memory._get_state(), "state")
@@ -172,38 +272,235 @@ def save(memory, path: str | os.PathLike) -> None:
         fh.write(buf.getvalue())
 
 
+#: Largest JSON header accepted, in bytes, and its deepest nesting.
+MAX_HEADER_BYTES = 16 * 2**20
+MAX_DEPTH = 32
+#: Largest ratio of decompressed to compressed size of one entry (a zip bomb's is ~1000).
+MAX_RATIO = 50
+
+
+def _bad(shown: str, what: str, allowed: str = _FILE_ALLOWED) -> ValidationError:
+    return ValidationError("path", described(f"{shown!r}, {what}"), allowed)
+
+
+def _depth(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests no deeper than ``limit`` (iteratively: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return False
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return True
+
+
+def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
+    """Every entry of the archive as a numeric array, sizes checked before reading."""
+    from .memory import check_memory
+
+    fmt = np.lib.format
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        check_memory(total, "path", described(f"{shown!r}"), "loading this model file")
+        for info in infos:
+            if not info.filename.endswith(".npy") or info.is_dir():
+                raise _bad(shown, f"with an entry {info.filename!r} that is no array")
+            if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_RATIO * (
+                info.compress_size + 1024
+            ):
+                raise _bad(shown, f"whose entry {info.filename!r} inflates too much")
+            key = info.filename[:-4]
+            with zf.open(info) as fh:
+                version = fmt.read_magic(fh)
+                if version == (1, 0):
+                    shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+                else:
+                    raise _bad(shown, f"with an array header of version {version}")
+                if dtype.hasobject or dtype.kind not in "biuf":
+                    raise _bad(shown, f"whose array {key!r} has dtype {dtype}")
+                count = 1
+                for n in shape:
+                    count *= int(n)
+                # The header's claim is checked against the entry's size before any
+                # allocation: a header claiming 2**40 elements is refused here.
+                if count * dtype.itemsize > info.file_size:
+                    raise _bad(shown, f"whose array {key!r} claims more data than it has")
+                data = fh.read(count * dtype.itemsize)
+                if len(data) != count * dtype.itemsize:
+                    raise _bad(shown, f"whose array {key!r} is truncated")
+                arr = np.frombuffer(data, dtype=dtype)
+                order = "F" if fortran else "C"
+                arrays[key] = arr.reshape(shape, order=order).copy(order="C")
+    return arrays
+
+
+def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
+    """The header's structure: the keys and types every later step relies on."""
+    from .registry import models
+
+    altered = "an unmodified " + _FILE_ALLOWED
+    if not isinstance(meta.get("model"), str) or meta["model"] not in models:
+        raise _bad(shown, f"for an unknown model {meta.get('model')!r}", altered)
+    for key in ("params", "state", "arrays"):
+        if not isinstance(meta.get(key), dict):
+            raise _bad(shown, f"whose header has no valid {key!r}", altered)
+    if not all(isinstance(v, str) for v in meta["arrays"].values()):
+        raise _bad(shown, "whose header lists arrays wrongly", altered)
+    refs: list[str] = []
+    stack = [meta["params"], meta["state"]]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            if "$array" in v:
+                refs.append(v["$array"])
+            if "$sparse" in v:
+                k = v["$sparse"]
+                shape = v.get("shape")
+                ok = isinstance(k, str) and isinstance(shape, list) and len(shape) == 2
+                ok = ok and all(
+                    isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+                )
+                if not ok:
+                    raise _bad(shown, "with a malformed sparse matrix", altered)
+                refs.extend(f"{k}.{part}" for part in ("data", "indices", "indptr"))
+            for tag in ("$rule", "$topology", "$neuron"):
+                if tag in v and (
+                    not isinstance(v[tag], str) or not isinstance(v.get("params"), dict)
+                ):
+                    raise _bad(shown, f"with a malformed {tag[1:]}", altered)
+            stack.extend(v.values())
+    for r in refs:
+        if not isinstance(r, str) or r not in arrays:
+            raise _bad(shown, f"whose header names a missing array {r!r}", altered)
+    for k, a in arrays.items():
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise _bad(shown, f"whose array {k!r} holds NaN or infinite values", altered)
+
+
+def _probe(memory, shown: str) -> None:
+    """Recall one cue: a model whose state is inconsistent fails here, not later."""
+    n = getattr(memory, "n_units", None)
+    altered = "an unmodified " + _FILE_ALLOWED
+    # What was stored must be as wide as the model and counted right.
+    for attr in ("patterns_", "keys_"):
+        x = getattr(memory, attr, None)
+        if x is None:
+            continue
+        if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != n:
+            raise _bad(shown, f"whose {attr[:-1]} do not fit n_units = {n}", altered)
+        stored = getattr(memory, "n_stored_", None)
+        if attr == "patterns_" and isinstance(stored, int) and stored != len(x):
+            raise _bad(shown, f"whose n_stored ({stored}) is not its patterns'", altered)
+    if not isinstance(n, int) or getattr(memory, "network_", True) is None:
+        return
+    cue = np.zeros((1, n))
+    if "binary" in getattr(memory, "encodings", ()) and "bipolar" not in getattr(
+        memory, "encodings", ()
+    ):
+        cue[0, 0] = 1.0
+    else:
+        cue[:] = 1.0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = (
+                memory.recall(cue, max_steps=1)
+                if _takes(memory, "max_steps")
+                else (memory.recall(cue))
+            )
+        states = np.asarray(res.states, dtype=float)
+    except ValidationError as exc:
+        if ".recall" in exc.param:  # stored nothing: a valid empty model
+            return
+        raise _bad(
+            shown, f"whose state is inconsistent ({exc})", "an unmodified " + _FILE_ALLOWED
+        ) from None
+    except Exception as exc:
+        raise _bad(
+            shown,
+            f"whose state is inconsistent ({type(exc).__name__}: {exc})",
+            "an unmodified " + _FILE_ALLOWED,
+        ) from None
+    if not np.all(np.isfinite(states)):
+        raise _bad(shown, "whose state recalls NaN", "an unmodified " + _FILE_ALLOWED)
+
+
+def _takes(memory, name: str) -> bool:
+    import inspect
+
+    try:
+        return name in inspect.signature(memory.recall).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def load(path: str | os.PathLike):
     """Read a model written by :meth:`Memory.save`; never unpickles.
+
+    The whole file is validated before the model is returned (see the module
+    docstring): a checksum catches an accident, the structure checks catch the rest.
 
     Raises
     ------
     ValidationError
         If the file is missing, truncated, not a model file, of an unknown format
-        version, or altered after it was written (a checksum does not match).
+        version, altered after it was written (a checksum does not match), too large
+        for the memory available, or inconsistent in any way.
     """
     from .registry import create
 
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ValidationError("path", path, "the path of a model file")
     shown = str(path)
+    if os.path.isdir(path):
+        raise ValidationError("path", shown, "a model file (this is a folder)")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        arrays = _read_arrays(path, shown)
+    except ValidationError:
+        raise
     except FileNotFoundError:
         raise ValidationError("path", shown, "an existing file") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+        MemoryError,
+        OverflowError,
+        TypeError,
+        SyntaxError,
+    ) as exc:
         raise ValidationError(
             "path",
-            described(f"{shown!r}, unreadable ({exc})"),
+            described(f"{shown!r}, unreadable ({type(exc).__name__}: {exc})"[:300]),
             _FILE_ALLOWED + " (is it truncated or of another kind?)",
         ) from None
     header = arrays.pop("__meta__", None)
-    try:
-        meta = json.loads(bytes(header).decode()) if header is not None else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        meta = None
+    meta = None
+    if header is not None and header.dtype == np.uint8 and header.size <= MAX_HEADER_BYTES:
+        try:
+            meta = json.loads(header.tobytes().decode())
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValidationError(
-            "path", described(f"{shown!r}, which has no neuromem header"), _FILE_ALLOWED
-        )
+        raise _bad(shown, "which has no neuromem header")
+    if not _depth(meta, MAX_DEPTH):
+        raise _bad(shown, f"whose header nests deeper than {MAX_DEPTH} levels")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValidationError(
             "path",
@@ -212,27 +509,34 @@ def load(path: str | os.PathLike):
         )
     digest = meta.pop("digest", None)
     if digest != hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest():
-        raise ValidationError(
-            "path",
-            described(f"{shown!r}, whose header was altered"),
-            "an unmodified " + _FILE_ALLOWED,
-        )
-    expected = meta["arrays"]
-    if set(expected) != set(arrays):
-        raise ValidationError(
-            "path",
-            described(f"{shown!r}, whose arrays do not match its header"),
-            "an unmodified " + _FILE_ALLOWED,
+        raise _bad(shown, "whose header was altered", "an unmodified " + _FILE_ALLOWED)
+    expected = meta.get("arrays")
+    if not isinstance(expected, dict) or set(expected) != set(arrays):
+        raise _bad(
+            shown, "whose arrays do not match its header", "an unmodified " + _FILE_ALLOWED
         )
     for k, a in arrays.items():
         if _digest(a) != expected[k]:
-            raise ValidationError(
-                "path",
-                described(f"{shown!r}, whose array {k!r} was altered"),
-                "an unmodified " + _FILE_ALLOWED,
+            raise _bad(
+                shown, f"whose array {k!r} was altered", "an unmodified " + _FILE_ALLOWED
             )
-    params = _Encoder.decode(meta["params"], arrays)
-    state = _Encoder.decode(meta["state"], arrays)
-    memory = create(meta["model"], **params)
-    memory._set_state(state)
+    _check_meta(meta, arrays, shown)
+    try:
+        params = _Encoder.decode(meta["params"], arrays)
+        state = _Encoder.decode(meta["state"], arrays)
+        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+            raise TypeError("parameters are not a table")
+        memory = create(meta["model"], **params)
+        memory._set_state(state)
+    except ValidationError as exc:
+        raise _bad(
+            shown, f"with an invalid model ({exc})"[:400], "an unmodified " + _FILE_ALLOWED
+        ) from None
+    except Exception as exc:  # an edited state may break a model in any way
+        raise _bad(
+            shown,
+            f"with an inconsistent model ({type(exc).__name__}: {exc})"[:400],
+            "an unmodified " + _FILE_ALLOWED,
+        ) from None
+    _probe(memory, shown)
     return memory

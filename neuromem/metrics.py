@@ -82,17 +82,27 @@ def overlap(
     ndarray, shape (P,)
     """
     s, x = _pair(states, patterns)
-    if _encoding(s, x, encoding) != "binary":
-        return np.einsum("ij,ij->i", s, x) / s.shape[1]
-    n = s.shape[1]
-    # In counts (k active units of N): m = (N s.xi - k sum(s)) / (k (N - k)), exact
-    # for 0/1 states (integers), so a recalled pattern scores exactly 1.
-    k = x.sum(axis=1)
-    m = n * np.einsum("ij,ij->i", s, x) - k * s.sum(axis=1)
-    flat = (k == 0) | (k == n)  # all-silent or all-active patterns: the +/-1 overlap
-    m[~flat] /= k[~flat] * (n - k[~flat])
-    if flat.any():
-        m[flat] = np.einsum("ij,ij->i", 2.0 * s[flat] - 1.0, 2.0 * x[flat] - 1.0) / n
+    with np.errstate(over="ignore", invalid="ignore"):
+        if _encoding(s, x, encoding) != "binary":
+            m = np.einsum("ij,ij->i", s, x) / s.shape[1]
+        else:
+            n = s.shape[1]
+            # In counts (k active units of N): m = (N s.xi - k sum(s)) / (k (N - k)),
+            # exact for 0/1 states (integers), so a recalled pattern scores exactly 1.
+            k = x.sum(axis=1)
+            m = n * np.einsum("ij,ij->i", s, x) - k * s.sum(axis=1)
+            flat = (k == 0) | (k == n)  # all-silent or all-active: the +/-1 overlap
+            m[~flat] /= k[~flat] * (n - k[~flat])
+            if flat.any():
+                m[flat] = (
+                    np.einsum("ij,ij->i", 2.0 * s[flat] - 1.0, 2.0 * x[flat] - 1.0) / n
+                )
+    if not np.all(np.isfinite(m)):
+        raise ValidationError(
+            "states",
+            described("values so large that the overlap overflows"),
+            "values whose products with the patterns fit in float64",
+        )
     return m
 
 

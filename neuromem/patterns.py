@@ -10,6 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import ValidationError, described
+from .memory import check_memory
 from .random import SeedLike, as_generator
 from .validation import check_float, check_int, check_patterns, infer_encoding
 
@@ -44,11 +45,22 @@ def random_bipolar(
     """
     n_patterns = check_int(n_patterns, "n_patterns", low=1)
     n_units = check_int(n_units, "n_units", low=1)
+    _check_size(n_patterns, n_units)
     bias = check_float(
         bias, "bias", low=-1.0, high=1.0, low_inclusive=False, high_inclusive=False
     )
     rng = as_generator(seed)
     return np.where(rng.random((n_patterns, n_units)) < (1 + bias) / 2, 1.0, -1.0)
+
+
+def _check_size(n_patterns: int, n_units: int) -> None:
+    """A set (and the random draws that make it) must fit in memory."""
+    check_memory(
+        16.0 * n_patterns * n_units,
+        "n_patterns",
+        n_patterns,
+        f"a set of {n_patterns} x {n_units} patterns",
+    )
 
 
 def _choose_per_row(
@@ -80,6 +92,7 @@ def random_sparse(
     """
     n_patterns = check_int(n_patterns, "n_patterns", low=1)
     n_units = check_int(n_units, "n_units", low=1)
+    _check_size(n_patterns, n_units)
     if (coding_level is None) == (n_active is None):
         raise ValidationError(
             "coding_level, n_active", (coding_level, n_active), "exactly one of the two"
@@ -231,6 +244,13 @@ def glyphs(
     if not isinstance(text, str) or not text:
         raise ValidationError("text", text, "a non-empty string")
     size = check_int(size, "size", low=4)
+    # Supersampled points (16 per pixel, a few float64 arrays of them) per glyph.
+    check_memory(
+        800.0 * size * size + 8.0 * len(text) * size * size,
+        "size",
+        size,
+        "rasterising the glyphs",
+    )
     rows = [_glyph(ch, size, family, weight).ravel() for ch in text]
     out = np.where(np.array(rows), 1.0, -1.0)
     blank = ~(out > 0).any(axis=1)

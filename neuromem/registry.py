@@ -163,7 +163,16 @@ class Registry:
         )
         label = name if isinstance(name, str) else cls.__name__
         check_options(params, f"{self.kind} {label!r}", cls.param_names())
-        return cls(**params)
+        obj = cls(**params)
+        estimate = getattr(obj, "memory_estimate", None)
+        if callable(estimate):
+            from .memory import check_memory
+
+            size = "n_units" if "n_units" in params else label
+            check_memory(
+                estimate(), size, params.get("n_units", label), f"{self.kind} {label!r}"
+            )
+        return obj
 
     def __contains__(self, name: object) -> bool:
         return name in self._load()

@@ -17,6 +17,7 @@ from .errors import ValidationError, described
 
 __all__ = [
     "ENCODINGS",
+    "as_real_array",
     "check_bool",
     "check_choice",
     "check_dtype",
@@ -121,6 +122,36 @@ def check_options(options: Mapping[str, Any], name: str, allowed: Iterable[str])
         )
 
 
+def as_real_array(value: Any, name: str, allowed: str = "an array of real numbers"):
+    """``value`` as a numpy array of real numbers (or bools), refusing lossy kinds.
+
+    A masked array (its mask would be dropped), a complex array (its imaginary part
+    would be dropped), timedelta/datetime arrays (numpy counts them as integers),
+    strings and objects are refused with :class:`ValidationError`. scipy.sparse input
+    is returned as it is.
+    """
+    if sp.issparse(value):
+        return value
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValidationError(
+            name,
+            described("a masked array"),
+            allowed + " (fill the masked entries first: a mask would be ignored)",
+        )
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(name, value, allowed) from None
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise ValidationError(
+            name, described(f"a complex array ({arr.dtype})"), allowed + " (not complex)"
+        )
+    if kind not in "biuf":
+        raise ValidationError(name, described(f"an array of dtype {arr.dtype}"), allowed)
+    return arr
+
+
 def infer_encoding(x: np.ndarray) -> str:
     """The encoding of a pattern set: ``"bipolar"``, ``"binary"`` or ``"real"``.
 
@@ -168,16 +199,7 @@ def check_patterns(
     """
     if sp.issparse(patterns):
         patterns = patterns.toarray()
-    try:
-        arr = np.asarray(patterns)
-    except (TypeError, ValueError):
-        raise ValidationError(name, patterns, "a 2-D array of numbers") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
-        raise ValidationError(
-            name, described(f"an array of dtype {arr.dtype}"), "a 2-D array of numbers"
-        )
+    arr = as_real_array(patterns, name, "a 2-D array of real numbers")
     if arr.ndim == 1 and allow_1d:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -265,13 +287,11 @@ def check_matrix(value: Any, name: str, shape: tuple[int, int], dtype: Any) -> A
             )
         mat.sort_indices()
         return mat
-    arr = np.asarray(value)
+    arr = as_real_array(value, name, "a matrix of real numbers")
     if arr.shape != shape:
         raise ValidationError(
             name, described(f"an array of shape {arr.shape}"), f"shape {shape}"
         )
-    if not np.issubdtype(arr.dtype, np.number):
-        raise ValidationError(name, described(f"an array of dtype {arr.dtype}"), "numbers")
     arr = np.array(arr, dtype=dtype)
     if not np.all(np.isfinite(arr)):
         raise ValidationError(

@@ -160,7 +160,9 @@ def test_bad_input():
     _raises("order", lambda: nm.create("dense-hopfield", n_units=30, order=1))
     _raises("interaction", lambda: nm.create("dense-hopfield", n_units=30, interaction="x"))
     dense = nm.create("dense-hopfield", n_units=30).store(x)
-    _raises("patterns", lambda: nm.create("dense-hopfield", n_units=30).recall(x))
+    _raises(
+        "dense-hopfield.recall", lambda: nm.create("dense-hopfield", n_units=30).recall(x)
+    )
     _raises("patterns", lambda: dense.store(nm.patterns.to_binary(x)))
     bad = x.copy()
     bad[0, 0] = np.nan

@@ -405,7 +405,7 @@ def test_other_bad_parameters():
     x = nm.patterns.random_bipolar(3, 4, seed=0)
     mem = nm.create("mlp", n_units=4, epochs=1).store(x, x[:, :2])
     _raises("iterate", lambda: mem.recall(x, iterate=True))
-    _raises("model", lambda: nm.create("mlp", n_units=4).recall(x))
+    _raises("mlp.recall", lambda: nm.create("mlp", n_units=4).recall(x))
     _raises(
         "targets",
         lambda: nm.create("mlp", n_units=4, output_activation="sigmoid").store(x, 3 * x),

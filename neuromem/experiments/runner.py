@@ -9,7 +9,17 @@ A run writes into its output folder:
   ``resume`` the rows already written are kept (not recomputed), a torn last line is
   dropped, and the missing trials are run. At the end the table is rewritten, atomically,
   in grid order: an interrupted and resumed run ends with the same table as one that
-  was never interrupted, whatever the executor.
+  was never interrupted, whatever the executor. Every kept row is checked against the
+  trial it claims to be (its coordinates and seed): a row that does not match is
+  recomputed. Lines that are not valid UTF-8 or do not parse (a line torn inside a
+  multi-byte character, garbage appended) are dropped and their trials recomputed.
+
+While a run writes a folder it holds a lock on it (``.neuromem.lock``): a second run
+into the same folder fails at once with a clear error instead of mixing its rows in.
+
+Every trial runs with :data:`BLAS_THREADS` BLAS thread(s), in this process and in every
+worker, so its numbers do not depend on the executor (a BLAS library may sum in another
+order with another number of threads); ``run.json`` records it.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ __all__ = ["read_results", "read_run", "run", "versions"]
 
 RESULTS = "results.csv"
 RUN = "run.json"
+LOCK = ".neuromem.lock"
+#: BLAS threads every trial runs with, on every executor (recorded in run.json).
+BLAS_THREADS = 1
 _BLAS_VARS = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -78,36 +91,65 @@ def _parse(row: dict[str, str]) -> dict[str, Any]:
     return {c: (t(row[c]) if t is not str else row[c]) for c, t in COLUMNS.items()}
 
 
-def _read_complete(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """Rows of every complete line of a results file; and whether a torn tail was seen."""
-    text = path.read_text(encoding="utf-8")
-    torn = bool(text) and not text.endswith("\n")
-    if torn:  # a write cut short by a kill: the last line is incomplete
-        text = text[: text.rfind("\n") + 1]
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is not None and list(reader.fieldnames) != list(COLUMNS):
+def _read_complete(path: Path, strict: bool = False) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of every complete line of a results file; and whether a torn tail was seen.
+
+    The file is read line by line as bytes: a line that is not valid UTF-8 or does not
+    parse as a row is dropped (``strict``: refused with :class:`ValidationError`).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            "results",
+            described(f"{str(path)!r}, unreadable ({exc.strerror})"),
+            "a readable results.csv",
+        ) from None
+    torn = bool(data) and not data.endswith(b"\n")
+    if torn and not strict:  # a write cut short by a kill: the last line is incomplete
+        data = data[: data.rfind(b"\n") + 1]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not lines:
+        return [], torn
+    header = lines[0].decode("utf-8", errors="replace").rstrip("\r").split(",")
+    if header != list(COLUMNS):
         raise ValidationError(
             "out",
-            described(f"{str(path)!r} with columns {reader.fieldnames}"),
+            described(f"{str(path)!r} with columns {header[:30]}"),
             "a results.csv written by this version of neuromem",
         )
     rows = []
-    for raw in reader:
+    for number, raw in enumerate(lines[1:], 2):
         try:
-            rows.append(_parse(raw))
-        except (ValueError, KeyError, TypeError):
+            fields = next(csv.reader([raw.decode("utf-8")]))
+            if len(fields) != len(COLUMNS):
+                raise ValueError(f"{len(fields)} fields")
+            rows.append(_parse(dict(zip(COLUMNS, fields, strict=True))))
+        except (ValueError, KeyError, TypeError, csv.Error, StopIteration) as exc:
+            if strict:
+                raise ValidationError(
+                    "results",
+                    described(f"{str(path)!r}, whose line {number} does not parse ({exc})"),
+                    "a results.csv of complete rows written by neuromem",
+                ) from None
             torn = True  # a line that does not parse is dropped and recomputed
     return rows, torn
 
 
-def read_results(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Rows of a results folder (or of its ``results.csv``), typed, in file order."""
+def read_results(path: str | os.PathLike, *, strict: bool = False) -> list[dict[str, Any]]:
+    """Rows of a results folder (or of its ``results.csv``), typed, in file order.
+
+    Lines that do not parse are dropped; with ``strict=True`` they are a
+    :class:`ValidationError` naming the line.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / RESULTS
     if not path.is_file():
         raise ValidationError("results", str(path), "a results folder with results.csv")
-    return _read_complete(path)[0]
+    return _read_complete(path, strict)[0]
 
 
 class _Appender:
@@ -137,7 +179,8 @@ def _write_run(out: Path, experiment: Experiment, complete: bool, **extra) -> No
         "format": "neuromem-run",
         "experiment": experiment.to_dict(),
         "seed": experiment.seed,
-        "n_trials": len(experiment.trials()),
+        "n_trials": experiment.n_trials,
+        "blas_threads": BLAS_THREADS,
         "versions": versions(),
         "complete": complete,
         **extra,
@@ -159,18 +202,33 @@ def read_run(out: str | os.PathLike) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else {"format": "unreadable"}
 
 
+def _matches(row: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """Whether a kept row is the trial it claims to be (coordinates and seed)."""
+    keys = ("trial", "model", "patterns", "load", "corruption", "noise", "sets")
+    keys += ("repeat", "seed", "n_units", "n_patterns")
+    return all(row.get(k) == expected.get(k) for k in keys if k in expected)
+
+
 def _prepare(out: Path, experiment: Experiment, resume: bool, force: bool) -> dict:
     """Check the folder may be used; returns the rows to keep, by trial index."""
+    from .trial import base_row
+
     config = experiment.to_dict()
     old = read_run(out)
     has_table = (out / RESULTS).exists()
     same = old is not None and old.get("experiment") == config
-    if (old is not None or has_table) and not same and not force:
-        what = (
-            f"a different run ({old.get('experiment', {}).get('name', '?')!r})"
-            if old is not None
-            else "a results.csv of unknown origin"
-        )
+    others = (
+        [e for e in os.listdir(out) if e != LOCK] if out.is_dir() and old is None else []
+    )
+    if (old is not None or has_table or others) and not same and not force:
+        if old is not None:
+            exp = old.get("experiment")
+            name = exp.get("name", "?") if isinstance(exp, dict) else "?"
+            what = f"a different run ({name!r})"
+        elif has_table:
+            what = "a results.csv of unknown origin"
+        else:
+            what = f"other files ({', '.join(sorted(others)[:3])}) and no run.json"
         raise ValidationError(
             "out",
             described(f"{str(out)!r}, which holds {what}"),
@@ -179,8 +237,15 @@ def _prepare(out: Path, experiment: Experiment, resume: bool, force: bool) -> di
         )
     if resume and same and has_table:
         rows, _ = _read_complete(out / RESULTS)
-        n = len(experiment.trials())
-        return {r["trial"]: r for r in rows if 0 <= r["trial"] < n}
+        n = experiment.n_trials
+        kept: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            i = r["trial"]
+            if not 0 <= i < n or i in kept:
+                continue
+            if _matches(r, base_row(experiment, experiment.trial(i))):
+                kept[i] = r
+        return kept
     return {}
 
 
@@ -189,13 +254,67 @@ def _prepare(out: Path, experiment: Experiment, resume: bool, force: bool) -> di
 _CACHE: dict[str, Experiment] = {}
 
 
+_CONTROLLER: list[Any] = []
+
+
+def _run_one(experiment: Experiment, index: int) -> dict[str, Any]:
+    """Run trial ``index`` with :data:`BLAS_THREADS` BLAS threads, on any executor."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:  # finding the BLAS libraries once per process is enough
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=BLAS_THREADS, user_api="blas"):
+        return run_trial(experiment, experiment.trial(index))
+
+
 def _worker_trial(config: dict, index: int) -> dict[str, Any]:
     """Run trial ``index`` of the experiment ``config`` (picklable: runs in workers)."""
     key = json.dumps(config, sort_keys=True)
     exp = _CACHE.get(key)
     if exp is None:
         exp = _CACHE.setdefault(key, Experiment.from_dict(config))
-    return run_trial(exp, exp.trials()[index])
+    return _run_one(exp, index)
+
+
+def _exit_with_parent(parent: int | None = None) -> None:
+    """Make this worker process die with the process that started the run.
+
+    A ``kill -9`` of the run leaves no pool worker (or forkserver) behind: on Linux the
+    kernel signals the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a
+    daemon thread polls the parent process id. ``parent`` is the run's process id as the
+    run knew it: a worker that starts after the run died (and was adopted by another
+    process) exits at once.
+    """
+    if _PARENT:
+        return
+    import threading
+
+    parent = os.getppid() if parent is None else parent
+    _PARENT.append(parent)
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:  # pragma: no cover - non-Linux fallback
+        import time
+
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+_PARENT: list[int] = []
 
 
 def _limit_blas() -> None:
@@ -206,6 +325,12 @@ def _limit_blas() -> None:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
+
+
+def _pool_init(parent: int | None = None) -> None:
+    """Initialiser of local pool workers: one BLAS thread, and die with the run."""
+    _exit_with_parent(parent)
+    _limit_blas()
 
 
 @contextlib.contextmanager
@@ -234,7 +359,6 @@ class _Budget:
 
     def __init__(self, experiment: Experiment, seconds: float | None):
         self.seconds = seconds
-        self.trials = experiment.trials()
         self.experiment = experiment
         self.spent: dict[str, float] = {}
         self.order = list(dict.fromkeys(m.key for m in experiment.models))
@@ -253,11 +377,11 @@ class _Budget:
     def over(self, index: int) -> bool:
         if self.seconds is None:
             return False
-        model = self.trials[index].model.key
+        model = self.experiment.trial(index).model.key
         return self.spent.get(model, 0.0) > self.allowance(model)
 
     def skipped(self, index: int) -> dict[str, Any]:
-        row = base_row(self.experiment, self.trials[index])
+        row = base_row(self.experiment, self.experiment.trial(index))
         row["error"] = (
             f"skipped: time budget spent ({self.seconds:.3g} s per model, plus what "
             "earlier models left unused)"
@@ -270,7 +394,7 @@ def _serial(config, experiment, indices, budget):
         if budget.over(i):
             yield budget.skipped(i)
             continue
-        row = run_trial(experiment, experiment.trials()[i])
+        row = _run_one(experiment, i)
         budget.add(row)
         yield row
 
@@ -279,13 +403,15 @@ def _processes(config, experiment, indices, jobs, budget):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # "spawn"/"forkserver" never copy a parent's threads or locks; the worker function
-    # is importable and takes only plain data, so any start method works.
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    # "spawn" never copies a parent's threads or locks, and its workers are children of
+    # this process itself (not of a forkserver), so they can die with it (_pool_init).
     with (
         _blas_env(),
         ProcessPoolExecutor(
-            max_workers=jobs, mp_context=mp.get_context(method), initializer=_limit_blas
+            max_workers=jobs,
+            mp_context=mp.get_context("spawn"),
+            initializer=_pool_init,
+            initargs=(os.getpid(),),
         ) as pool,
     ):
         futures = {pool.submit(_worker_trial, config, i): i for i in indices}
@@ -327,7 +453,15 @@ def _dask(config, experiment, indices, scheduler, jobs):
         client = Client(cluster)
     else:
         cluster = None
-        client = Client(scheduler)
+        timeout = float(os.environ.get("NEUROMEM_DASK_TIMEOUT", "10"))
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, ValueError, TypeError) as exc:  # TimeoutError is an OSError
+            raise ValidationError(
+                "scheduler",
+                described(f"{scheduler!r}, unreachable ({type(exc).__name__}: {exc})"),
+                "the address of a running Dask scheduler (tcp://host:8786) or 'local'",
+            ) from None
     try:
         client.run(_limit_blas)
         futures = client.map(_worker_trial, [config] * len(indices), indices, pure=False)
@@ -364,6 +498,7 @@ def run(
     force: bool = False,
     progress: bool | None = None,
     budget: float | None = None,
+    info: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every trial of ``experiment`` and write the results folder ``out``.
 
@@ -393,6 +528,9 @@ def run(
         recorded as skipped (``error`` says so, metrics are NaN). Which trials are
         skipped depends on the machine's speed, so a run with a budget is not
         reproducible row for row; ``neuromem compare`` uses it to bound its run time.
+    info : dict, optional
+        How the run was asked for (the command line's ``--seed``, ``--quick``), recorded
+        in ``run.json`` under ``"invocation"``.
 
     Returns
     -------
@@ -412,18 +550,55 @@ def run(
         raise ValidationError("scheduler", scheduler, "'local' or a scheduler address")
     if budget is not None:
         budget = check_float(budget, "budget", low=0.0, low_inclusive=False)
+    if info is not None and not isinstance(info, dict):
+        raise ValidationError("info", info, "a dict (recorded in run.json) or None")
+    if not isinstance(out, str | os.PathLike) or not os.fspath(out):
+        raise ValidationError("out", out, "a folder path")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValidationError("out", str(out), "a folder (this is a file)")
-    kept = _prepare(out, experiment, resume, force)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = _lock(out)
+    except OSError as exc:
+        raise ValidationError(
+            "out",
+            described(f"{str(out)!r}, which cannot be written ({exc.strerror or exc})"),
+            "a folder you can write to",
+        ) from None
+    try:
+        return _run_locked(
+            experiment, out, jobs, scheduler, resume, force, progress, budget, info
+        )
+    finally:
+        lock.release()
 
-    out.mkdir(parents=True, exist_ok=True)
-    trials = experiment.trials()
+
+def _lock(out: Path):
+    """Hold the folder for this run: a second run into it fails at once."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(out / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ValidationError(
+            "out",
+            described(f"{str(out)!r}, which another run is writing now"),
+            "a folder no other run is using (wait for it, or choose another --out)",
+        ) from None
+    return lock
+
+
+def _run_locked(experiment, out, jobs, scheduler, resume, force, progress, budget, info):
+    kept = _prepare(out, experiment, resume, force)
     config = experiment.to_dict()
-    _write_run(out, experiment, complete=False)
+    extra = {"invocation": info} if info else {}
+    _write_run(out, experiment, complete=False, **extra)
     # Rewrite what is kept (dropping a torn last line), then append the rest.
     _write_table(out / RESULTS, [kept[i] for i in sorted(kept)])
-    todo = [t.index for t in trials if t.index not in kept]
+    n_trials = experiment.n_trials
+    todo = [i for i in range(n_trials) if i not in kept]
     rows = dict(kept)
     limit = _Budget(experiment, budget)
     if scheduler is not None:
@@ -433,7 +608,7 @@ def run(
     else:
         stream = _serial(config, experiment, todo, limit)
     appender = _Appender(out / RESULTS)
-    bar = _progress(len(trials), len(kept), progress)
+    bar = _progress(n_trials, len(kept), progress)
     try:
         for row in stream:
             appender.write(row)
@@ -445,7 +620,7 @@ def run(
         close = getattr(stream, "close", None)
         if close is not None:
             close()
-    ordered = [rows[t.index] for t in trials]
+    ordered = [rows[i] for i in range(n_trials)]
     _write_table(out / RESULTS, ordered)
-    _write_run(out, experiment, complete=True, resumed_rows=len(kept))
+    _write_run(out, experiment, complete=True, resumed_rows=len(kept), **extra)
     return ordered

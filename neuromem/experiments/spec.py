@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ PATTERN_KINDS = ("random_bipolar", "random_sparse", "glyphs")
 CORRUPTIONS = ("flip", "mask")
 KINDS = ("recall", "sequential")
 TOPOLOGY_KINDS = ("complete", "erdos_renyi", "small_world")
+#: Largest grid accepted (trials); raise it (``spec.MAX_TRIALS = ...``) or set the
+#: environment variable ``NEUROMEM_MAX_TRIALS`` for a bigger sweep.
+MAX_TRIALS = 1_000_000
 #: Model parameters the engine sets itself for every trial.
 RESERVED = ("n_units", "seed")
 
@@ -353,17 +356,56 @@ class Experiment:
         return json.loads(json.dumps(out))
 
     # -- the grid -----------------------------------------------------------------
-    def trials(self) -> list[Trial]:
-        """Every trial, in grid order (model, patterns, load, corruption, noise, sets,
-        repeat)."""
+    def _axes(self) -> list[tuple[ModelSpec, PatternSpec, tuple[float, ...]]]:
         out = []
         for m, p in itertools.product(self.models, self.patterns):
             loads = (round(len(p.text) / p.width, 6),) if p.fixed_size else self.loads
+            out.append((m, p, loads))
+        return out
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials, computed without building the grid."""
+        inner = len(self.corruption) * len(self.noise) * len(self.sets) * int(self.repeats)
+        return sum(len(loads) for _, _, loads in self._axes()) * inner
+
+    def trial(self, index: int) -> Trial:
+        """Trial ``index`` of the grid, found without building the others."""
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise ValidationError("index", index, "an integer trial index")
+        index = int(index)
+        if not 0 <= index < self.n_trials:
+            raise ValidationError("index", index, f"an index in [0, {self.n_trials - 1}]")
+        inner = (self.corruption, self.noise, self.sets, range(self.repeats))
+        size = math.prod(len(a) for a in inner)
+        rest = index
+        for m, p, loads in self._axes():
+            block = len(loads) * size
+            if rest < block:
+                li, k = divmod(rest, size)
+                coords = []
+                for axis in reversed(inner):
+                    k, j = divmod(k, len(axis))
+                    coords.append(axis[j])
+                r, n_sets, z, c = coords
+                return Trial(index, m, p, loads[li], c, z, n_sets, r)
+            rest -= block
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def iter_trials(self) -> Iterator[Trial]:
+        """Every trial in grid order, built one at a time."""
+        i = 0
+        for m, p, loads in self._axes():
             for load, c, z, s, r in itertools.product(
                 loads, self.corruption, self.noise, self.sets, range(self.repeats)
             ):
-                out.append(Trial(len(out), m, p, load, c, z, s, r))
-        return out
+                yield Trial(i, m, p, load, c, z, s, r)
+                i += 1
+
+    def trials(self) -> list[Trial]:
+        """Every trial, in grid order (model, patterns, load, corruption, noise, sets,
+        repeat)."""
+        return list(self.iter_trials())
 
     def without_models(self, names: Sequence[str]) -> Experiment:
         """A copy without the models whose registry name is in ``names``."""
@@ -466,7 +508,74 @@ def _validate(data: dict[str, Any], where: Where) -> dict[str, Any]:
         _model(m, ("models", i), where, width) for i, m in enumerate(models)
     )
     _unique([m.key for m in out["models"]], "models", where)
+    _check_size(out, where)
     return out
+
+
+def _max_trials() -> int:
+    import os
+
+    env = os.environ.get("NEUROMEM_MAX_TRIALS")
+    try:
+        return int(env) if env else MAX_TRIALS
+    except ValueError:
+        return MAX_TRIALS
+
+
+def _check_size(out: dict[str, Any], where: Where) -> None:
+    """Refuse, before anything is written, a grid too large or a trial that cannot fit
+    in memory."""
+    from ..memory import check_memory
+
+    n_other = len(out.get("corruption", ("flip",))) * len(out.get("noise", (0.0,)))
+    n_other *= len(out.get("sets", (1,))) * out.get("repeats", 1)
+    loads = out.get("loads", _DEFAULTS["loads"])
+    per_model = sum(1 if p.fixed_size else len(loads) for p in out["patterns"])
+    n = len(out["models"]) * per_model * n_other
+    limit = _max_trials()
+    if n > limit:
+        key = (
+            "repeats"
+            if out.get("repeats", 1) > limit // max(1, n // out.get("repeats", 1))
+            else "loads"
+        )
+        raise _err(
+            where,
+            (key,),
+            described(f"a grid of {n} trials"),
+            f"at most {limit} trials (NEUROMEM_MAX_TRIALS raises the limit)",
+        )
+    sets = max(out.get("sets", (1,)))
+    for i, p in enumerate(out["patterns"]):
+        width = p.width
+        # Patterns, cues and recalled states of the largest set, in float64.
+        for load in (round(len(p.text) / width, 6),) if p.fixed_size else loads:
+            n_pat = max(1, round(load * width))
+            need = 3 * 8 * float(n_pat) * width * sets
+            key = ("patterns", i, "size") if p.fixed_size else ("loads",)
+            check_memory(
+                need,
+                where(key),
+                load if not p.fixed_size else p.size,
+                f"a trial's patterns ({float(n_pat):.4g} x {width})",
+            )
+        for m in out["models"]:
+            from ..registry import models as registry
+
+            try:
+                obj = registry.get(m.name)
+                est = obj(
+                    n_units=width, **{k: v for k, v in m.params.items() if k != "topology"}
+                ).memory_estimate()
+            except Exception:
+                continue  # the model's own checks speak in build_model
+            key = ("patterns", i, "size" if p.fixed_size else "n_units")
+            check_memory(
+                est,
+                where(key),
+                p.size if p.fixed_size else p.n_units,
+                f"model {m.key!r} on {width} units",
+            )
 
 
 def _unique(keys: list[str], section: str, where: Where) -> None:
@@ -497,6 +606,14 @@ def _pattern(p: Any, path: tuple, where: Where) -> PatternSpec:
         if not _is_number(a) or not 0.0 < float(a) < 1.0:
             raise _err(where, (*path, "coding_level"), a, "a number in (0, 1)")
         kw["coding_level"] = float(a)
+    kind = kw.get("kind", "random_bipolar")
+    used = {"glyphs": ("text", "size"), "random_sparse": ("n_units", "coding_level")}
+    for key in ("n_units", "coding_level", "text", "size"):
+        if key in kw and key not in used.get(kind, ("n_units",)):
+            # A key the kind does not use would be dropped from run.json: refuse it.
+            raise _err(
+                where, (*path, key), kw[key], f"no {key!r}: it does not apply to {kind!r}"
+            )
     return PatternSpec(**kw)
 
 
@@ -521,6 +638,8 @@ def _model(m: Any, path: tuple, where: Where, n_units: int) -> ModelSpec:
     except ValidationError as exc:
         key = exc.param.split(".")[-1].split("[")[0].strip()
         sub = (*path, "params", key) if key in params else (*path, "params")
+        if exc.param == "n_units":  # the width comes from the first pattern set
+            sub = ("patterns", 0)
         raise _err(where, sub, exc.given, exc.allowed) from None
     return spec
 
@@ -531,18 +650,33 @@ def _param_names(cls: type) -> list[str]:
 
 def build_topology(spec: Mapping[str, Any], n_units: int, seed: int):
     """Build a topology from its dict form for ``n_units`` units."""
+    import inspect
+
     from .. import topology
 
+    if not isinstance(spec, Mapping):
+        raise ValidationError("topology", spec, "a table with a 'kind' key")
     spec = dict(spec)
     kind = spec.pop("kind", None)
     if kind not in TOPOLOGY_KINDS:
         raise ValidationError(
             "topology.kind", kind, "one of " + ", ".join(repr(k) for k in TOPOLOGY_KINDS)
         )
-    if kind == "complete":
-        return topology.complete(n_units, **spec)
+    func = getattr(topology, kind)
+    # Keys are checked against the builder's signature: an unknown key is named, not
+    # a TypeError from deep inside the call.
+    names = [n for n in inspect.signature(func).parameters if n not in ("n", "seed")]
+    unknown = sorted(str(k) for k in spec if k not in names)
+    if unknown:
+        raise ValidationError(
+            "topology",
+            described(f"{kind} with unknown key(s) {', '.join(unknown)}"),
+            f"keys among kind, {', '.join(names)}",
+        )
     try:
-        return getattr(topology, kind)(n_units, **spec, seed=seed)
+        if kind == "complete":
+            return func(n_units, **spec)
+        return func(n_units, **spec, seed=seed)
     except TypeError as exc:
         raise ValidationError(
             "topology", described(f"{kind} with {sorted(spec)}"), str(exc)

@@ -22,7 +22,7 @@ from ..validation import (
     check_pairs,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, iterative_rule, not_stored, transactional
 
 __all__ = ["LinearAssociator"]
 
@@ -131,6 +131,7 @@ class LinearAssociator(Memory):
         """The memory matrix ``(n_out, n_units)``."""
         return self.synapse_.weights
 
+    @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
         """Store ``keys -> values`` pairs (``values=None``: auto-association).
 
@@ -164,11 +165,7 @@ class LinearAssociator(Memory):
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         if getattr(self, "network_", None) is None:
             if self.n_out is None:
-                raise ValidationError(
-                    "cues",
-                    described("a recall before anything was stored"),
-                    "a model that has stored pairs, or was given n_out",
-                )
+                raise not_stored(self, "recall")
             self._build(self.n_out)
         states = self.network_.populations["values"].activate(self.synapse_.input(s))
         n = len(s)

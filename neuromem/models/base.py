@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -9,7 +12,15 @@ import numpy as np
 
 from ..params import Parametrized, learned_attributes
 
-__all__ = ["RECORDABLE", "KeepsPatterns", "Memory", "RecallResult", "check_record"]
+__all__ = [
+    "RECORDABLE",
+    "KeepsPatterns",
+    "Memory",
+    "RecallResult",
+    "check_record",
+    "not_stored",
+    "transactional",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,94 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     return chosen
 
 
+def _generators(obj: Any) -> list[np.random.Generator]:
+    return [v for v in vars(obj).values() if isinstance(v, np.random.Generator)]
+
+
+def transactional(
+    method: Callable | None = None, *, light: bool = False, when: Callable | None = None
+):
+    """Make a model method all-or-nothing under Ctrl-C (``KeyboardInterrupt``).
+
+    The model's attributes are deep-copied before the call and put back if the call is
+    interrupted, so an interrupted ``store`` (or ``unlearn``) leaves the model exactly
+    as it was. ``light=True`` (for ``recall``, which changes no learned state) saves and
+    restores only the states of the model's random generators. ``when(self)`` returning
+    False skips the snapshot (a store that cannot run long need not pay for a copy).
+    Other exceptions propagate unchanged (the methods validate before they change
+    anything).
+    """
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(self, *args: Any, **kwargs: Any):
+            if when is not None and not when(self):
+                return fn(self, *args, **kwargs)
+            if light:
+                saved = [
+                    (g, copy.deepcopy(g.bit_generator.state)) for g in _generators(self)
+                ]
+            else:
+                saved = copy.deepcopy(vars(self))
+            try:
+                return fn(self, *args, **kwargs)
+            except KeyboardInterrupt:
+                if light:
+                    for g, state in saved:
+                        g.bit_generator.state = state
+                else:
+                    vars(self).clear()
+                    vars(self).update(saved)
+                raise
+
+        return wrapper
+
+    return wrap(method) if method is not None else wrap
+
+
+def iterative_rule(model: Any) -> bool:
+    """Whether ``model.rule`` learns in a loop of its own (it has ``max_epochs``)."""
+    rule = getattr(model, "rule", None)
+    if isinstance(rule, str):
+        from ..registry import rules
+
+        try:
+            return "max_epochs" in rules.get(rule).param_names()
+        except Exception:
+            return False
+    return hasattr(rule, "max_epochs")
+
+
+def not_stored(model: Any, method: str | None = None):
+    """The error every model raises when ``method`` needs what ``store`` learns.
+
+    One wording for every model: ``"<model>.<method>: got a call before anything was
+    stored; expected store() called first"``. (The Hopfield network is the exception by
+    design: before ``store`` its couplings are zero, a valid empty network that recalls
+    every cue as it is.)
+    """
+    from ..errors import ValidationError, described
+
+    if method is None:  # the public method that was called: the first without a "_"
+        import sys
+
+        frame = sys._getframe(1)
+        method = "recall"
+        for _ in range(6):
+            if frame is None:
+                break
+            if not frame.f_code.co_name.startswith("_"):
+                method = frame.f_code.co_name
+                break
+            frame = frame.f_back
+    name = getattr(model, "name", type(model).__name__)
+    return ValidationError(
+        f"{name}.{method}",
+        described("a call before anything was stored"),
+        "store() called first",
+    )
+
+
 class Memory(Parametrized):
     """Base class of memory models.
 
@@ -119,6 +218,22 @@ class Memory(Parametrized):
         """Recall from cues stored row-wise; returns a :class:`RecallResult`."""
         raise NotImplementedError
 
+    def memory_estimate(self) -> int:
+        """Bytes this model will need (checked by :func:`neuromem.create`).
+
+        The default is two ``n_units x n_units`` matrices of the model's dtype (the
+        weights and one temporary of the same size), a fair estimate for a model with
+        one dense recurrent synapse; a model that needs something else overrides this.
+        """
+        n = getattr(self, "n_units", 0)
+        n_out = getattr(self, "n_out", None)
+        try:
+            itemsize = np.dtype(getattr(self, "dtype", "float64")).itemsize
+        except TypeError:
+            itemsize = 8
+        m = n_out if isinstance(n_out, int) else n
+        return 2 * int(n) * int(m) * itemsize if isinstance(n, int) else 0
+
     # -- persistence ---------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
         """Learned state: arrays, scipy.sparse matrices or JSON scalars, by name."""
@@ -146,6 +261,10 @@ class KeepsPatterns:
     couplings are never formed): storing appends to ``patterns_``.
     """
 
+    def memory_estimate(self) -> int:
+        """The pattern matrix grows with what is stored: nothing to check up front."""
+        return 0
+
     def _keep(self, x: np.ndarray) -> None:
         old = getattr(self, "patterns_", None)
         self.patterns_ = x if old is None else np.concatenate([old, x])
@@ -154,9 +273,5 @@ class KeepsPatterns:
     def _fitted(self) -> np.ndarray:
         x = getattr(self, "patterns_", None)
         if x is None:
-            from ..errors import ValidationError, described
-
-            raise ValidationError(
-                "patterns", described("no stored pattern"), "store() called before recall"
-            )
+            raise not_stored(self)
         return x

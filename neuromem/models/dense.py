@@ -7,6 +7,7 @@ from scipy.special import logsumexp
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
+from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..validation import (
     check_bool,
@@ -15,7 +16,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import KeepsPatterns, Memory, RecallResult, check_record
+from .base import KeepsPatterns, Memory, RecallResult, check_record, transactional
 
 __all__ = ["DenseHopfield"]
 
@@ -395,7 +396,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         work = track.out.copy()
         m_low, m_high = law.overlaps(work)
         z = law.rows(m_low + m_high)
-        for t in range(1, max_steps + 1):
+        for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
             changed = np.zeros(len(work), dtype=bool)
             sequence = rng.permutation(self.n_units)
             # Units are visited one after another, but a run of units that flips in
@@ -440,6 +441,7 @@ class DenseHopfield(KeepsPatterns, Memory):
                 break
         return track.finish(work)
 
+    @transactional(light=True)
     def recall(
         self,
         cues,

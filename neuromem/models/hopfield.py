@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..network import Network
+from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
@@ -22,7 +23,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult, check_record
+from .base import Memory, RecallResult, check_record, iterative_rule, transactional
 
 __all__ = ["Hopfield"]
 
@@ -245,9 +246,9 @@ class Hopfield(Memory):
             if not isinstance(name, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
             cls = rules.get(name)
-            options = dict(self.rule_options or {})
             if not isinstance(self.rule_options, dict | type(None)):
                 raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
         if self.units not in rule.encodings:
@@ -290,6 +291,7 @@ class Hopfield(Memory):
         return self.synapse_.weights
 
     # -- memory -----------------------------------------------------------------------
+    @transactional(when=iterative_rule)
     def store(self, patterns, targets=None) -> Hopfield:
         """Store patterns, adding to what is already stored.
 
@@ -407,6 +409,7 @@ class Hopfield(Memory):
             e -= s @ syn._bias
         return e
 
+    @transactional(light=True)
     def recall(
         self,
         cues,
@@ -520,6 +523,7 @@ class Hopfield(Memory):
             energies=lambda z: self.energy(units(z)),
         )
 
+    @transactional
     def unlearn(
         self,
         n_dreams: int = 100,
@@ -582,8 +586,7 @@ class Hopfield(Memory):
         # Kept to restore on divergence: the weights are left as they were before the
         # call, as a learning rule leaves them.
         before = syn.layout.values(syn._weights).copy()
-        done = 0
-        while done < n_dreams:  # loop over batches of dreams: the weights change between
+        for done in long_loop(range(0, n_dreams, batch), "dream batches"):
             b = min(batch, n_dreams - done)
             starts = np.where(start_rng.random((b, self.n_units)) < 0.5, 1.0, -1.0)
             reached = self.recall(
@@ -609,7 +612,6 @@ class Hopfield(Memory):
                 )
             w = syn.values
             w -= step
-            done += b
         return self
 
     def to_networkx(self):

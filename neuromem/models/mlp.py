@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ValidationError, described
 from ..network import Network
 from ..optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed, spawn
 from ..rules.backprop import Backprop
 from ..validation import (
@@ -31,7 +32,7 @@ from ..validation import (
     check_patterns,
     infer_encoding,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, not_stored, transactional
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
 
@@ -391,11 +392,10 @@ class MLP(Memory):
 
     def _require_fitted(self) -> None:
         if getattr(self, "network_", None) is None:
-            raise ValidationError(
-                "model", described("a model that stored nothing"), "store() called first"
-            )
+            raise not_stored(self)
 
     # -- memory -------------------------------------------------------------------------
+    @transactional
     def store(self, patterns, targets=None) -> MLP:
         """Train on ``patterns`` (auto-association) or ``patterns -> targets``.
 
@@ -505,7 +505,7 @@ class MLP(Memory):
         params = [[s.values, s.bias] for s in self.synapses_]
         losses, accs = [], []
         reference = None
-        for _epoch in range(self.epochs):
+        for _epoch in long_loop(self.epochs, "epochs"):
             order = rng.permutation(n)
             inputs = self._corrupt(x, rng) if denoise else x
             total, hits = 0.0, 0
@@ -565,6 +565,7 @@ class MLP(Memory):
         x = check_patterns(inputs, "inputs", n_units=self.n_units, dtype=self.dtype)
         return self._forward(x)[1][-1]
 
+    @transactional(light=True)
     def recall(
         self,
         cues,
@@ -631,7 +632,8 @@ class MLP(Memory):
         converged = np.zeros(n, dtype=bool)
         active = np.arange(n)
         work = s
-        for step in range(1, steps_max + 1):  # a loop over passes, batched over cues
+        # A loop over passes, batched over cues.
+        for step in long_loop(range(1, steps_max + 1), "recall passes"):
             y = self._forward(work)[1][-1]
             new = self._decode(y) if decode else self._from_out(y)
             if decode:

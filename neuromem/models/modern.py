@@ -6,9 +6,10 @@ import numpy as np
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
+from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
 from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
-from .base import KeepsPatterns, Memory, RecallResult, check_record
+from .base import KeepsPatterns, Memory, RecallResult, check_record, transactional
 
 __all__ = ["ModernHopfield"]
 
@@ -168,6 +169,7 @@ class ModernHopfield(KeepsPatterns, Memory):
             )
         return out.astype(s.dtype, copy=False)
 
+    @transactional(light=True)
     def recall(
         self,
         cues,
@@ -217,7 +219,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         energy = (lambda z: self._energy(z, beta)) if record_energy else None
         track = dyn._Tracker(s, energy, rec)
         work = track.out.copy()
-        for t in range(1, max_steps + 1):
+        for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
             new = _scores(work, x, beta)[0] @ x
             fixed = np.max(np.abs(new - work), axis=1) <= limit
             work, _ = track.step(t, new, fixed, fixed)

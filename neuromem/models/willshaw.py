@@ -20,7 +20,7 @@ from ..validation import (
     check_pairs,
     check_patterns,
 )
-from .base import Memory, RecallResult
+from .base import Memory, RecallResult, not_stored
 
 __all__ = [
     "Willshaw",
@@ -310,11 +310,7 @@ class Willshaw(Memory):
         )
         if getattr(self, "network_", None) is None:
             if self.n_out is None:
-                raise ValidationError(
-                    "cues",
-                    described("a recall before anything was stored"),
-                    "a model that has stored pairs, or was given n_out",
-                )
+                raise not_stored(self, "recall")
             self._build(self.n_out)
         h = self.synapse_.input(c)
         if mode == "cue":
@@ -343,9 +339,7 @@ class Willshaw(Memory):
         """
         if keys is None and values is None:
             if getattr(self, "network_", None) is None or not len(self.keys_):
-                raise ValidationError(
-                    "keys", None, "keys and values, or a model that has stored pairs"
-                )
+                raise not_stored(self, "bits_per_synapse")
             x, y = self.keys_, self.values_
         else:
             x = check_patterns(keys, "keys", n_units=self.n_units, encoding="binary")
@@ -373,9 +367,22 @@ class Willshaw(Memory):
         """
         fidelity = check_float(fidelity, "fidelity", low=0.0, low_inclusive=False)
         if getattr(self, "network_", None) is None or not len(self.keys_):
-            raise ValidationError("fidelity", fidelity, "a model that has stored pairs")
-        k_in = max(1, round(float(self.keys_.sum(1).mean())))
-        l_out = min(max(1, round(float(self.values_.sum(1).mean()))), self.n_out_ - 1)
+            raise not_stored(self, "capacity")
+        k_mean = float(self.keys_.sum(1).mean())
+        l_mean = float(self.values_.sum(1).mean())
+        if not (k_mean > 0 and 0 < l_mean < self.n_out_):
+            raise ValidationError(
+                "patterns",
+                described(
+                    f"stored pairs with {k_mean:g} active key and {l_mean:g} active "
+                    "value units on average"
+                ),
+                "keys with active units and values neither silent nor all active",
+            )
+        # The exact theory takes whole activities: the mean, rounded (approximate
+        # when the activities vary from pair to pair).
+        k_in = max(1, round(k_mean))
+        l_out = min(max(1, round(l_mean)), self.n_out_ - 1)
         return willshaw_capacity(self.n_units, self.n_out_, k_in, l_out, fidelity)
 
     def _get_state(self) -> dict[str, Any]:

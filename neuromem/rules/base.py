@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized, StatefulMixin
-from ..validation import check_bool, check_choice, check_float, check_int
+from ..validation import as_real_array, check_bool, check_choice, check_float, check_int
 
 __all__ = ["LearningRule", "Trace"]
 
@@ -44,18 +44,8 @@ def _check_activity(value: Any, name: str, dtype: Any) -> np.ndarray:
     be), timedelta, datetime, object and string arrays are refused, not converted;
     so are NaN and inf, and values that overflow ``dtype``.
     """
-    if isinstance(value, np.ma.MaskedArray):
-        raise ValidationError(
-            name, described("a masked array"), "a plain array (fill the masked values)"
-        )
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValidationError(name, value, "an array of real numbers") from None
-    if arr.dtype.kind not in "biuf":
-        raise ValidationError(
-            name, described(f"an array of dtype {arr.dtype}"), "an array of real numbers"
-        )
+    # The lossy kinds are refused by the package's one helper for that.
+    arr = as_real_array(value, name)
     with np.errstate(over="ignore"):
         arr = arr.astype(dtype, copy=False)
     if not np.isfinite(arr).all():
@@ -204,6 +194,8 @@ class LearningRule(StatefulMixin, Parametrized):
         single = pre.ndim == 1
         if single:
             pre, post = pre[None, :], post[None, :]
+        if pre.ndim == 2 and pre.shape[0] == 0:
+            raise ValidationError("pre", described("an empty batch"), "at least one row")
         n_post, n_pre = layout.shape
         if pre.ndim != 2 or pre.shape[1] != n_pre:
             raise ValidationError(
@@ -316,7 +308,15 @@ class LearningRule(StatefulMixin, Parametrized):
             layout = layout_for(weights)
         self.check_layout(layout)
         w = layout.values(weights)
-        return layout.wrap(self._raw(pre, post, w, layout, signal))
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = self._raw(pre, post, w, layout, signal)
+        if not np.all(np.isfinite(d)):
+            raise ValidationError(
+                "pre",
+                described("activities or weights so large that the change overflows"),
+                "values whose change fits in float64",
+            )
+        return layout.wrap(d)
 
     def update(self, w, pre, post, layout, signal=None, fresh=False) -> np.ndarray:
         """Apply one presentation (or batch) to the weight values ``w`` in place.

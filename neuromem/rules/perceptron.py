@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from ..errors import ConvergenceWarning
+from ..progress import steps as long_loop
 from ..validation import check_bool, check_float, check_int
 from .base import LearningRule
 
@@ -127,7 +128,8 @@ class Perceptron(LearningRule):
         self.epochs_ = 0
         self.converged_ = False
         # ``fresh`` is not used: the perceptron's change reads the weights (no fast path).
-        for _ in range(self.max_epochs):  # epochs: each one is a whole-matrix update
+        # Epochs: each one is a whole-matrix update.
+        for _ in long_loop(self.max_epochs, "perceptron epochs"):
             self._update_one(w, self.pre_, self.post_, layout, None)
             if self._violations == 0:
                 self.converged_ = True
