@@ -137,6 +137,14 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     # Check everything before drawing: a row that does not parse or a run.json that
     # does not describe an experiment is an error, never silently skipped.
     meta = read_run(args.results)
+    if isinstance(meta, dict) and meta.get("format") in (
+        "neuromem-compare",
+        "neuromem-study",
+    ):
+        # A compare or study folder: its own redraw checks its own tables.
+        for path in draw(args.results):
+            print(f"figure: {path}")
+        return 0
     if meta is None or not isinstance(meta.get("experiment"), dict):
         raise ValidationError(
             "results", args.results, "a results folder with a valid run.json"

@@ -313,7 +313,7 @@ def test_bad_input_names_the_parameter():
     n = 32
     x = nm.patterns.random_bipolar(4, n, seed=16)
     mem = nm.create("sequence", n_units=n)
-    assert _err(lambda: mem.recall(x)).param == "sequence"  # nothing stored
+    assert _err(lambda: mem.recall(x)).param == "sequence.recall"  # nothing stored
     assert _err(lambda: mem.store(x[:1])).param == "sequence"
     assert _err(lambda: mem.store([x, x[:1]])).param == "sequence[1]"
     assert _err(lambda: mem.store([])).param == "sequence"

@@ -48,7 +48,7 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult, check_record
+from .base import Memory, RecallResult, check_record, not_stored
 
 __all__ = ["INTERACTIONS", "VARIANTS", "SequenceMemory", "expected_overlaps"]
 
@@ -349,9 +349,7 @@ class SequenceMemory(Memory):
 
     def _fitted(self) -> None:
         if getattr(self, "patterns_", None) is None or not self.n_stored_:
-            raise ValidationError(
-                "sequence", described("no stored sequence"), "store() called before recall"
-            )
+            raise not_stored(self)
 
     # -- dynamics ---------------------------------------------------------------------
     def _dense_terms(self, s: np.ndarray, keys: np.ndarray, shift: np.ndarray | None):
