@@ -32,12 +32,10 @@ FUZZ = settings(
 )
 
 
-#: On main today a unit whose field is a tie keeps its cue value even when that is 0
-#: (masked) or any other real number; the shared tie law (a masked unit becomes +1, and
-#: after the first sweep every state is +/-1) is being implemented in dynamics.py by the
-#: Hopfield-dynamics work. Until that is merged, recalled states of cues that are not
-#: +/-1 are only checked to be finite; set this to False after the merge.
-TIE_LAW_PENDING = True
+#: The shared tie law (a masked unit becomes +1; after the first sweep every state is
+#: +/-1) holds in every dynamics: recalled states of any cue are checked for the
+#: encoding. (Kept as a switch so a regression can be narrowed down quickly.)
+TIE_LAW_PENDING = False
 
 
 class Wrong(AssertionError):
@@ -249,11 +247,6 @@ def target_store_recall(data) -> None:
     expect(not _lossy(x), "a lossy array was stored")
     expect(out is mem, "store did not return the model")
     cues = arrays(data.draw, n_cols=n)
-    if key == "dense-hopfield" and isinstance(cues, np.ndarray) and cues.dtype == float:
-        # Known, and owned by the dense-network numerics work (h2: ties and overflow in
-        # dense.py): zero, tiny or huge real cue values come back unmapped or NaN.
-        # Reported with issue 10; until then the fuzz gives this model +/-1 cues.
-        cues = np.where(np.isnan(cues) | (cues >= 0), 1.0, -1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.NeuromemWarning)
         res = mem.recall(cues)
