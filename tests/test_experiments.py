@@ -331,7 +331,7 @@ def test_example_file_and_scripts_are_present():
 
 
 class SlowNearest(NearestBinary):
-    """NearestBinary that takes 100 ms to store (to exercise the time budget)."""
+    """NearestBinary that takes 100 ms to store (a slow model)."""
 
     name = "slow-nearest"
 
@@ -340,39 +340,22 @@ class SlowNearest(NearestBinary):
         return super().store(patterns, targets)
 
 
-def test_a_time_budget_skips_the_remaining_trials_of_a_slow_model(tmp_path, monkeypatch):
+def test_a_slow_model_has_every_trial_computed(tmp_path, monkeypatch):
+    # No wall-clock budget: what is computed never depends on the machine's speed or
+    # load, so a slow model's trials all run and agree with a fast model's rows.
     from neuromem.registry import models
 
     monkeypatch.setitem(models._load(), "slow-nearest", SlowNearest)
+    monkeypatch.setitem(models._load(), "nearest-binary", NearestBinary)
     exp = Experiment.from_dict(
         {**SMALL, "models": [{"name": "slow-nearest"}, {"name": "hopfield"}]}
     )
-    rows = run(exp, tmp_path, budget=0.15, progress=False)
+    rows = run(exp, tmp_path, progress=False)
     slow = [r for r in rows if r["model"] == "slow-nearest"]
-    done = [r for r in slow if not r["error"]]
-    skipped = [r for r in slow if r["error"].startswith("skipped: time budget")]
-    # Two trials (200 ms) exceed 150 ms; the other six are skipped, with NaN metrics.
-    assert len(done) == 2 and len(skipped) == 6
-    assert all(np.isnan(r["overlap"]) for r in skipped)
-    assert all(not r["error"] for r in rows if r["model"] == "hopfield")
-    with pytest.raises(ValidationError, match=r"^budget"):
-        run(exp, tmp_path, budget=-1.0)
-
-
-def test_time_left_unused_carries_over_to_later_models(tmp_path, monkeypatch):
-    from neuromem.registry import models
-
-    monkeypatch.setitem(models._load(), "slow-nearest", SlowNearest)
-    exp = Experiment.from_dict(
-        {**SMALL, "models": [{"name": "hopfield"}, {"name": "slow-nearest"}]}
+    assert slow and all(not r["error"] for r in rows)
+    fast = run(
+        Experiment.from_dict({**SMALL, "models": [{"name": "nearest-binary"}]}),
+        tmp_path / "fast",
+        progress=False,
     )
-    rows = run(exp, tmp_path, budget=0.15, progress=False)
-    fast_spent = sum(
-        r["store_time"] + r["recall_time"] for r in rows if r["model"] == "hopfield"
-    )
-    slow = [r for r in rows if r["model"] == "slow-nearest"]
-    done = [r for r in slow if not r["error"]]
-    # Second in line, the slow model may spend 2 x 0.15 s minus what hopfield used
-    # (a few ms): three 100-ms trials fit where, first in line, two did.
-    assert fast_spent < 0.05
-    assert len(done) == 3 and len(slow) - len(done) == 5
+    assert [r["overlap"] for r in slow] == [r["overlap"] for r in fast]

@@ -211,7 +211,6 @@ def _matches(row: dict[str, Any], expected: dict[str, Any]) -> bool:
 
 def _prepare(out: Path, experiment: Experiment, resume: bool, force: bool) -> dict:
     """Check the folder may be used; returns the rows to keep, by trial index."""
-    from .trial import base_row
 
     config = experiment.to_dict()
     old = read_run(out)
@@ -348,58 +347,12 @@ def _blas_env() -> Iterator[None]:
                 os.environ[v] = old
 
 
-class _Budget:
-    """Seconds of store and recall time each model may spend (None: no limit).
-
-    Time a model leaves unused carries over to the models after it (trials run model by
-    model): model ``j`` may spend ``(j + 1) * seconds`` minus what models ``0..j-1``
-    spent. A slow model late in the list is then not cut short while the run as a whole
-    is still within ``len(models) * seconds``.
-    """
-
-    def __init__(self, experiment: Experiment, seconds: float | None):
-        self.seconds = seconds
-        self.experiment = experiment
-        self.spent: dict[str, float] = {}
-        self.order = list(dict.fromkeys(m.key for m in experiment.models))
-
-    def add(self, row: dict[str, Any]) -> None:
-        t = row["store_time"] + row["recall_time"]
-        if not math.isnan(t):
-            self.spent[row["model"]] = self.spent.get(row["model"], 0.0) + t
-
-    def allowance(self, model: str) -> float:
-        """Seconds ``model`` may spend: its share plus what earlier models left."""
-        j = self.order.index(model)
-        earlier = sum(self.spent.get(k, 0.0) for k in self.order[:j])
-        return self.seconds * (j + 1) - earlier
-
-    def over(self, index: int) -> bool:
-        if self.seconds is None:
-            return False
-        model = self.experiment.trial(index).model.key
-        return self.spent.get(model, 0.0) > self.allowance(model)
-
-    def skipped(self, index: int) -> dict[str, Any]:
-        row = base_row(self.experiment, self.experiment.trial(index))
-        row["error"] = (
-            f"skipped: time budget spent ({self.seconds:.3g} s per model, plus what "
-            "earlier models left unused)"
-        )
-        return row
-
-
-def _serial(config, experiment, indices, budget):
+def _serial(config, experiment, indices):
     for i in indices:
-        if budget.over(i):
-            yield budget.skipped(i)
-            continue
-        row = _run_one(experiment, i)
-        budget.add(row)
-        yield row
+        yield _run_one(experiment, i)
 
 
-def _processes(config, experiment, indices, jobs, budget):
+def _processes(config, experiment, indices, jobs):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -419,15 +372,7 @@ def _processes(config, experiment, indices, jobs, budget):
             for fut in as_completed(futures):
                 if fut.cancelled():
                     continue
-                row = fut.result()
-                budget.add(row)
-                yield row
-                if budget.seconds is None:
-                    continue
-                # Trials of a model over its budget that have not started are skipped.
-                for other, i in futures.items():
-                    if budget.over(i) and not other.done() and other.cancel():
-                        yield budget.skipped(i)
+                yield fut.result()
         finally:
             for fut in futures:
                 fut.cancel()
@@ -497,7 +442,6 @@ def run(
     resume: bool = False,
     force: bool = False,
     progress: bool | None = None,
-    budget: float | None = None,
     info: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every trial of ``experiment`` and write the results folder ``out``.
@@ -522,12 +466,6 @@ def run(
     progress : bool, optional
         Show a progress bar (trials done, rate, time left); by default only when
         standard output is a terminal.
-    budget : float, optional
-        Seconds of store and recall time each model may spend (serial and process
-        executors). Once a model has spent them, its trials that have not started are
-        recorded as skipped (``error`` says so, metrics are NaN). Which trials are
-        skipped depends on the machine's speed, so a run with a budget is not
-        reproducible row for row; ``neuromem compare`` uses it to bound its run time.
     info : dict, optional
         How the run was asked for (the command line's ``--seed``, ``--quick``), recorded
         in ``run.json`` under ``"invocation"``.
@@ -537,7 +475,7 @@ def run(
     list of dict
         The rows, in grid order.
     """
-    from ..validation import check_bool, check_float, check_int
+    from ..validation import check_bool, check_int
 
     if getattr(experiment, "is_study", False):  # its own protocol: see studies.py
         return experiment.run(out, resume=resume, force=force, progress=progress)
@@ -548,8 +486,6 @@ def run(
     force = check_bool(force, "force")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise ValidationError("scheduler", scheduler, "'local' or a scheduler address")
-    if budget is not None:
-        budget = check_float(budget, "budget", low=0.0, low_inclusive=False)
     if info is not None and not isinstance(info, dict):
         raise ValidationError("info", info, "a dict (recorded in run.json) or None")
     if not isinstance(out, str | os.PathLike) or not os.fspath(out):
@@ -567,9 +503,7 @@ def run(
             "a folder you can write to",
         ) from None
     try:
-        return _run_locked(
-            experiment, out, jobs, scheduler, resume, force, progress, budget, info
-        )
+        return _run_locked(experiment, out, jobs, scheduler, resume, force, progress, info)
     finally:
         lock.release()
 
@@ -590,7 +524,7 @@ def _lock(out: Path):
     return lock
 
 
-def _run_locked(experiment, out, jobs, scheduler, resume, force, progress, budget, info):
+def _run_locked(experiment, out, jobs, scheduler, resume, force, progress, info):
     kept = _prepare(out, experiment, resume, force)
     config = experiment.to_dict()
     extra = {"invocation": info} if info else {}
@@ -600,13 +534,12 @@ def _run_locked(experiment, out, jobs, scheduler, resume, force, progress, budge
     n_trials = experiment.n_trials
     todo = [i for i in range(n_trials) if i not in kept]
     rows = dict(kept)
-    limit = _Budget(experiment, budget)
     if scheduler is not None:
         stream = _dask(config, experiment, todo, scheduler, jobs)
     elif jobs > 1 and len(todo) > 1:
-        stream = _processes(config, experiment, todo, min(jobs, len(todo)), limit)
+        stream = _processes(config, experiment, todo, min(jobs, len(todo)))
     else:
-        stream = _serial(config, experiment, todo, limit)
+        stream = _serial(config, experiment, todo)
     appender = _Appender(out / RESULTS)
     bar = _progress(n_trials, len(kept), progress)
     try:
