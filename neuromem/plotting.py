@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.special import erf
 
 from .errors import ValidationError, described
-from .validation import check_int
+from .validation import check_choice, check_int
 
 __all__ = [
     "basin_curve",
@@ -59,8 +59,18 @@ def _tile_shape(n: int, shape) -> tuple[int, int]:
     return h, n // h
 
 
+def _numbers(x, name: str, allowed: str) -> np.ndarray:
+    """``x`` as a float array; a value numpy cannot read as numbers (a string, a model,
+    a ragged list) is a :class:`ValidationError` naming ``name``, not numpy's error."""
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        given = x if isinstance(x, str | list | tuple) else described(type(x).__name__)
+        raise ValidationError(name, given, allowed) from None
+
+
 def _as_rows(x, name: str) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
+    x = _numbers(x, name, "a (P, N) array")
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.size == 0:
@@ -177,15 +187,24 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
     -------
     matplotlib Axes
     """
+    from .params import Parametrized
+
+    allowed = "a model with weights_ or a 2-D matrix"
     w = getattr(weights, "weights_", weights)
+    if isinstance(w, Parametrized):  # a model without one weight matrix (dense, MLP)
+        raise ValidationError(
+            "weights",
+            described(f"a {type(w).__name__} model, which has no weights_"),
+            allowed,
+        )
     if sp.issparse(w):
         w = w.toarray()
-    w = np.asarray(w, dtype=float)
+    w = _numbers(w, "weights", allowed)
     if w.ndim != 2:
         raise ValidationError(
             "weights",
             described(f"an array of shape {w.shape}"),
-            "a model with weights_ or a 2-D matrix",
+            allowed,
         )
     ax = _axes(ax, figsize=(4.2, 3.5))
     big = float(np.max(np.abs(w))) if w.size else 1.0
@@ -243,7 +262,7 @@ def overlap_trajectory(result, ax=None, *, cue: int = 0, labels=None, top: int =
     matplotlib Axes
     """
     m = _trajectory(result, "overlaps")
-    (k,) = _cues(cue, len(m))
+    k = check_int(cue, "cue", low=-len(m), high=len(m) - 1) % len(m)  # one cue
     m = m[k]  # (T + 1, n_stored)
     top = check_int(top, "top", low=0)
     if labels is not None and len(labels) != m.shape[1]:
@@ -267,7 +286,7 @@ def overlap_trajectory(result, ax=None, *, cue: int = 0, labels=None, top: int =
     ax.set_ylabel("overlap m")
     ax.set_ylim(min(-0.05, float(m.min()) - 0.05), 1.05)
     ax.set_title(f"cue {k}")
-    if m.shape[1]:
+    if m.shape[1] and top:  # top=0: no line is labelled, so no legend
         ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     return ax
@@ -376,9 +395,10 @@ def capacity_curve(
     -------
     matplotlib Axes
     """
-    a = np.asarray(loads, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if a.ndim != 1 or len(a) == 0 or np.any(a <= 0):
+    a = _numbers(loads, "loads", "a 1-D sequence of loads P / N > 0")
+    v = _numbers(values, "values", f"({len(a)},) or ({len(a)}, repeats) numbers")
+    value = check_choice(value, "value", ("overlap", "accuracy"))
+    if a.ndim != 1 or len(a) == 0 or not np.all(np.isfinite(a) & (a > 0)):
         raise ValidationError("loads", loads, "a 1-D sequence of loads P / N > 0")
     if v.shape[:1] != a.shape or v.ndim > 2:
         raise ValidationError(
@@ -452,9 +472,10 @@ def basin_curve(
     -------
     matplotlib Axes
     """
-    f = np.asarray(fractions, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if f.ndim != 1 or len(f) == 0 or np.any((f < 0) | (f > 1)):
+    f = _numbers(fractions, "fractions", "a 1-D sequence of fractions in [0, 1]")
+    v = _numbers(values, "values", f"({len(f)},) or (curves, {len(f)}) numbers")
+    value = check_choice(value, "value", ("accuracy", "overlap"))
+    if f.ndim != 1 or len(f) == 0 or not np.all((f >= 0) & (f <= 1)):
         raise ValidationError(
             "fractions", fractions, "a 1-D sequence of fractions in [0, 1]"
         )

@@ -146,3 +146,38 @@ def test_docs_images():
     # Every image the page links to is drawn by a block.
     linked = set(re.findall(r"\]\((img/[^)]+)\)", text))
     assert linked == {img for _, img in found if img}
+
+
+def test_bad_input_is_a_validation_error():
+    """Models without one weight matrix, non-numbers, a list of cues for ``cue``,
+    NaN loads and unknown ``value`` names are refused naming the argument (they used
+    to escape as TypeError, ValueError, or be drawn silently)."""
+    x = nm.patterns.glyphs("AB", size=8)
+    for name in ("dense-hopfield", "modern-hopfield"):
+        with pytest.raises(nm.ValidationError, match="weights"):
+            nmp.weight_matrix(nm.create(name, n_units=64).store(x))
+    with pytest.raises(nm.ValidationError, match="weights"):
+        nmp.weight_matrix("abc")
+    with pytest.raises(nm.ValidationError, match="patterns"):
+        nmp.pattern_grid("abc")
+    _, _, _, res = _recall()
+    with pytest.raises(nm.ValidationError, match="cue"):
+        nmp.overlap_trajectory(res, cue=[0, 1])
+    assert nmp.overlap_trajectory(res, cue=-1).get_title() == "cue 1"
+    with pytest.raises(nm.ValidationError, match="values"):
+        nmp.capacity_curve([0.1, 0.2], [[0.9, 0.8], [1.0]])
+    with pytest.raises(nm.ValidationError, match="loads"):
+        nmp.capacity_curve([0.1, np.nan], [0.9, 0.8])
+    with pytest.raises(nm.ValidationError, match="fractions"):
+        nmp.basin_curve([0.0, np.nan], [1.0, 0.9])
+    with pytest.raises(nm.ValidationError, match="value"):
+        nmp.capacity_curve([0.1, 0.2], [0.9, 0.8], value="bogus")
+    with pytest.raises(nm.ValidationError, match="value"):
+        nmp.basin_curve([0.0, 0.1], [1.0, 0.9], value="bogus")
+
+
+def test_top_zero_draws_without_a_legend_warning(recwarn):
+    _, _, _, res = _recall()
+    ax = nmp.overlap_trajectory(res, top=0)
+    assert ax.get_legend() is None
+    assert not [w for w in recwarn if "legend" in str(w.message)]
