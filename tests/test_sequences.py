@@ -336,3 +336,26 @@ def test_bad_input_names_the_parameter():
         assert _err(lambda kw=kwargs: nm.create("sequence", n_units=n, **kw)).param == param
     e = _err(lambda: mem.recall(x, n_steps=0))
     assert "n_steps" in str(e) and ">= 1" in str(e)
+
+
+def test_set_params_after_store_refuses_what_shaped_the_couplings():
+    """``variant`` and switching the symmetric part on or off used to be accepted
+    after a store and then recall with the old couplings (or fail naming synapses)."""
+    n = 64
+    x = nm.patterns.random_bipolar(6, n, seed=17)
+    mem = nm.create("sequence", n_units=n, variant="dense").store(x, cyclic=True)
+    assert _err(lambda: mem.set_params(variant="pseudoinverse")).param == "variant"
+    assert mem.variant == "dense"
+    mem = nm.create("sequence", n_units=n).store(x, cyclic=True)
+    assert _err(lambda: mem.set_params(symmetric=1.0)).param == "symmetric"
+    assert mem.symmetric == 0.0
+    # What recall reads can change, and gives what a fresh model gives.
+    mem = nm.create("sequence", n_units=n, symmetric=0.5).store(x, cyclic=True)
+    mem.set_params(symmetric=1.0, transition=2.0)
+    fresh = nm.create("sequence", n_units=n, symmetric=1.0, transition=2.0)
+    fresh.store(x, cyclic=True)
+    np.testing.assert_array_equal(
+        mem.recall(x[:2], n_steps=8).states, fresh.recall(x[:2], n_steps=8).states
+    )
+    assert _err(lambda: mem.set_params(symmetric=0.0)).param == "symmetric"
+    assert mem.clone().set_params(symmetric=0.0, variant="dense").symmetric == 0.0

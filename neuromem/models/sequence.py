@@ -160,6 +160,10 @@ class SequenceMemory(Memory):
     #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
     #: of its own rather than scoring pattern completion.
     auto_associative: ClassVar[bool] = False
+    #: ``variant`` decides which couplings ``store`` forms (none at all for
+    #: ``"dense"``): changing it after a store would recall with couplings of another
+    #: variant, so it is refused like ``n_units``.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
 
     def __init__(
         self,
@@ -211,6 +215,25 @@ class SequenceMemory(Memory):
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
+
+    def set_params(self, **params: Any) -> SequenceMemory:
+        """As :meth:`Memory.set_params`; besides, once the network is built, the
+        symmetric part cannot be switched on or off (``symmetric`` between 0 and > 0):
+        its synapse exists only if it was on when the network was built. Its weight
+        (a positive value for another) can change."""
+        net = getattr(self, "network_", None)
+        if net is not None and "symmetric" in params:
+            value = check_float(params["symmetric"], "symmetric", low=0.0)
+            if bool(value) != bool(self.symmetric):
+                raise ValidationError(
+                    "symmetric",
+                    value,
+                    f"{'a value > 0' if self.symmetric else '0'} like the current "
+                    f"{self.symmetric!r}: the symmetric synapse is "
+                    f"{'there' if self.symmetric else 'absent'} in what is already "
+                    "stored (use clone().set_params(...) for a new model)",
+                )
+        return super().set_params(**params)
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
