@@ -26,8 +26,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _list_experiments() -> None:
     print("experiments (neuromem run NAME):")
-    for name, summary in clitools.experiments().items():
-        print(f"  {name:<12}{summary}")
+    found = clitools.experiments()
+    width = clitools.name_width(found)
+    for name, summary in found.items():
+        print(f"  {name:<{width}}{summary}")
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:

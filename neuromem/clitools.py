@@ -121,6 +121,12 @@ def _summary(obj: Any) -> str:
     return " ".join(first.split())
 
 
+def name_width(names) -> int:
+    """Width of a name column: the longest name and two spaces (a fixed width ran a
+    13-letter name into its summary: ``consolidationThe ...``)."""
+    return max((len(n) for n in names), default=0) + 2
+
+
 def experiments() -> dict[str, str]:
     """Built-in experiment names and the first paragraph of their docstring."""
     from .experiments.builtin import BUILTINS
@@ -133,10 +139,12 @@ def experiments_epilog() -> str:
     import textwrap
 
     lines = ["built-in experiments:"]
-    for name, summary in experiments().items():
-        wrapped = textwrap.wrap(summary, 66) or [""]
-        lines.append(f"  {name:<12}{wrapped[0]}")
-        lines.extend(f"  {'':<12}{rest}" for rest in wrapped[1:])
+    found = experiments()
+    width = name_width(found)
+    for name, summary in found.items():
+        wrapped = textwrap.wrap(summary, 78 - width) or [""]
+        lines.append(f"  {name:<{width}}{wrapped[0]}")
+        lines.extend(f"  {'':<{width}}{rest}" for rest in wrapped[1:])
     lines.append("\nor a path to a TOML experiment file (see docs/experiments.md).")
     return "\n".join(lines)
 
@@ -254,7 +262,12 @@ def describe(name: str, kind: str | None = None) -> str:
         if kind in (None, k) and name in reg.names():
             found.append(_describe_one(k, name, reg.get(name), reg.origin(name)))
     if not found:
-        known = sorted(set(models.names()) | set(rules.names()))
+        # Only the names of the kind asked for: "a rule name: one of ..." listing
+        # models too would offer names that fail the same way.
+        asked = [
+            reg for k, reg in (("model", models), ("rule", rules)) if kind in (None, k)
+        ]
+        known = sorted({n for reg in asked for n in reg.names()})
         what = {"model": "a model", "rule": "a rule"}.get(kind or "", "a model or rule")
         raise ValidationError("name", name, f"{what} name: one of {', '.join(known)}")
     return "\n\n".join(found)

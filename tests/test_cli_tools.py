@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import time
 
 import pytest
@@ -20,6 +21,7 @@ def test_list_shows_experiments(capsys):
     assert "experiments (neuromem run NAME):" in out
     for name in BUILTINS:
         assert f"\n  {name:<12}" in out
+        assert re.search(rf"\n  {name}  +\S", out), name  # a gap before the summary
 
 
 def test_run_help_lists_experiments(capsys):
@@ -28,6 +30,7 @@ def test_run_help_lists_experiments(capsys):
     assert "built-in experiments:" in out
     for name in BUILTINS:
         assert f"  {name:<12}" in out
+        assert re.search(rf"\n  {name}  +\S", out), name  # a gap before the summary
     assert "--quiet" in out and "(default: 1)" in out
 
 
@@ -105,6 +108,14 @@ def test_describe_unknown_name(capsys):
     assert main(["describe", "hopfeld"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("neuromem: error: NAME: got 'hopfeld'") and "hopfield" in err
+
+
+def test_describe_with_kind_lists_only_that_kind(capsys):
+    # The list of allowed names used to mix models into "a rule name: one of ...".
+    assert main(["describe", "--kind", "rule", "hopfield"]) == 2
+    err = capsys.readouterr().err
+    assert "a rule name: one of" in err and "storkey" in err
+    assert "hopfield" not in err.split("one of")[1] and "mlp" not in err
 
 
 def test_progress_lines_count_written_rows(tmp_path):
