@@ -124,6 +124,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         repeats=args.repeats,
         models=args.models,
+        on_search=getattr(args, "on_search", None),
     )
     print(res["table"])
     for note in res["notes"]:
@@ -312,11 +313,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     try:
         folder = clitools.progress_folder(args)
+        compare = args.command == "compare"
         with clitools.progress_lines(
             folder or ".",
             interval=clitools.PROGRESS_INTERVAL,
             enabled=clitools.wants_progress_lines(args),
-        ):
+            unit="searches" if compare else "trials",
+        ) as lines:
+            if compare:  # it writes no results.csv to count: it reports its searches
+                args.on_search = lines.report
             return args.func(args)
     except ValidationError as exc:
         print(

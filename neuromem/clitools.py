@@ -289,9 +289,19 @@ class progress_lines:
     """
 
     def __init__(
-        self, out: str | Path, *, interval: float = 5.0, stream=None, enabled=True
+        self,
+        out: str | Path,
+        *,
+        interval: float = 5.0,
+        stream=None,
+        enabled=True,
+        unit: str = "trials",
     ):
         self.out = Path(out)
+        self.unit = unit
+        #: Counts reported by the command itself (:meth:`report`), for a command that
+        #: writes no results.csv while it runs (``compare``); None: read the files.
+        self.reported: tuple[int, int] | None = None
         self.interval = float(interval)
         self.stream = stream if stream is not None else sys.stdout
         self.enabled = bool(enabled)
@@ -299,8 +309,14 @@ class progress_lines:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
 
+    def report(self, done: int, total: int) -> None:
+        """Set the counts (``compare``'s ``on_search``); called from any thread."""
+        self.reported = (int(done), int(total))
+
     def counts(self) -> tuple[int, int] | None:
         """Trials done and in total, or None before the run has started writing."""
+        if self.reported is not None:
+            return self.reported
         try:
             total = int(json.loads((self.out / "run.json").read_text())["n_trials"])
             with open(self.out / "results.csv", "rb") as fh:
@@ -318,7 +334,7 @@ class progress_lines:
         done, total = c
         elapsed = time.monotonic() - self._t0
         pct = 100.0 * done / total if total else 100.0
-        text = f"progress: {done}/{total} trials ({pct:.0f}%), {elapsed:.0f} s elapsed"
+        text = f"progress: {done}/{total} {self.unit} ({pct:.0f}%), {elapsed:.0f} s elapsed"
         return text
 
     def _loop(self) -> None:

@@ -167,3 +167,15 @@ def test_run_prints_progress_lines_unless_quiet(tmp_path, capsys, monkeypatch):
     )
     out = capsys.readouterr().out
     assert "progress:" not in out and "4 trials (0 failed)" in out
+
+
+def test_compare_prints_progress_lines_unless_quiet(tmp_path, capsys, monkeypatch):
+    """compare writes no results.csv while it runs: its progress lines used to read
+    nothing and print nothing; it now reports its searches."""
+    monkeypatch.setattr(clitools, "PROGRESS_INTERVAL", 0.001)
+    argv = ["compare", "--quick", "--models", "hopfield-storkey", "--repeats", "2"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "progress:" in ln]
+    assert lines and all(re.search(r"progress: \d+/4 searches", ln) for ln in lines)
+    assert main([*argv, "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert "progress:" not in capsys.readouterr().out

@@ -480,8 +480,18 @@ def _one_blas_thread() -> None:
     threadpool_limits(1)
 
 
-def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> list:
-    """``[fn(*c) for c in calls]``, serially, on processes or on Dask; same results."""
+def _map(
+    fn: Callable,
+    calls: list[tuple],
+    jobs: int,
+    scheduler: str | None,
+    done: Callable[[], None] | None = None,
+) -> list:
+    """``[fn(*c) for c in calls]``, serially, on processes or on Dask; same results.
+
+    ``done`` is called (in this process) after each call has finished.
+    """
+    tick = done if done is not None else (lambda: None)
     if scheduler is not None:
         try:
             from distributed import Client, LocalCluster
@@ -505,6 +515,8 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
         client = Client(cluster if cluster is not None else scheduler)
         try:
             futures = client.map(fn, *zip(*calls, strict=True), pure=False)
+            for f in futures:
+                f.add_done_callback(lambda _: tick())
             return client.gather(futures)
         finally:
             client.close()
@@ -524,6 +536,8 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
                 initializer=_one_blas_thread,
             ) as pool:
                 futures = [pool.submit(fn, *c) for c in calls]
+                for f in futures:
+                    f.add_done_callback(lambda _: tick())
                 return [f.result() for f in futures]
         finally:
             for v, old in saved.items():
@@ -531,7 +545,11 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
                     os.environ.pop(v, None)
                 else:
                     os.environ[v] = old
-    return [fn(*c) for c in calls]
+    out = []
+    for c in calls:
+        out.append(fn(*c))
+        tick()
+    return out
 
 
 # -- the summary --------------------------------------------------------------------
@@ -1646,6 +1664,7 @@ def compare(
     models: Sequence[str] | None = None,
     force: bool = False,
     progress: bool | None = None,
+    on_search: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Measure every registered model's completion capacity, basins and information.
 
@@ -1670,6 +1689,10 @@ def compare(
         Overwrite a folder that holds another kind of run.
     progress : bool, optional
         Print one line per phase (default: when standard output is a terminal).
+    on_search : callable, optional
+        Called as ``on_search(done, total)`` before the first search and after every
+        capacity or basin search has finished (``neuromem compare`` prints progress
+        lines from it when its output is not a terminal).
 
     Returns
     -------
@@ -1699,10 +1722,24 @@ def compare(
     active = [i for i, e in enumerate(config["models"]) if e["regime"] is not None]
     reps = range(config["repeats"])
 
+    total = 2 * len(active) * len(reps)  # a capacity and a basin search each
+    finished = [0]
+
+    def searched() -> None:
+        finished[0] += 1
+        if on_search is not None:
+            on_search(finished[0], total)
+
+    if on_search is not None:
+        on_search(0, total)
     if say:
         print(f"compare: {len(active)} models x {config['repeats']} repeats: capacity")
     caps = _map(
-        _capacity_task, [(config, i, r) for i in active for r in reps], jobs, scheduler
+        _capacity_task,
+        [(config, i, r) for i in active for r in reps],
+        jobs,
+        scheduler,
+        searched,
     )
     basin_calls = []
     for i in active:
@@ -1716,7 +1753,7 @@ def compare(
         basin_calls += [(config, i, r, loads) for r in reps]
     if say:
         print("compare: basins")
-    basins = _map(_basin_task, basin_calls, jobs, scheduler)
+    basins = _map(_basin_task, basin_calls, jobs, scheduler, searched)
 
     rows = [row for t in [*caps, *basins] for row in t["rows"]]
     cost: dict[str, float] = {}
