@@ -211,6 +211,12 @@ def _same(a: Any, b: Any) -> bool:
     """Equal for display and change detection (arrays and odd objects: identity)."""
     if a is b:
         return True
+    if isinstance(a, Parametrized) and type(a) is type(b):
+        # Rule instances: equal parameters are the same value. Identity alone refused
+        # ``set_params(rule__learning_rate=<its current value>)`` after a store, with
+        # "got Storkey(); expected the current value Storkey()".
+        pa, pb = a.get_params(), b.get_params()
+        return pa.keys() == pb.keys() and all(_same(pa[k], pb[k]) for k in pa)
     try:
         return type(a) is type(b) and bool(a == b)
     except Exception:  # arrays and other objects without a scalar ==

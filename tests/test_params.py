@@ -154,3 +154,15 @@ def test_params_collected_from_the_class_hierarchy():
                 super().__init__()
 
         Bad.param_names()
+
+
+def test_nested_set_params_after_store_compares_rule_parameters():
+    """A rule instance whose parameters do not change is the same value: setting a
+    nested parameter to its current value after a store used to be refused (identity
+    check), and a real change is refused naming the rule."""
+    x = nm.patterns.random_bipolar(2, 16, seed=0)
+    mem = nm.create("hopfield", n_units=16, rule=nm.create_rule("storkey")).store(x)
+    assert mem.set_params(rule__learning_rate=1.0, max_steps=7).max_steps == 7
+    with pytest.raises(nm.ValidationError, match="rule"):
+        mem.set_params(rule__learning_rate=0.5)
+    assert mem.rule.learning_rate == 1.0
