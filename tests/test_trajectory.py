@@ -132,3 +132,24 @@ def test_energies_match_a_numpy_reference():
     ref = -0.5 * np.einsum("pti,ij,ptj->pt", s, w, s)
     np.testing.assert_allclose(res.trajectory["energies"], ref, rtol=1e-10, atol=1e-12)
     assert np.all(s[:, 0, : N // 4] == 0)  # index 0 is the masked cue itself
+
+
+@pytest.mark.parametrize("dynamics", ["sync", "async", "glauber"])
+def test_graded_cue_is_reported_as_given(dynamics):
+    """Index 0 used to be the cue's copy scaled into [-1, 1]: overlaps and energy of a
+    0.3-scaled cue came out as those of the unscaled cue."""
+    x = _patterns()
+    mem = nm.create("hopfield", n_units=N, dynamics=dynamics, seed=0).store(x)
+    cues = 0.3 * _cues(x)
+    res = mem.recall(cues, record=True, record_energy=True)
+    tr = res.trajectory
+    np.testing.assert_array_equal(tr["states"][:, 0], cues)
+    np.testing.assert_allclose(tr["overlaps"][:, 0], cues @ x.T / N)
+    np.testing.assert_allclose(tr["energies"][:, 0], mem.energy(cues))
+    np.testing.assert_allclose(res.energy[0], mem.energy(cues))
+    # The dynamics are those of the scaled copy: the same states afterwards.
+    scaled = mem.recall(cues / 0.3, record=True, seed=5)
+    again = mem.recall(cues, record=True, seed=5)
+    np.testing.assert_array_equal(
+        again.trajectory["states"][:, 1:], scaled.trajectory["states"][:, 1:]
+    )

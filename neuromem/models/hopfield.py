@@ -452,8 +452,9 @@ class Hopfield(Memory):
             Keep, sweep by sweep, ``"states"`` ``(P, T + 1, N)`` (in the units'
             encoding), ``"overlaps"`` with every stored pattern ``(P, T + 1,
             n_stored_)`` and ``"energies"`` ``(P, T + 1)`` in ``result.trajectory``
-            (``True``: all three). Index 0 is the cue; see
-            :class:`~neuromem.models.base.RecallResult`.
+            (``True``: all three). Index 0 is the cue as given (a graded cue relaxes
+            as its copy scaled into [-1, 1], so its energy changes by that scale at
+            the first sweep); see :class:`~neuromem.models.base.RecallResult`.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
@@ -479,6 +480,7 @@ class Hopfield(Memory):
         energy = self._energy if record_energy else None
         rec = self._recording(names, binary)
         syn = self.synapse_
+        given = s
         if not binary and syn._bias is None:
             s = _unit_scale(s)
         tol = dyn.tie_tolerances(syn)  # cached until the weights change
@@ -507,6 +509,16 @@ class Hopfield(Memory):
         if binary:
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
+        if s is not given:
+            # A graded cue relaxes as its scaled copy, but what is reported before the
+            # first sweep is the cue itself (its overlaps and energy, not the copy's),
+            # as the dense and modern models report it.
+            if trace is not None:
+                trace[0] = self._energy(given)
+            if trajectory is not None:
+                first = rec.measures
+                for name in trajectory:
+                    trajectory[name][:, 0] = first[name](given)
         return RecallResult(states, steps, converged, trace, trajectory=trajectory)
 
     def _recording(self, names, binary: bool):
