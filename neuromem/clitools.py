@@ -99,7 +99,9 @@ FLAGS: dict[str, dict[str, str]] = {
              "seed": "--seed", "out": "--out"},
     "run": {"jobs": "--jobs", "scheduler": "--scheduler", "seed": "--seed", "out": "--out",
             "experiment": "EXPERIMENT"},
-    "compare": {"jobs": "--jobs", "scheduler": "--scheduler", "seed": "--seed", "out": "--out"},
+    "compare": {"jobs": "--jobs", "scheduler": "--scheduler", "seed": "--seed", "out": "--out",
+                "repeats": "--repeats", "models": "--models"},
+    "plot": {"results": "RESULTS"},
     "describe": {"name": "NAME", "model": "NAME", "rule": "NAME"},
 }  # fmt: skip
 

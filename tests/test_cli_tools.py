@@ -80,6 +80,21 @@ def test_library_errors_are_translated_to_flags(tmp_path, capsys):
     assert clitools.flag_message(exc, "plot") == str(exc)
 
 
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["compare", "--repeats", "1"], "--repeats"),
+        (["compare", "--models", "bogus"], "--models"),
+        (["plot"], "RESULTS"),
+    ],
+)
+def test_compare_and_plot_errors_name_the_flag(argv, flag, capsys, tmp_path):
+    # compare said "repeats: got 1", "models: got 'bogus'"; plot "results: got ...".
+    out = tmp_path / "out"
+    assert main([*argv, str(out) if argv == ["plot"] else f"--out={out}"]) == 2
+    assert capsys.readouterr().err.startswith(f"neuromem: error: {flag}: ")
+
+
 def test_describe_model_and_rule(capsys):
     assert main(["describe", "bcm"]) == 0
     out = capsys.readouterr().out
