@@ -117,13 +117,24 @@ class Registry:
         self._values = {}
 
     def register(self, name: str, cls: type, origin: str = "register()") -> type:
-        """Register ``cls`` under ``name`` for this process (a duplicate is refused)."""
+        """Register ``cls`` under ``name`` for this process (a duplicate is refused).
+
+        The one exception: a class registered by ``register()`` is replaced by a new
+        definition of itself (same module and qualified name), so that re-running the
+        notebook cell that defines and registers a class works.
+        """
         entries = self._load()
         if not isinstance(name, str) or not name:
             raise ValidationError("name", name, f"a non-empty {self.kind} name")
         if not (isinstance(cls, type) and issubclass(cls, self.base)):
             raise ValidationError("cls", cls, f"a subclass of {self.base.__name__}")
-        if name in entries:
+        old = entries.get(name)
+        redefined = (
+            old is not None
+            and origin == self._origins.get(name) == "register()"
+            and (old.__module__, old.__qualname__) == (cls.__module__, cls.__qualname__)
+        )
+        if name in entries and not redefined:
             raise ValidationError(
                 "name",
                 name,
@@ -223,10 +234,12 @@ def create_rule(name: str, /, **params: Any):
 
 
 def register_model(name: str, cls: type) -> type:
-    """Register a model class under ``name`` in this process (no duplicates)."""
+    """Register a model class under ``name`` in this process (no duplicates; a new
+    definition of the same class, from a re-run notebook cell, replaces it)."""
     return models.register(name, cls)
 
 
 def register_rule(name: str, cls: type) -> type:
-    """Register a rule class under ``name`` in this process (no duplicates)."""
+    """Register a rule class under ``name`` in this process (no duplicates; a new
+    definition of the same class, from a re-run notebook cell, replaces it)."""
     return rules.register(name, cls)

@@ -144,6 +144,33 @@ def test_register_in_process_then_reload_forgets(site):
     assert "twice" not in nm.list_rules()
 
 
+def test_rerun_notebook_cell_replaces_its_own_registration(site):
+    """Re-running the cell that defines and registers a rule used to be refused as a
+    duplicate; a new definition of the same class now replaces the old one, and any
+    other class under that name is still refused."""
+
+    def cell(factor):
+        class Scaled(nm.LearningRule):
+            name = "scaled"
+
+            def compute(self, pre, post, w, layout, signal=None):
+                return factor * layout.outer(post, pre)
+
+        return nm.register_rule("scaled", Scaled)
+
+    cell(2.0)
+    second = cell(3.0)
+    assert nm.registry.rules.get("scaled") is second
+    assert nm.create_rule("scaled").delta([1.0], [1.0], [[0.0]])[0, 0] == 3.0
+
+    class Other(nm.LearningRule):
+        def compute(self, pre, post, w, layout, signal=None):
+            return layout.outer(post, pre)
+
+    with pytest.raises(nm.ValidationError, match="already registered"):
+        nm.register_rule("scaled", Other)
+
+
 def test_unknown_names_list_the_known_ones():
     with pytest.raises(nm.ValidationError) as err:
         nm.create("hopfeld", n_units=10)
