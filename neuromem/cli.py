@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import clitools
@@ -309,7 +310,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     that cannot be written) 1, Ctrl-C 130; anything else is a bug: one line that says
     so, with the traceback only when ``NEUROMEM_DEBUG`` is set.
     """
-    import os
 
     try:
         folder = clitools.progress_folder(args)
@@ -322,7 +322,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         ) as lines:
             if compare:  # it writes no results.csv to count: it reports its searches
                 args.on_search = lines.report
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return status
+    except BrokenPipeError:
+        # `neuromem describe hopfield | head`: the reader left; stop quietly rather
+        # than with a traceback (Python's recipe: no further writes to the pipe).
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # stdout is not a file descriptor (tests): nothing to silence
+        return 1
     except ValidationError as exc:
         print(
             f"neuromem: error: {clitools.flag_message(exc, args.command)}", file=sys.stderr

@@ -194,3 +194,20 @@ def test_compare_prints_progress_lines_unless_quiet(tmp_path, capsys, monkeypatc
     assert lines and all(re.search(r"progress: \d+/4 searches", ln) for ln in lines)
     assert main([*argv, "--out", str(tmp_path / "b"), "--quiet"]) == 0
     assert "progress:" not in capsys.readouterr().out
+
+
+def test_output_into_a_closed_pipe_stops_quietly():
+    """``neuromem describe hopfield | head -1`` printed a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    code = "import sys; from neuromem.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "describe", "hebbian"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
