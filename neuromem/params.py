@@ -129,7 +129,16 @@ class Parametrized:
                     f"a parameter of an object with set_params ({name} has none)",
                 )
             inner = inner.clone() if hasattr(inner, "clone") else copy.deepcopy(inner)
-            merged[name] = inner.set_params(**subs)
+            try:
+                merged[name] = inner.set_params(**subs)
+            except ValidationError as exc:
+                # Name the parameter as the caller spelled it (rule__bogus), not as
+                # the inner object knows it (bogus).
+                if exc.param in subs:
+                    raise ValidationError(
+                        f"{name}__{exc.param}", exc.given, exc.allowed
+                    ) from None
+                raise
         if learned_attributes(self):
             changed = [
                 n

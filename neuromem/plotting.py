@@ -96,6 +96,8 @@ def _mosaic(rows: list[np.ndarray], shape: tuple[int, int], ncols: int) -> np.nd
 def _show(ax, img, vmin, vmax, cmap):
     import matplotlib as mpl
 
+    if not isinstance(cmap, str) or cmap not in mpl.colormaps:
+        raise ValidationError("cmap", cmap, "a matplotlib colormap name ('gray_r', ...)")
     cm = mpl.colormaps[cmap].with_extremes(bad="white")
     im = ax.imshow(
         np.ma.masked_invalid(img), cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest"
@@ -146,6 +148,8 @@ def pattern_grid(
     x = _as_rows(patterns, "patterns")
     hw = _tile_shape(x.shape[1], shape)
     ncols = min(len(x), 10) if ncols is None else check_int(ncols, "ncols", low=1)
+    if titles is not None:
+        titles = list(titles)  # any iterable of labels (a generator has no len)
     if titles is not None and len(titles) != len(x):
         raise ValidationError(
             "titles", described(f"{len(titles)} titles"), f"{len(x)}, one per pattern"

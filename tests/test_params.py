@@ -166,3 +166,13 @@ def test_nested_set_params_after_store_compares_rule_parameters():
     with pytest.raises(nm.ValidationError, match="rule"):
         mem.set_params(rule__learning_rate=0.5)
     assert mem.rule.learning_rate == 1.0
+
+
+def test_nested_set_params_error_names_the_nested_parameter():
+    mem = nm.create("hopfield", n_units=16, rule=nm.create_rule("storkey"))
+    with pytest.raises(nm.ValidationError) as err:
+        mem.set_params(rule__bogus=1)
+    assert err.value.param == "rule__bogus"
+    with pytest.raises(nm.ValidationError) as err:
+        mem.set_params(rule__learning_rate=-1.0)
+    assert err.value.param == "rule__learning_rate"

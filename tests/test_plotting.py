@@ -181,3 +181,13 @@ def test_top_zero_draws_without_a_legend_warning(recwarn):
     ax = nmp.overlap_trajectory(res, top=0)
     assert ax.get_legend() is None
     assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
+def test_cmap_and_titles_inputs():
+    """A bad colormap escaped as matplotlib's KeyError; titles from an iterator as a
+    TypeError."""
+    x = nm.patterns.glyphs("AB", size=8)
+    with pytest.raises(nm.ValidationError, match="cmap"):
+        nmp.pattern_grid(x, cmap="nope")
+    ax = nmp.pattern_grid(x, titles=iter("AB"))
+    assert [t.get_text() for t in ax.texts] == ["A", "B"]
