@@ -223,8 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "run",
-        help="run a built-in experiment (capacity, noise, basins, forgetting, topology) "
-        "or a TOML experiment file",
+        # No list here: a hand-written one had fallen behind (no sequence,
+        # consolidation); run --help lists every built-in from the registry.
+        help="run a built-in experiment (run --help lists them) or a TOML experiment file",
         epilog=clitools.experiments_epilog(),
     )
     p.add_argument("experiment", help="built-in name or path to a .toml file")

@@ -34,6 +34,13 @@ def test_run_help_lists_experiments(capsys):
     assert "--quiet" in out and "(default: 1)" in out
 
 
+def test_top_level_help_lists_no_stale_experiments(capsys):
+    # It said "(capacity, noise, basins, forgetting, topology)": two were missing.
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "forgetting, topology)" not in out and "run --help lists them" in out
+
+
 def test_demo_help_shows_defaults(capsys):
     assert main(["demo", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
