@@ -336,3 +336,20 @@ def test_bad_input_names_the_parameter():
         assert _err(lambda kw=kwargs: nm.create("sequence", n_units=n, **kw)).param == param
     e = _err(lambda: mem.recall(x, n_steps=0))
     assert "n_steps" in str(e) and ">= 1" in str(e)
+
+
+def test_pseudoinverse_branch_is_a_tie_that_keeps_the_state():
+    # A pattern stored with two successors (C0 -> C1 and C0 -> C7) is mapped by the
+    # projection to their mean: where C1 and C7 differ the field is zero in exact
+    # arithmetic, and the tie law keeps C0's state. The Gram matrix of correlated
+    # patterns is ill-conditioned, so the computed field there is the weights'
+    # computation error (the rule's weight_atol_), not a sign to follow.
+    for n, p, flip in ((100, 90, 0.05), (300, 200, 0.05), (64, 60, 0.02)):
+        rng = np.random.default_rng(4)
+        proto = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+        c = np.where(rng.random((p, n)) < flip, -proto, proto)
+        x = np.concatenate([c, c[:1], c[7:8]])
+        mem = nm.create("sequence", n_units=n, variant="pseudoinverse").store(x)
+        first = mem.recall(c[:1], n_steps=1).states[0]
+        expect = np.where(c[1] != c[7], c[0], c[1])
+        np.testing.assert_array_equal(first, expect, err_msg=f"n={n}, p={p}")

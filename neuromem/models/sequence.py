@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..dynamics import TIE_FACTOR
 from ..errors import ValidationError, described
 from ..network import Network
 from ..random import SeedLike, check_seed
@@ -138,8 +139,9 @@ class SequenceMemory(Memory):
     Several sequences are stored by passing a list of 2-D arrays (or a 3-D array) or by
     calling ``store`` again: each adds its own transitions, never one from the end of a
     sequence to the start of the next. Ties follow the project's law: a unit whose
-    field is zero up to ``8 eps`` times the magnitudes summed into it keeps its state,
-    and a masked unit (state 0) at a tie becomes +1.
+    field is zero up to ``8 eps`` times the magnitudes summed into it (plus the
+    computation error a rule declares for its weights, ``weight_atol_``: the
+    pseudo-inverse's) keeps its state, and a masked unit (state 0) at a tie becomes +1.
 
     Examples
     --------
@@ -365,10 +367,13 @@ class SequenceMemory(Memory):
             m = np.maximum(m, 0.0)
         return m**self.order
 
-    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, bool]]:
-        """Per coupling matrix: layout, values, weight, ``max|w|``, reads the past.
+    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, float, bool]]:
+        """Per coupling matrix: layout, values, weight, ``max|w|``, ``atol``, reads the past.
 
-        Computed once per recall: ``max|w|`` is a pass over the weights.
+        Computed once per recall: ``max|w|`` is a pass over the weights. ``atol`` is
+        the absolute error per weight that the rule declares beyond rounding
+        (``weight_atol_``: the pseudo-inverse's, about ``eps cond(G)`` times the
+        weights' scale), as :func:`neuromem.dynamics.tie_tolerances` reads it.
         """
         plan = []
         for syn, weight, delayed in (
@@ -377,7 +382,8 @@ class SequenceMemory(Memory):
         ):
             if syn is not None:
                 values = syn.layout.values(syn._weights)
-                plan.append((syn.layout, values, weight, _largest(values), delayed))
+                atol = float(getattr(syn.rule, "weight_atol_", 0.0) or 0.0)
+                plan.append((syn.layout, values, weight, _largest(values), atol, delayed))
         return plan
 
     def _field(self, now: np.ndarray, past: np.ndarray | None, plan=None):
@@ -402,7 +408,12 @@ class SequenceMemory(Memory):
                 h += self.symmetric * (f @ self.patterns_)
                 mag += self.symmetric * np.abs(f).sum(axis=1)
             return h, (_TIE_ULPS * eps * mag)[:, None]
-        for layout, values, weight, largest, delayed in plan or self._plan():
+        # Computation error of the weights themselves (the pseudo-inverse of an
+        # ill-conditioned Gram matrix), beyond the rounding of the field: without it a
+        # field that is zero in exact arithmetic (a pattern stored with two successors
+        # maps to their mean) comes out as noise and flips units the tie law keeps.
+        extra = np.zeros(len(now), dtype=now.dtype)
+        for layout, values, weight, largest, atol, delayed in plan or self._plan():
             state = past if delayed else now
             if state is None:
                 continue
@@ -411,8 +422,11 @@ class SequenceMemory(Memory):
                 field *= weight
             h += field
             # sum_j |w_ij s_j| <= max|w| * sum_j |s_j|: one bound per cue.
-            mag += (weight * largest) * np.abs(state).sum(axis=1)
-        return h, (_TIE_ULPS * eps * mag)[:, None]
+            size = np.abs(state).sum(axis=1)
+            mag += (weight * largest) * size
+            if atol:
+                extra += (TIE_FACTOR * weight * atol) * size
+        return h, (_TIE_ULPS * eps * mag + extra)[:, None]
 
     def step(self, states: np.ndarray, delayed: np.ndarray | None = None) -> np.ndarray:
         """One synchronous update of states stored row-wise.
