@@ -317,6 +317,7 @@ def test_bad_input_names_the_parameter():
     assert _err(lambda: mem.store(x[:1])).param == "sequence"
     assert _err(lambda: mem.store([x, x[:1]])).param == "sequence[1]"
     assert _err(lambda: mem.store([])).param == "sequence"
+    assert _err(lambda: mem.store(np.empty((0, 3, n)))).param == "sequence"
     assert _err(lambda: mem.store(x, x)).param == "targets"
     assert _err(lambda: mem.store(x[:, :-1])).param == "sequence"
     assert _err(lambda: mem.store(x * 0.5)).param == "sequence"

@@ -284,6 +284,12 @@ class SequenceMemory(Memory):
                 except (TypeError, ValueError):
                     ndim = None  # check_patterns says what is wrong with it
             items = list(sequence) if ndim == 3 else [sequence]
+            if not items:  # a 3-D array of no sequence would store nothing in silence
+                raise ValidationError(
+                    "sequence",
+                    described(f"an empty array of shape {np.shape(sequence)}"),
+                    "at least one sequence",
+                )
         out = []
         for k, item in enumerate(items):
             name = "sequence" if len(items) == 1 else f"sequence[{k}]"
