@@ -104,6 +104,14 @@ def test_bad_input_names_the_parameter():
     assert err(cue="loud") == "cue"
     assert err(cue_fraction=0.0) == "cue_fraction"
     assert err(n_items=0) == "n_items"
+    # An unknown model name is refused as the parameter that was set, not "model".
+    assert err(hippocampus="hippocampus-9000") == "hippocampus"
+    assert err(conditions=()) == "conditions"
+    # A single name is one condition, not its letters.
+    rows = consolidation(
+        conditions="replay", n_items=2, repeats=1, epochs_a=1, epochs_b=1, seed=0
+    )
+    assert {r["condition"] for r in rows} == {"replay"}
 
 
 def test_a_study_runs_draws_and_makes_a_report_section(tmp_path, monkeypatch):

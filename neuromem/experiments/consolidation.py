@@ -59,9 +59,18 @@ def interval(values) -> tuple[float, float, float]:
 
 
 def _hippocampus(spec: Any, width: int, seed) -> Memory:
-    from ..registry import create
+    from ..registry import create, list_models
 
     if isinstance(spec, str):
+        # Checked here so that an unknown name is refused as ``hippocampus``, the
+        # parameter the caller set, not as the registry's ``model``.
+        if spec not in list_models():
+            raise ValidationError(
+                "hippocampus",
+                spec,
+                f"a registered model name ({', '.join(list_models())}) or an unfitted "
+                "Memory",
+            )
         return create(spec, n_units=width, seed=seed)
     if isinstance(spec, Memory):
         n = getattr(spec, "n_units", None)
@@ -120,8 +129,9 @@ def consolidation(
 
     Parameters
     ----------
-    conditions : tuple of str
-        Among ``"sequential"``, ``"interleaved"``, ``"replay"``, ``"pseudo-rehearsal"``.
+    conditions : str or tuple of str
+        Among ``"sequential"``, ``"interleaved"``, ``"replay"``, ``"pseudo-rehearsal"``
+        (at least one; a single name is one condition).
     n_key, n_value : int
         Widths of the keys (MLP inputs) and values (MLP outputs), +/-1.
     n_items : int
@@ -164,6 +174,15 @@ def consolidation(
     """
     from ..registry import create
 
+    if isinstance(conditions, str):  # one condition; iterating it would give letters
+        conditions = (conditions,)
+    conditions = tuple(conditions)
+    if not conditions:
+        raise ValidationError(
+            "conditions",
+            described("no condition"),
+            f"at least one of {', '.join(map(repr, CONDITIONS))}",
+        )
     for c in conditions:
         check_choice(c, "conditions", CONDITIONS)
     n_key = check_int(n_key, "n_key", low=1)
