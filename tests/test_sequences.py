@@ -354,3 +354,27 @@ def test_pseudoinverse_branch_is_a_tie_that_keeps_the_state():
         first = mem.recall(c[:1], n_steps=1).states[0]
         expect = np.where(c[1] != c[7], c[0], c[1])
         np.testing.assert_array_equal(first, expect, err_msg=f"n={n}, p={p}")
+
+
+@pytest.mark.parametrize("interaction", ["polynomial", "rectified"])
+def test_dense_polynomial_real_cues_of_any_magnitude(interaction):
+    # F = m^n is homogeneous: a cue scaled by c > 0 has its field scaled by c^n and
+    # follows the same trajectory. m^n overflowed for large cues (NaN fields, every
+    # unit -1) and underflowed to 0 for tiny ones (every unit a tie).
+    n, p = 100, 10
+    x = nm.patterns.random_bipolar(p, n, seed=17)
+    cues = nm.patterns.flip(x[:2], 0.1, seed=18)
+    mem = SequenceMemory(n, variant="dense", interaction=interaction, cyclic=True)
+    mem.store(x)
+    ref = mem.recall(cues, n_steps=p).trajectory["states"]
+    # Overflow and NaN raise; the underflow of a tiny cue's overlaps is harmless.
+    with np.errstate(over="raise", invalid="raise"):
+        for scale in (1e-300, 1e-200, 1e150, 1e300):
+            got = mem.recall(cues * scale, n_steps=p).trajectory["states"]
+            np.testing.assert_array_equal(got[:, 1:], ref[:, 1:], err_msg=str(scale))
+        # A delayed cue of large magnitude against the +/-1 state: finite fields.
+        slow = SequenceMemory(
+            n, variant="dense", interaction=interaction, symmetric=1.0, delay=1
+        ).store(x, cyclic=True)
+        states = slow.recall(cues * 1e200, n_steps=4).states
+        assert np.all(np.abs(states) == 1.0)

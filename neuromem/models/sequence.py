@@ -74,6 +74,26 @@ def _sign_tie(h: np.ndarray, current: np.ndarray, tol: np.ndarray) -> np.ndarray
     return new
 
 
+def _common_scale(now: np.ndarray, past: np.ndarray | None):
+    """``now`` and ``past`` times one power of two per cue that brings max|s| into [1, 2).
+
+    ``F = m^n`` (or ``max(m, 0)^n``) is homogeneous: scaling both states of a cue by
+    ``c > 0`` scales its field by ``c^n`` and changes no sign, and a power of two
+    scales exactly. Without it a real-valued cue of large magnitude overflowed
+    ``m^n`` (NaN fields, every unit -1) and a tiny one underflowed to a field of 0
+    (every unit a tie). +/-1 states are left as they are (the factor is 1).
+    """
+    top = np.abs(now).max(axis=1)
+    if past is not None:
+        top = np.maximum(top, np.abs(past).max(axis=1))
+    _, e = np.frexp(top)
+    e = np.where(top > 0, e, 1)  # an all-zero state: nothing to scale
+    if np.all(e == 1):
+        return now, past
+    scale = np.ldexp(np.ones(len(now), dtype=now.dtype), 1 - e)[:, None]
+    return now * scale, None if past is None else past * scale
+
+
 def _largest(a: np.ndarray) -> float:
     if a.size == 0:
         return 0.0
@@ -399,7 +419,9 @@ class SequenceMemory(Memory):
         mag = np.zeros(len(now), dtype=now.dtype)
         if self.variant == "dense":
             shift = None
-            if self.interaction == "exponential":
+            if self.interaction != "exponential":
+                now, past = _common_scale(now, past)
+            else:
                 # The largest exponent of each cue, so that no term overflows.
                 tops = [] if past is None else [(past @ self.pre_.T).max(axis=1)]
                 if self.symmetric:
