@@ -378,3 +378,33 @@ def test_dense_polynomial_real_cues_of_any_magnitude(interaction):
         ).store(x, cyclic=True)
         states = slow.recall(cues * 1e200, n_steps=4).states
         assert np.all(np.abs(states) == 1.0)
+
+
+@pytest.mark.parametrize("variant", ["hebbian", "pseudoinverse"])
+def test_set_params_after_store_adds_the_symmetric_part_and_refuses_a_new_variant(
+    variant, tmp_path
+):
+    # Adding a symmetric part after storing failed with an error naming "pre, post";
+    # changing the variant silently kept the old couplings (from "dense": none at all).
+    n = 64
+    x = nm.patterns.random_bipolar(6, n, seed=19)
+    y = nm.patterns.random_bipolar(4, n, seed=20)
+    later = nm.create("sequence", n_units=n, variant=variant).store(x, cyclic=True)
+    later.store(y).set_params(symmetric=1.0, transition=2.0, delay=2)
+    built = nm.create(
+        "sequence", n_units=n, variant=variant, symmetric=1.0, transition=2.0, delay=2
+    ).store(x, cyclic=True)
+    built.store(y)
+    np.testing.assert_allclose(
+        later.symmetric_synapse_.weights, built.symmetric_synapse_.weights, atol=1e-12
+    )
+    cues = nm.patterns.flip(x[:2], 0.1, seed=21)
+    want = built.recall(cues, n_steps=20).trajectory["states"]
+    np.testing.assert_array_equal(later.recall(cues, n_steps=20).trajectory["states"], want)
+    later.save(tmp_path / "m.npz")
+    again = nm.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(again.recall(cues, n_steps=20).trajectory["states"], want)
+    for other in ("dense", "hebbian" if variant != "hebbian" else "pseudoinverse"):
+        assert _err(lambda o=other: later.set_params(variant=o)).param == "variant"
+    dense = nm.create("sequence", n_units=n, variant="dense").store(x)
+    assert _err(lambda: dense.set_params(variant=variant)).param == "variant"

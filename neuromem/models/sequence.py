@@ -182,6 +182,10 @@ class SequenceMemory(Memory):
     #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
     #: of its own rather than scoring pattern completion.
     auto_associative: ClassVar[bool] = False
+    #: ``variant`` decides how the stored couplings were formed: once something is
+    #: stored, set_params refuses to change it (the weights would silently stay those
+    #: of the old variant, or, from ``"dense"``, be missing: every field zero).
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
 
     def __init__(
         self,
@@ -261,16 +265,21 @@ class SequenceMemory(Memory):
             rule=TemporalHebbian(learning_rate=lr) if hebb else PseudoInverse(False),
             dtype=self.dtype,
         )
-        if self.symmetric:
-            net.connect(
-                units,
-                units,
-                topology=self.topology,
-                sparse=self.sparse,
-                rule=Hebbian(learning_rate=lr) if hebb else PseudoInverse(True),
-                dtype=self.dtype,
-            )
         self.network_ = net
+        if self.symmetric:
+            self._connect_symmetric()
+
+    def _connect_symmetric(self):
+        """Add the symmetric synapse ``units -> units`` to the network; returns it."""
+        hebb = self.variant == "hebbian"
+        return self.network_.connect(
+            "units",
+            "units",
+            topology=self.topology,
+            sparse=self.sparse,
+            rule=Hebbian(learning_rate=1.0 / self.n_units) if hebb else PseudoInverse(True),
+            dtype=self.dtype,
+        )
 
     @property
     def transition_synapse_(self):
@@ -286,7 +295,16 @@ class SequenceMemory(Memory):
         self._build()
         if self.network_ is None or not self.symmetric:
             return None
-        return self.network_.synapse("units", "units")
+        if len(self.network_.synapses) > 1:  # the transition synapse is the first
+            return self.network_.synapse("units", "units")
+        # ``symmetric`` was 0 when the network was built and has been set since
+        # (set_params). J^S depends on the stored patterns alone, and storing them all
+        # at once equals storing them sequence by sequence (Hebb adds up, the
+        # projection keeps every pattern): build it now rather than fail or ignore it.
+        syn = self._connect_symmetric()
+        if self.n_stored_:
+            syn.learn(self.patterns_, self.patterns_)
+        return syn
 
     # -- memory -----------------------------------------------------------------------
     def _sequences(self, sequence) -> list[np.ndarray]:
