@@ -372,6 +372,13 @@ def test_dense_polynomial_real_cues_of_any_magnitude(interaction):
         for scale in (1e-300, 1e-200, 1e150, 1e300):
             got = mem.recall(cues * scale, n_steps=p).trajectory["states"]
             np.testing.assert_array_equal(got[:, 1:], ref[:, 1:], err_msg=str(scale))
+        # float32, subnormal cues included (their factor, 2^133, exceeds float32).
+        m32 = SequenceMemory(
+            n, variant="dense", interaction=interaction, cyclic=True, dtype="float32"
+        ).store(x)
+        for scale in (1e-44, 1e-40, 1e30):
+            got = m32.recall(cues * scale, n_steps=p).trajectory["states"]
+            np.testing.assert_array_equal(got[:, 1:], ref[:, 1:], err_msg=str(scale))
         # A delayed cue of large magnitude against the +/-1 state: finite fields.
         slow = SequenceMemory(
             n, variant="dense", interaction=interaction, symmetric=1.0, delay=1

@@ -90,8 +90,10 @@ def _common_scale(now: np.ndarray, past: np.ndarray | None):
     e = np.where(top > 0, e, 1)  # an all-zero state: nothing to scale
     if np.all(e == 1):
         return now, past
-    scale = np.ldexp(np.ones(len(now), dtype=now.dtype), 1 - e)[:, None]
-    return now * scale, None if past is None else past * scale
+    # In float64: the factor for a subnormal float32 state (2^133) exceeds float32.
+    scale = np.ldexp(np.ones(len(now)), 1 - e)[:, None]
+    now = (now * scale).astype(now.dtype, copy=False)
+    return now, None if past is None else (past * scale).astype(now.dtype, copy=False)
 
 
 def _largest(a: np.ndarray) -> float:
