@@ -58,6 +58,10 @@ def test_replay_quality_falls_when_the_hippocampus_is_overloaded():
         for a in (0.09375, 0.5)
     }
     assert q[0.09375] > 0.9 > 0.6 > q[0.5]
+    # Loads that give the same hippocampus run once: rows of two repeats, not four
+    # duplicated ones (an interval over 4 "repeats").
+    rows = hippocampal_load_sweep((0.05, 0.08), n_items=6, epochs_b=1, repeats=2, seed=1)
+    assert [(r["load"], r["repeat"]) for r in rows] == [(0.09375, 0), (0.09375, 1)]
 
 
 def test_random_cues_and_a_modern_hopfield_hippocampus():

@@ -298,7 +298,8 @@ def hippocampal_load_sweep(
 
     The hippocampus holds the ``2 n_items`` episodes of A and B plus random others, so
     that its load ``P / (n_key + n_value)`` is each of ``loads`` (at least the load of
-    A and B alone). Other options are those of :func:`consolidation`.
+    A and B alone; loads that give the same hippocampus are run once). Other options
+    are those of :func:`consolidation`.
 
     Returns
     -------
@@ -308,9 +309,16 @@ def hippocampal_load_sweep(
     """
     width = n_key + n_value
     rows = []
+    done = set()
     for load in loads:
         load = check_float(load, "loads", low=0.0, low_inclusive=False)
         extra = max(0, round(load * width) - 2 * n_items)
+        if extra in done:
+            # Two loads that give one hippocampus (both at or below A and B's own, or
+            # rounded to the same count) would run the same seeds twice: duplicated
+            # rows under one load, and an interval over twice the real repeats.
+            continue
+        done.add(extra)
         res = consolidation(
             conditions=("replay",),
             n_key=n_key,
