@@ -335,6 +335,13 @@ def test_bad_input_names_the_parameter():
         ({"variant": "dense", "topology": topology.complete(n)}, "topology"),
     ):
         assert _err(lambda kw=kwargs: nm.create("sequence", n_units=n, **kw)).param == param
+    # expected_overlaps: a start outside the sequence, a float, or one start per cue
+    # of the wrong count (was: counted from the end, truncated, numpy's error).
+    traj = mem.recall(x[:2], n_steps=3).trajectory["states"]
+    for start in (-1, 4, 1.5, [0, 1, 2], True):
+        e = _err(lambda s=start: expected_overlaps(traj, x, start=s, cyclic=False))
+        assert e.param == "start", start
+    assert expected_overlaps(traj, x, start=[0, 1]).shape == (2, 4)
     e = _err(lambda: mem.recall(x, n_steps=0))
     assert "n_steps" in str(e) and ">= 1" in str(e)
 

@@ -665,7 +665,8 @@ def expected_overlaps(
     sequence : ndarray, shape (L, N)
         The stored sequence.
     start : int or array of int
-        Index of each cue's starting pattern.
+        Index of each cue's starting pattern, in ``[0, L)``: one for every cue or one
+        per cue.
     cyclic : bool
         Whether the sequence wraps around; if not, steps past its end are NaN.
     dwell : int
@@ -685,7 +686,24 @@ def expected_overlaps(
         )
     dwell = check_int(dwell, "dwell", low=1)
     b, t1, n = states.shape
-    start = np.broadcast_to(np.asarray(start, dtype=np.int64), (b,))
+    # Checked: a float was truncated, a negative index counted from the end (a
+    # non-cyclic sequence then compared step 0 with its last pattern), and a
+    # wrong number of starts raised numpy's broadcasting error.
+    raw = np.asarray(start)
+    if (
+        raw.dtype == bool
+        or not np.issubdtype(raw.dtype, np.integer)
+        or raw.ndim > 1
+        or raw.size not in (1, b)
+        or raw.min(initial=0) < 0
+        or raw.max(initial=0) >= len(x)
+    ):
+        raise ValidationError(
+            "start",
+            described(f"{start!r}"),
+            f"an integer index in [0, {len(x)}), or one per cue ({b})",
+        )
+    start = np.broadcast_to(raw.astype(np.int64).ravel(), (b,))
     idx = start[:, None] + np.arange(t1)[None, :] // dwell
     if cyclic:
         idx = idx % len(x)
