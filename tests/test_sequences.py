@@ -94,6 +94,15 @@ def test_several_sequences_list_or_calls_and_no_transition_between_them():
     np.testing.assert_allclose(m1.transition_synapse_.weights, expect, atol=1e-12)
     assert m1.n_stored_ == 9 and list(m1.lengths_) == [5, 4]
     assert m3.n_stored_ == 8 and len(m3.pre_) == 6
+    # Nested lists of numbers are one sequence (they were taken for a list of
+    # one-pattern sequences and refused); nested lists of sequences are several.
+    m4 = nm.create("sequence", n_units=n).store(a.tolist())
+    assert list(m4.lengths_) == [5]
+    np.testing.assert_allclose(
+        m4.transition_synapse_.weights, ref_weights(a, False), atol=1e-12
+    )
+    m5 = nm.create("sequence", n_units=n).store([a.tolist(), b.tolist()])
+    assert list(m5.lengths_) == [5, 4]
     # From the end of a, nothing leads to the start of b.
     r = m1.recall(a[-1:], n_steps=1)
     assert abs(r.trajectory["overlaps"][0, 1, 5]) < 0.5

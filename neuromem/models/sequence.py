@@ -96,6 +96,14 @@ def _common_scale(now: np.ndarray, past: np.ndarray | None):
     return now, None if past is None else (past * scale).astype(now.dtype, copy=False)
 
 
+def _nested_ndim(value) -> int | None:
+    """``np.ndim`` of nested lists; None when numpy cannot tell (ragged, sparse items)."""
+    try:
+        return int(np.ndim(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def _largest(a: np.ndarray) -> float:
     if a.size == 0:
         return 0.0
@@ -312,6 +320,10 @@ class SequenceMemory(Memory):
     def _sequences(self, sequence) -> list[np.ndarray]:
         if isinstance(sequence, list | tuple):
             items = list(sequence)
+            if items and _nested_ndim(sequence) == 2:
+                # Rows of numbers: one sequence given as nested lists (as every other
+                # model accepts it), not a list of one-pattern "sequences".
+                items = [sequence]
             if not items:
                 raise ValidationError(
                     "sequence", described("an empty list"), "at least one sequence"
@@ -353,8 +365,9 @@ class SequenceMemory(Memory):
         Parameters
         ----------
         sequence : ndarray (T, n_units), list of such arrays, or ndarray (S, T, n_units)
-            +/-1 patterns in the order they follow each other; a list (or 3-D array)
-            stores several sequences, each with its own transitions.
+            +/-1 patterns in the order they follow each other; a list of 2-D arrays
+            (or a 3-D array) stores several sequences, each with its own transitions.
+            Nested lists of numbers, ``T`` rows of ``n_units``, are one sequence.
         targets : None
             A sequence memory associates each pattern with its successor; there are no
             separate targets.
