@@ -431,3 +431,15 @@ def test_set_params_after_store_adds_the_symmetric_part_and_refuses_a_new_varian
         assert _err(lambda o=other: later.set_params(variant=o)).param == "variant"
     dense = nm.create("sequence", n_units=n, variant="dense").store(x)
     assert _err(lambda: dense.set_params(variant=variant)).param == "variant"
+
+
+def test_quick_sequence_study_measures_its_crossover():
+    # The compare report runs the quick design. With loads 0.15 and 0.35 alone (all
+    # retrieved, all lost) the interpolated crossover was their midpoint, 0.25,
+    # whatever the network did: the quick grid needs loads in between.
+    from neuromem.experiments.studies import sequence
+
+    loads = sequence(quick=True).params["loads"]
+    assert sum(0.15 < a < 0.35 for a in loads) >= 3
+    rows = [{"n_units": 100, "load": a, "retrieved": float(a < 0.22)} for a in (0.15, 0.35)]
+    assert crossover(rows)[100] == 0.25  # the midpoint: a grid without loads between
