@@ -427,6 +427,13 @@ def test_set_params_after_store_adds_the_symmetric_part_and_refuses_a_new_varian
     later.save(tmp_path / "m.npz")
     again = nm.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(again.recall(cues, n_steps=20).trajectory["states"], want)
+    # Switched off, then stores more, then switched on again: J^S holds everything.
+    z = nm.patterns.random_bipolar(3, n, seed=22)
+    later.set_params(symmetric=0.0).store(z).set_params(symmetric=1.0)
+    built.store(z)
+    np.testing.assert_allclose(
+        later.symmetric_synapse_.weights, built.symmetric_synapse_.weights, atol=1e-12
+    )
     for other in ("dense", "hebbian" if variant != "hebbian" else "pseudoinverse"):
         assert _err(lambda o=other: later.set_params(variant=o)).param == "variant"
     dense = nm.create("sequence", n_units=n, variant="dense").store(x)

@@ -390,6 +390,10 @@ class SequenceMemory(Memory):
         seqs = self._sequences(sequence)
         self._build()
         syn_t, syn_s = self.transition_synapse_, self.symmetric_synapse_
+        if syn_s is None and self.network_ is not None and len(self.network_.synapses) > 1:
+            # Built, but its weight set to 0 (set_params): keep it learning, so that a
+            # symmetric part set back later holds every stored pattern.
+            syn_s = self.network_.synapse("units", "units")
         for x in seqs:
             xc = np.concatenate([x, x[:1]]) if cyclic else x
             pre, post = xc[:-1], xc[1:]
