@@ -111,6 +111,9 @@ def test_bad_input_names_the_parameter():
     # An unknown model name is refused as the parameter that was set, not "model".
     assert err(hippocampus="hippocampus-9000") == "hippocampus"
     assert err(conditions=()) == "conditions"
+    # A sequence memory replays the successor of the cued episode, not the episode.
+    assert err(hippocampus="sequence") == "hippocampus"
+    assert err(hippocampus=nm.create("sequence", n_units=128)) == "hippocampus"
     # A single name is one condition, not its letters.
     rows = consolidation(
         conditions="replay", n_items=2, repeats=1, epochs_a=1, epochs_b=1, seed=0

@@ -71,7 +71,20 @@ def _hippocampus(spec: Any, width: int, seed) -> Memory:
                 f"a registered model name ({', '.join(list_models())}) or an unfitted "
                 "Memory",
             )
-        return create(spec, n_units=width, seed=seed)
+        spec = create(spec, n_units=width, seed=seed)
+        fresh = True
+    else:
+        fresh = False
+    if isinstance(spec, Memory) and getattr(spec, "auto_associative", True) is False:
+        # A sequence memory recalls the episode stored after the cued one: its
+        # "replays" would pair episodes at random, not reinstate them.
+        raise ValidationError(
+            "hippocampus",
+            described(f"the {getattr(spec, 'name', type(spec).__name__)!r} memory"),
+            "an auto-associative memory, which recalls the episode it is cued with",
+        )
+    if fresh:
+        return spec
     if isinstance(spec, Memory):
         n = getattr(spec, "n_units", None)
         if n != width:
@@ -145,10 +158,10 @@ def consolidation(
     repeats : int
         Independent repeats (new patterns, network and cues each).
     hippocampus : str or Memory
-        The hippocampal store of the episodes ``[key | value]``: a model name
-        (``"hopfield"``, ``"modern-hopfield"``, ...) or an unfitted memory of width
-        ``n_key + n_value`` (another width is a ValidationError naming
-        ``hippocampus``).
+        The hippocampal store of the episodes ``[key | value]``: the name of an
+        auto-associative model (``"hopfield"``, ``"modern-hopfield"``, ...; not
+        ``"sequence"``) or an unfitted memory of width ``n_key + n_value`` (another
+        width is a ValidationError naming ``hippocampus``).
     extra_episodes : int
         Other episodes the hippocampus also holds (random): its load is
         ``(2 n_items + extra_episodes) / (n_key + n_value)``.
