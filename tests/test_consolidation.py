@@ -58,6 +58,10 @@ def test_replay_quality_falls_when_the_hippocampus_is_overloaded():
         for a in (0.09375, 0.5)
     }
     assert q[0.09375] > 0.9 > 0.6 > q[0.5]
+    # Loads that give the same hippocampus run once: rows of two repeats, not four
+    # duplicated ones (an interval over 4 "repeats").
+    rows = hippocampal_load_sweep((0.05, 0.08), n_items=6, epochs_b=1, repeats=2, seed=1)
+    assert [(r["load"], r["repeat"]) for r in rows] == [(0.09375, 0), (0.09375, 1)]
 
 
 def test_random_cues_and_a_modern_hopfield_hippocampus():
@@ -104,6 +108,17 @@ def test_bad_input_names_the_parameter():
     assert err(cue="loud") == "cue"
     assert err(cue_fraction=0.0) == "cue_fraction"
     assert err(n_items=0) == "n_items"
+    # An unknown model name is refused as the parameter that was set, not "model".
+    assert err(hippocampus="hippocampus-9000") == "hippocampus"
+    assert err(conditions=()) == "conditions"
+    # A sequence memory replays the successor of the cued episode, not the episode.
+    assert err(hippocampus="sequence") == "hippocampus"
+    assert err(hippocampus=nm.create("sequence", n_units=128)) == "hippocampus"
+    # A single name is one condition, not its letters.
+    rows = consolidation(
+        conditions="replay", n_items=2, repeats=1, epochs_a=1, epochs_b=1, seed=0
+    )
+    assert {r["condition"] for r in rows} == {"replay"}
 
 
 def test_a_study_runs_draws_and_makes_a_report_section(tmp_path, monkeypatch):

@@ -59,10 +59,32 @@ def interval(values) -> tuple[float, float, float]:
 
 
 def _hippocampus(spec: Any, width: int, seed) -> Memory:
-    from ..registry import create
+    from ..registry import create, list_models
 
     if isinstance(spec, str):
-        return create(spec, n_units=width, seed=seed)
+        # Checked here so that an unknown name is refused as ``hippocampus``, the
+        # parameter the caller set, not as the registry's ``model``.
+        if spec not in list_models():
+            raise ValidationError(
+                "hippocampus",
+                spec,
+                f"a registered model name ({', '.join(list_models())}) or an unfitted "
+                "Memory",
+            )
+        spec = create(spec, n_units=width, seed=seed)
+        fresh = True
+    else:
+        fresh = False
+    if isinstance(spec, Memory) and getattr(spec, "auto_associative", True) is False:
+        # A sequence memory recalls the episode stored after the cued one: its
+        # "replays" would pair episodes at random, not reinstate them.
+        raise ValidationError(
+            "hippocampus",
+            described(f"the {getattr(spec, 'name', type(spec).__name__)!r} memory"),
+            "an auto-associative memory, which recalls the episode it is cued with",
+        )
+    if fresh:
+        return spec
     if isinstance(spec, Memory):
         n = getattr(spec, "n_units", None)
         if n != width:
@@ -120,8 +142,9 @@ def consolidation(
 
     Parameters
     ----------
-    conditions : tuple of str
-        Among ``"sequential"``, ``"interleaved"``, ``"replay"``, ``"pseudo-rehearsal"``.
+    conditions : str or tuple of str
+        Among ``"sequential"``, ``"interleaved"``, ``"replay"``, ``"pseudo-rehearsal"``
+        (at least one; a single name is one condition).
     n_key, n_value : int
         Widths of the keys (MLP inputs) and values (MLP outputs), +/-1.
     n_items : int
@@ -135,10 +158,10 @@ def consolidation(
     repeats : int
         Independent repeats (new patterns, network and cues each).
     hippocampus : str or Memory
-        The hippocampal store of the episodes ``[key | value]``: a model name
-        (``"hopfield"``, ``"modern-hopfield"``, ...) or an unfitted memory of width
-        ``n_key + n_value`` (another width is a ValidationError naming
-        ``hippocampus``).
+        The hippocampal store of the episodes ``[key | value]``: the name of an
+        auto-associative model (``"hopfield"``, ``"modern-hopfield"``, ...; not
+        ``"sequence"``) or an unfitted memory of width ``n_key + n_value`` (another
+        width is a ValidationError naming ``hippocampus``).
     extra_episodes : int
         Other episodes the hippocampus also holds (random): its load is
         ``(2 n_items + extra_episodes) / (n_key + n_value)``.
@@ -164,6 +187,15 @@ def consolidation(
     """
     from ..registry import create
 
+    if isinstance(conditions, str):  # one condition; iterating it would give letters
+        conditions = (conditions,)
+    conditions = tuple(conditions)
+    if not conditions:
+        raise ValidationError(
+            "conditions",
+            described("no condition"),
+            f"at least one of {', '.join(map(repr, CONDITIONS))}",
+        )
     for c in conditions:
         check_choice(c, "conditions", CONDITIONS)
     n_key = check_int(n_key, "n_key", low=1)
@@ -279,7 +311,8 @@ def hippocampal_load_sweep(
 
     The hippocampus holds the ``2 n_items`` episodes of A and B plus random others, so
     that its load ``P / (n_key + n_value)`` is each of ``loads`` (at least the load of
-    A and B alone). Other options are those of :func:`consolidation`.
+    A and B alone; loads that give the same hippocampus are run once). Other options
+    are those of :func:`consolidation`.
 
     Returns
     -------
@@ -289,9 +322,16 @@ def hippocampal_load_sweep(
     """
     width = n_key + n_value
     rows = []
+    done = set()
     for load in loads:
         load = check_float(load, "loads", low=0.0, low_inclusive=False)
         extra = max(0, round(load * width) - 2 * n_items)
+        if extra in done:
+            # Two loads that give one hippocampus (both at or below A and B's own, or
+            # rounded to the same count) would run the same seeds twice: duplicated
+            # rows under one load, and an interval over twice the real repeats.
+            continue
+        done.add(extra)
         res = consolidation(
             conditions=("replay",),
             n_key=n_key,

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..dynamics import TIE_FACTOR
 from ..errors import ValidationError, described
 from ..network import Network
 from ..random import SeedLike, check_seed
@@ -71,6 +72,36 @@ def _sign_tie(h: np.ndarray, current: np.ndarray, tol: np.ndarray) -> np.ndarray
     if ties.any():  # rare after the first step: fields are then far from zero
         new[ties] = np.where(current[ties] < 0, -1.0, 1.0)
     return new
+
+
+def _common_scale(now: np.ndarray, past: np.ndarray | None):
+    """``now`` and ``past`` times one power of two per cue that brings max|s| into [1, 2).
+
+    ``F = m^n`` (or ``max(m, 0)^n``) is homogeneous: scaling both states of a cue by
+    ``c > 0`` scales its field by ``c^n`` and changes no sign, and a power of two
+    scales exactly. Without it a real-valued cue of large magnitude overflowed
+    ``m^n`` (NaN fields, every unit -1) and a tiny one underflowed to a field of 0
+    (every unit a tie). +/-1 states are left as they are (the factor is 1).
+    """
+    top = np.abs(now).max(axis=1)
+    if past is not None:
+        top = np.maximum(top, np.abs(past).max(axis=1))
+    _, e = np.frexp(top)
+    e = np.where(top > 0, e, 1)  # an all-zero state: nothing to scale
+    if np.all(e == 1):
+        return now, past
+    # In float64: the factor for a subnormal float32 state (2^133) exceeds float32.
+    scale = np.ldexp(np.ones(len(now)), 1 - e)[:, None]
+    now = (now * scale).astype(now.dtype, copy=False)
+    return now, None if past is None else (past * scale).astype(now.dtype, copy=False)
+
+
+def _nested_ndim(value) -> int | None:
+    """``np.ndim`` of nested lists; None when numpy cannot tell (ragged, sparse items)."""
+    try:
+        return int(np.ndim(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def _largest(a: np.ndarray) -> float:
@@ -138,8 +169,9 @@ class SequenceMemory(Memory):
     Several sequences are stored by passing a list of 2-D arrays (or a 3-D array) or by
     calling ``store`` again: each adds its own transitions, never one from the end of a
     sequence to the start of the next. Ties follow the project's law: a unit whose
-    field is zero up to ``8 eps`` times the magnitudes summed into it keeps its state,
-    and a masked unit (state 0) at a tie becomes +1.
+    field is zero up to ``8 eps`` times the magnitudes summed into it (plus the
+    computation error a rule declares for its weights, ``weight_atol_``: the
+    pseudo-inverse's) keeps its state, and a masked unit (state 0) at a tie becomes +1.
 
     Examples
     --------
@@ -160,9 +192,9 @@ class SequenceMemory(Memory):
     #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
     #: of its own rather than scoring pattern completion.
     auto_associative: ClassVar[bool] = False
-    #: ``variant`` decides which couplings ``store`` forms (none at all for
-    #: ``"dense"``): changing it after a store would recall with couplings of another
-    #: variant, so it is refused like ``n_units``.
+    #: ``variant`` decides how the stored couplings were formed: once something is
+    #: stored, set_params refuses to change it (the weights would silently stay those
+    #: of the old variant, or, from ``"dense"``, be missing: every field zero).
     _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
 
     def __init__(
@@ -216,25 +248,6 @@ class SequenceMemory(Memory):
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
 
-    def set_params(self, **params: Any) -> SequenceMemory:
-        """As :meth:`Memory.set_params`; besides, once the network is built, the
-        symmetric part cannot be switched on or off (``symmetric`` between 0 and > 0):
-        its synapse exists only if it was on when the network was built. Its weight
-        (a positive value for another) can change."""
-        net = getattr(self, "network_", None)
-        if net is not None and "symmetric" in params:
-            value = check_float(params["symmetric"], "symmetric", low=0.0)
-            if bool(value) != bool(self.symmetric):
-                raise ValidationError(
-                    "symmetric",
-                    value,
-                    f"{'a value > 0' if self.symmetric else '0'} like the current "
-                    f"{self.symmetric!r}: the symmetric synapse is "
-                    f"{'there' if self.symmetric else 'absent'} in what is already "
-                    "stored (use clone().set_params(...) for a new model)",
-                )
-        return super().set_params(**params)
-
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
         if getattr(self, "patterns_", None) is not None:
@@ -262,16 +275,21 @@ class SequenceMemory(Memory):
             rule=TemporalHebbian(learning_rate=lr) if hebb else PseudoInverse(False),
             dtype=self.dtype,
         )
-        if self.symmetric:
-            net.connect(
-                units,
-                units,
-                topology=self.topology,
-                sparse=self.sparse,
-                rule=Hebbian(learning_rate=lr) if hebb else PseudoInverse(True),
-                dtype=self.dtype,
-            )
         self.network_ = net
+        if self.symmetric:
+            self._connect_symmetric()
+
+    def _connect_symmetric(self):
+        """Add the symmetric synapse ``units -> units`` to the network; returns it."""
+        hebb = self.variant == "hebbian"
+        return self.network_.connect(
+            "units",
+            "units",
+            topology=self.topology,
+            sparse=self.sparse,
+            rule=Hebbian(learning_rate=1.0 / self.n_units) if hebb else PseudoInverse(True),
+            dtype=self.dtype,
+        )
 
     @property
     def transition_synapse_(self):
@@ -287,12 +305,25 @@ class SequenceMemory(Memory):
         self._build()
         if self.network_ is None or not self.symmetric:
             return None
-        return self.network_.synapse("units", "units")
+        if len(self.network_.synapses) > 1:  # the transition synapse is the first
+            return self.network_.synapse("units", "units")
+        # ``symmetric`` was 0 when the network was built and has been set since
+        # (set_params). J^S depends on the stored patterns alone, and storing them all
+        # at once equals storing them sequence by sequence (Hebb adds up, the
+        # projection keeps every pattern): build it now rather than fail or ignore it.
+        syn = self._connect_symmetric()
+        if self.n_stored_:
+            syn.learn(self.patterns_, self.patterns_)
+        return syn
 
     # -- memory -----------------------------------------------------------------------
     def _sequences(self, sequence) -> list[np.ndarray]:
         if isinstance(sequence, list | tuple):
             items = list(sequence)
+            if items and _nested_ndim(sequence) == 2:
+                # Rows of numbers: one sequence given as nested lists (as every other
+                # model accepts it), not a list of one-pattern "sequences".
+                items = [sequence]
             if not items:
                 raise ValidationError(
                     "sequence", described("an empty list"), "at least one sequence"
@@ -305,6 +336,12 @@ class SequenceMemory(Memory):
                 except (TypeError, ValueError):
                     ndim = None  # check_patterns says what is wrong with it
             items = list(sequence) if ndim == 3 else [sequence]
+            if not items:  # a 3-D array of no sequence would store nothing in silence
+                raise ValidationError(
+                    "sequence",
+                    described(f"an empty array of shape {np.shape(sequence)}"),
+                    "at least one sequence",
+                )
         out = []
         for k, item in enumerate(items):
             name = "sequence" if len(items) == 1 else f"sequence[{k}]"
@@ -328,8 +365,9 @@ class SequenceMemory(Memory):
         Parameters
         ----------
         sequence : ndarray (T, n_units), list of such arrays, or ndarray (S, T, n_units)
-            +/-1 patterns in the order they follow each other; a list (or 3-D array)
-            stores several sequences, each with its own transitions.
+            +/-1 patterns in the order they follow each other; a list of 2-D arrays
+            (or a 3-D array) stores several sequences, each with its own transitions.
+            Nested lists of numbers, ``T`` rows of ``n_units``, are one sequence.
         targets : None
             A sequence memory associates each pattern with its successor; there are no
             separate targets.
@@ -352,6 +390,10 @@ class SequenceMemory(Memory):
         seqs = self._sequences(sequence)
         self._build()
         syn_t, syn_s = self.transition_synapse_, self.symmetric_synapse_
+        if syn_s is None and self.network_ is not None and len(self.network_.synapses) > 1:
+            # Built, but its weight set to 0 (set_params): keep it learning, so that a
+            # symmetric part set back later holds every stored pattern.
+            syn_s = self.network_.synapse("units", "units")
         for x in seqs:
             xc = np.concatenate([x, x[:1]]) if cyclic else x
             pre, post = xc[:-1], xc[1:]
@@ -386,10 +428,13 @@ class SequenceMemory(Memory):
             m = np.maximum(m, 0.0)
         return m**self.order
 
-    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, bool]]:
-        """Per coupling matrix: layout, values, weight, ``max|w|``, reads the past.
+    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, float, bool]]:
+        """Per coupling matrix: layout, values, weight, ``max|w|``, ``atol``, reads the past.
 
-        Computed once per recall: ``max|w|`` is a pass over the weights.
+        Computed once per recall: ``max|w|`` is a pass over the weights. ``atol`` is
+        the absolute error per weight that the rule declares beyond rounding
+        (``weight_atol_``: the pseudo-inverse's, about ``eps cond(G)`` times the
+        weights' scale), as :func:`neuromem.dynamics.tie_tolerances` reads it.
         """
         plan = []
         for syn, weight, delayed in (
@@ -398,7 +443,8 @@ class SequenceMemory(Memory):
         ):
             if syn is not None:
                 values = syn.layout.values(syn._weights)
-                plan.append((syn.layout, values, weight, _largest(values), delayed))
+                atol = float(getattr(syn.rule, "weight_atol_", 0.0) or 0.0)
+                plan.append((syn.layout, values, weight, _largest(values), atol, delayed))
         return plan
 
     def _field(self, now: np.ndarray, past: np.ndarray | None, plan=None):
@@ -408,7 +454,9 @@ class SequenceMemory(Memory):
         mag = np.zeros(len(now), dtype=now.dtype)
         if self.variant == "dense":
             shift = None
-            if self.interaction == "exponential":
+            if self.interaction != "exponential":
+                now, past = _common_scale(now, past)
+            else:
                 # The largest exponent of each cue, so that no term overflows.
                 tops = [] if past is None else [(past @ self.pre_.T).max(axis=1)]
                 if self.symmetric:
@@ -423,7 +471,12 @@ class SequenceMemory(Memory):
                 h += self.symmetric * (f @ self.patterns_)
                 mag += self.symmetric * np.abs(f).sum(axis=1)
             return h, (_TIE_ULPS * eps * mag)[:, None]
-        for layout, values, weight, largest, delayed in plan or self._plan():
+        # Computation error of the weights themselves (the pseudo-inverse of an
+        # ill-conditioned Gram matrix), beyond the rounding of the field: without it a
+        # field that is zero in exact arithmetic (a pattern stored with two successors
+        # maps to their mean) comes out as noise and flips units the tie law keeps.
+        extra = np.zeros(len(now), dtype=now.dtype)
+        for layout, values, weight, largest, atol, delayed in plan or self._plan():
             state = past if delayed else now
             if state is None:
                 continue
@@ -432,8 +485,11 @@ class SequenceMemory(Memory):
                 field *= weight
             h += field
             # sum_j |w_ij s_j| <= max|w| * sum_j |s_j|: one bound per cue.
-            mag += (weight * largest) * np.abs(state).sum(axis=1)
-        return h, (_TIE_ULPS * eps * mag)[:, None]
+            size = np.abs(state).sum(axis=1)
+            mag += (weight * largest) * size
+            if atol:
+                extra += (TIE_FACTOR * weight * atol) * size
+        return h, (_TIE_ULPS * eps * mag + extra)[:, None]
 
     def step(self, states: np.ndarray, delayed: np.ndarray | None = None) -> np.ndarray:
         """One synchronous update of states stored row-wise.
@@ -624,7 +680,8 @@ def expected_overlaps(
     sequence : ndarray, shape (L, N)
         The stored sequence.
     start : int or array of int
-        Index of each cue's starting pattern.
+        Index of each cue's starting pattern, in ``[0, L)``: one for every cue or one
+        per cue.
     cyclic : bool
         Whether the sequence wraps around; if not, steps past its end are NaN.
     dwell : int
@@ -644,7 +701,24 @@ def expected_overlaps(
         )
     dwell = check_int(dwell, "dwell", low=1)
     b, t1, n = states.shape
-    start = np.broadcast_to(np.asarray(start, dtype=np.int64), (b,))
+    # Checked: a float was truncated, a negative index counted from the end (a
+    # non-cyclic sequence then compared step 0 with its last pattern), and a
+    # wrong number of starts raised numpy's broadcasting error.
+    raw = np.asarray(start)
+    if (
+        raw.dtype == bool
+        or not np.issubdtype(raw.dtype, np.integer)
+        or raw.ndim > 1
+        or raw.size not in (1, b)
+        or raw.min(initial=0) < 0
+        or raw.max(initial=0) >= len(x)
+    ):
+        raise ValidationError(
+            "start",
+            described(f"{start!r}"),
+            f"an integer index in [0, {len(x)}), or one per cue ({b})",
+        )
+    start = np.broadcast_to(raw.astype(np.int64).ravel(), (b,))
     idx = start[:, None] + np.arange(t1)[None, :] // dwell
     if cyclic:
         idx = idx % len(x)
