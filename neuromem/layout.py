@@ -9,6 +9,8 @@ sparse update costs O(connections), not O(n_post * n_pre).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
@@ -18,6 +20,49 @@ __all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
 # Sparse outer products over a batch: past this many (presentations x connections)
 # products, one dense GEMM followed by a gather is faster than element-wise products.
 _GATHER_LIMIT = 1 << 22
+
+# numpy sends ``a.T @ a`` to BLAS syrk. OpenBLAS 0.3.31's syrk kills the interpreter
+# (SIGSEGV) for a float64 result of N = 20,000 (P = 200, two threads; a 3.2 GB result),
+# so a Gram matrix bigger than this is computed in panels (see :func:`gram`) whose syrk
+# and gemm calls stay far below the sizes that crash.
+_SYRK_MAX_BYTES = 1 << 30
+# Width of the column panels of a blocked Gram product.
+_GRAM_BLOCK = 2048
+
+
+def gram(a: np.ndarray, out: np.ndarray, block: int | None = None) -> np.ndarray:
+    """``out[...] = a.T @ a`` for ``a`` of shape ``(P, N)``, never crashing BLAS.
+
+    Up to :data:`_SYRK_MAX_BYTES` of result this is numpy's own product (BLAS syrk: half
+    the flops of a gemm). Larger results (or any result when ``block`` is given) are
+    computed in column panels of width ``block``: for every panel, its diagonal block
+    by syrk, the part right of it by one gemm written straight into ``out``, and the
+    part below it as the transpose of that (the product is symmetric). The numbers
+    agree with ``a.T @ a`` up to rounding order.
+
+    Parameters
+    ----------
+    a : ndarray, shape (P, N)
+    out : ndarray, shape (N, N), C-contiguous, of ``a``'s dtype
+        Overwritten.
+    block : int, optional
+        Force the panel path with this width (tests use a small one).
+    """
+    n = a.shape[1]
+    if block is None:
+        if out.nbytes <= _SYRK_MAX_BYTES:
+            np.matmul(a.T, a, out=out)
+            return out
+        block = _GRAM_BLOCK
+    a = np.ascontiguousarray(a)
+    for i0 in range(0, n, block):
+        i1 = min(i0 + block, n)
+        panel = a[:, i0:i1]
+        np.matmul(panel.T, panel, out=out[i0:i1, i0:i1])
+        if i1 < n:
+            np.matmul(panel.T, a[:, i1:], out=out[i0:i1, i1:])
+            out[i1:, i0:i1] = out[i0:i1, i1:].T
+    return out
 
 
 class Layout:
@@ -130,6 +175,8 @@ class DenseLayout(Layout):
             # One presentation: a broadcast product is the same numbers without a
             # BLAS call, whose threads cost more than a rank-one update of this size.
             return np.multiply(post[0][:, None], pre[0][None, :])
+        if post is pre:
+            return gram(pre, np.empty(self.shape, dtype=pre.dtype))
         return post.T @ pre
 
     def post(self, v):
@@ -155,8 +202,10 @@ class DenseLayout(Layout):
             # array on both sides) scaling by sqrt(scale) keeps the product of an array
             # with itself, which numpy hands to BLAS syrk: half the flops of a gemm.
             if post is pre and scale >= 0:
-                a = pre * np.sqrt(scale)
-                np.matmul(a.T, a, out=values)
+                # math.sqrt: a Python float keeps a float32 array float32 (numpy 2's
+                # promotion turns float32 * np.float64 into float64).
+                a = pre * math.sqrt(scale) if scale != 1 else pre
+                gram(a, values)
             else:
                 np.matmul(post.T, pre * scale, out=values)
             return
