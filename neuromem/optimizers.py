@@ -13,19 +13,63 @@ optimiser turns the directions of its parameters into steps and applies them in 
 Each synapse set gets its own optimiser instance, so the state (velocities, moments,
 step count) lives beside the weights it belongs to and is saved with the model. State
 is kept in attributes ending in ``_``, cleared by :meth:`Optimizer.reset`.
+
+Steps are fused: each is a few BLAS level-1 calls (``scal``, ``axpy``) that update an
+array in place in one pass, with Python-float scalars, so a float32 model's step stays
+in float32 (a numpy float64 scalar would promote it) and no temporary is allocated.
 """
 
 from __future__ import annotations
 
+import math
+from functools import cache
 from typing import ClassVar
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 
 from .errors import ValidationError
 from .params import Parametrized, StatefulMixin
 from .validation import check_choice, check_float
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "get_optimizer"]
+
+
+@cache
+def _level1(dtype: np.dtype):
+    """BLAS ``scal`` and ``axpy`` for ``dtype`` (float32 or float64), or None."""
+    if dtype not in (np.float32, np.float64):
+        return None
+    probe = np.empty(0, dtype=dtype)
+    return get_blas_funcs("scal", (probe,)), get_blas_funcs("axpy", (probe,))
+
+
+def _flat(*arrays):
+    """1-D views of C-contiguous arrays of one dtype, or None (then numpy is used)."""
+    dtype = arrays[0].dtype
+    if not all(a.flags.c_contiguous and a.dtype == dtype for a in arrays):
+        return None
+    return [a.reshape(-1) for a in arrays]
+
+
+def _axpy(a: float, x: np.ndarray, y: np.ndarray) -> None:
+    """``y += a * x`` in place, in one pass where BLAS can take the arrays."""
+    blas = _level1(y.dtype)
+    flat = _flat(x, y) if blas is not None else None
+    if flat is None:
+        y += a * x
+    else:
+        blas[1](flat[0], flat[1], a=a)
+
+
+def _scal(a: float, x: np.ndarray) -> None:
+    """``x *= a`` in place."""
+    blas = _level1(x.dtype)
+    flat = _flat(x) if blas is not None else None
+    if flat is None:
+        x *= a
+    else:
+        blas[0](a, flat[0])
 
 
 class Optimizer(StatefulMixin, Parametrized):
@@ -70,11 +114,9 @@ class SGD(Optimizer):
     default_learning_rate = 0.05
 
     def step(self, params, directions):
-        lr = self.learning_rate
+        lr = float(self.learning_rate)
         for p, g in zip(params, directions, strict=True):
-            if lr != 1.0:
-                g *= lr  # the direction is a fresh array the caller no longer needs
-            p += g
+            _axpy(lr, g, p)
 
 
 class Momentum(Optimizer):
@@ -103,11 +145,11 @@ class Momentum(Optimizer):
     def step(self, params, directions):
         if self.velocity_ is None:
             self.velocity_ = [np.zeros_like(p) for p in params]
+        mu, lr = float(self.momentum), float(self.learning_rate)
         for p, g, v in zip(params, directions, self.velocity_, strict=True):
-            v *= self.momentum
-            g *= self.learning_rate
-            v += g
-            p += v
+            _scal(mu, v)
+            _axpy(lr, g, v)
+            _axpy(1.0, v, p)
 
 
 class Adam(Optimizer):
@@ -148,21 +190,25 @@ class Adam(Optimizer):
             self.m_ = [np.zeros_like(p) for p in params]
             self.v_ = [np.zeros_like(p) for p in params]
         self.t_ += 1
-        b1, b2 = self.beta1, self.beta2
-        # Bias corrections folded into one scalar step size.
-        lr = self.learning_rate * np.sqrt(1 - b2**self.t_) / (1 - b1**self.t_)
+        b1, b2 = float(self.beta1), float(self.beta2)
+        # Bias corrections folded into one scalar step size and one epsilon, as Python
+        # floats: numpy float64 scalars would run a float32 model's step in float64.
+        root = math.sqrt(1.0 - b2**self.t_)
+        lr = float(self.learning_rate) * root / (1.0 - b1**self.t_)
+        eps = float(self.eps) * root
+        # Nine in-place passes per array (scal/axpy fuse a scaling with an addition),
+        # using the direction ``g`` (a fresh array the caller no longer needs) as the
+        # only work space.
         for p, g, m, v in zip(params, directions, self.m_, self.v_, strict=True):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            g *= g
-            g *= 1 - b2
-            v += g
+            _scal(b1, m)
+            _axpy(1.0 - b1, g, m)  # m = b1 m + (1 - b1) g
+            np.multiply(g, g, out=g)
+            _scal(b2, v)
+            _axpy(1.0 - b2, g, v)  # v = b2 v + (1 - b2) g^2
             np.sqrt(v, out=g)
-            g += self.eps * np.sqrt(1 - b2**self.t_)
+            g += eps
             np.divide(m, g, out=g)
-            g *= lr
-            p += g
+            _axpy(lr, g, p)  # p += lr m / (sqrt(v) + eps)
 
 
 #: Optimiser names and classes.

@@ -115,9 +115,9 @@ _MODEL_CASES = [
     ("hebbian", {}),
     ("linear-associator", {}),
     ("willshaw", {}),
-    ("mlp", {"epochs": 3}),
-    ("mlp", {"epochs": 3, "optimizer": "sgd"}),
-    ("mlp", {"epochs": 3, "optimizer": "momentum", "loss": "bce"}),
+    ("mlp", {"epochs": 3, "early_stopping": False}),
+    ("mlp", {"epochs": 3, "early_stopping": False, "optimizer": "sgd"}),
+    ("mlp", {"epochs": 3, "early_stopping": False, "optimizer": "momentum", "loss": "mse"}),
 ]
 
 
