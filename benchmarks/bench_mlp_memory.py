@@ -61,10 +61,14 @@ def main() -> None:
             times[name].append(best[name])
             quals[name].append(quality(mem, x.astype(mem.dtype), seed + 1))
             epochs[name].append(mem.n_iter_)
-    print(f"MLP memory task: N = {N}, P = {P}, seeds 0..{args.seeds - 1}, best of "
-          f"{args.repeats} per seed")
-    print(f"{'':18s} {'store ms':>9s} {'epochs':>7s} {'exact':>6s} {'m(10%)':>7s} "
-          f"{'m(25%)':>7s}")
+    print(
+        f"MLP memory task: N = {N}, P = {P}, seeds 0..{args.seeds - 1}, best of "
+        f"{args.repeats} per seed"
+    )
+    print(
+        f"{'':18s} {'store ms':>9s} {'epochs':>7s} {'exact':>6s} {'m(10%)':>7s} "
+        f"{'m(25%)':>7s}"
+    )
     for name in CONFIGS:
         q = np.mean(quals[name], axis=0)
         print(
