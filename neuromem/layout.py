@@ -9,6 +9,7 @@ sparse update costs O(connections), not O(n_post * n_pre).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -264,9 +265,46 @@ class SparseLayout(Layout):
         structure.sort_indices()
         self.indptr = structure.indptr
         self.indices = structure.indices
-        self.rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
         self.cols = self.indices
         self.nnz = len(self.indices)
+        self._rows = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row (postsynaptic unit) of every entry, made on first use.
+
+        The hot paths do without it (a row's entries are a slice of the values), so a
+        large synapse does not pay a second index array for it.
+        """
+        if self._rows is None:
+            n = self.shape[0]
+            dtype = (
+                self.indices.dtype if n <= np.iinfo(self.indices.dtype).max else np.int64
+            )
+            self._rows = np.repeat(np.arange(n, dtype=dtype), np.diff(self.indptr))
+        return self._rows
+
+    def _row_blocks(self, batch: int):
+        """Row ranges ``(r0, r1, s0, s1)`` whose entries ``s0:s1`` number about
+        ``_GATHER_LIMIT / batch``: temporaries stay small whatever the synapse's size."""
+        per = max(1, _GATHER_LIMIT // max(batch, 1))
+        n = self.shape[0]
+        if self.nnz <= per:
+            yield 0, n, 0, self.nnz
+            return
+        bounds = np.searchsorted(self.indptr, np.arange(0, self.nnz, per), side="right") - 1
+        bounds = np.unique(np.concatenate([bounds, [n]]))
+        for r0, r1 in itertools.pairwise(bounds):
+            yield int(r0), int(r1), int(self.indptr[r0]), int(self.indptr[r1])
+
+    def _block_outer(self, post, pre, r0, r1, s0, s1):
+        """``sum_b post[b, i] pre[b, j]`` at the entries ``s0:s1`` (rows ``r0:r1``)."""
+        counts = np.diff(self.indptr[r0 : r1 + 1])
+        cols = self.indices[s0:s1]
+        out = np.repeat(post[0, r0:r1], counts) * pre[0].take(cols)
+        for b in range(1, post.shape[0]):  # a loop over presentations, not units
+            out += np.repeat(post[b, r0:r1], counts) * pre[b].take(cols)
+        return out
 
     def values(self, weights):
         return weights.data
@@ -276,27 +314,50 @@ class SparseLayout(Layout):
             (values, self.indices, self.indptr), shape=self.shape, copy=False
         )
 
+    def _dense_gather(self, batch: int) -> bool:
+        # Many presentations on a synapse whose dense product is affordable: one GEMM
+        # and a gather beat a product per presentation.
+        return (
+            batch * self.nnz > _GATHER_LIMIT and self.shape[0] * self.shape[1] <= 50_000_000
+        )
+
     def outer(self, post, pre):
         batch = post.shape[0]
+        if self._dense_gather(batch):
+            return (post.T @ pre)[self.rows, self.cols]
         dtype = np.result_type(post, pre)
-        if batch * self.nnz <= _GATHER_LIMIT or self.shape[0] * self.shape[1] > 50_000_000:
-            out = np.zeros(self.nnz, dtype=dtype)
-            step = max(1, _GATHER_LIMIT // max(self.nnz, 1))
-            for start in range(0, batch, step):  # loop over blocks of presentations
-                p = post[start : start + step]
-                q = pre[start : start + step]
-                out += np.einsum("bk,bk->k", p[:, self.rows], q[:, self.cols])
-            return out
-        return (post.T @ pre)[self.rows, self.cols]
+        if batch == 0:
+            return np.zeros(self.nnz, dtype=dtype)
+        out = np.empty(self.nnz, dtype=dtype)
+        for r0, r1, s0, s1 in self._row_blocks(1):
+            out[s0:s1] = self._block_outer(post, pre, r0, r1, s0, s1)
+        return out
+
+    def add_outer(self, values, post, pre, scale, overwrite=False):
+        batch = post.shape[0]
+        if self._dense_gather(batch) or batch == 0:
+            super().add_outer(values, post, pre, scale, overwrite)
+            return
+        # Block by block, in place: no temporary the size of the synapse.
+        scale = float(scale)
+        for r0, r1, s0, s1 in self._row_blocks(1):
+            block = self._block_outer(post, pre, r0, r1, s0, s1)
+            if scale != 1.0:
+                block *= scale
+            if overwrite:
+                values[s0:s1] = block
+            else:
+                values[s0:s1] += block
 
     def post(self, v):
-        return np.asarray(v)[self.rows]
+        return np.repeat(np.asarray(v), np.diff(self.indptr))
 
     def pre(self, v):
         return np.asarray(v)[self.cols]
 
     def field(self, values, states):
-        return (self.wrap(values) @ states.T).T
+        # scipy's multi-vector product wants the vectors C-ordered as columns.
+        return (self.wrap(values) @ np.ascontiguousarray(states.T)).T
 
     def transpose_field(self, values, states):
         return (self.wrap(values).T @ states.T).T
