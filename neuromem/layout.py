@@ -22,6 +22,9 @@ __all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
 # products, one dense GEMM followed by a gather is faster than element-wise products.
 _GATHER_LIMIT = 1 << 22
 
+# From this many connections on, a sparse field is computed one state at a time.
+_MATVEC_PER_STATE = 1 << 16
+
 # numpy sends ``a.T @ a`` to BLAS syrk. OpenBLAS 0.3.31's syrk kills the interpreter
 # (SIGSEGV) for a float64 result of N = 20,000 (P = 200, two threads; a 3.2 GB result),
 # so a Gram matrix bigger than this is computed in panels (see :func:`gram`) whose syrk
@@ -356,8 +359,20 @@ class SparseLayout(Layout):
         return np.asarray(v)[self.cols]
 
     def field(self, values, states):
+        w = self.wrap(values)
+        if self.nnz >= _MATVEC_PER_STATE and states.shape[0] > 1:
+            # One sparse matrix-vector product per state (a loop over cues, not
+            # units): each reads one state vector, which stays in cache, where
+            # scipy's multi-vector product reads a row of all the states at every
+            # connection (2-3x slower on a large random graph). Same sums, same order.
+            out = np.empty(
+                (states.shape[0], self.shape[0]), dtype=np.result_type(w, states)
+            )
+            for b in range(states.shape[0]):
+                out[b] = w @ states[b]
+            return out
         # scipy's multi-vector product wants the vectors C-ordered as columns.
-        return (self.wrap(values) @ np.ascontiguousarray(states.T)).T
+        return (w @ np.ascontiguousarray(states.T)).T
 
     def transpose_field(self, values, states):
         return (self.wrap(values).T @ states.T).T

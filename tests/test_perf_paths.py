@@ -272,3 +272,19 @@ def test_skip_sampled_erdos_renyi_is_the_same_law(monkeypatch, directed):
     r, c = topo_mod._pair_index_to_upper(k, big)
     np.testing.assert_array_equal(r * (2 * big - r - 1) // 2 + (c - r - 1), k)
     assert (r < c).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sparse_field_one_state_at_a_time_is_the_multivector_product(monkeypatch, dtype):
+    rng = np.random.default_rng(0)
+    n = 80
+    lay = layout_mod.SparseLayout(nm.topology.erdos_renyi(n, 0.2, seed=1).adjacency)
+    w = rng.standard_normal(lay.nnz).astype(dtype)
+    s = np.sign(rng.standard_normal((7, n))).astype(dtype)
+    monkeypatch.setattr(layout_mod, "_MATVEC_PER_STATE", 0)
+    per_state = lay.field(w, s)
+    monkeypatch.setattr(layout_mod, "_MATVEC_PER_STATE", 1 << 62)
+    together = lay.field(w, s)
+    np.testing.assert_array_equal(per_state, together)
+    np.testing.assert_allclose(per_state, s @ lay.wrap(w).toarray().T, rtol=1e-5, atol=1e-5)
+    assert per_state.dtype == dtype
