@@ -153,32 +153,40 @@ def _index_dtype(n: int):
     return np.int32 if n < 2**31 - 1 else np.int64
 
 
-def _csr_from_sorted(rows, cols, shape) -> sp.csr_array:
-    """CSR of boolean entries given sorted by (row, col), without a sort."""
-    idx = _index_dtype(max(shape[1], len(cols)))
-    counts = np.bincount(rows, minlength=shape[0])
-    indptr = np.zeros(shape[0] + 1, dtype=idx)
-    np.cumsum(counts, out=indptr[1:])
-    data = np.ones(len(cols), dtype=bool)
-    adj = sp.csr_array((data, cols.astype(idx, copy=False), indptr), shape=shape)
-    adj.has_sorted_indices = True
-    adj.has_canonical_format = True
-    return adj
+def _csr_rows(k: np.ndarray, starts: np.ndarray, n_cols: int) -> sp.csr_array:
+    """Boolean CSR from sorted linear positions ``k`` whose row ``i`` starts at
+    ``starts[i]``; returns the matrix and the offset of each entry within its row."""
+    n = len(starts)
+    bounds = np.searchsorted(k, starts)  # first entry of every row: k is sorted
+    idx = _index_dtype(max(n_cols, len(k)))
+    indptr = np.empty(n + 1, dtype=idx)
+    indptr[:-1] = bounds
+    indptr[-1] = len(k)
+    offset = k - np.repeat(starts, np.diff(indptr))
+    return indptr, offset, idx
 
 
 def _skip_sampled(rng, n: int, p: float, directed: bool) -> sp.csr_array:
+    rows = np.arange(n, dtype=np.int64)
     if directed:
         k = _bernoulli_positions(rng, n * (n - 1), p)
-        rows = k // (n - 1)
-        cols = k - rows * (n - 1)
+        indptr, cols, idx = _csr_rows(k, rows * (n - 1), n)
         del k
-        cols += cols >= rows
-        return _csr_from_sorted(rows, cols, (n, n))
+        # Row i skips its own column: offsets at or beyond i move one on.
+        cols += cols >= np.repeat(rows, np.diff(indptr))
+        data = np.ones(len(cols), dtype=bool)
+        adj = sp.csr_array((data, cols.astype(idx), indptr), shape=(n, n))
+        adj.has_sorted_indices = True
+        return adj
     k = _bernoulli_positions(rng, n * (n - 1) // 2, p)
-    i, j = _pair_index_to_upper(k, n)
+    # Row i of the upper triangle holds columns i + 1 .. n - 1, from i (2n - i - 1) / 2.
+    indptr, off, idx = _csr_rows(k, rows * (2 * n - rows - 1) // 2, n)
     del k
-    upper = _csr_from_sorted(i, j, (n, n))  # i < j, sorted by (i, j)
-    del i, j
+    off += np.repeat(rows + 1, np.diff(indptr))
+    data = np.ones(len(off), dtype=bool)
+    upper = sp.csr_array((data, off.astype(idx), indptr), shape=(n, n))
+    del off
+    upper.has_sorted_indices = True
     # Symmetric: the upper triangle plus its transpose (disjoint, both canonical).
     lower = sp.csr_array(upper.T)
     lower.sort_indices()
