@@ -256,12 +256,12 @@ def test_autoencoder_recalls_20_glyphs_from_noisy_cues():
     assert it.converged.all() and (it.steps == 2).all()
     assert overlap(it.states, letters).min() == 1.0
     # An attractor memory: every letter is a fixed point of the iterated map. Early
-    # stopping ended training after 77 of the 100 default epochs, once every output
+    # stopping ended training after 69 of the 100 default epochs, once every output
     # was at least halfway from the decision midpoint to its target.
     fixed = mem.recall(letters, iterate=True)
     np.testing.assert_array_equal(fixed.states, letters)
     assert (fixed.steps == 1).all()
-    assert mem.converged_ and mem.n_iter_ == 77
+    assert mem.converged_ and mem.n_iter_ == 69
     assert mem.history_["loss"][-1] < 0.01 * mem.history_["loss"][0]
 
 
@@ -280,7 +280,7 @@ def test_catastrophic_interference_and_rehearsal():
     assert recall_accuracy(plain.recall(xa).states, xa) == 0.0
     assert overlap(plain.recall(xa).states, xa).mean() < 0.8  # 1.0 before B
     loss_a_plain = plain.loss_value(xa, xa)
-    assert loss_a_plain > 4 * loss_a_before  # 26.6 against 5.7
+    assert loss_a_plain > 10 * loss_a_before  # 29.1 against 1.95
 
     rehearsed = nm.create(
         "mlp",
@@ -293,7 +293,7 @@ def test_catastrophic_interference_and_rehearsal():
     )
     rehearsed.store(xa).store(xb)
     loss_a_rehearsed = rehearsed.loss_value(xa, xa)
-    assert loss_a_rehearsed < 0.75 * loss_a_plain  # 18.0 against 26.6
+    assert loss_a_rehearsed < 0.7 * loss_a_plain  # 17.6 against 29.1
     assert recall_accuracy(rehearsed.recall(xa).states, xa) >= 0.5
     assert recall_accuracy(rehearsed.recall(xb).states, xb) >= 0.9
 
@@ -307,7 +307,7 @@ def test_history_and_early_stopping():
     assert full.history_["accuracy"][-1] == 1.0
     early = nm.create("mlp", n_units=40, epochs=150, seed=0).store(x)
     n = len(early.history_["loss"])
-    assert n == early.n_iter_ == 47 and early.history_["accuracy"][-1] == 1.0
+    assert n == early.n_iter_ == 25 and early.history_["accuracy"][-1] == 1.0
     np.testing.assert_array_equal(early.recall(x).states, x)
     np.testing.assert_allclose(early.history_["loss"], full.history_["loss"][:n])
 
@@ -325,7 +325,7 @@ def test_denoising_training_is_seeded_and_helps():
     )
     m_clean = overlap(clean.recall(cues).states, x).mean()
     m_noisy = overlap(noisy.recall(cues).states, x).mean()
-    assert m_noisy > m_clean + 0.05  # 0.772 against 0.709
+    assert m_noisy > m_clean + 0.03  # 0.775 against 0.727
 
 
 def test_hetero_outputs_and_binary_targets():
