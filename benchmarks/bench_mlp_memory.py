@@ -13,7 +13,11 @@ early_stopping=False``), measured in this run:
 over ``--seeds`` seeds (model and patterns). Target: <= 150 ms with the same recall.
 Also prints the float32 store time.
 
-Run: ``python benchmarks/bench_mlp_memory.py [--repeats 3] [--seeds 3]``
+``--threads 1`` limits BLAS to one thread (threadpoolctl): on a machine shared with
+other work, two OpenBLAS threads that spin-wait for each other can make these small
+products many times slower, and one thread gives the undisturbed time.
+
+Run: ``python benchmarks/bench_mlp_memory.py [--repeats 3] [--seeds 3] [--threads 1]``
 """
 
 from __future__ import annotations
@@ -44,7 +48,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+        print(f"BLAS limited to {args.threads} thread(s)")
     times = {k: [] for k in CONFIGS}
     quals = {k: [] for k in CONFIGS}
     epochs = {k: [] for k in CONFIGS}
