@@ -45,6 +45,7 @@ def run_neuromem(x: np.ndarray) -> None:
         learning_rate=LR,
         epochs=EPOCHS,
         batch_size=BATCH,
+        early_stopping=False,  # every epoch, as the others run
         seed=0,
     ).store(x)
 

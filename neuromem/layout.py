@@ -9,6 +9,9 @@ sparse update costs O(connections), not O(n_post * n_pre).
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
@@ -18,6 +21,52 @@ __all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
 # Sparse outer products over a batch: past this many (presentations x connections)
 # products, one dense GEMM followed by a gather is faster than element-wise products.
 _GATHER_LIMIT = 1 << 22
+
+# From this many connections on, a sparse field is computed one state at a time.
+_MATVEC_PER_STATE = 1 << 16
+
+# numpy sends ``a.T @ a`` to BLAS syrk. OpenBLAS 0.3.31's syrk kills the interpreter
+# (SIGSEGV) for a float64 result of N = 20,000 (P = 200, two threads; a 3.2 GB result),
+# so a Gram matrix bigger than this is computed in panels (see :func:`gram`) whose syrk
+# and gemm calls stay far below the sizes that crash.
+_SYRK_MAX_BYTES = 1 << 30
+# Width of the column panels of a blocked Gram product.
+_GRAM_BLOCK = 2048
+
+
+def gram(a: np.ndarray, out: np.ndarray, block: int | None = None) -> np.ndarray:
+    """``out[...] = a.T @ a`` for ``a`` of shape ``(P, N)``, never crashing BLAS.
+
+    Up to :data:`_SYRK_MAX_BYTES` of result this is numpy's own product (BLAS syrk: half
+    the flops of a gemm). Larger results (or any result when ``block`` is given) are
+    computed in column panels of width ``block``: for every panel, its diagonal block
+    by syrk, the part right of it by one gemm written straight into ``out``, and the
+    part below it as the transpose of that (the product is symmetric). The numbers
+    agree with ``a.T @ a`` up to rounding order.
+
+    Parameters
+    ----------
+    a : ndarray, shape (P, N)
+    out : ndarray, shape (N, N), C-contiguous, of ``a``'s dtype
+        Overwritten.
+    block : int, optional
+        Force the panel path with this width (tests use a small one).
+    """
+    n = a.shape[1]
+    if block is None:
+        if out.nbytes <= _SYRK_MAX_BYTES:
+            np.matmul(a.T, a, out=out)
+            return out
+        block = _GRAM_BLOCK
+    a = np.ascontiguousarray(a)
+    for i0 in range(0, n, block):
+        i1 = min(i0 + block, n)
+        panel = a[:, i0:i1]
+        np.matmul(panel.T, panel, out=out[i0:i1, i0:i1])
+        if i1 < n:
+            np.matmul(panel.T, a[:, i1:], out=out[i0:i1, i1:])
+            out[i1:, i0:i1] = out[i0:i1, i1:].T
+    return out
 
 
 class Layout:
@@ -130,6 +179,8 @@ class DenseLayout(Layout):
             # One presentation: a broadcast product is the same numbers without a
             # BLAS call, whose threads cost more than a rank-one update of this size.
             return np.multiply(post[0][:, None], pre[0][None, :])
+        if post is pre:
+            return gram(pre, np.empty(self.shape, dtype=pre.dtype))
         return post.T @ pre
 
     def post(self, v):
@@ -155,8 +206,10 @@ class DenseLayout(Layout):
             # array on both sides) scaling by sqrt(scale) keeps the product of an array
             # with itself, which numpy hands to BLAS syrk: half the flops of a gemm.
             if post is pre and scale >= 0:
-                a = pre * np.sqrt(scale)
-                np.matmul(a.T, a, out=values)
+                # math.sqrt: a Python float keeps a float32 array float32 (numpy 2's
+                # promotion turns float32 * np.float64 into float64).
+                a = pre * math.sqrt(scale) if scale != 1 else pre
+                gram(a, values)
             else:
                 np.matmul(post.T, pre * scale, out=values)
             return
@@ -215,9 +268,46 @@ class SparseLayout(Layout):
         structure.sort_indices()
         self.indptr = structure.indptr
         self.indices = structure.indices
-        self.rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
         self.cols = self.indices
         self.nnz = len(self.indices)
+        self._rows = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row (postsynaptic unit) of every entry, made on first use.
+
+        The hot paths do without it (a row's entries are a slice of the values), so a
+        large synapse does not pay a second index array for it.
+        """
+        if self._rows is None:
+            n = self.shape[0]
+            dtype = (
+                self.indices.dtype if n <= np.iinfo(self.indices.dtype).max else np.int64
+            )
+            self._rows = np.repeat(np.arange(n, dtype=dtype), np.diff(self.indptr))
+        return self._rows
+
+    def _row_blocks(self, batch: int):
+        """Row ranges ``(r0, r1, s0, s1)`` whose entries ``s0:s1`` number about
+        ``_GATHER_LIMIT / batch``: temporaries stay small whatever the synapse's size."""
+        per = max(1, _GATHER_LIMIT // max(batch, 1))
+        n = self.shape[0]
+        if self.nnz <= per:
+            yield 0, n, 0, self.nnz
+            return
+        bounds = np.searchsorted(self.indptr, np.arange(0, self.nnz, per), side="right") - 1
+        bounds = np.unique(np.concatenate([bounds, [n]]))
+        for r0, r1 in itertools.pairwise(bounds):
+            yield int(r0), int(r1), int(self.indptr[r0]), int(self.indptr[r1])
+
+    def _block_outer(self, post, pre, r0, r1, s0, s1):
+        """``sum_b post[b, i] pre[b, j]`` at the entries ``s0:s1`` (rows ``r0:r1``)."""
+        counts = np.diff(self.indptr[r0 : r1 + 1])
+        cols = self.indices[s0:s1]
+        out = np.repeat(post[0, r0:r1], counts) * pre[0].take(cols)
+        for b in range(1, post.shape[0]):  # a loop over presentations, not units
+            out += np.repeat(post[b, r0:r1], counts) * pre[b].take(cols)
+        return out
 
     def values(self, weights):
         return weights.data
@@ -227,27 +317,62 @@ class SparseLayout(Layout):
             (values, self.indices, self.indptr), shape=self.shape, copy=False
         )
 
+    def _dense_gather(self, batch: int) -> bool:
+        # Many presentations on a synapse whose dense product is affordable: one GEMM
+        # and a gather beat a product per presentation.
+        return (
+            batch * self.nnz > _GATHER_LIMIT and self.shape[0] * self.shape[1] <= 50_000_000
+        )
+
     def outer(self, post, pre):
         batch = post.shape[0]
+        if self._dense_gather(batch):
+            return (post.T @ pre)[self.rows, self.cols]
         dtype = np.result_type(post, pre)
-        if batch * self.nnz <= _GATHER_LIMIT or self.shape[0] * self.shape[1] > 50_000_000:
-            out = np.zeros(self.nnz, dtype=dtype)
-            step = max(1, _GATHER_LIMIT // max(self.nnz, 1))
-            for start in range(0, batch, step):  # loop over blocks of presentations
-                p = post[start : start + step]
-                q = pre[start : start + step]
-                out += np.einsum("bk,bk->k", p[:, self.rows], q[:, self.cols])
-            return out
-        return (post.T @ pre)[self.rows, self.cols]
+        if batch == 0:
+            return np.zeros(self.nnz, dtype=dtype)
+        out = np.empty(self.nnz, dtype=dtype)
+        for r0, r1, s0, s1 in self._row_blocks(1):
+            out[s0:s1] = self._block_outer(post, pre, r0, r1, s0, s1)
+        return out
+
+    def add_outer(self, values, post, pre, scale, overwrite=False):
+        batch = post.shape[0]
+        if self._dense_gather(batch) or batch == 0:
+            super().add_outer(values, post, pre, scale, overwrite)
+            return
+        # Block by block, in place: no temporary the size of the synapse.
+        scale = float(scale)
+        for r0, r1, s0, s1 in self._row_blocks(1):
+            block = self._block_outer(post, pre, r0, r1, s0, s1)
+            if scale != 1.0:
+                block *= scale
+            if overwrite:
+                values[s0:s1] = block
+            else:
+                values[s0:s1] += block
 
     def post(self, v):
-        return np.asarray(v)[self.rows]
+        return np.repeat(np.asarray(v), np.diff(self.indptr))
 
     def pre(self, v):
         return np.asarray(v)[self.cols]
 
     def field(self, values, states):
-        return (self.wrap(values) @ states.T).T
+        w = self.wrap(values)
+        if self.nnz >= _MATVEC_PER_STATE and states.shape[0] > 1:
+            # One sparse matrix-vector product per state (a loop over cues, not
+            # units): each reads one state vector, which stays in cache, where
+            # scipy's multi-vector product reads a row of all the states at every
+            # connection (2-3x slower on a large random graph). Same sums, same order.
+            out = np.empty(
+                (states.shape[0], self.shape[0]), dtype=np.result_type(w, states)
+            )
+            for b in range(states.shape[0]):
+                out[b] = w @ states[b]
+            return out
+        # scipy's multi-vector product wants the vectors C-ordered as columns.
+        return (w @ np.ascontiguousarray(states.T)).T
 
     def transpose_field(self, values, states):
         return (self.wrap(values).T @ states.T).T

@@ -33,16 +33,23 @@ class Network:
 
     def __init__(self):
         self.graph = nx.DiGraph()
+        # The same objects, looked up without the graph's views: networkx caches its
+        # views (``graph.nodes``, ``graph.edges``) on the graph, a reference cycle that
+        # keeps every weight matrix alive until the garbage collector runs. Reading
+        # through these dicts lets a model's memory go back as soon as it is dropped
+        # (in a sweep, the next model then reuses it instead of faulting in new pages).
+        self._populations: dict[str, Population] = {}
+        self._synapses: dict[tuple[str, str], Synapse] = {}
 
     @property
     def populations(self) -> dict[str, Population]:
         """Populations by name."""
-        return {n: d["population"] for n, d in self.graph.nodes(data=True)}
+        return dict(self._populations)
 
     @property
     def synapses(self) -> list[Synapse]:
         """Synapse sets, in the order they were connected."""
-        return [d["synapse"] for _, _, d in self.graph.edges(data=True)]
+        return list(self._synapses.values())
 
     def add_population(
         self, name: str, n: int, neuron: str | Neuron = "linear"
@@ -50,15 +57,16 @@ class Network:
         """Create a population and add it under ``name`` (names are unique)."""
         if not isinstance(name, str) or not name:
             raise ValidationError("name", name, "a non-empty string")
-        if name in self.graph:
+        if name in self._populations:
             raise ValidationError(
                 "name",
                 name,
                 f"a population name not already in use "
-                f"(used: {', '.join(self.graph.nodes)})",
+                f"(used: {', '.join(self._populations)})",
             )
         pop = Population(n, neuron, name=name)
         self.graph.add_node(name, population=pop)
+        self._populations[name] = pop
         return pop
 
     def connect(
@@ -71,7 +79,7 @@ class Network:
         """
         pre = self._population(pre, "pre")
         post = self._population(post, "post")
-        if self.graph.has_edge(pre.name, post.name):
+        if (pre.name, post.name) in self._synapses:
             raise ValidationError(
                 "post",
                 post.name,
@@ -79,30 +87,31 @@ class Network:
             )
         syn = Synapse(pre, post, **options)
         self.graph.add_edge(pre.name, post.name, synapse=syn)
+        self._synapses[pre.name, post.name] = syn
         return syn
 
     def synapse(self, pre: str, post: str) -> Synapse:
         """The synapse set from ``pre`` to ``post``."""
-        if not self.graph.has_edge(pre, post):
+        syn = self._synapses.get((pre, post))
+        if syn is None:
             raise ValidationError(
                 "pre, post",
                 (pre, post),
-                f"a connected pair among {sorted(self.graph.edges)}",
+                f"a connected pair among {sorted(self._synapses)}",
             )
-        return self.graph.edges[pre, post]["synapse"]
+        return syn
 
     def _population(self, pop: Population | str, param: str) -> Population:
         name = pop.name if isinstance(pop, Population) else pop
-        if name not in self.graph or (
-            isinstance(pop, Population) and self.graph.nodes[name]["population"] is not pop
-        ):
+        found = self._populations.get(name) if isinstance(name, str) else None
+        if found is None or (isinstance(pop, Population) and found is not pop):
             raise ValidationError(
                 param,
                 name,
                 "a population of this network "
-                f"(has: {', '.join(self.graph.nodes) or 'none'})",
+                f"(has: {', '.join(self._populations) or 'none'})",
             )
-        return self.graph.nodes[name]["population"]
+        return found
 
     def to_networkx(self) -> nx.DiGraph:
         """Unit-level graph: one node per unit, one weighted edge per connection."""
@@ -115,4 +124,4 @@ class Network:
 
     def __repr__(self) -> str:
         pops = ", ".join(f"{n}[{p.n}]" for n, p in self.populations.items())
-        return f"Network({pops}; {self.graph.number_of_edges()} synapse set(s))"
+        return f"Network({pops}; {len(self._synapses)} synapse set(s))"

@@ -1,0 +1,135 @@
+"""Scale (issue 12 §5): a million diluted neurons, a big dense network, graph building.
+
+Each case runs in a fresh subprocess so that its peak RSS (``resource.getrusage``) is its
+own. Printed, with the targets:
+
+1. diluted Hopfield network, N = 10^6, K = 50 connections per unit (symmetric
+   Erdos-Renyi), float32: build + store 3 patterns + recall 10 cues (10% flipped),
+   seconds and peak RSS (target <= 10 s and <= 1.5 GB), and bytes per synapse;
+2. ``topology.erdos_renyi`` at that size against a vectorised sampler of the same random
+   graph written here in plain numpy/scipy (geometric skips over the upper triangle,
+   then ``scipy.sparse.csr_array`` from the pairs), best of ``--repeats`` each
+   (target <= 1.2x);
+3. dense Hopfield network, N = 20,000, float32, P = 500 (``--dense``; about 2 GB): peak
+   RSS against the weight matrix plus the patterns (target <= 1.3x), and the store
+   time against numpy's float32 ``X.T @ X`` in the same subprocess.
+
+Run: ``python benchmarks/bench_scale.py [--n 1000000] [--k 50] [--repeats 2] [--dense]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+DILUTED = """
+import json, resource, time
+import numpy as np
+import neuromem as nm
+n, k = {n}, {k}
+t0 = time.perf_counter()
+topo = nm.topology.erdos_renyi(n, k / n, seed=0)
+mem = nm.create("hopfield", n_units=n, topology=topo, dtype="float32")
+x = nm.patterns.random_bipolar(3, n, seed=1)
+t1 = time.perf_counter()
+mem.store(x)
+t2 = time.perf_counter()
+targets = x[np.arange(10) % 3]
+cues = nm.patterns.flip(targets, 0.1, seed=2)
+res = mem.recall(cues)
+t3 = time.perf_counter()
+m = nm.metrics.overlap(res.states, targets)
+print(json.dumps(dict(build=t1 - t0, store=t2 - t1, recall=t3 - t2, total=t3 - t0,
+    rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    synapses=topo.n_connections, overlap=float(m.mean()), steps=int(res.steps.max()))))
+"""
+
+GRAPH = """
+import json, time
+import numpy as np, scipy.sparse as sp
+import neuromem as nm
+from neuromem.topology import _pair_index_to_upper
+n, p, repeats = {n}, {k} / {n}, {repeats}
+
+def reference(seed):
+    rng = np.random.default_rng(seed)
+    total = n * (n - 1) // 2
+    k = np.cumsum(rng.geometric(p, int(total * p * 1.01 + 1000))) - 1
+    k = k[k < total]
+    i, j = _pair_index_to_upper(k, n)
+    return sp.csr_array((np.ones(2 * len(i), bool),
+                         (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n))
+
+best = {{"neuromem": np.inf, "reference": np.inf}}
+for r in range(repeats):
+    t = time.perf_counter(); a = nm.topology.erdos_renyi(n, p, seed=r).adjacency
+    best["neuromem"] = min(best["neuromem"], time.perf_counter() - t); del a
+    t = time.perf_counter(); b = reference(r)
+    best["reference"] = min(best["reference"], time.perf_counter() - t); del b
+print(json.dumps(best))
+"""
+
+DENSE = """
+import json, resource, time
+import numpy as np
+import neuromem as nm
+n, p = 20000, 500
+x = nm.patterns.random_bipolar(p, n, seed=0).astype(np.float32)
+t = time.perf_counter()
+mem = nm.create("hopfield", n_units=n, dtype="float32").store(x)
+t_store = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+w_bytes = mem.weights_.nbytes
+del mem
+t = time.perf_counter()
+w = x.T @ x
+t_numpy = time.perf_counter() - t
+print(json.dumps(dict(store=t_store, numpy=t_numpy, rss=rss, weights=w_bytes,
+                      patterns=int(x.nbytes))))
+"""
+
+
+def run(code: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"exit status {proc.returncode}:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--dense", action="store_true")
+    args = parser.parse_args()
+    d = run(DILUTED.format(n=args.n, k=args.k))
+    gb = d["rss"] / 1e9
+    print(
+        f"diluted N = {args.n}, K = {args.k}, float32: {d['synapses']} synapses; build "
+        f"{d['build']:.1f} s, store {d['store']:.1f} s, recall {d['recall']:.1f} s "
+        f"({d['steps']} sweeps, overlap {d['overlap']:.3f}); total {d['total']:.1f} s "
+        f"(target <= 10 s), peak RSS {gb:.2f} GB (target <= 1.5 GB), "
+        f"{d['rss'] / d['synapses']:.1f} bytes per synapse"
+    )
+    g = run(GRAPH.format(n=args.n, k=args.k, repeats=args.repeats))
+    print(
+        f"erdos_renyi N = {args.n}, K = {args.k}: {g['neuromem']:.2f} s; vectorised "
+        f"reference {g['reference']:.2f} s; ratio {g['neuromem'] / g['reference']:.2f} "
+        "(target <= 1.2)"
+    )
+    if args.dense:
+        e = run(DENSE)
+        base = e["weights"] + e["patterns"]
+        print(
+            f"dense N = 20000, P = 500, float32: store {e['store']:.1f} s = "
+            f"{e['store'] / e['numpy']:.2f} x numpy X.T @ X; peak RSS "
+            f"{e['rss'] / 1e9:.2f} GB = {e['rss'] / base:.2f} x (weights + patterns) "
+            "(target <= 1.3)"
+        )
+
+
+if __name__ == "__main__":
+    main()
