@@ -349,7 +349,7 @@ def _model_file(name: str) -> bytes:
         x = nm.patterns.random_bipolar(3, 8, seed=0)
         if name == "willshaw":
             x = nm.patterns.to_binary(x)
-        kw = {"epochs": 2} if name == "mlp" else {}
+        kw = {"epochs": 2, "early_stopping": False} if name == "mlp" else {}
         mem = nm.create(name, n_units=8, seed=0, **kw).store(x)
         import tempfile
         from pathlib import Path

@@ -227,7 +227,7 @@ def test_load_edited_file_with_recomputed_checksums(tmp_path, edit):
 def test_load_edited_other_models(tmp_path, name):
     path = tmp_path / "m.npz"
     data = nm.patterns.to_binary(X) if name == "willshaw" else X
-    kw = {"epochs": 2} if name == "mlp" else {}
+    kw = {"epochs": 2, "early_stopping": False} if name == "mlp" else {}
     nm.create(name, n_units=16, seed=0, **kw).store(data).save(path)
     good = nm.load(path)
     assert np.array_equal(good.recall(data).states, good.recall(data).states)
@@ -311,7 +311,9 @@ def test_ctrl_c_in_mlp_epochs_leaves_the_model(capsys, monkeypatch):
     from neuromem import progress
 
     monkeypatch.setattr(progress, "DELAY", 0.05)
-    mem = nm.create("mlp", n_units=16, hidden=[8], epochs=3, seed=0).store(X)
+    mem = nm.create(
+        "mlp", n_units=16, hidden=[8], epochs=3, early_stopping=False, seed=0
+    ).store(X)
     before = copy.deepcopy(mem._get_state())
     mem.epochs = 10**9
     _interrupt_after(0.5, lambda: mem.store(X))
@@ -323,7 +325,9 @@ def test_ctrl_c_in_mlp_epochs_leaves_the_model(capsys, monkeypatch):
     for k in ("weights", "biases"):
         assert all(np.array_equal(a, b) for a, b in zip(before[k], after[k], strict=True))
     assert "epochs" in capsys.readouterr().err  # the bar showed up
-    fresh = nm.create("mlp", n_units=16, hidden=[8], epochs=10**9, seed=0)
+    fresh = nm.create(
+        "mlp", n_units=16, hidden=[8], epochs=10**9, early_stopping=False, seed=0
+    )
     _interrupt_after(0.3, lambda: fresh.store(X))
     with pytest.raises(nm.ValidationError, match="before anything was stored"):
         fresh.recall(X)

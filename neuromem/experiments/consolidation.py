@@ -228,6 +228,13 @@ def consolidation(
             epochs=1,
             batch_size=None,
             learning_rate=learning_rate,
+            # A fixed schedule, one store per epoch: the curves are read in between,
+            # so no early stop (and no warning that one epoch did not store it all).
+            early_stopping=False,
+            # Squared error on tanh outputs, the classic setting of the interference
+            # studies (McCloskey & Cohen 1989), pinned so the study does not move
+            # with the MLP's defaults.
+            loss="mse",
             seed=init_rng,
         )
         for _ in range(epochs_a):  # one store per epoch: retention is read in between
