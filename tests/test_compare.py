@@ -340,7 +340,12 @@ def test_same_seed_same_summary_serial_parallel_and_under_load(tmp_path):
 
 
 def test_section_builders_add_sections(tmp_path):
+    import os
+
+    seen = {}
+
     def extra(ctx):
+        seen["progress"] = os.environ.get("NEUROMEM_PROGRESS")
         ctx.note("an extra finding")
         return (
             "Extra section",
@@ -355,6 +360,21 @@ def test_section_builders_add_sections(tmp_path):
     report = Path(res["report"]).read_text()
     assert "<h2>Extra section</h2>" in report and "an extra finding" in report
     assert "Hopfield, J. J. (1982)" in report
+    # Not on a terminal: the models' own late progress bars are off during the run
+    # (they wrote tqdm lines into logs), and the setting is restored after it.
+    assert seen["progress"] == "0"
+    assert os.environ.get("NEUROMEM_PROGRESS") is None
+
+
+def test_late_progress_bars_stay_off_when_told(capsys, monkeypatch):
+    from neuromem import progress
+
+    monkeypatch.setattr(progress, "DELAY", -1.0)  # a bar from the first iteration
+    list(progress.steps(3, "epochs"))
+    assert "epochs" in capsys.readouterr().err
+    monkeypatch.setenv(progress.ENV, "0")
+    list(progress.steps(3, "epochs"))
+    assert "epochs" not in capsys.readouterr().err
 
 
 # -- faults found in review (each test failed before its fix) -------------------------

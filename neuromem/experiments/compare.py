@@ -488,7 +488,13 @@ def _basin_task(config: dict, index: int, repeat: int, loads: list[int]) -> dict
 _BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _one_blas_thread() -> None:
+def _one_blas_thread(progress_env: str | None = None) -> None:
+    """Worker initialiser: one BLAS thread, and the parent's progress-bar setting (a
+    forkserver started earlier would not have it in its environment)."""
+    from ..progress import ENV
+
+    if progress_env is not None:
+        os.environ[ENV] = progress_env
     for var in _BLAS_VARS:
         os.environ[var] = "1"
     try:
@@ -540,6 +546,7 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
                 max_workers=min(jobs, len(calls)),
                 mp_context=mp.get_context(method),
                 initializer=_one_blas_thread,
+                initargs=(os.environ.get("NEUROMEM_PROGRESS"),),
             ) as pool:
                 futures = [pool.submit(fn, *c) for c in calls]
                 return [f.result() for f in futures]
@@ -1780,8 +1787,8 @@ def compare(
 
     import matplotlib
 
+    from ..progress import ENV as progress_env
     from ..validation import check_bool, check_int
-    from .runner import versions
 
     matplotlib.use("Agg")
     t_start = time.perf_counter()
@@ -1795,6 +1802,25 @@ def compare(
     _check_folder(out, force)
     config = compare_config(quick=quick, seed=seed, repeats=repeats, models=models)
     say = sys.stdout.isatty() if progress is None else progress
+    # Quiet (or not on a terminal): the late progress bars of long loops inside the
+    # models (perceptron epochs, MLP training) stay off too, here and in the workers;
+    # they used to write tqdm lines into logs, more of them the busier the machine.
+    saved_progress = os.environ.get(progress_env)
+    if not say:
+        os.environ[progress_env] = "0"
+    try:
+        return _compare(out, config, say, jobs, scheduler, t_start)
+    finally:
+        if saved_progress is None:
+            os.environ.pop(progress_env, None)
+        else:
+            os.environ[progress_env] = saved_progress
+
+
+def _compare(out, config, say, jobs, scheduler, t_start) -> dict[str, Any]:
+    """The body of :func:`compare`, after the arguments are checked."""
+    from .runner import versions
+
     active = [i for i, e in enumerate(config["models"]) if e["regime"] is not None]
     reps = range(config["repeats"])
 
