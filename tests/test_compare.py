@@ -221,6 +221,10 @@ def test_a_network_that_copies_its_cue_completes_nothing(extra_models):
     # while from clean cues it "recalls" every pattern up to the maximum load.
     assert cap["completion"] == 0.0 and not cap["completion_censored"]
     assert cap["stability"] == 1.0 and cap["stability_censored"]
+    # Its basin is known exactly: k flips leave overlap 1 - 2k/N >= 0.95 up to k = 2
+    # of N = 100, at every load (the basin search, end to end, on a known answer).
+    basin = cmp._basin_task(config, i, 0, [1, 7, 30])
+    assert basin["radii"] == [(0.02, False)] * 3
 
 
 # -- the whole command: determinism and the report ------------------------------------
