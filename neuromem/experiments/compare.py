@@ -538,6 +538,8 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
+        from ..progress import ENV as progress_env
+
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         saved = {v: os.environ.get(v) for v in _BLAS_VARS}
         os.environ.update(dict.fromkeys(_BLAS_VARS, "1"))
@@ -546,7 +548,7 @@ def _map(fn: Callable, calls: list[tuple], jobs: int, scheduler: str | None) -> 
                 max_workers=min(jobs, len(calls)),
                 mp_context=mp.get_context(method),
                 initializer=_one_blas_thread,
-                initargs=(os.environ.get("NEUROMEM_PROGRESS"),),
+                initargs=(os.environ.get(progress_env),),
             ) as pool:
                 futures = [pool.submit(fn, *c) for c in calls]
                 return [f.result() for f in futures]
