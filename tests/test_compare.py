@@ -427,6 +427,16 @@ def test_the_glyph_title_fits_in_its_figure():
     assert f.x0 <= t.x0 and t.x1 <= f.x1 and t.y1 <= f.y1
 
 
+def test_the_capacity_caption_states_the_cue_corruption_actually_used():
+    # 10 % of 5 active units rounds to 0, so --quick moves 1 of 5 (20 %), not "10 %".
+    quick = cmp.compare_config(quick=True, models=["hopfield"])["regimes"]
+    assert cmp._cue_text(quick["sparse"]) == "1 of the 5 active units"
+    assert cmp._cue_text(quick["bipolar"]) == "5 of the 48 units"
+    full = cmp.compare_config(models=["hopfield"])["regimes"]
+    assert cmp._cue_text(full["sparse"]) == "1 of the 10 active units"
+    assert cmp._cue_text(full["bipolar"]) == "10 of the 100 units"
+
+
 def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
     from neuromem.models.willshaw import willshaw_capacity
 

@@ -1072,6 +1072,20 @@ def _theory_loads(
     return []
 
 
+def _cue_text(regime: dict) -> str:
+    """What a completion cue corrupts, in units: "10 of the 100 units", "1 of the 10
+    active units" (10 % of them after rounding, at least one: 1 of 5 in --quick)."""
+    n = regime["n_units"]
+    k = regime.get("cue_corrupted_units")
+    if regime.get("coding_level"):
+        base, what = round(regime["coding_level"] * n), "active units"
+    else:
+        base, what = n, "units"
+    if k is None:  # a run.json written before the count was recorded
+        k = max(1, round(CUE_NOISE * base))
+    return f"{k} of the {base} {what}"
+
+
 def _draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
     summary = [r for r in ctx.summary if not r["status"]]
     fams = _families(summary)
@@ -1137,8 +1151,9 @@ def _draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
     cap = (
         "<b>Capacity.</b> One panel per family. Filled circles: completion capacity "
         "α<sub>c</sub>, the load P/N at which fewer than half of the patterns are "
-        "recalled (overlap ≥ 0.95) from cues with 10 % of their units flipped (±1) or 10 % "
-        "of their active units moved (0/1); open squares: the same from uncorrupted "
+        "recalled (overlap ≥ 0.95) from cues with "
+        f"{_cue_text(reg['bipolar'])} flipped (±1) or {_cue_text(reg['sparse'])} moved "
+        "(0/1); open squares: the same from uncorrupted "
         "cues (stability). Bars: 95 % intervals over "
         f"{ctx.config['repeats']} repeats of an adaptive search (bracket, then bisect to "
         "one pattern or 2 %). The thin black line is the largest load searched "
