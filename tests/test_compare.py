@@ -474,3 +474,28 @@ def test_resolved_parameters_record_the_layer_widths_in_effect():
         res = cmp.resolved_params(e, 16)
     assert res["hidden"] is None and res["populations"]["hidden1"] == 16
     assert res["learning_rate"] is not None  # the optimiser's default, as used
+
+
+def test_coinciding_recall_curves_stay_visible():
+    # Two models recalling everything at every load: both must show, not only the last.
+    ev = [
+        {"model": m, "measure": "completion", "error": "", "load": a, "recalled": 1.0}
+        for m in ("a", "b")
+        for a in (0.1, 0.2)
+    ]
+    rows = [
+        {**dict.fromkeys(cmp.SUMMARY_COLUMNS, math.nan), "model": m, "status": ""}
+        | {"family": "dense and modern Hopfield"}
+        for m in ("a", "b")
+    ]
+    seen = {}
+
+    class Ctx(cmp.ReportContext):
+        def figure(self, fig, name, caption):
+            seen["lines"] = [ln for ln in fig.axes[0].lines if ln.get_label() in ("a", "b")]
+            return ""
+
+    cmp._draw_curves(Ctx(Path("."), {"repeats": 2}, rows, ev))
+    a, b = seen["lines"]
+    assert a.get_markersize() > b.get_markersize()  # the first drawn rings the next
+    assert a.get_markerfacecolor() == "none" and b.get_markerfacecolor() == "none"

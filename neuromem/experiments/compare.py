@@ -1187,8 +1187,19 @@ def _draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
             ]
             loads = sorted({e["load"] for e in pts})
             mean = [_nanmean([e["recalled"] for e in pts if e["load"] == a]) for a in loads]
+            # Open markers, the first drawn the largest: where curves coincide (every
+            # model at 1.0 at small loads) each stays visible as a ring around the next
+            # instead of the last one drawn hiding the others.
             ax.plot(
-                loads, mean, marker="os^vDP<>*"[i % 9], ms=3, lw=0.8, color=f"C{i}", label=m
+                loads,
+                mean,
+                marker="os^vDP<>*"[i % 9],
+                ms=3 + 1.2 * (len(models) - 1 - i),
+                mfc="none",
+                mew=0.9,
+                lw=0.8,
+                color=f"C{i % 10}",
+                label=m,
             )
         ax.axhline(0.5, color="k", ls=":", lw=0.8)
         ax.set_xscale("log")
