@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="completion capacity, basins and information per synapse of every "
         "registered model, with 95%% intervals; writes a table, figures and report.html "
-        "(about a minute)",
+        "(a little over a minute)",
     )
     p.add_argument(
         "--out", default="results/compare", help="output folder (default: %(default)s)"

@@ -221,6 +221,10 @@ def test_a_network_that_copies_its_cue_completes_nothing(extra_models):
     # while from clean cues it "recalls" every pattern up to the maximum load.
     assert cap["completion"] == 0.0 and not cap["completion_censored"]
     assert cap["stability"] == 1.0 and cap["stability_censored"]
+    # Its basin is known exactly: k flips leave overlap 1 - 2k/N >= 0.95 up to k = 2
+    # of N = 100, at every load (the basin search, end to end, on a known answer).
+    basin = cmp._basin_task(config, i, 0, [1, 7, 30])
+    assert basin["radii"] == [(0.02, False)] * 3
 
 
 # -- the whole command: determinism and the report ------------------------------------
@@ -290,6 +294,10 @@ def test_quick_report_names_every_model_cites_and_captions(tmp_path, toy_plugin,
     assert refs and refs.group(1).count("<li") >= 3
     for short in set(re.findall(r"\[([A-Z][^\]]*\d{4})\]", report)):
         assert f"[{short}]" in refs.group(1), short
+    # Citations written "(Author, ... Year)" in a caption (the study sections) too.
+    body = report[: report.index("<h2>References</h2>")]
+    for author in set(re.findall(r"\(([A-Z][a-z]+)[ ,][^()]*?(?:19|20)\d\d\)", body)):
+        assert author in refs.group(1), author
     for link in ("summary.csv", "evaluations.csv", "run.json"):
         assert f'href="{link}"' in report
     assert "<h2>Notes</h2>" in report and "<h2>Models</h2>" in report
@@ -336,7 +344,12 @@ def test_same_seed_same_summary_serial_parallel_and_under_load(tmp_path):
 
 
 def test_section_builders_add_sections(tmp_path):
+    import os
+
+    seen = {}
+
     def extra(ctx):
+        seen["progress"] = os.environ.get("NEUROMEM_PROGRESS")
         ctx.note("an extra finding")
         return (
             "Extra section",
@@ -351,3 +364,138 @@ def test_section_builders_add_sections(tmp_path):
     report = Path(res["report"]).read_text()
     assert "<h2>Extra section</h2>" in report and "an extra finding" in report
     assert "Hopfield, J. J. (1982)" in report
+    # Not on a terminal: the models' own late progress bars are off during the run
+    # (they wrote tqdm lines into logs), and the setting is restored after it.
+    assert seen["progress"] == "0"
+    assert os.environ.get("NEUROMEM_PROGRESS") is None
+
+
+def test_late_progress_bars_stay_off_when_told(capsys, monkeypatch):
+    from neuromem import progress
+
+    monkeypatch.setattr(progress, "DELAY", -1.0)  # a bar from the first iteration
+    list(progress.steps(3, "epochs"))
+    assert "epochs" in capsys.readouterr().err
+    monkeypatch.setenv(progress.ENV, "0")
+    list(progress.steps(3, "epochs"))
+    assert "epochs" not in capsys.readouterr().err
+
+
+# -- faults found in review (each test failed before its fix) -------------------------
+
+
+def test_a_rule_for_0_1_patterns_runs_in_0_1_units_on_sparse_patterns():
+    # Tsodyks-Feigel'man takes only 0/1 patterns: it is the sparse network's own rule,
+    # so it is compared on sparse patterns, not marked "cannot be created".
+    (e,) = cmp.model_entries(["hopfield-tsodyks-feigelman"])
+    assert e["params"] == {"units": "binary", "rule": "tsodyks-feigelman"}
+    assert (e["regime"], e["status"]) == ("sparse", "")
+    assert cmp._family(e["name"], e["regime"]) == "sparse 0/1 networks"
+
+
+def test_an_empty_or_inapplicable_selection_is_a_clear_error_or_a_table():
+    with pytest.raises(nm.ValidationError, match=r"^models: got an empty selection"):
+        cmp.compare_config(models=[])
+    # Only not-applicable models: the table still prints (it raised TypeError).
+    row = dict.fromkeys(cmp.SUMMARY_COLUMNS, math.nan)
+    row.update(model="sequence", patterns="not applicable", status="not applicable: x")
+    text = cmp.table_text([row])
+    assert text.startswith("model") and "sequence  not applicable: x" in text
+
+
+def test_the_glyph_title_fits_in_its_figure():
+    letters = nm.patterns.glyphs("NEUROMAB", size=12)
+    # Long model names push the axes, and a title centred on it, to the right.
+    names = ["hopfield-temporal-hebbian", "hopfield-pseudoinverse", "mlp"]
+    grid = [("stored", letters), ("cue", letters)] + [(m, letters) for m in names]
+    seen = {}
+
+    class Ctx(cmp.ReportContext):
+        def figure(self, ax, name, caption):
+            fig = ax.figure
+            fig.tight_layout()
+            fig.canvas.draw()
+            seen["title"] = ax.title.get_window_extent()
+            seen["fig"] = fig.bbox
+            return ""
+
+    ctx = Ctx(
+        Path("."), {"glyphs": {"text": "NEUROMAB", "size": 12}, "_glyph_grid": grid}, [], []
+    )
+    cmp._draw_glyphs(ctx)
+    t, f = seen["title"], seen["fig"]
+    assert f.x0 <= t.x0 and t.x1 <= f.x1 and t.y1 <= f.y1
+
+
+def test_the_capacity_caption_states_the_cue_corruption_actually_used():
+    # 10 % of 5 active units rounds to 0, so --quick moves 1 of 5 (20 %), not "10 %".
+    quick = cmp.compare_config(quick=True, models=["hopfield"])["regimes"]
+    assert cmp._cue_text(quick["sparse"]) == "1 of the 5 active units"
+    assert cmp._cue_text(quick["bipolar"]) == "5 of the 48 units"
+    full = cmp.compare_config(models=["hopfield"])["regimes"]
+    assert cmp._cue_text(full["sparse"]) == "1 of the 10 active units"
+    assert cmp._cue_text(full["bipolar"]) == "10 of the 100 units"
+
+
+def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
+    from neuromem.models.willshaw import willshaw_capacity
+
+    reg = cmp._regimes(False)["sparse"].to_dict()
+    n, k = reg["n_units"], round(reg["coding_level"] * reg["n_units"])
+    # All k active units and f spurious ones: sparse overlap 1 - f / (N - k).
+    x = np.zeros((1, n))
+    x[0, :k] = 1
+    s = x.copy()
+    s[0, k : k + 9] = 1
+    assert nm.metrics.overlap(s, x)[0] == pytest.approx(1 - 9 / (n - k))
+    f = (1 - est.THRESHOLD) * (n - k)
+    lines = cmp._theory_loads(reg, "sparse 0/1 networks")
+    loads = [x for _, x, _ in lines]
+    assert willshaw_capacity(n, n, k, k, fidelity=0.01) / n in loads
+    assert willshaw_capacity(n, n, k, k, fidelity=f / k) / n in loads
+
+
+def test_bits_are_a_lower_bound_only_where_the_synapses_are_fixed():
+    config = cmp.compare_config(quick=True, seed=0, repeats=2, models=["dense-hopfield"])
+    cap = cmp._capacity_task(config, 0, 0)
+    # Completion never fails up to the maximum load, but the synapses (the stored
+    # pattern matrix) grow with the load: 1 bit per synapse at every load, no "≥".
+    assert cap["completion_censored"] and not cap["bits_censored"]
+    assert cap["bits_per_synapse"] == pytest.approx(1.0, abs=0.01)
+    summary = cmp._summary(config, [cap, {**cap, "repeat": 1}], [], [], {}, {})
+    assert summary[0]["alpha_c_censored"] and not summary[0]["bits_per_synapse_censored"]
+    assert not cmp._est_text(summary[0], "bits_per_synapse").startswith("≥")
+
+
+def test_resolved_parameters_record_the_layer_widths_in_effect():
+    (e,) = cmp.model_entries(["mlp"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.NeuromemWarning)
+        res = cmp.resolved_params(e, 16)
+    assert res["hidden"] is None and res["populations"]["hidden1"] == 16
+    assert res["learning_rate"] is not None  # the optimiser's default, as used
+
+
+def test_coinciding_recall_curves_stay_visible():
+    # Two models recalling everything at every load: both must show, not only the last.
+    ev = [
+        {"model": m, "measure": "completion", "error": "", "load": a, "recalled": 1.0}
+        for m in ("a", "b")
+        for a in (0.1, 0.2)
+    ]
+    rows = [
+        {**dict.fromkeys(cmp.SUMMARY_COLUMNS, math.nan), "model": m, "status": ""}
+        | {"family": "dense and modern Hopfield"}
+        for m in ("a", "b")
+    ]
+    seen = {}
+
+    class Ctx(cmp.ReportContext):
+        def figure(self, fig, name, caption):
+            seen["lines"] = [ln for ln in fig.axes[0].lines if ln.get_label() in ("a", "b")]
+            return ""
+
+    cmp._draw_curves(Ctx(Path("."), {"repeats": 2}, rows, ev))
+    a, b = seen["lines"]
+    assert a.get_markersize() > b.get_markersize()  # the first drawn rings the next
+    assert a.get_markerfacecolor() == "none" and b.get_markerfacecolor() == "none"

@@ -220,6 +220,7 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
         None) and ``status`` ("" or why the model is not applicable).
     """
     from ..registry import list_models, list_rules
+    from ..registry import rules as rule_registry
 
     raw: list[dict[str, Any]] = []
     for name in list_models():
@@ -227,12 +228,16 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
             raw.append({"name": name, "params": {}, "label": "hopfield"})
             for rule in list_rules():
                 if rule != "hebbian":
+                    # A rule meant only for 0/1 patterns (Tsodyks-Feigel'man, plugins
+                    # like it) runs in a network of 0/1 units, on sparse patterns: with
+                    # +/-1 units it cannot even be built, and would be "not applicable"
+                    # although it is the sparse Hopfield network's own rule.
+                    encs = getattr(rule_registry.get(rule), "encodings", ("bipolar",))
+                    params: dict[str, Any] = {"rule": rule}
+                    if "bipolar" not in encs and "binary" in encs:
+                        params = {"units": "binary", "rule": rule}
                     raw.append(
-                        {
-                            "name": name,
-                            "params": {"rule": rule},
-                            "label": f"hopfield-{rule}",
-                        }
+                        {"name": name, "params": params, "label": f"hopfield-{rule}"}
                     )
             raw.append(
                 {
@@ -254,6 +259,12 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
             raw.append({"name": name, "params": {}, "label": name})
     if models is not None:
         wanted = list(models)
+        if not wanted:  # e.g. --models "," : nothing to compare is a usage error
+            raise ValidationError(
+                "models",
+                described("an empty selection"),
+                "registered model names or labels (leave it out to compare all)",
+            )
         known = {e["label"] for e in raw} | {e["name"] for e in raw}
         for w in wanted:
             if w not in known:
@@ -426,6 +437,12 @@ def _capacity_task(config: dict, index: int, repeat: int) -> dict[str, Any]:
         x for x in probe.rows if x["n_patterns"] == at and x["corrupted_units"] == r.k_cue
     )
     bits = row["mi_bits"] / row["synapses"] if row["synapses"] else math.nan
+    # A censored search makes the information a lower bound only where the synapses are
+    # fixed (more patterns, same synapses). Where they grow with the load (dense and
+    # modern networks: one synapse per stored pattern unit) perfect recall gives the
+    # same bits per synapse at every load, so nothing beyond the maximum could raise it.
+    counts = {x["synapses"] for x in probe.rows if not x["error"] and x["synapses"]}
+    bits_censored = comp.censored and len(counts) <= 1
     probe.measure = "stability"
     stab = est.search_critical(lambda p: probe.fraction(p, 0), r.p_max, p_start)
     return {
@@ -433,6 +450,7 @@ def _capacity_task(config: dict, index: int, repeat: int) -> dict[str, Any]:
         "repeat": repeat,
         "completion": comp.value / r.n_units,
         "completion_censored": comp.censored,
+        "bits_censored": bits_censored,
         "stability": stab.value / r.n_units,
         "stability_censored": stab.censored,
         "bits_per_synapse": bits,
@@ -470,7 +488,13 @@ def _basin_task(config: dict, index: int, repeat: int, loads: list[int]) -> dict
 _BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _one_blas_thread() -> None:
+def _one_blas_thread(progress_env: str | None = None) -> None:
+    """Worker initialiser: one BLAS thread, and the parent's progress-bar setting (a
+    forkserver started earlier would not have it in its environment)."""
+    from ..progress import ENV
+
+    if progress_env is not None:
+        os.environ[ENV] = progress_env
     for var in _BLAS_VARS:
         os.environ[var] = "1"
     try:
@@ -526,6 +550,8 @@ def _map(
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
+        from ..progress import ENV as progress_env
+
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         saved = {v: os.environ.get(v) for v in _BLAS_VARS}
         os.environ.update(dict.fromkeys(_BLAS_VARS, "1"))
@@ -534,6 +560,7 @@ def _map(
                 max_workers=min(jobs, len(calls)),
                 mp_context=mp.get_context(method),
                 initializer=_one_blas_thread,
+                initargs=(os.environ.get(progress_env),),
             ) as pool:
                 futures = [pool.submit(fn, *c) for c in calls]
                 for f in futures:
@@ -594,6 +621,10 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "over repeats.",
     "bits_per_synapse_low": "Lower end of its 95 % interval.",
     "bits_per_synapse_high": "Upper end of its 95 % interval.",
+    "bits_per_synapse_censored": "True when bits_per_synapse is a lower bound (shown "
+    "'≥'): the completion search reached the maximum load and the synapses do not grow "
+    "with the load (for dense and modern networks they do, and perfect recall gives the "
+    "same bits per synapse at every load).",
     "glyph_overlap": "Mean overlap of the glyph letters recalled from cues with 10 % of "
     "their pixels flipped (±1 models; the glyph figure).",
     "evaluations": "Stores and recalls the searches made (all repeats).",
@@ -659,7 +690,7 @@ def _estimates(config, caps, basins) -> dict[str, dict[str, est.Estimate]]:
             ),
             "bits_per_synapse": est.interval(
                 [c["bits_per_synapse"] for c in mine],
-                any(c["completion_censored"] for c in mine),
+                any(c.get("bits_censored", c["completion_censored"]) for c in mine),
             ),
         }
         b = [x for x in basins if x["index"] == i]
@@ -699,7 +730,7 @@ def _summary(config, caps, basins, rows, glyphs, cost) -> list[dict[str, Any]]:
             recall_ms=_nanmean([r["recall_ms"] for r in mine]),
             cost_s=cost.get(label, 0.0),
         )
-        for k in ("alpha_c_censored", "stability_censored"):
+        for k in ("alpha_c_censored", "stability_censored", "bits_per_synapse_censored"):
             row[k] = False
         for name, e_ in ests.get(label, {}).items():
             row[name] = e_.value
@@ -707,6 +738,8 @@ def _summary(config, caps, basins, rows, glyphs, cost) -> list[dict[str, Any]]:
                 row["stability_censored"] = e_.censored
             if name == "alpha_c":
                 row["alpha_c_censored"] = e_.censored
+            if name == "bits_per_synapse":
+                row["bits_per_synapse_censored"] = e_.censored
             for suffix, v in (("_low", e_.low), ("_high", e_.high)):
                 if name + suffix in row:
                     row[name + suffix] = v
@@ -744,7 +777,7 @@ def _est_text(row: dict, name: str) -> str:
         False,
     )
     if name == "bits_per_synapse":
-        censored = row["alpha_c_censored"]
+        censored = row.get("bits_per_synapse_censored", row["alpha_c_censored"])
     if name.startswith("radius") and row["patterns"] == "bipolar" and v >= 0.5:
         censored = True
     e = est.Estimate(v, row[name + "_low"], row[name + "_high"], bool(censored))
@@ -769,7 +802,8 @@ def table_text(summary: list[dict]) -> str:
     """The summary as aligned text (estimates with their 95 % intervals)."""
     cols, cells = _display(summary)
     shown = [x for x in cells if x[2] != "" or not x[1].startswith("not applicable")]
-    widths = [max(len(c), *(len(x[i]) for x in shown)) for i, c in enumerate(cols)]
+    # max() of a list: with every model "not applicable" no row is shown in columns.
+    widths = [max([len(c), *(len(x[i]) for x in shown)]) for i, c in enumerate(cols)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
     for x in cells:
         if x[2] == "" and x[1].startswith("not applicable"):
@@ -877,6 +911,23 @@ REFERENCES: dict[str, tuple[str, str]] = {
         "Ramsauer, H. et al. (2021). Hopfield networks is all you need. International "
         "Conference on Learning Representations (ICLR).",
     ),
+    "during1998": (
+        "During et al. 1998",
+        "Düring, A., Coolen, A. C. C. & Sherrington, D. (1998). Phase diagram and "
+        "storage capacity of sequence processing neural networks. Journal of Physics A "
+        "31(43), 8607-8621.",
+    ),
+    "chaudhry2023": (
+        "Chaudhry et al. 2023",
+        "Chaudhry, H. T., Zavatone-Veth, J. A., Krotov, D. & Pehlevan, C. (2023). Long "
+        "sequence Hopfield memory. Advances in Neural Information Processing Systems 36.",
+    ),
+}
+
+#: Papers the captions of each study section cite (``studies.py`` writes them as
+#: "(Author Year)"); the section cites them so that they are under References.
+STUDY_REFERENCES: dict[str, tuple[str, ...]] = {
+    "sequence": ("during1998", "chaudhry2023"),
 }
 
 
@@ -984,8 +1035,14 @@ def _panels(n: int, width: float = 3.6, height: float = 3.0):
     return fig, list(axes.flat[:n])
 
 
-def _theory_loads(regime: dict, family: str) -> list[tuple[str, float, str]]:
-    """Theory lines (label, load P/N, citation key) for one family's capacity panel."""
+def _theory_loads(
+    regime: dict, family: str, threshold: float = est.THRESHOLD
+) -> list[tuple[str, float, str]]:
+    """Theory lines (label, load P/N, citation key) for one family's capacity panel.
+
+    ``threshold`` is the overlap at which a pattern counts as recalled: the Willshaw
+    line at that criterion depends on it.
+    """
     n = regime["n_units"]
     if family == "classical Hopfield":
         ln = math.log(n)
@@ -1009,8 +1066,21 @@ def _theory_loads(regime: dict, family: str) -> list[tuple[str, float, str]]:
         a = regime["coding_level"]
         k = round(a * n)
         w = willshaw_capacity(n, n, k, k, fidelity=0.01) / n
+        # The same theory at this figure's criterion: a recall with all k active units
+        # and f spurious ones has sparse overlap 1 - f / (N - k), so "overlap >=
+        # threshold" tolerates f <= (1 - threshold)(N - k) add errors (9.5 of 10 active
+        # units at N = 200), far more than the 1 % line; from clean cues a Willshaw net
+        # is "stable" up to this load, not up to the 1 % one.
+        f = (1.0 - threshold) * (n - k)
+        w_crit = willshaw_capacity(n, n, k, k, fidelity=f / k) / n
         return [
             (f"Willshaw P/N = {w:.2f} (1 % add errors)", w, "knoblauch2010"),
+            (
+                f"Willshaw P/N = {w_crit:.2f} ({f:.3g} add errors: overlap "
+                f"{threshold:g}, clean cues)",
+                w_crit,
+                "knoblauch2010",
+            ),
             (
                 f"1/(2a|ln a|) = {1 / (2 * a * abs(math.log(a))):.2f} (a → 0)",
                 1 / (2 * a * abs(math.log(a))),
@@ -1018,6 +1088,20 @@ def _theory_loads(regime: dict, family: str) -> list[tuple[str, float, str]]:
             ),
         ]
     return []
+
+
+def _cue_text(regime: dict) -> str:
+    """What a completion cue corrupts, in units: "10 of the 100 units", "1 of the 10
+    active units" (10 % of them after rounding, at least one: 1 of 5 in --quick)."""
+    n = regime["n_units"]
+    k = regime.get("cue_corrupted_units")
+    if regime.get("coding_level"):
+        base, what = round(regime["coding_level"] * n), "active units"
+    else:
+        base, what = n, "units"
+    if k is None:  # a run.json written before the count was recorded
+        k = max(1, round(CUE_NOISE * base))
+    return f"{k} of the {base} {what}"
 
 
 def _draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
@@ -1063,7 +1147,9 @@ def _draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
                         color=color,
                     )
         for (label, x, key), ls in zip(
-            _theory_loads(regime, fam), ["--", "-.", ":", (0, (5, 1, 1, 1))], strict=False
+            _theory_loads(regime, fam, ctx.config.get("threshold", est.THRESHOLD)),
+            ["--", "-.", ":", (0, (5, 1, 1, 1))],
+            strict=False,
         ):
             if x <= regime["max_load"] * 1.02:
                 ax.axvline(x, color="grey", ls=ls, lw=1, label=label)
@@ -1083,14 +1169,19 @@ def _draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
     cap = (
         "<b>Capacity.</b> One panel per family. Filled circles: completion capacity "
         "α<sub>c</sub>, the load P/N at which fewer than half of the patterns are "
-        "recalled (overlap ≥ 0.95) from cues with 10 % of their units flipped (±1) or 10 % "
-        "of their active units moved (0/1); open squares: the same from uncorrupted "
+        "recalled (overlap ≥ 0.95) from cues with "
+        f"{_cue_text(reg['bipolar'])} flipped (±1) or {_cue_text(reg['sparse'])} moved "
+        "(0/1); open squares: the same from uncorrupted "
         "cues (stability). Bars: 95 % intervals over "
         f"{ctx.config['repeats']} repeats of an adaptive search (bracket, then bisect to "
         "one pattern or 2 %). The thin black line is the largest load searched "
         f"(α = {reg['bipolar']['max_load']:g} for ±1, {reg['sparse']['max_load']:g} for 0/1); "
         "a point there marked ≥ never failed. Grey lines: theory, as loads P/N "
-        f"({refs or 'none in range'}). A model far to the right in squares but at 0 in "
+        f"({refs or 'none in range'}). The two Willshaw lines (0/1 panel) are the loads "
+        "at which a clean cue brings, on average, 1 % of the active units as spurious "
+        "units, and as many spurious units as the overlap criterion tolerates (the sparse "
+        "overlap forgives a spurious unit far more than a missing one); the second is the "
+        "one to compare with the squares. A model far to the right in squares but at 0 in "
         "circles stores by copying its cue: it completes nothing."
     )
     return "Capacity: completion and stability", ctx.figure(fig, "capacity", cap)
@@ -1114,8 +1205,19 @@ def _draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
             ]
             loads = sorted({e["load"] for e in pts})
             mean = [_nanmean([e["recalled"] for e in pts if e["load"] == a]) for a in loads]
+            # Open markers, the first drawn the largest: where curves coincide (every
+            # model at 1.0 at small loads) each stays visible as a ring around the next
+            # instead of the last one drawn hiding the others.
             ax.plot(
-                loads, mean, marker="os^vDP<>*"[i % 9], ms=3, lw=0.8, color=f"C{i}", label=m
+                loads,
+                mean,
+                marker="os^vDP<>*"[i % 9],
+                ms=3 + 1.2 * (len(models) - 1 - i),
+                mfc="none",
+                mew=0.9,
+                lw=0.8,
+                color=f"C{i % 10}",
+                label=m,
             )
         ax.axhline(0.5, color="k", ls=":", lw=0.8)
         ax.set_xscale("log")
@@ -1220,7 +1322,7 @@ def _draw_information(ctx: ReportContext) -> tuple[str, str] | None:
                 ms=4,
                 capsize=2,
             )
-            if r["alpha_c_censored"]:
+            if r.get("bits_per_synapse_censored", r["alpha_c_censored"]):
                 ax.annotate(
                     "≥", (v, y), xytext=(4, -3), textcoords="offset points", fontsize=8
                 )
@@ -1265,7 +1367,12 @@ def _draw_glyphs(ctx: ReportContext) -> tuple[str, str] | None:
         return None
     g = ctx.config["glyphs"]
     ax = glyph_grid([(label, np.clip(x, -1, 1)) for label, x in grid], g["size"])
-    ax.set_title(f"Glyph letters recalled from cues with {CUE_NOISE:.0%} of pixels flipped")
+    # Two short lines: the grid is only a few letters wide, and a one-line title wider
+    # than the figure is cut off at both edges (tight_layout cannot shrink a title).
+    ax.set_title(
+        f"Glyph letters recalled\nfrom cues with {CUE_NOISE:.0%} of pixels flipped",
+        fontsize=9,
+    )
     sparse = [r["model"] for r in ctx.summary if r["patterns"] == "sparse"]
     cap = (
         f"<b>Glyphs.</b> The letters {html.escape(g['text'])} ({g['size']} × {g['size']} "
@@ -1332,10 +1439,13 @@ def _study_section(name: str, title: str, full: bool) -> SectionBuilder:
         )
         ctx.figures.extend(figures)
         scale = "its quick design" if quick else "its full design"
+        refs = [ctx.cite(k) for k in STUDY_REFERENCES.get(name, ())]
         how = (
             f"<p>Run here at {scale}; <code>neuromem run {name}</code> runs the whole "
             f"study into a folder of its own. Its tables are in <code>{name}/</code> "
-            "beside this report.</p>"
+            "beside this report."
+            + (f" Papers its captions cite: {', '.join(refs)}." if refs else "")
+            + "</p>"
         )
         return title, how + text
 
@@ -1410,19 +1520,33 @@ def _notes(ctx: ReportContext) -> None:
             )
         else:
             seen[key] = r["model"]
-    best = max(
-        ok,
-        key=lambda r: (
-            r["bits_per_synapse"] if not math.isnan(r["bits_per_synapse"]) else -1
-        ),
-        default=None,
-    )
-    if best is not None and not math.isnan(best["bits_per_synapse"]):
+    measured = [r for r in ok if not math.isnan(r["bits_per_synapse"])]
+    if measured:
+        top = max(r["bits_per_synapse"] for r in measured)
+        # Every model at the top is named (ties are common: 1 bit per synapse for each
+        # network that keeps its patterns as synapses), each with what its value is.
+        best = [r for r in measured if r["bits_per_synapse"] >= top - 5e-4]
+        bound = [r["model"] for r in best if r.get("bits_per_synapse_censored")]
+        grows = [
+            r["model"]
+            for r in best
+            if r["alpha_c_censored"] and not r.get("bits_per_synapse_censored")
+        ]
+        plain = [r["model"] for r in best if not r["alpha_c_censored"]]
+        kinds = plain[:]
+        if bound:
+            kinds.append(", ".join(bound) + " (a lower bound: capacity beyond the search)")
+        if grows:
+            kinds.append(
+                ", ".join(grows)
+                + " (at the largest load searched; their synapses are the stored "
+                "pattern units themselves, so any load recalled without error gives "
+                "the same)"
+            )
         ctx.note(
-            f"Most information per synapse: {best['model']} "
-            f"({best['bits_per_synapse']:.3g} bits/synapse"
-            + (", a lower bound" if best["alpha_c_censored"] else "")
-            + "); the Gardner bound is 2 "
+            f"Most information per synapse, {top:.3g} bits per synapse: "
+            + ", ".join(kinds)
+            + "; the Gardner bound is 2 "
             + ctx.cite("gardner1988")
             + "."
         )
@@ -1489,6 +1613,16 @@ def resolved_params(entry: dict, n_units: int) -> dict[str, Any]:
         except Exception:  # parameters are still reported
             net = None
     if net is not None:
+        # Layer widths in effect: a default such as the MLP's hidden=None ("as wide as
+        # the input") is recorded as the width it resolved to.
+        out["populations"] = {
+            name: int(getattr(pop, "n", 0)) for name, pop in net.populations.items()
+        }
+        opts = getattr(mem, "optimizers_", None)
+        if out.get("learning_rate", 0) is None and opts:
+            lr = getattr(opts[0], "learning_rate", None)
+            if lr is not None:  # the optimiser's default step size, as used
+                out["learning_rate"] = _jsonable(lr)
         rules = {}
         for syn in net.synapses:
             rule = getattr(syn, "rule", None)
@@ -1704,8 +1838,8 @@ def compare(
 
     import matplotlib
 
+    from ..progress import ENV as progress_env
     from ..validation import check_bool, check_int
-    from .runner import versions
 
     matplotlib.use("Agg")
     t_start = time.perf_counter()
@@ -1719,6 +1853,25 @@ def compare(
     _check_folder(out, force)
     config = compare_config(quick=quick, seed=seed, repeats=repeats, models=models)
     say = sys.stdout.isatty() if progress is None else progress
+    # Quiet (or not on a terminal): the late progress bars of long loops inside the
+    # models (perceptron epochs, MLP training) stay off too, here and in the workers;
+    # they used to write tqdm lines into logs, more of them the busier the machine.
+    saved_progress = os.environ.get(progress_env)
+    if not say:
+        os.environ[progress_env] = "0"
+    try:
+        return _compare(out, config, say, jobs, scheduler, t_start)
+    finally:
+        if saved_progress is None:
+            os.environ.pop(progress_env, None)
+        else:
+            os.environ[progress_env] = saved_progress
+
+
+def _compare(out, config, say, jobs, scheduler, t_start) -> dict[str, Any]:
+    """The body of :func:`compare`, after the arguments are checked."""
+    from .runner import versions
+
     active = [i for i, e in enumerate(config["models"]) if e["regime"] is not None]
     reps = range(config["repeats"])
 
