@@ -1860,7 +1860,7 @@ def compare(
     if not say:
         os.environ[progress_env] = "0"
     try:
-        return _compare(out, config, say, jobs, scheduler, t_start)
+        return _compare(out, config, say, jobs, scheduler, t_start, on_search)
     finally:
         if saved_progress is None:
             os.environ.pop(progress_env, None)
@@ -1868,7 +1868,7 @@ def compare(
             os.environ[progress_env] = saved_progress
 
 
-def _compare(out, config, say, jobs, scheduler, t_start) -> dict[str, Any]:
+def _compare(out, config, say, jobs, scheduler, t_start, on_search=None) -> dict[str, Any]:
     """The body of :func:`compare`, after the arguments are checked."""
     from .runner import versions
 
