@@ -359,6 +359,10 @@ def test_ctrl_c_in_recall_keeps_the_random_stream():
     twin = nm.create("hopfield", n_units=32, dynamics="glauber", temperature=10.0, seed=0)
     twin.store(nm.patterns.random_bipolar(2, 32, seed=1))
     cue = nm.patterns.random_bipolar(1, 32, seed=3)
+    # Compile (or load) the kernels first: an interrupt that lands inside numba's first
+    # import or compilation tests numba, not neuromem, and can leave numba half-loaded.
+    warm = nm.create("hopfield", n_units=32, dynamics="glauber", temperature=10.0, seed=9)
+    warm.store(nm.patterns.random_bipolar(2, 32, seed=1)).recall(cue, max_steps=2)
     _interrupt_after(0.3, lambda: mem.recall(cue, max_steps=10**9))
     assert np.array_equal(
         mem.recall(cue, max_steps=5).states, twin.recall(cue, max_steps=5).states
