@@ -1,7 +1,7 @@
 """Ties, zero states and thresholds of the classical Hopfield dynamics (issue 9 section 1).
 
 The law (neuromem.dynamics): a tied field keeps a +/-1 unit's state, a 0 state with a
-tied field becomes +1, a 0/1 unit is active only when its field is above the threshold
+tied field becomes +1 (a graded value its sign), a 0/1 unit is active only when its field is above the threshold
 beyond the per-unit tie tolerance; converged only at a fixed point of that law.
 """
 
@@ -52,6 +52,28 @@ def test_recall_before_store_maps_zeros_to_plus_one(dyn, sparse):
     res = binary.recall([[1, 0, 1, 1]], dynamics=dyn)
     np.testing.assert_array_equal(res.states, [[0, 0, 0, 0]])  # a tie is inactive
     assert res.converged.all()
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+@pytest.mark.parametrize("dyn", DETERMINISTIC)
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_graded_cue_values_become_their_signs(kernels, dyn, sparse, monkeypatch):
+    # A graded value (not +/-1, not 0) at a tie takes its sign; one whose field agrees
+    # with it becomes +/-1 too. Before, the numpy asynchronous path skipped a unit at
+    # 0.5 whose field was positive and returned 0.5 with converged=True, the compiled
+    # kernel kept graded values at ties, and the synchronous law kept them at ties.
+    if kernels == "numba" and not nm._kernels.AVAILABLE:
+        pytest.skip("numba not installed")
+    monkeypatch.setenv("NEUROMEM_KERNELS", kernels)
+    empty = nm.create("hopfield", n_units=3, sparse=sparse, seed=0)
+    res = empty.recall([[1, 0.5, -0.25]], dynamics=dyn)  # every field a tie
+    np.testing.assert_array_equal(res.states, [[1, 1, -1]])
+    assert res.converged.tolist() == [True]
+    mem = nm.create("hopfield", n_units=4, sparse=sparse, seed=0).store(X)
+    cues = [[1, 1, 0.5, 0.5], [1, 0.5, 0.5, 0.5], [0.3, -0.2, 0, 0]]
+    res = mem.recall(cues, dynamics=dyn, seed=1)
+    assert set(np.unique(res.states)) <= {-1.0, 1.0}
+    np.testing.assert_array_equal(res.states[:2], [[1, 1, 1, 1], [1, 1, 1, 1]])
 
 
 def test_glauber_at_zero_temperature_draws_a_fair_coin_at_ties():

@@ -429,8 +429,9 @@ class Hopfield(Memory):
         cues : ndarray, shape (P, n_units)
             Starting states: +/-1 patterns, or any finite values (a masked cue with
             zeros for unknown units); the first sweep maps them to +/-1 under the tie
-            law of :mod:`neuromem.dynamics` (a tied field keeps a unit's state, and a
-            0 with a tied field becomes +1), so every returned state is +/-1.
+            law of :mod:`neuromem.dynamics` (a tied field keeps the sign of a unit's
+            state: +/-1 stays, a graded value becomes its sign and a 0 becomes +1),
+            so every returned state is +/-1.
             Graded cues relax as their copies scaled into [-1, 1]. For 0/1 units,
             0/1 cues (a masked unit is inactive); states come back as 0/1, and a unit
             is active only when its field exceeds the threshold beyond the tie
