@@ -385,18 +385,34 @@ class Hopfield(Memory):
         Returns
         -------
         ndarray, shape (P,) (a float for one state)
+
+        Raises
+        ------
+        ValidationError
+            If an energy lies beyond the range of the model's dtype (states of huge
+            magnitude, any finite values being accepted): no infinite or NaN energy
+            is returned.
         """
         single = np.ndim(states) == 1
         s = check_patterns(
             states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
         )
-        if self.units == "binary":
-            syn = self.synapse_
-            w = syn.layout.values(syn._weights)  # read only: keeps derived caches
-            e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
-            e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
-        else:
-            e = self._energy(s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.units == "binary":
+                syn = self.synapse_
+                w = syn.layout.values(syn._weights)  # read only: keeps derived caches
+                e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
+                e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
+            else:
+                e = self._energy(s)
+        if not np.all(np.isfinite(e)):
+            # s^T W s of finite states can overflow (states x 1e200): refuse, as the
+            # dense model does, rather than return -inf or NaN in silence.
+            raise ValidationError(
+                "states",
+                described(f"states whose energy is beyond the {self.dtype} range"),
+                f"states whose energy fits in {self.dtype}: smaller values",
+            )
         return float(e[0]) if single else e
 
     def _energy(self, s: np.ndarray) -> np.ndarray:

@@ -1,0 +1,64 @@
+"""No public numeric function returns NaN or inf for finite valid input (issue 9 §4).
+
+Each case here returned a non-finite number, or a meaningless one, without an error
+before: it now returns a finite value or raises ``ValidationError`` naming the input.
+"""
+
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem import analysis
+from neuromem.errors import ValidationError
+from neuromem.models.willshaw import (
+    false_positive_rate,
+    transinformation,
+    willshaw_capacity,
+)
+
+X = nm.patterns.random_bipolar(3, 20, seed=0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hopfield_energy_of_huge_states_is_refused(sparse, dtype):
+    mem = nm.create("hopfield", n_units=20, sparse=sparse, dtype=dtype).store(X)
+    big = 1e200 if dtype == "float64" else 1e30
+    with pytest.raises(ValidationError, match="states"):
+        mem.energy(X * big)  # was -inf
+    assert np.all(np.isfinite(mem.energy(X)))
+
+
+def test_binary_hopfield_energy_of_huge_states_is_refused():
+    p = (X > 0).astype(float)
+    mem = nm.create("hopfield", n_units=20, units="binary").store(p)
+    with pytest.raises(ValidationError, match="states"):
+        mem.energy(p * 1e200)
+
+
+def test_energy_of_a_weight_matrix_is_finite_or_refused():
+    w = np.ones((3, 3)) - np.eye(3)
+    with pytest.raises(ValidationError, match="states"):
+        analysis.energy(w, np.ones((2, 3)) * 1e200)  # was -inf
+    assert analysis.energy(w, np.ones(3)) == -3.0
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [((float("nan"), 0.1, 0.0), "a"), ((2.0, 0.1, 0.0), "a"), ((0.1, -0.5, 0.0), "p01")],
+)
+def test_transinformation_refuses_what_is_not_a_probability(args, name):
+    with pytest.raises(ValidationError, match=name):
+        transinformation(*args)  # was NaN, or 0.47 bits for a = 2
+
+
+def test_capacity_that_would_be_infinite_is_refused():
+    # 99 silent outputs: at most 99 add errors per recall, below any goal >= 99.
+    with pytest.raises(ValidationError, match="fidelity"):
+        willshaw_capacity(1000, 100, 10, 1, fidelity=1e300)  # was inf
+    assert np.isfinite(willshaw_capacity(1000, 100, 10, 1, fidelity=0.5))
+
+
+def test_false_positive_rate_is_a_probability():
+    for p in (2, 100, 10**6, 2**62):
+        assert 0.0 <= false_positive_rate(p, 1000, 1000, 10, 10) <= 1.0
