@@ -62,3 +62,28 @@ def test_capacity_that_would_be_infinite_is_refused():
 def test_false_positive_rate_is_a_probability():
     for p in (2, 100, 10**6, 2**62):
         assert 0.0 <= false_positive_rate(p, 1000, 1000, 10, 10) <= 1.0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("beta", [1e-300, 1e-30, 1e-12])
+def test_modern_energy_at_small_beta_tends_to_its_limit(dtype, beta):
+    # E = -lse(beta, X xi) + xi.xi / 2 + log(P) / beta + M^2 / 2 tends, as beta -> 0,
+    # to -mean_mu(xi_mu . xi) + xi.xi / 2 + M^2 / 2 (the error is beta var(z) / 2).
+    # Before: log P - log_total rounded to 0 (float64: -max instead of -mean, 0.0
+    # here instead of 9.3 to 12) or, in float32, overflowed to -inf after the check.
+    mem = nm.create("modern-hopfield", n_units=20, beta=beta, dtype=dtype).store(X)
+    z = X @ X.T
+    limit = -z.mean(axis=1) + 10 + 10  # xi.xi / 2 = M^2 / 2 = N / 2
+    rtol = 1e-6 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(mem.energy(X), limit, rtol=rtol)
+
+
+def test_modern_energy_matches_log_sum_exp_at_moderate_beta():
+    from scipy.special import logsumexp
+
+    for beta in (1e-6, 0.1, 1.0, 10.0):
+        mem = nm.create("modern-hopfield", n_units=20, beta=beta).store(X)
+        s = nm.patterns.flip(X, 0.2, seed=1)
+        z = s @ X.T
+        want = -logsumexp(beta * z, axis=1) / beta + 10 + np.log(3) / beta + 10
+        np.testing.assert_allclose(mem.energy(s), want, rtol=1e-9)
