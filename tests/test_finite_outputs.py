@@ -87,3 +87,20 @@ def test_modern_energy_matches_log_sum_exp_at_moderate_beta():
         z = s @ X.T
         want = -logsumexp(beta * z, axis=1) / beta + 10 + np.log(3) / beta + 10
         np.testing.assert_allclose(mem.energy(s), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "theta"), [("float64", 1e308), ("float64", -1e308), ("float32", 1e300)]
+)
+def test_a_threshold_beyond_the_dtype_is_refused_by_name(dtype, theta):
+    # Before: accepted, stored as an infinite bias W 1 - 2 theta, and reported at
+    # recall as oversized "weights" (or a RuntimeWarning of the float32 cast).
+    p = np.array([[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]], float)
+    with pytest.raises(ValidationError, match="threshold"):
+        nm.create("hopfield", n_units=10, units="binary", threshold=theta, dtype=dtype)
+    mem = nm.create("hopfield", n_units=10, units="binary", dtype=dtype).store(p)
+    before = mem.threshold_
+    with pytest.raises(ValidationError, match="threshold"):
+        mem.set_threshold(theta)
+    assert mem.threshold_ == before and mem.threshold == "auto"
+    np.testing.assert_array_equal(mem.recall(p).states, p)

@@ -58,6 +58,21 @@ def _check_threshold(threshold: Any) -> float | str:
     return check_float(threshold, "threshold")
 
 
+def _check_threshold_range(threshold: float | str, dtype: str) -> None:
+    """Refuse a numeric threshold whose bias ``W 1 - 2 theta`` leaves the dtype.
+
+    Without this a threshold of 1e308 (or 1e300 in float32) became an infinite bias,
+    reported later, at recall, as oversized *weights*.
+    """
+    if isinstance(threshold, str):
+        return
+    limit = float(np.finfo(dtype).max) / 4
+    if not abs(threshold) <= limit:
+        raise ValidationError(
+            "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
+        )
+
+
 def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
     """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
 
@@ -213,6 +228,7 @@ class Hopfield(Memory):
         self.topology = topology
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
+        _check_threshold_range(self.threshold, self.dtype)
         self.seed = check_seed(seed)
         self._make_rule()  # fail now on an unknown rule or option, not at store time
 
@@ -347,7 +363,9 @@ class Hopfield(Memory):
             raise ValidationError(
                 "units", self.units, "'binary': only 0/1 units have a threshold"
             )
-        self.threshold = _check_threshold(threshold)
+        threshold = _check_threshold(threshold)
+        _check_threshold_range(threshold, self.dtype)
+        self.threshold = threshold
         self._build()
         self._set_threshold()
         return self
@@ -365,9 +383,18 @@ class Hopfield(Memory):
             theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
         else:
             theta = float(self.threshold)
-        self.threshold_ = float(theta)
         row_sums = np.asarray(w.sum(axis=1)).ravel()
-        syn.bias = (row_sums - 2.0 * theta).astype(self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            bias = (row_sums - 2.0 * theta).astype(self.dtype)
+        if not np.all(np.isfinite(bias)):
+            # theta within range but the weights' row sums near the dtype's limit.
+            raise ValidationError(
+                "threshold",
+                theta,
+                f"a threshold whose bias W 1 - 2 theta fits in {self.dtype}",
+            )
+        self.threshold_ = float(theta)
+        syn.bias = bias
 
     def field(self, states: np.ndarray) -> np.ndarray:
         """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
