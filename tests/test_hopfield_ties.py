@@ -98,12 +98,17 @@ def _projection_cases():
 
 
 @pytest.mark.parametrize("dyn", DETERMINISTIC)
-def test_rounding_noise_never_flips_a_stored_pattern_of_the_projection_rule(dyn):
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_rounding_noise_never_flips_a_stored_pattern_of_the_projection_rule(dyn, sparse):
     # At P = N (and for units the patterns determine) the exact field is 0 and the
     # computed one about 1e-15: the weight error the rule declares makes it a tie.
+    # Sparse: the layout holds no diagonal, which the rule's error scale must still
+    # count (a full-rank set has W = I, so every stored weight is rounding).
     seen_noise = 0
     for x in _projection_cases():
-        mem = nm.create("hopfield", n_units=x.shape[1], rule="pseudoinverse", seed=0)
+        mem = nm.create(
+            "hopfield", n_units=x.shape[1], rule="pseudoinverse", sparse=sparse, seed=0
+        )
         mem.store(x)
         h = mem.field(x)
         seen_noise += int(((np.abs(h) > 0) & (np.abs(h) < 1e-12)).any())
