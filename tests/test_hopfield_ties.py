@@ -76,6 +76,30 @@ def test_graded_cue_values_become_their_signs(kernels, dyn, sparse, monkeypatch)
     np.testing.assert_array_equal(res.states[:2], [[1, 1, 1, 1], [1, 1, 1, 1]])
 
 
+@pytest.mark.parametrize("dyn", DETERMINISTIC)
+@pytest.mark.parametrize("sparse", LAYOUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hebbian_weights_that_cancel_are_exactly_zero(dyn, sparse, dtype):
+    # x_i x_j sums to 0 over these patterns for every j != 0 (N = 2, 3: rows of pure
+    # cancellation). The dense first store scaled by sqrt(1/N) on both sides and left
+    # +/-4e-17; a row of such weights holds only rounding, its tolerance (relative to
+    # sum |w|) is as small, and the "field" flipped cue [1, -1] to [-1, 1].
+    for x, cue in (
+        ([[1, 1], [-1, 1]], [[1, -1], [-1, 1]]),
+        ([[1, 1, 1], [1, -1, -1]], [[-1, 1, 1], [1, 1, -1]]),
+    ):
+        x = np.array(x, dtype=float)
+        opts = {"n_units": len(x[0]), "sparse": sparse, "dtype": dtype}
+        for mem in (
+            nm.create("hopfield", **opts).store(x),
+            nm.create("hopfield", **opts).store(x[:1]).store(x[1:]),
+        ):
+            w = mem.weights_.toarray() if sparse else mem.weights_
+            assert not w[0].any() and not w[:, 0].any()
+            res = mem.recall(cue, dynamics=dyn, seed=0)
+            assert res.states[:, 0].tolist() == [c[0] for c in cue]  # a tie keeps it
+
+
 def test_glauber_at_zero_temperature_draws_a_fair_coin_at_ties():
     mem = nm.create("hopfield", n_units=200, dynamics="glauber", seed=0)
     res = mem.recall(np.zeros((4, 200)), beta=1e12, max_steps=1, seed=3)
