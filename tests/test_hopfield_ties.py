@@ -100,6 +100,15 @@ def test_hebbian_weights_that_cancel_are_exactly_zero(dyn, sparse, dtype):
             assert res.states[:, 0].tolist() == [c[0] for c in cue]  # a tie keeps it
 
 
+def test_a_temperature_whose_beta_is_infinite_is_refused():
+    # 1 / 1e-320 overflows: beta = inf turned every tie into -1 (no fair coin).
+    with pytest.raises(nm.ValidationError, match="temperature"):
+        nm.create("hopfield", n_units=10, dynamics="glauber", temperature=1e-320)
+    mem = nm.create("hopfield", n_units=10, dynamics="glauber", seed=0)
+    with pytest.raises(nm.ValidationError, match="temperature"):
+        mem.recall(np.zeros((1, 10)), temperature=1e-320)
+
+
 def test_glauber_at_zero_temperature_draws_a_fair_coin_at_ties():
     mem = nm.create("hopfield", n_units=200, dynamics="glauber", seed=0)
     res = mem.recall(np.zeros((4, 200)), beta=1e12, max_steps=1, seed=3)

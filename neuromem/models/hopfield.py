@@ -242,7 +242,19 @@ class Hopfield(Memory):
             return check_float(beta, "beta", low=0.0, low_inclusive=False)
         if temperature is not None:
             t = check_float(temperature, "temperature", low=0.0, low_inclusive=False)
-            return 1.0 / t
+            with np.errstate(over="ignore"):
+                inv = 1.0 / t
+            if not np.isfinite(inv):
+                # A subnormal temperature made beta infinite: every draw's threshold
+                # arctanh(2u - 1) / beta became +/-0, so a tie (field 0) always went to
+                # -1 instead of the documented fair coin.
+                raise ValidationError(
+                    "temperature",
+                    temperature,
+                    f"a temperature of at least {1 / np.finfo(float).max:g} "
+                    "(1 / temperature must be a finite beta)",
+                )
+            return inv
         return 1.0 / DEFAULT_TEMPERATURE
 
     # -- construction -----------------------------------------------------------------
