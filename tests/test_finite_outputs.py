@@ -104,3 +104,15 @@ def test_a_threshold_beyond_the_dtype_is_refused_by_name(dtype, theta):
         mem.set_threshold(theta)
     assert mem.threshold_ == before and mem.threshold == "auto"
     np.testing.assert_array_equal(mem.recall(p).states, p)
+
+
+@pytest.mark.parametrize("rule", [None, "covariance"])
+def test_an_all_active_stored_pattern_is_recalled(rule):
+    # Every stored unit active: no silent field to separate from. The automatic
+    # threshold was 0, the fields are 0 (W = 0), a tie, so recall returned the silent
+    # state for the stored pattern. Now it lies below the active units' fields.
+    p = np.ones((1, 6))
+    mem = nm.create("hopfield", n_units=6, units="binary", rule=rule).store(p)
+    np.testing.assert_array_equal(mem.recall(p).states, p)
+    silent = nm.create("hopfield", n_units=6, units="binary", rule=rule).store(0 * p)
+    np.testing.assert_array_equal(silent.recall(p).states, 0 * p)

@@ -78,10 +78,20 @@ def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
 
     Errors are counted at every field value; the threshold is the middle of the
     stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
-    0 when either set is empty (nothing stored, or no active or no silent unit).
+    When only one set has fields (every stored unit active, or every one silent) the
+    threshold lies a margin ``max(|h|, 1)`` beyond its extreme field, on the side that
+    classifies all of them right; 0 when both are empty (nothing stored).
     """
-    if not len(on) or not len(off):
+    if not len(on) and not len(off):
         return 0.0
+    if not len(off):
+        # Before, 0: an all-active stored pattern (W = 0 under the global-level rule,
+        # every field 0) had its units at a tie, inactive, and was lost in silence.
+        lo = float(np.min(on))
+        return lo - max(abs(lo), 1.0)
+    if not len(on):
+        hi = float(np.max(off))
+        return hi + max(abs(hi), 1.0)
     on, off = np.sort(on), np.sort(off)
     cand = np.unique(np.concatenate([on, off]))
     # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
