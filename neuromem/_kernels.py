@@ -62,10 +62,10 @@ def async_sweep(
                 new = -1.0
             elif hi < -t:
                 new = -1.0
-            elif s == 0:
+            elif s < 0:  # a tie: the sign of the state (a graded value too)
+                new = -1.0
+            else:  # a tie: +1 stays, a masked 0 or a graded positive value becomes +1
                 new = 1.0
-            else:
-                continue
             if new != s:
                 d[0] = new - s
                 work[b, i] = new

@@ -226,6 +226,11 @@ def energy(memory, states) -> np.ndarray:
     Returns
     -------
     ndarray, shape (B,) (a float for one state)
+
+    Raises
+    ------
+    ValidationError
+        If an energy is not finite (huge states or weights, or NaN weights).
     """
     fn = getattr(memory, "energy", None)
     if callable(fn):
@@ -240,7 +245,16 @@ def energy(memory, states) -> np.ndarray:
             )
         single = np.ndim(states) == 1
         s = check_patterns(states, "states", n_units=w.shape[0], allow_1d=True)
-        e = -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s)
+        if not np.all(np.isfinite(e)):
+            # Finite weights and states can still overflow s^T W s: refuse rather
+            # than return -inf or NaN (a weight matrix with NaN is refused too).
+            raise ValidationError(
+                "states",
+                described("states whose energy under these weights is not finite"),
+                "states and finite weights whose energy fits in float64",
+            )
         return float(e[0]) if single else e
     raise ValidationError(
         "memory", memory, "a model with an energy() method or a square weight matrix"

@@ -28,8 +28,10 @@ and sparse synapses, float32 and float64:
   Being a worst-case bound it grows with ``n_i``: in float32 at ``N = 4000`` it is
   about ``1e-3 sum_j |w_ij|``.
 * +/-1 units: ``s_i <- +1`` if ``h_i > tol_i``, ``-1`` if ``h_i < -tol_i``; at a tie the
-  unit **keeps its state**, except that a unit whose state is 0 (a masked cue) becomes
-  **+1**. So every state is +/-1 after a unit's first visit (after the first sweep).
+  unit **keeps the sign of its state**: a +/-1 unit keeps its state, a unit whose
+  state is 0 (a masked cue) becomes **+1**, and a graded cue value (say 0.5 or -0.3)
+  becomes its sign. So every state is +/-1 after a unit's first visit (after the
+  first sweep), whatever the cue.
 * 0/1 units (a threshold ``theta``): active only when the field is strictly above the
   threshold beyond the tolerance, ``W s - theta > tol``; at a tie the unit is
   **inactive**, whatever its state.
@@ -163,15 +165,16 @@ def decide(h: np.ndarray, current: np.ndarray, tol=0.0, binary: bool = False) ->
     up = h > tol
     if binary:
         return np.where(up, 1, -1).astype(current.dtype)
-    new = np.array(current, dtype=current.dtype, copy=True)
-    new[up] = 1
-    new[h < -tol] = -1
-    new[new == 0] = 1  # a masked unit with a tied field
+    # A tie keeps the sign of the state: +/-1 stays, a masked 0 becomes +1 and a
+    # graded cue value becomes its sign, so no state outside +/-1 survives a visit.
+    new = np.where(current < 0, -1, 1).astype(current.dtype)
+    new[np.broadcast_to(up, new.shape)] = 1
+    new[np.broadcast_to(h < -tol, new.shape)] = -1
     return new
 
 
 def sign_keep(h: np.ndarray, current: np.ndarray, tol=0.0) -> np.ndarray:
-    """``sign(h)`` under the +/-1 tie law: keep ``current`` at a tie, a 0 becomes +1."""
+    """``sign(h)`` under the +/-1 tie law: at a tie the sign of ``current`` (0: +1)."""
     return decide(h, current, tol)
 
 
@@ -498,16 +501,24 @@ def glauber(
     return track.finish(work)
 
 
+def _all_signed(s: np.ndarray) -> bool:
+    """Whether every state is +/-1 (not merely non-zero: a graded cue value such as
+    0.5 must be visited even where its field agrees with it)."""
+    return bool(np.all(np.abs(s) == 1))
+
+
 def _flips(h, s, tol, binary: bool, signed: bool) -> np.ndarray:
     """Which units the tie law would change (``tol`` broadcasts against ``h``).
 
     With every state +/-1 (``signed``) that is one product and one comparison.
+    Otherwise a unit that is not +/-1 (masked 0 or a graded cue value) always changes:
+    the law maps it to +/-1 whatever its field.
     """
     if binary:
         return (h > tol) != (s > 0)
     if signed:
         return h * s < -tol
-    return (h * s < -tol) | (s == 0)
+    return (h * s < -tol) | (np.abs(s) != 1)
 
 
 def asynchronous(
@@ -578,7 +589,7 @@ def _async_sweep_one(h, work, sequence, tol, binary, changed, cols, axpy) -> Non
     than a Python step per unit or the growing blocks a batch needs.
     """
     h1, s1 = h[0], work[0]
-    signed = bool(np.all(s1))
+    signed = _all_signed(s1)
     tol_seq = tol[sequence]
     pos, n = 0, len(sequence)
     while pos < n:
@@ -608,7 +619,7 @@ def _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy) -> None:
     # quiet stretches and falls back to single units around flips, so late sweeps
     # (few flips) cost a few array operations instead of N, with exactly the
     # per-unit result. Masked cues hold 0 states until their units are visited.
-    signed = bool(np.all(work))
+    signed = _all_signed(work)
     pos, block = 0, 1
     while pos < n:
         if block == 1:

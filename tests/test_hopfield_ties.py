@@ -1,7 +1,7 @@
 """Ties, zero states and thresholds of the classical Hopfield dynamics (issue 9 section 1).
 
 The law (neuromem.dynamics): a tied field keeps a +/-1 unit's state, a 0 state with a
-tied field becomes +1, a 0/1 unit is active only when its field is above the threshold
+tied field becomes +1 (a graded value its sign), a 0/1 unit is active only when its field is above the threshold
 beyond the per-unit tie tolerance; converged only at a fixed point of that law.
 """
 
@@ -54,6 +54,61 @@ def test_recall_before_store_maps_zeros_to_plus_one(dyn, sparse):
     assert res.converged.all()
 
 
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+@pytest.mark.parametrize("dyn", DETERMINISTIC)
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_graded_cue_values_become_their_signs(kernels, dyn, sparse, monkeypatch):
+    # A graded value (not +/-1, not 0) at a tie takes its sign; one whose field agrees
+    # with it becomes +/-1 too. Before, the numpy asynchronous path skipped a unit at
+    # 0.5 whose field was positive and returned 0.5 with converged=True, the compiled
+    # kernel kept graded values at ties, and the synchronous law kept them at ties.
+    if kernels == "numba" and not nm._kernels.AVAILABLE:
+        pytest.skip("numba not installed")
+    monkeypatch.setenv("NEUROMEM_KERNELS", kernels)
+    empty = nm.create("hopfield", n_units=3, sparse=sparse, seed=0)
+    res = empty.recall([[1, 0.5, -0.25]], dynamics=dyn)  # every field a tie
+    np.testing.assert_array_equal(res.states, [[1, 1, -1]])
+    assert res.converged.tolist() == [True]
+    mem = nm.create("hopfield", n_units=4, sparse=sparse, seed=0).store(X)
+    cues = [[1, 1, 0.5, 0.5], [1, 0.5, 0.5, 0.5], [0.3, -0.2, 0, 0]]
+    res = mem.recall(cues, dynamics=dyn, seed=1)
+    assert set(np.unique(res.states)) <= {-1.0, 1.0}
+    np.testing.assert_array_equal(res.states[:2], [[1, 1, 1, 1], [1, 1, 1, 1]])
+
+
+@pytest.mark.parametrize("dyn", DETERMINISTIC)
+@pytest.mark.parametrize("sparse", LAYOUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hebbian_weights_that_cancel_are_exactly_zero(dyn, sparse, dtype):
+    # x_i x_j sums to 0 over these patterns for every j != 0 (N = 2, 3: rows of pure
+    # cancellation). The dense first store scaled by sqrt(1/N) on both sides and left
+    # +/-4e-17; a row of such weights holds only rounding, its tolerance (relative to
+    # sum |w|) is as small, and the "field" flipped cue [1, -1] to [-1, 1].
+    for x, cue in (
+        ([[1, 1], [-1, 1]], [[1, -1], [-1, 1]]),
+        ([[1, 1, 1], [1, -1, -1]], [[-1, 1, 1], [1, 1, -1]]),
+    ):
+        x = np.array(x, dtype=float)
+        opts = {"n_units": len(x[0]), "sparse": sparse, "dtype": dtype}
+        for mem in (
+            nm.create("hopfield", **opts).store(x),
+            nm.create("hopfield", **opts).store(x[:1]).store(x[1:]),
+        ):
+            w = mem.weights_.toarray() if sparse else mem.weights_
+            assert not w[0].any() and not w[:, 0].any()
+            res = mem.recall(cue, dynamics=dyn, seed=0)
+            assert res.states[:, 0].tolist() == [c[0] for c in cue]  # a tie keeps it
+
+
+def test_a_temperature_whose_beta_is_infinite_is_refused():
+    # 1 / 1e-320 overflows: beta = inf turned every tie into -1 (no fair coin).
+    with pytest.raises(nm.ValidationError, match="temperature"):
+        nm.create("hopfield", n_units=10, dynamics="glauber", temperature=1e-320)
+    mem = nm.create("hopfield", n_units=10, dynamics="glauber", seed=0)
+    with pytest.raises(nm.ValidationError, match="temperature"):
+        mem.recall(np.zeros((1, 10)), temperature=1e-320)
+
+
 def test_glauber_at_zero_temperature_draws_a_fair_coin_at_ties():
     mem = nm.create("hopfield", n_units=200, dynamics="glauber", seed=0)
     res = mem.recall(np.zeros((4, 200)), beta=1e12, max_steps=1, seed=3)
@@ -76,12 +131,17 @@ def _projection_cases():
 
 
 @pytest.mark.parametrize("dyn", DETERMINISTIC)
-def test_rounding_noise_never_flips_a_stored_pattern_of_the_projection_rule(dyn):
+@pytest.mark.parametrize("sparse", LAYOUTS)
+def test_rounding_noise_never_flips_a_stored_pattern_of_the_projection_rule(dyn, sparse):
     # At P = N (and for units the patterns determine) the exact field is 0 and the
     # computed one about 1e-15: the weight error the rule declares makes it a tie.
+    # Sparse: the layout holds no diagonal, which the rule's error scale must still
+    # count (a full-rank set has W = I, so every stored weight is rounding).
     seen_noise = 0
     for x in _projection_cases():
-        mem = nm.create("hopfield", n_units=x.shape[1], rule="pseudoinverse", seed=0)
+        mem = nm.create(
+            "hopfield", n_units=x.shape[1], rule="pseudoinverse", sparse=sparse, seed=0
+        )
         mem.store(x)
         h = mem.field(x)
         seen_noise += int(((np.abs(h) > 0) & (np.abs(h) < 1e-12)).any())

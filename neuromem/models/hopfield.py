@@ -58,15 +58,40 @@ def _check_threshold(threshold: Any) -> float | str:
     return check_float(threshold, "threshold")
 
 
+def _check_threshold_range(threshold: float | str, dtype: str) -> None:
+    """Refuse a numeric threshold whose bias ``W 1 - 2 theta`` leaves the dtype.
+
+    Without this a threshold of 1e308 (or 1e300 in float32) became an infinite bias,
+    reported later, at recall, as oversized *weights*.
+    """
+    if isinstance(threshold, str):
+        return
+    limit = float(np.finfo(dtype).max) / 4
+    if not abs(threshold) <= limit:
+        raise ValidationError(
+            "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
+        )
+
+
 def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
     """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
 
     Errors are counted at every field value; the threshold is the middle of the
     stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
-    0 when either set is empty (nothing stored, or no active or no silent unit).
+    When only one set has fields (every stored unit active, or every one silent) the
+    threshold lies a margin ``max(|h|, 1)`` beyond its extreme field, on the side that
+    classifies all of them right; 0 when both are empty (nothing stored).
     """
-    if not len(on) or not len(off):
+    if not len(on) and not len(off):
         return 0.0
+    if not len(off):
+        # Before, 0: an all-active stored pattern (W = 0 under the global-level rule,
+        # every field 0) had its units at a tie, inactive, and was lost in silence.
+        lo = float(np.min(on))
+        return lo - max(abs(lo), 1.0)
+    if not len(on):
+        hi = float(np.max(off))
+        return hi + max(abs(hi), 1.0)
     on, off = np.sort(on), np.sort(off)
     cand = np.unique(np.concatenate([on, off]))
     # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
@@ -213,6 +238,7 @@ class Hopfield(Memory):
         self.topology = topology
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
+        _check_threshold_range(self.threshold, self.dtype)
         self.seed = check_seed(seed)
         self._make_rule()  # fail now on an unknown rule or option, not at store time
 
@@ -226,7 +252,19 @@ class Hopfield(Memory):
             return check_float(beta, "beta", low=0.0, low_inclusive=False)
         if temperature is not None:
             t = check_float(temperature, "temperature", low=0.0, low_inclusive=False)
-            return 1.0 / t
+            with np.errstate(over="ignore"):
+                inv = 1.0 / t
+            if not np.isfinite(inv):
+                # A subnormal temperature made beta infinite: every draw's threshold
+                # arctanh(2u - 1) / beta became +/-0, so a tie (field 0) always went to
+                # -1 instead of the documented fair coin.
+                raise ValidationError(
+                    "temperature",
+                    temperature,
+                    f"a temperature of at least {1 / np.finfo(float).max:g} "
+                    "(1 / temperature must be a finite beta)",
+                )
+            return inv
         return 1.0 / DEFAULT_TEMPERATURE
 
     # -- construction -----------------------------------------------------------------
@@ -347,7 +385,9 @@ class Hopfield(Memory):
             raise ValidationError(
                 "units", self.units, "'binary': only 0/1 units have a threshold"
             )
-        self.threshold = _check_threshold(threshold)
+        threshold = _check_threshold(threshold)
+        _check_threshold_range(threshold, self.dtype)
+        self.threshold = threshold
         self._build()
         self._set_threshold()
         return self
@@ -365,9 +405,18 @@ class Hopfield(Memory):
             theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
         else:
             theta = float(self.threshold)
-        self.threshold_ = float(theta)
         row_sums = np.asarray(w.sum(axis=1)).ravel()
-        syn.bias = (row_sums - 2.0 * theta).astype(self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            bias = (row_sums - 2.0 * theta).astype(self.dtype)
+        if not np.all(np.isfinite(bias)):
+            # theta within range but the weights' row sums near the dtype's limit.
+            raise ValidationError(
+                "threshold",
+                theta,
+                f"a threshold whose bias W 1 - 2 theta fits in {self.dtype}",
+            )
+        self.threshold_ = float(theta)
+        syn.bias = bias
 
     def field(self, states: np.ndarray) -> np.ndarray:
         """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
@@ -385,18 +434,34 @@ class Hopfield(Memory):
         Returns
         -------
         ndarray, shape (P,) (a float for one state)
+
+        Raises
+        ------
+        ValidationError
+            If an energy lies beyond the range of the model's dtype (states of huge
+            magnitude, any finite values being accepted): no infinite or NaN energy
+            is returned.
         """
         single = np.ndim(states) == 1
         s = check_patterns(
             states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
         )
-        if self.units == "binary":
-            syn = self.synapse_
-            w = syn.layout.values(syn._weights)  # read only: keeps derived caches
-            e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
-            e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
-        else:
-            e = self._energy(s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.units == "binary":
+                syn = self.synapse_
+                w = syn.layout.values(syn._weights)  # read only: keeps derived caches
+                e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
+                e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
+            else:
+                e = self._energy(s)
+        if not np.all(np.isfinite(e)):
+            # s^T W s of finite states can overflow (states x 1e200): refuse, as the
+            # dense model does, rather than return -inf or NaN in silence.
+            raise ValidationError(
+                "states",
+                described(f"states whose energy is beyond the {self.dtype} range"),
+                f"states whose energy fits in {self.dtype}: smaller values",
+            )
         return float(e[0]) if single else e
 
     def _energy(self, s: np.ndarray) -> np.ndarray:
@@ -429,8 +494,9 @@ class Hopfield(Memory):
         cues : ndarray, shape (P, n_units)
             Starting states: +/-1 patterns, or any finite values (a masked cue with
             zeros for unknown units); the first sweep maps them to +/-1 under the tie
-            law of :mod:`neuromem.dynamics` (a tied field keeps a unit's state, and a
-            0 with a tied field becomes +1), so every returned state is +/-1.
+            law of :mod:`neuromem.dynamics` (a tied field keeps the sign of a unit's
+            state: +/-1 stays, a graded value becomes its sign and a 0 becomes +1),
+            so every returned state is +/-1.
             Graded cues relax as their copies scaled into [-1, 1]. For 0/1 units,
             0/1 cues (a masked unit is inactive); states come back as 0/1, and a unit
             is active only when its field exceeds the threshold beyond the tie

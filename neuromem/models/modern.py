@@ -149,7 +149,7 @@ class ModernHopfield(KeepsPatterns, Memory):
 
     def _energy(self, s: np.ndarray, beta: float, name: str = "cues") -> np.ndarray:
         x = self._fitted()
-        _, log_total, z, es, ex = _scores(s, x, beta)
+        _, _, z, es, ex = _scores(s, x, beta)
         # -z_max + s.s / 2 + M^2 / 2, in units of 2^(2 e): all three are quadratic.
         e = np.maximum(es, ex)
         sq = np.ldexp(s, -e[:, None])
@@ -159,15 +159,32 @@ class ModernHopfield(KeepsPatterns, Memory):
             + 0.5 * np.einsum("ij,ij->i", sq, sq)
             + 0.5 * np.ldexp(np.max(np.einsum("ij,ij->i", xq, xq)), 2 * ex - 2 * e)
         )
-        with np.errstate(over="ignore"):
-            out = np.ldexp(quad, 2 * e) + (np.log(len(x)) - log_total) / beta
+        # (log P - log_total) / beta = -log(mean_mu exp(t_mu)) / beta, t = beta (z -
+        # z_max) <= 0. At small beta log_total rounds to log P and the difference, of
+        # order mean(z_max - z), is lost (beta = 1e-300 gave -z_max for -mean z; in
+        # float32 the rounding of log_total divided by beta overflowed to -inf). So
+        # it is evaluated as log1p(mean(expm1(t))) / beta in float64 (expm1 is exact
+        # to an ulp for tiny t and all terms share a sign), and where every |t| is
+        # below 1e-150 (beta 2^(es + ex) may underflow) as its limit mean(t) / beta
+        # = mean(z - z_max) 2^(es + ex), exact to a relative O(|t|).
+        d = (z - z.max(axis=1, keepdims=True)).astype(np.float64)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            k = np.ldexp(float(beta), es + ex)  # may be inf (then t is -inf) or 0
+            t = np.where(d < 0, d * k[:, None], 0.0)
+            small = np.abs(t).max(axis=1, initial=0.0) < 1e-150
+            limit = np.ldexp(d.mean(axis=1), es + ex)
+            log_mean = np.log1p(np.expm1(t).mean(axis=1)) / beta
+            out = np.ldexp(quad.astype(np.float64), 2 * e) - np.where(
+                small, limit, log_mean
+            )
+            out = out.astype(s.dtype)  # checked after the cast: float32 can overflow
         if not np.all(np.isfinite(out)):
             raise ValidationError(
                 name,
                 described(f"states whose energy overflows {self.dtype}"),
                 f"states and patterns of smaller norm (energies must fit in {self.dtype})",
             )
-        return out.astype(s.dtype, copy=False)
+        return out
 
     @transactional(light=True)
     def recall(

@@ -52,7 +52,16 @@ def transinformation(a: float, p01: float, p10: float) -> float:
         Probability of recalling 1 where the target is 0 (add error).
     p10 : float
         Probability of recalling 0 where the target is 1 (miss error).
+
+    Raises
+    ------
+    ValidationError
+        If a probability is not a number in [0, 1] (a NaN gave NaN, and a value
+        outside [0, 1] a meaningless number, before).
     """
+    a = check_float(a, "a", low=0.0, high=1.0)
+    p01 = check_float(p01, "p01", low=0.0, high=1.0)
+    p10 = check_float(p10, "p10", low=0.0, high=1.0)
     p_one = (1 - a) * p01 + a * (1 - p10)
     return float(_h2(p_one) - (1 - a) * _h2(p01) - a * _h2(p10))
 
@@ -110,7 +119,8 @@ def false_positive_rate(
         t[rows, rows + h] = hypergeom.pmf(h, n_in, k_in - rows, k_in)
     q = l_out / n_out
     step = (1.0 - q) * np.eye(k_in + 1) + q * t
-    return float(np.linalg.matrix_power(step, n_pairs - 1)[0, k_in])
+    rate = float(np.linalg.matrix_power(step, n_pairs - 1)[0, k_in])
+    return min(max(rate, 0.0), 1.0)  # a probability, also after rounding
 
 
 def willshaw_capacity(
@@ -134,11 +144,22 @@ def willshaw_capacity(
     k_in, l_out : int
         Active units per key and per value.
     fidelity : float
-        Tolerated add errors per recall, as a fraction of ``l_out``.
+        Tolerated add errors per recall, as a fraction of ``l_out``; below
+        ``(n_out - l_out) / l_out`` (a ``ValidationError`` otherwise, where the
+        capacity would be infinite).
     """
     n_in, n_out, k_in, l_out = _check_sizes(n_in, n_out, k_in, l_out)
     fidelity = check_float(fidelity, "fidelity", low=0.0, low_inclusive=False)
     goal = fidelity * l_out
+    if goal >= n_out - l_out:
+        # At most n_out - l_out add errors can happen: every P meets such a goal and
+        # the capacity would be infinite. Refuse rather than return inf.
+        raise ValidationError(
+            "fidelity",
+            fidelity,
+            f"a fidelity below (n_out - l_out) / l_out = {(n_out - l_out) / l_out:g} "
+            "(more add errors than silent outputs can never happen)",
+        )
 
     def errors(p):
         return (n_out - l_out) * false_positive_rate(p, n_in, n_out, k_in, l_out)
@@ -148,8 +169,10 @@ def willshaw_capacity(
     hi = 2
     while errors(hi) <= goal:  # the errors grow with P: bracket, then bisect
         hi *= 2
-        if hi > 2**60:
-            return float("inf")  # too few errors ever (fidelity above the maximum)
+        if hi > 2**60:  # the goal is within rounding of the largest error count
+            raise ValidationError(
+                "fidelity", fidelity, "a fidelity that some number of pairs reaches"
+            )
     lo = hi // 2
     while hi - lo > 1:
         mid = (lo + hi) // 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import LearningRule
 
 __all__ = ["Hebbian"]
@@ -28,4 +30,23 @@ class Hebbian(LearningRule):
     def accumulate(self, w, pre, post, layout, signal, scale, fresh=False):
         # The change does not read w: accumulate in place (one BLAS call when dense).
         self._check_outer(post, pre, scale)
+        if fresh and post is pre and scale > 0 and self._exact_gram(pre, w):
+            # Write the Gram matrix X^T X unscaled and scale it once. The layout's
+            # fast path scales by sqrt(scale) on both sides, so a weight that cancels
+            # exactly (x_i x_j summing to 0) came out as +/-1e-16 and a row of such
+            # weights (a unit every pattern pair cancels on, N = 2) held fields of
+            # pure rounding, which the tie tolerance (relative to sum |w|) took for
+            # real ones. For +/-1 and 0/1 patterns X^T X is exact (integers).
+            layout.add_outer(w, post, pre, 1.0, overwrite=True)
+            w *= scale
+            return
         layout.add_outer(w, post, pre, scale, overwrite=fresh)
+
+    @staticmethod
+    def _exact_gram(x, w) -> bool:
+        """Whether the unscaled Gram matrix of ``x`` may be written into dense ``w``:
+        its entries, at most ``B max|x|^2``, stay far inside the dtype's range."""
+        if not isinstance(w, np.ndarray) or w.ndim != 2 or x.dtype != w.dtype:
+            return False
+        big = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
+        return len(x) * big * big < float(np.finfo(w.dtype).max) / 4

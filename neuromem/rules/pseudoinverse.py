@@ -75,8 +75,17 @@ class PseudoInverse(LearningRule):
         gram = x @ x.T
         gram_inv = np.linalg.pinv(gram, hermitian=True)
         # W = y^T G x = sum_mu (G y)_mu^T x_mu: evaluated only at existing connections.
-        target = layout.outer(gram_inv @ y, x)
+        gy = gram_inv @ y
+        target = layout.outer(gy, x)
         scale = float(np.abs(target).max()) if target.size else 0.0  # diagonal included
+        if layout.shape[0] == layout.shape[1] and len(x):
+            # The diagonal of the full projector, also where the layout holds no
+            # self-connection (a sparse complete topology): without it the scale of a
+            # full-rank set (W = I, every stored off-diagonal weight pure rounding of
+            # about 1e-15) was that rounding itself, and the fields it left flipped
+            # stored patterns.
+            diag = np.einsum("mi,mi->i", gy, x)
+            scale = max(scale, float(np.abs(diag).max()))
         if self.zero_diagonal and layout.shape[0] == layout.shape[1]:
             if layout.is_sparse:
                 target[layout.rows == layout.cols] = 0
