@@ -285,15 +285,21 @@ def test_files_respect_umask(tmp_path):
 
 def _interrupt_after(seconds, fn):
     import _thread
+    import signal
     import threading
 
-    timer = threading.Timer(seconds, _thread.interrupt_main)
+    # Ctrl-C as Python delivers it: whatever SIGINT handler an earlier test (a Dask
+    # cluster, say) left installed must not swallow the interrupt and leave a
+    # 10**9-epoch loop running.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(seconds, _thread.interrupt_main, args=(signal.SIGINT,))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             fn()
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def _same_state(a, b):
