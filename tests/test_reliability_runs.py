@@ -236,6 +236,46 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys, monkeypatch):
     _cli_error(capsys, ["plot", str(junk)])
 
 
+def test_junk_run_json_and_junk_tables_are_one_line_errors(tmp_path, capsys):
+    # Bytes that are not UTF-8 (or JSON nested too deeply to parse) in run.json, and
+    # junk in the tables of a compare or study folder: a user error, never a crash.
+    from neuromem.experiments.compare import EVALUATION_COLUMNS, SUMMARY_COLUMNS
+
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "run.json").write_bytes(b"\xfa\xfb" + os.urandom(100))
+    _cli_error(capsys, ["plot", str(junk)])
+    _cli_error(capsys, ["run", "capacity", "--quick", "--out", str(junk)])
+    _cli_error(capsys, ["compare", "--quick", "--out", str(junk)])
+    (junk / "run.json").write_text("[" * 100_000 + "]" * 100_000)
+    _cli_error(capsys, ["plot", str(junk)])
+
+    cmp = tmp_path / "cmp"
+    cmp.mkdir()
+    (cmp / "run.json").write_text(json.dumps({"format": "neuromem-compare"}))
+    (cmp / "summary.csv").write_bytes(b"a,b\n\xfa\xfb,2\n")
+    (cmp / "evaluations.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(cmp)])
+    (cmp / "summary.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(cmp)])
+    (cmp / "summary.csv").write_text(",".join(SUMMARY_COLUMNS) + "\nx\n")
+    (cmp / "evaluations.csv").write_text(",".join(EVALUATION_COLUMNS) + "\n")
+    assert "wrong length" in _cli_error(capsys, ["plot", str(cmp)])
+
+    study = tmp_path / "study"
+    study.mkdir()
+    meta = {"format": "neuromem-study", "experiment": {"name": "consolidation"}}
+    (study / "run.json").write_text(json.dumps(meta))
+    (study / "results.csv").write_bytes(b"epoch,condition\n\xfa,1\n")
+    _cli_error(capsys, ["plot", str(study)])
+    (study / "results.csv").write_text("epoch,condition\n1\n")
+    assert "wrong length" in _cli_error(capsys, ["plot", str(study)])
+    (study / "results.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(study)])
+    (study / "run.json").write_text(json.dumps({**meta, "experiment": 5}))
+    _cli_error(capsys, ["plot", str(study)])
+
+
 def test_plot_refuses_unparsable_rows_and_all_nan(tmp_path, capsys):
     out = tmp_path / "r"
     run(Experiment.from_dict(TINY), out, progress=False)

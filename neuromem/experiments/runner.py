@@ -197,7 +197,9 @@ def read_run(out: str | os.PathLike) -> dict[str, Any] | None:
         return None
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
+        # ValueError covers bytes that are not UTF-8 as well as JSON syntax errors;
+        # RecursionError is what json raises on a very deeply nested file.
         return {"format": "unreadable"}
     return meta if isinstance(meta, dict) else {"format": "unreadable"}
 
