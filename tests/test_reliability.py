@@ -241,6 +241,31 @@ def test_load_edited_other_models(tmp_path, name):
     _raises(lambda: nm.load(path), "path")
 
 
+@pytest.mark.parametrize(
+    "name, edit",
+    [
+        ("hopfield", lambda m, a: m["state"].update({"bias": 1})),
+        ("hopfield", lambda m, a: m["state"].update({"bias": [1]})),
+        ("hopfield", lambda m, a: m["state"].update({"n_stored": "x"})),
+        ("dense-hopfield", lambda m, a: m["state"].update({"n_stored_": "x"})),
+        ("modern-hopfield", lambda m, a: m["state"].update({"n_stored_": [1]})),
+        ("sequence", lambda m, a: m["state"].update({"pre": 0})),
+        ("sequence", lambda m, a: a.update({"state.post": a["state.post"][:1]})),
+        ("sequence", lambda m, a: m["state"].update({"lengths": [[1, 2]]})),
+        ("sequence", lambda m, a: a.update({"state.cyclic": np.ones((2, 2, 2))})),
+        ("willshaw", lambda m, a: a.update({"state.values": a["state.values"][:1]})),
+    ],
+)
+def test_load_edited_state_that_fails_only_later(tmp_path, name, edit):
+    # Accepted before, these edits (checksums recomputed) crashed in repr(), energy(),
+    # store() or bits_per_synapse(): load refuses them now.
+    path = tmp_path / "m.npz"
+    data = nm.patterns.to_binary(X) if name == "willshaw" else X
+    nm.create(name, n_units=16, seed=0).store(data).save(path)
+    _rewrite(path, edit)
+    _raises(lambda: nm.load(path), "path")
+
+
 def test_save_bad_paths(tmp_path):
     mem = nm.create("hopfield", n_units=16).store(X)
     _raises(lambda: mem.save(tmp_path), "path")
