@@ -266,6 +266,13 @@ def test_load_edited_state_that_fails_only_later(tmp_path, name, edit):
     _raises(lambda: nm.load(path), "path")
 
 
+@pytest.mark.parametrize("name", ["hopfield", "hebbian"])
+def test_rule_options_with_keys_that_are_not_strings(name):
+    # A TypeError ("keywords must be strings") before.
+    _raises(lambda: nm.create(name, n_units=8, rule_options={1: 2}), "rule_options")
+    _raises(lambda: nm.create(name, n_units=8, rule_options={("a",): 2}), "rule_options")
+
+
 def test_save_bad_paths(tmp_path):
     mem = nm.create("hopfield", n_units=16).store(X)
     _raises(lambda: mem.save(tmp_path), "path")

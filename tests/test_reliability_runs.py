@@ -276,6 +276,13 @@ def test_junk_run_json_and_junk_tables_are_one_line_errors(tmp_path, capsys):
     _cli_error(capsys, ["plot", str(study)])
 
 
+@pytest.mark.parametrize("models", ["", ",,,", " , "])
+def test_compare_with_an_empty_model_list_is_a_user_error(tmp_path, capsys, models):
+    # Selected nothing: an internal error (TypeError formatting the empty table) before.
+    argv = ["compare", "--quick", "--models", models, "--out", str(tmp_path / "c")]
+    assert "models" in _cli_error(capsys, argv)
+
+
 def test_plot_refuses_unparsable_rows_and_all_nan(tmp_path, capsys):
     out = tmp_path / "r"
     run(Experiment.from_dict(TINY), out, progress=False)

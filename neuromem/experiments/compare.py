@@ -253,10 +253,17 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
         else:
             raw.append({"name": name, "params": {}, "label": name})
     if models is not None:
-        wanted = list(models)
         known = {e["label"] for e in raw} | {e["name"] for e in raw}
+        allowed = "registered model names or labels: " + ", ".join(sorted(known))
+        # An empty selection (--models "" or ",,,") would compare nothing and crash
+        # while formatting the empty table; a bare string or a number is no list.
+        if isinstance(models, str) or not isinstance(models, Sequence | set):
+            raise ValidationError("models", models, "a list of " + allowed)
+        wanted = list(models)
+        if not wanted:
+            raise ValidationError("models", described("no model"), "one or more " + allowed)
         for w in wanted:
-            if w not in known:
+            if not isinstance(w, str) or w not in known:
                 raise ValidationError(
                     "models",
                     w,

@@ -246,8 +246,13 @@ class Hopfield(Memory):
             if not isinstance(name, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
             cls = rules.get(name)
-            if not isinstance(self.rule_options, dict | type(None)):
-                raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            if not isinstance(self.rule_options, dict | type(None)) or not all(
+                isinstance(k, str) for k in self.rule_options or {}
+            ):
+                # Keys that are not strings cannot be keyword arguments of the rule.
+                raise ValidationError(
+                    "rule_options", self.rule_options, "a dict with str keys, or None"
+                )
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
