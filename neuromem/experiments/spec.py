@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ValidationError, described
 from ..random import derive_seed
 
@@ -70,7 +72,8 @@ def _err(where: Where, path: tuple, given: Any, allowed: str) -> ValidationError
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+    # numpy counts a timedelta64 as an integer, but int() and float() refuse it.
+    return isinstance(v, numbers.Real) and not isinstance(v, bool | np.timedelta64)
 
 
 def _float_list(
@@ -105,7 +108,11 @@ def _str(value: Any, path: tuple, where: Where, choices: Sequence[str] | None = 
 
 
 def _int(value: Any, path: tuple, where: Where, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+    if (
+        isinstance(value, bool | np.timedelta64)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+    ):
         raise _err(where, path, value, f"an integer >= {low}")
     return int(value)
 
@@ -371,7 +378,9 @@ class Experiment:
 
     def trial(self, index: int) -> Trial:
         """Trial ``index`` of the grid, found without building the others."""
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        if isinstance(index, bool | np.timedelta64) or not isinstance(
+            index, numbers.Integral
+        ):
             raise ValidationError("index", index, "an integer trial index")
         index = int(index)
         if not 0 <= index < self.n_trials:

@@ -258,6 +258,25 @@ class SequenceMemory(Memory):
             return None
         return self.network_.synapse("delayed", "units")
 
+    def set_params(self, **params: Any) -> SequenceMemory:
+        """As :meth:`Memory.set_params`; ``symmetric`` cannot go from 0 to a positive
+        value once the network is built (it was built without a symmetric synapse)."""
+        new = params.get("symmetric", self.symmetric)
+        net = getattr(self, "network_", None)
+        without = net is not None and not net.graph.has_edge("units", "units")
+        # Only a real number is compared here; anything else is refused by the
+        # constructor's own check in Memory.set_params.
+        number = isinstance(new, int | float | np.integer | np.floating)
+        if without and number and not isinstance(new, bool) and new:
+            # Accepted before, and the next store failed naming a synapse pair.
+            raise ValidationError(
+                "symmetric",
+                new,
+                "0, the current value: the network was built without a symmetric "
+                "synapse (use clone().set_params(...) for a new model)",
+            )
+        return super().set_params(**params)
+
     @property
     def symmetric_synapse_(self):
         """The symmetric synapse ``units -> units`` (None without a symmetric part)."""
