@@ -283,6 +283,14 @@ def test_compare_with_an_empty_model_list_is_a_user_error(tmp_path, capsys, mode
     assert "models" in _cli_error(capsys, argv)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_out_in_proc_is_not_reported_as_a_folder_in_use(capsys):
+    # filelock times out when it cannot create its file: the message said that
+    # "another run is writing now".
+    err = _cli_error(capsys, ["run", "capacity", "--quick", "--out", "/proc"])
+    assert "cannot be written" in err and "another run" not in err
+
+
 def test_plot_refuses_unparsable_rows_and_all_nan(tmp_path, capsys):
     out = tmp_path / "r"
     run(Experiment.from_dict(TINY), out, progress=False)

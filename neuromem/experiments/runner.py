@@ -518,6 +518,12 @@ def _lock(out: Path):
     try:
         lock.acquire()
     except Timeout:
+        # filelock also times out when it cannot create its file at all (a folder
+        # such as /proc): only a folder that takes a new file is held by another run.
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=out):  # an OSError here: cannot be written
+            pass
         raise ValidationError(
             "out",
             described(f"{str(out)!r}, which another run is writing now"),
