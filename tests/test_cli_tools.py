@@ -156,3 +156,18 @@ def test_run_prints_progress_lines_unless_quiet(tmp_path, capsys, monkeypatch):
     )
     out = capsys.readouterr().out
     assert "progress:" not in out and "4 trials (0 failed)" in out
+
+
+def test_describe_refuses_names_and_kinds_that_are_not_strings():
+    # An unhashable name (a dict, a list, an array) raised TypeError or ValueError
+    # inside ``name in reg.names()``.
+    import numpy as np
+
+    import neuromem as nm
+
+    for name in ({}, [1], slice(1), np.array([1, 2])):
+        with pytest.raises(nm.ValidationError):
+            clitools.describe(name)
+    for kind in ({}, np.array([1, 2]), "x"):
+        with pytest.raises(nm.ValidationError):
+            clitools.describe("hopfield", kind=kind)
