@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.special import erf
 
 from .errors import ValidationError, described
-from .validation import check_int
+from .validation import as_real_array, check_int
 
 __all__ = [
     "basin_curve",
@@ -34,11 +34,22 @@ ALPHA_C = 0.138
 
 
 def _axes(ax, figsize=(5.0, 3.5)):
+    import matplotlib.axes
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    elif not isinstance(ax, matplotlib.axes.Axes):
+        # Anything else failed later with an AttributeError (no .plot, no .imshow).
+        raise ValidationError("ax", ax, "a matplotlib Axes or None")
     return ax
+
+
+def _real(x, name: str) -> np.ndarray:
+    """``x`` as a float array; strings, objects, complex, masked and timedelta arrays
+    are refused (``np.asarray(x, dtype=float)`` raised ValueError or TypeError, or
+    dropped an imaginary part or a mask)."""
+    return np.asarray(as_real_array(x, name), dtype=float)
 
 
 def _tile_shape(n: int, shape) -> tuple[int, int]:
@@ -60,7 +71,7 @@ def _tile_shape(n: int, shape) -> tuple[int, int]:
 
 
 def _as_rows(x, name: str) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
+    x = _real(x, name)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.size == 0:
@@ -86,7 +97,10 @@ def _mosaic(rows: list[np.ndarray], shape: tuple[int, int], ncols: int) -> np.nd
 def _show(ax, img, vmin, vmax, cmap):
     import matplotlib as mpl
 
-    cm = mpl.colormaps[cmap].with_extremes(bad="white")
+    try:
+        cm = mpl.colormaps[cmap].with_extremes(bad="white")
+    except (KeyError, TypeError):  # matplotlib's KeyError lists the valid names
+        raise ValidationError("cmap", cmap, "a matplotlib colormap name") from None
     im = ax.imshow(
         np.ma.masked_invalid(img), cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest"
     )
@@ -136,6 +150,8 @@ def pattern_grid(
     x = _as_rows(patterns, "patterns")
     hw = _tile_shape(x.shape[1], shape)
     ncols = min(len(x), 10) if ncols is None else check_int(ncols, "ncols", low=1)
+    if titles is not None and (isinstance(titles, str) or not hasattr(titles, "__len__")):
+        raise ValidationError("titles", titles, "a sequence of titles, one per pattern")
     if titles is not None and len(titles) != len(x):
         raise ValidationError(
             "titles", described(f"{len(titles)} titles"), f"{len(x)}, one per pattern"
@@ -180,7 +196,7 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
     w = getattr(weights, "weights_", weights)
     if sp.issparse(w):
         w = w.toarray()
-    w = np.asarray(w, dtype=float)
+    w = _real(w, "weights")
     if w.ndim != 2:
         raise ValidationError(
             "weights",
@@ -376,8 +392,8 @@ def capacity_curve(
     -------
     matplotlib Axes
     """
-    a = np.asarray(loads, dtype=float)
-    v = np.asarray(values, dtype=float)
+    a = _real(loads, "loads")
+    v = _real(values, "values")
     if a.ndim != 1 or len(a) == 0 or np.any(a <= 0):
         raise ValidationError("loads", loads, "a 1-D sequence of loads P / N > 0")
     if v.shape[:1] != a.shape or v.ndim > 2:
@@ -452,8 +468,8 @@ def basin_curve(
     -------
     matplotlib Axes
     """
-    f = np.asarray(fractions, dtype=float)
-    v = np.asarray(values, dtype=float)
+    f = _real(fractions, "fractions")
+    v = _real(values, "values")
     if f.ndim != 1 or len(f) == 0 or np.any((f < 0) | (f > 1)):
         raise ValidationError(
             "fractions", fractions, "a 1-D sequence of fractions in [0, 1]"
