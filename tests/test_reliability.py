@@ -305,6 +305,22 @@ def test_sequence_symmetric_cannot_appear_after_the_network_is_built():
     both.set_params(symmetric=0.0).set_params(symmetric=0.5).store(x)
 
 
+def test_too_many_pattern_sets_names_sets_not_loads():
+    # The memory check blamed "loads: got 0.1" for sets = 10**9.
+    from neuromem.experiments import Experiment
+
+    spec = {
+        "name": "sets",
+        "models": [{"name": "hopfield"}],
+        "patterns": [{"kind": "random_bipolar", "n_units": 16}],
+        "loads": [0.1],
+        "noise": [0.1],
+        "sets": [10**9],
+    }
+    err = _raises(lambda: Experiment.from_dict(spec))
+    assert err.param.startswith("sets"), str(err)
+
+
 def test_save_bad_paths(tmp_path):
     mem = nm.create("hopfield", n_units=16).store(X)
     _raises(lambda: mem.save(tmp_path), "path")

@@ -534,7 +534,7 @@ def _max_trials() -> int:
 def _check_size(out: dict[str, Any], where: Where) -> None:
     """Refuse, before anything is written, a grid too large or a trial that cannot fit
     in memory."""
-    from ..memory import check_memory
+    from ..memory import available_memory, check_memory
 
     n_other = len(out.get("corruption", ("flip",))) * len(out.get("noise", (0.0,)))
     n_other *= len(out.get("sets", (1,))) * out.get("repeats", 1)
@@ -562,12 +562,16 @@ def _check_size(out: dict[str, Any], where: Where) -> None:
             n_pat = max(1, round(load * width))
             need = 3 * 8 * float(n_pat) * width * sets
             key = ("patterns", i, "size") if p.fixed_size else ("loads",)
-            check_memory(
-                need,
-                where(key),
-                load if not p.fixed_size else p.size,
-                f"a trial's patterns ({float(n_pat):.4g} x {width})",
-            )
+            given = load if not p.fixed_size else p.size
+            what = f"a trial's patterns ({float(n_pat):.4g} x {width})"
+            if sets > 1:
+                what = f"a trial's {sets} pattern sets of {float(n_pat):.4g} x {width}"
+                limit = available_memory()
+                # One set fits: the number of sets is what is too large (the
+                # message named the load before, for sets = 10**9 and a tiny load).
+                if limit is not None and need / sets <= limit:
+                    key, given = ("sets",), sets
+            check_memory(need, where(key), given, what)
         for m in out["models"]:
             from ..registry import models as registry
 
