@@ -259,9 +259,12 @@ def describe(name: str, kind: str | None = None) -> str:
     from .errors import ValidationError
     from .registry import models, rules
 
+    if kind is not None and (not isinstance(kind, str) or kind not in ("model", "rule")):
+        raise ValidationError("kind", kind, "'model', 'rule' or None")
     found = []
     for k, reg in (("model", models), ("rule", rules)):
-        if kind in (None, k) and name in reg.names():
+        # isinstance first: an unhashable name (a dict, an array) made ``in`` raise.
+        if kind in (None, k) and isinstance(name, str) and name in reg.names():
             found.append(_describe_one(k, name, reg.get(name), reg.origin(name)))
     if not found:
         # Only the names of the kind asked for: "a rule name: one of ..." listing

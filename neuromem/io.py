@@ -390,6 +390,12 @@ def _probe(memory, shown: str) -> None:
     """Recall one cue: a model whose state is inconsistent fails here, not later."""
     n = getattr(memory, "n_units", None)
     altered = "an unmodified " + _FILE_ALLOWED
+    # A count that is no count (a string, a list) breaks repr() and later arithmetic.
+    stored = getattr(memory, "n_stored_", None)
+    if stored is not None and (
+        isinstance(stored, bool) or not isinstance(stored, int) or stored < 0
+    ):
+        raise _bad(shown, f"whose n_stored ({stored!r:.40}) is no count", altered)
     # What was stored must be as wide as the model and counted right.
     for attr in ("patterns_", "keys_"):
         x = getattr(memory, attr, None)

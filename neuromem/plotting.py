@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.special import erf
 
 from .errors import ValidationError, described
-from .validation import check_choice, check_int
+from .validation import as_real_array, check_choice, check_int
 
 __all__ = [
     "basin_curve",
@@ -34,10 +34,14 @@ ALPHA_C = 0.138
 
 
 def _axes(ax, figsize=(5.0, 3.5)):
+    import matplotlib.axes
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    elif not isinstance(ax, matplotlib.axes.Axes):
+        # Anything else failed later with an AttributeError (no .plot, no .imshow).
+        raise ValidationError("ax", ax, "a matplotlib Axes or None")
     return ax
 
 
@@ -62,11 +66,11 @@ def _tile_shape(n: int, shape) -> tuple[int, int]:
 def _numbers(x, name: str, allowed: str) -> np.ndarray:
     """``x`` as a float array; a value numpy cannot read as numbers (a string, a model,
     a ragged list) is a :class:`ValidationError` naming ``name``, not numpy's error."""
-    try:
-        return np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        given = x if isinstance(x, str | list | tuple) else described(type(x).__name__)
-        raise ValidationError(name, given, allowed) from None
+    if isinstance(x, str):  # a string is no array of numbers (numpy reads "1" as one)
+        raise ValidationError(name, x, allowed)
+    # Strings, objects, complex, masked and timedelta arrays are refused there, rather
+    # than an imaginary part or a mask silently dropped.
+    return np.asarray(as_real_array(x, name, allowed), dtype=float)
 
 
 def _as_rows(x, name: str) -> np.ndarray:
@@ -149,7 +153,13 @@ def pattern_grid(
     hw = _tile_shape(x.shape[1], shape)
     ncols = min(len(x), 10) if ncols is None else check_int(ncols, "ncols", low=1)
     if titles is not None:
-        titles = list(titles)  # any iterable of labels (a generator has no len)
+        given = titles
+        try:  # any iterable of labels (a generator has no len); one string is no list
+            titles = None if isinstance(titles, str) else list(titles)
+        except TypeError:
+            titles = None
+        if titles is None:
+            raise ValidationError("titles", given, "a sequence of titles, one per pattern")
     if titles is not None and len(titles) != len(x):
         raise ValidationError(
             "titles", described(f"{len(titles)} titles"), f"{len(x)}, one per pattern"

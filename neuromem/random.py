@@ -29,7 +29,8 @@ def _seed_sequence(seed: SeedLike, name: str = "seed") -> np.random.SeedSequence
     if isinstance(seed, np.random.Generator):
         # Draw the child's entropy from the generator: reproducible given its state.
         return np.random.SeedSequence(seed.integers(0, 2**63, size=4).tolist())
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+    # numpy counts a timedelta64 as an integer, but int() refuses it.
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.timedelta64):
         if seed < 0:
             raise ValidationError(name, seed, _ALLOWED)
         return np.random.SeedSequence(int(seed))

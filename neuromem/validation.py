@@ -46,7 +46,9 @@ def check_int(
         allowed += f" >= {low}"
     elif high is not None:
         allowed += f" <= {high}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    # numpy counts a timedelta64 as an integer (a subclass of np.signedinteger), but
+    # int() refuses it: refused here like any other non-number.
+    if isinstance(value, bool | np.timedelta64) or not isinstance(value, numbers.Integral):
         raise ValidationError(name, value, allowed)
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
@@ -70,8 +72,8 @@ def check_float(
     if high is not None:
         parts.append(f"{'<=' if high_inclusive else '<'} {high}")
     allowed = "a finite number" + (" " + " and ".join(parts) if parts else "")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValidationError(name, value, allowed)
+    if isinstance(value, bool | np.timedelta64) or not isinstance(value, numbers.Real):
+        raise ValidationError(name, value, allowed)  # timedelta64: see check_int
     value = float(value)
     if not np.isfinite(value):
         raise ValidationError(name, value, allowed)

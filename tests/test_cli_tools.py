@@ -218,3 +218,18 @@ def test_output_into_a_closed_pipe_stops_quietly():
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_describe_refuses_names_and_kinds_that_are_not_strings():
+    # An unhashable name (a dict, a list, an array) raised TypeError or ValueError
+    # inside ``name in reg.names()``.
+    import numpy as np
+
+    import neuromem as nm
+
+    for name in ({}, [1], slice(1), np.array([1, 2])):
+        with pytest.raises(nm.ValidationError):
+            clitools.describe(name)
+    for kind in ({}, np.array([1, 2]), "x"):
+        with pytest.raises(nm.ValidationError):
+            clitools.describe("hopfield", kind=kind)

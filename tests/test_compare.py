@@ -394,7 +394,7 @@ def test_a_rule_for_0_1_patterns_runs_in_0_1_units_on_sparse_patterns():
 
 
 def test_an_empty_or_inapplicable_selection_is_a_clear_error_or_a_table():
-    with pytest.raises(nm.ValidationError, match=r"^models: got an empty selection"):
+    with pytest.raises(nm.ValidationError, match=r"^models: got no model"):
         cmp.compare_config(models=[])
     # Only not-applicable models: the table still prints (it raised TypeError).
     row = dict.fromkeys(cmp.SUMMARY_COLUMNS, math.nan)

@@ -191,3 +191,28 @@ def test_cmap_and_titles_inputs():
         nmp.pattern_grid(x, cmap="nope")
     ax = nmp.pattern_grid(x, titles=iter("AB"))
     assert [t.get_text() for t in ax.texts] == ["A", "B"]
+
+
+def test_plotting_refuses_junk_arguments_with_validation_errors():
+    # Each of these raised ValueError, TypeError, KeyError or AttributeError from numpy
+    # or matplotlib (or silently dropped an imaginary part).
+    import numpy as np
+
+    import neuromem as nm
+    from neuromem import plotting
+
+    x = nm.patterns.random_bipolar(2, 16, seed=0)
+    bad = [
+        lambda: plotting.capacity_curve(["a", "b"], [1.0, 2.0]),
+        lambda: plotting.capacity_curve([0.1, 0.2], "random"),
+        lambda: plotting.basin_curve([0.1, 0.2], [1.0 + 1j, 1.0]),
+        lambda: plotting.pattern_grid(x.astype(str)),
+        lambda: plotting.pattern_grid(x, titles=1j),
+        lambda: plotting.pattern_grid(x, cmap="no-such-map"),
+        lambda: plotting.weight_matrix(np.ones((3, 3)), cmap=None),
+        lambda: plotting.weight_matrix(np.ones((3, 3), dtype=object)),
+        lambda: plotting.capacity_curve([0.1, 0.2], [1.0, 1.0], ax=[1]),
+    ]
+    for fn in bad:
+        with pytest.raises(nm.ValidationError):
+            fn()

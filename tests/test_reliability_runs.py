@@ -236,6 +236,61 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys, monkeypatch):
     _cli_error(capsys, ["plot", str(junk)])
 
 
+def test_junk_run_json_and_junk_tables_are_one_line_errors(tmp_path, capsys):
+    # Bytes that are not UTF-8 (or JSON nested too deeply to parse) in run.json, and
+    # junk in the tables of a compare or study folder: a user error, never a crash.
+    from neuromem.experiments.compare import EVALUATION_COLUMNS, SUMMARY_COLUMNS
+
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "run.json").write_bytes(b"\xfa\xfb" + os.urandom(100))
+    _cli_error(capsys, ["plot", str(junk)])
+    _cli_error(capsys, ["run", "capacity", "--quick", "--out", str(junk)])
+    _cli_error(capsys, ["compare", "--quick", "--out", str(junk)])
+    (junk / "run.json").write_text("[" * 100_000 + "]" * 100_000)
+    _cli_error(capsys, ["plot", str(junk)])
+
+    cmp = tmp_path / "cmp"
+    cmp.mkdir()
+    (cmp / "run.json").write_text(json.dumps({"format": "neuromem-compare"}))
+    (cmp / "summary.csv").write_bytes(b"a,b\n\xfa\xfb,2\n")
+    (cmp / "evaluations.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(cmp)])
+    (cmp / "summary.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(cmp)])
+    (cmp / "summary.csv").write_text(",".join(SUMMARY_COLUMNS) + "\nx\n")
+    (cmp / "evaluations.csv").write_text(",".join(EVALUATION_COLUMNS) + "\n")
+    assert "wrong length" in _cli_error(capsys, ["plot", str(cmp)])
+
+    study = tmp_path / "study"
+    study.mkdir()
+    meta = {"format": "neuromem-study", "experiment": {"name": "consolidation"}}
+    (study / "run.json").write_text(json.dumps(meta))
+    (study / "results.csv").write_bytes(b"epoch,condition\n\xfa,1\n")
+    _cli_error(capsys, ["plot", str(study)])
+    (study / "results.csv").write_text("epoch,condition\n1\n")
+    assert "wrong length" in _cli_error(capsys, ["plot", str(study)])
+    (study / "results.csv").write_text("a,b\n1,2\n")
+    _cli_error(capsys, ["plot", str(study)])
+    (study / "run.json").write_text(json.dumps({**meta, "experiment": 5}))
+    _cli_error(capsys, ["plot", str(study)])
+
+
+@pytest.mark.parametrize("models", ["", ",,,", " , "])
+def test_compare_with_an_empty_model_list_is_a_user_error(tmp_path, capsys, models):
+    # Selected nothing: an internal error (TypeError formatting the empty table) before.
+    argv = ["compare", "--quick", "--models", models, "--out", str(tmp_path / "c")]
+    assert "models" in _cli_error(capsys, argv)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_out_in_proc_is_not_reported_as_a_folder_in_use(capsys):
+    # filelock times out when it cannot create its file: the message said that
+    # "another run is writing now".
+    err = _cli_error(capsys, ["run", "capacity", "--quick", "--out", "/proc"])
+    assert "cannot be written" in err and "another run" not in err
+
+
 def test_plot_refuses_unparsable_rows_and_all_nan(tmp_path, capsys):
     out = tmp_path / "r"
     run(Experiment.from_dict(TINY), out, progress=False)

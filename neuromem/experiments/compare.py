@@ -258,16 +258,17 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
         else:
             raw.append({"name": name, "params": {}, "label": name})
     if models is not None:
-        wanted = list(models)
-        if not wanted:  # e.g. --models "," : nothing to compare is a usage error
-            raise ValidationError(
-                "models",
-                described("an empty selection"),
-                "registered model names or labels (leave it out to compare all)",
-            )
         known = {e["label"] for e in raw} | {e["name"] for e in raw}
+        allowed = "registered model names or labels: " + ", ".join(sorted(known))
+        # An empty selection (--models "" or ",,,") would compare nothing and crash
+        # while formatting the empty table; a bare string or a number is no list.
+        if isinstance(models, str) or not isinstance(models, Sequence | set):
+            raise ValidationError("models", models, "a list of " + allowed)
+        wanted = list(models)
+        if not wanted:
+            raise ValidationError("models", described("no model"), "one or more " + allowed)
         for w in wanted:
-            if w not in known:
+            if not isinstance(w, str) or w not in known:
                 raise ValidationError(
                     "models",
                     w,
@@ -1777,7 +1778,9 @@ def _check_folder(out: Path, force: bool) -> None:
         return
     try:
         fmt = json.loads(meta.read_text(encoding="utf-8")).get("format")
-    except (OSError, json.JSONDecodeError, AttributeError):
+    except (OSError, ValueError, RecursionError, AttributeError):
+        # Junk bytes (UnicodeDecodeError is a ValueError), bad or too deeply nested
+        # JSON, or JSON that is not a table: all "another run", never a crash.
         fmt = None
     if fmt != "neuromem-compare":
         raise ValidationError(
@@ -1984,24 +1987,68 @@ def redraw(folder: str | Path) -> list[Path]:
 
     matplotlib.use("Agg")
     folder = Path(folder)
+    allowed = "a neuromem compare folder"
     try:
         config = json.loads((folder / "run.json").read_text(encoding="utf-8"))
         tables = []
-        for name in ("summary.csv", "evaluations.csv"):
+        for name, columns in (
+            ("summary.csv", list(SUMMARY_COLUMNS)),
+            ("evaluations.csv", list(EVALUATION_COLUMNS)),
+        ):
             with open(folder / name, encoding="utf-8", newline="") as fh:
-                tables.append(
-                    [{k: _parse(v) for k, v in r.items()} for r in csv.DictReader(fh)]
-                )
-    except (OSError, json.JSONDecodeError) as exc:
+                reader = csv.DictReader(fh)
+                # Checked, never skipped: a table with other columns, or a row with
+                # too many or too few fields (a torn or edited line), is refused.
+                if reader.fieldnames != columns:
+                    raise ValidationError(
+                        "results",
+                        described(f"{str(folder / name)!r} with other columns"),
+                        f"{allowed} (columns {', '.join(columns)})",
+                    )
+                rows = []
+                for r in reader:
+                    if None in r or None in r.values():
+                        raise ValidationError(
+                            "results",
+                            described(
+                                f"{str(folder / name)!r} with a row of the wrong "
+                                f"length (line {reader.line_num})"
+                            ),
+                            allowed,
+                        )
+                    rows.append({k: _parse(v) for k, v in r.items()})
+                tables.append(rows)
+    except (OSError, csv.Error, RecursionError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        # ValueError: bytes that are not UTF-8, or bad JSON.
         raise ValidationError(
-            "results", described(f"{str(folder)!r} ({exc})"), "a neuromem compare folder"
+            "results", described(f"{str(folder)!r} ({exc})"), allowed
         ) from None
+    if not isinstance(config, dict):
+        raise ValidationError(
+            "results", described(f"{str(folder)!r}, whose run.json is no table"), allowed
+        )
     for r in tables[0]:
         r["status"] = r["status"] if isinstance(r["status"], str) else ""
     for r in tables[1]:
         r["error"] = r["error"] if isinstance(r["error"], str) else ""
     ctx = ReportContext(folder, config, tables[0], tables[1])
-    for builder in BUILTIN_SECTIONS:
-        if builder is not _draw_glyphs:
-            builder(ctx)
+    try:
+        for builder in BUILTIN_SECTIONS:
+            if builder is not _draw_glyphs:
+                builder(ctx)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        # The tables and run.json parse but do not fit together (an edited file):
+        # the figures read them in too many ways to check each one up front.
+        raise ValidationError(
+            "results",
+            described(
+                f"{str(folder)!r}, whose files do not fit together "
+                f"({type(exc).__name__}: {exc})"[:300]
+            ),
+            allowed + " as neuromem compare wrote it",
+        ) from None
     return ctx.figures

@@ -197,7 +197,9 @@ def read_run(out: str | os.PathLike) -> dict[str, Any] | None:
         return None
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
+        # ValueError covers bytes that are not UTF-8 as well as JSON syntax errors;
+        # RecursionError is what json raises on a very deeply nested file.
         return {"format": "unreadable"}
     return meta if isinstance(meta, dict) else {"format": "unreadable"}
 
@@ -516,6 +518,12 @@ def _lock(out: Path):
     try:
         lock.acquire()
     except Timeout:
+        # filelock also times out when it cannot create its file at all (a folder
+        # such as /proc): only a folder that takes a new file is held by another run.
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=out):  # an OSError here: cannot be written
+            pass
         raise ValidationError(
             "out",
             described(f"{str(out)!r}, which another run is writing now"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ValidationError, described
 from ..random import derive_seed
 
@@ -70,7 +72,8 @@ def _err(where: Where, path: tuple, given: Any, allowed: str) -> ValidationError
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+    # numpy counts a timedelta64 as an integer, but int() and float() refuse it.
+    return isinstance(v, numbers.Real) and not isinstance(v, bool | np.timedelta64)
 
 
 def _float_list(
@@ -105,7 +108,11 @@ def _str(value: Any, path: tuple, where: Where, choices: Sequence[str] | None = 
 
 
 def _int(value: Any, path: tuple, where: Where, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+    if (
+        isinstance(value, bool | np.timedelta64)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+    ):
         raise _err(where, path, value, f"an integer >= {low}")
     return int(value)
 
@@ -371,7 +378,9 @@ class Experiment:
 
     def trial(self, index: int) -> Trial:
         """Trial ``index`` of the grid, found without building the others."""
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        if isinstance(index, bool | np.timedelta64) or not isinstance(
+            index, numbers.Integral
+        ):
             raise ValidationError("index", index, "an integer trial index")
         index = int(index)
         if not 0 <= index < self.n_trials:
@@ -525,7 +534,7 @@ def _max_trials() -> int:
 def _check_size(out: dict[str, Any], where: Where) -> None:
     """Refuse, before anything is written, a grid too large or a trial that cannot fit
     in memory."""
-    from ..memory import check_memory
+    from ..memory import available_memory, check_memory
 
     n_other = len(out.get("corruption", ("flip",))) * len(out.get("noise", (0.0,)))
     n_other *= len(out.get("sets", (1,))) * out.get("repeats", 1)
@@ -553,12 +562,16 @@ def _check_size(out: dict[str, Any], where: Where) -> None:
             n_pat = max(1, round(load * width))
             need = 3 * 8 * float(n_pat) * width * sets
             key = ("patterns", i, "size") if p.fixed_size else ("loads",)
-            check_memory(
-                need,
-                where(key),
-                load if not p.fixed_size else p.size,
-                f"a trial's patterns ({float(n_pat):.4g} x {width})",
-            )
+            given = load if not p.fixed_size else p.size
+            what = f"a trial's patterns ({float(n_pat):.4g} x {width})"
+            if sets > 1:
+                what = f"a trial's {sets} pattern sets of {float(n_pat):.4g} x {width}"
+                limit = available_memory()
+                # One set fits: the number of sets is what is too large (the
+                # message named the load before, for sets = 10**9 and a tiny load).
+                if limit is not None and need / sets <= limit:
+                    key, given = ("sets",), sets
+            check_memory(need, where(key), given, what)
         for m in out["models"]:
             from ..registry import models as registry
 

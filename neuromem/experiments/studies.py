@@ -68,15 +68,39 @@ def _value(text: str) -> Any:
 
 
 def read_table(path: Path) -> list[dict[str, Any]]:
-    """Rows of a study table, numbers typed (``error`` stays a string)."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        return [
-            {
-                k: (v if k in ("error", "condition", "variant") else _value(v))
-                for k, v in r.items()
-            }
-            for r in csv.DictReader(fh)
-        ]
+    """Rows of a study table, numbers typed (``error`` stays a string).
+
+    Raises
+    ------
+    ValidationError
+        If the file is not UTF-8 CSV or a row has more or fewer fields than the
+        header (a torn or edited line is refused, never skipped).
+    """
+    rows = []
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            for r in reader:
+                if None in r or None in r.values():
+                    raise ValidationError(
+                        "results",
+                        described(
+                            f"{str(path)!r} with a row of the wrong length "
+                            f"(line {reader.line_num})"
+                        ),
+                        "a table written by a study",
+                    )
+                rows.append(
+                    {
+                        k: (v if k in ("error", "condition", "variant") else _value(v))
+                        for k, v in r.items()
+                    }
+                )
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(
+            "results", described(f"{str(path)!r}, unreadable ({exc})"), "a UTF-8 CSV table"
+        ) from None
+    return rows
 
 
 def _save(ax, path: Path) -> Path:
@@ -475,12 +499,27 @@ def draw_study(folder: str | Path) -> list[Path]:
 
     folder = Path(folder)
     meta = read_run(folder)
-    name = (meta or {}).get("experiment", {}).get("name")
+    exp = (meta or {}).get("experiment")
+    name = exp.get("name") if isinstance(exp, dict) else None
     if meta is None or meta.get("format") != FORMAT or name not in _DRAW:
         raise ValidationError("results", str(folder), "a folder written by a study")
     if not (folder / "results.csv").is_file():
         raise ValidationError("results", str(folder), "a study folder with results.csv")
-    return _DRAW[name](folder)
+    try:
+        return _DRAW[name](folder)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        # The tables parse but their values do not fit the figures (an edited or
+        # damaged file): the figures read them in too many ways to check each first.
+        raise ValidationError(
+            "results",
+            described(
+                f"{str(folder)!r}, whose tables do not fit together "
+                f"({type(exc).__name__}: {exc})"[:300]
+            ),
+            "a folder as a study wrote it",
+        ) from None
 
 
 def build_section(

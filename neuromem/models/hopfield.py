@@ -284,8 +284,13 @@ class Hopfield(Memory):
             if not isinstance(name, str):
                 raise ValidationError("rule", self.rule, "a rule name or a LearningRule")
             cls = rules.get(name)
-            if not isinstance(self.rule_options, dict | type(None)):
-                raise ValidationError("rule_options", self.rule_options, "a dict or None")
+            if not isinstance(self.rule_options, dict | type(None)) or not all(
+                isinstance(k, str) for k in self.rule_options or {}
+            ):
+                # Keys that are not strings cannot be keyword arguments of the rule.
+                raise ValidationError(
+                    "rule_options", self.rule_options, "a dict with str keys, or None"
+                )
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
@@ -721,10 +726,21 @@ class Hopfield(Memory):
                 described(f"stored weights of shape {w.shape}"),
                 f"weights matching the model, {syn.layout.shape}",
             )
+        bias = state["bias"]
+        if bias is not None:
+            # A file edited by hand (checksums recomputed) may hold any value here: a
+            # scalar or a bias of the wrong length would only fail later, in energy().
+            bias = np.asarray(bias)
+            if bias.dtype.kind not in "biuf" or bias.shape != (self.n_units,):
+                raise ValidationError(
+                    "bias",
+                    described(f"a stored bias of shape {bias.shape} ({bias.dtype})"),
+                    f"a bias of shape ({self.n_units},)",
+                )
         syn.set_weights(w)
-        syn.bias = None if state["bias"] is None else np.asarray(state["bias"])
+        syn.bias = bias
         self.patterns_ = np.asarray(state["patterns"], dtype=self.dtype)
-        self.n_stored_ = int(state["n_stored"])
+        self.n_stored_ = check_int(state["n_stored"], "n_stored", low=0)
         syn.rule.set_state(state.get("rule") or {})
         if state.get("threshold") is not None:
             self.threshold_ = float(state["threshold"])

@@ -642,7 +642,26 @@ class SequenceMemory(Memory):
         self.post_ = np.asarray(state["post"], dtype=self.dtype)
         self.lengths_ = np.asarray(state["lengths"], dtype=np.int64)
         self.cyclic_ = np.asarray(state["cyclic"]).astype(bool)
-        self.n_stored_ = int(state["n_stored"])
+        self.n_stored_ = check_int(state["n_stored"], "n_stored", low=0)
+        # A file edited by hand (checksums recomputed) may hold arrays that do not fit
+        # together: they would only fail at the next store or recall.
+        n, pre, post = self.n_units, self.pre_, self.post_
+        fits = pre.ndim == 2 and pre.shape == post.shape and pre.shape[1] == n
+        fits = fits and self.patterns_.ndim == 2 and self.patterns_.shape[1] == n
+        fits = (
+            fits and self.lengths_.ndim == 1 and self.cyclic_.shape == self.lengths_.shape
+        )
+        fits = fits and int(self.lengths_.sum()) == len(self.patterns_)
+        if not fits:
+            raise ValidationError(
+                "state",
+                described(
+                    f"stored sequences that do not fit together (pre {pre.shape}, post "
+                    f"{post.shape}, patterns {self.patterns_.shape}, lengths "
+                    f"{self.lengths_.shape}, cyclic {self.cyclic_.shape})"
+                ),
+                f"sequences of width n_units = {n}, one length and one cyclic flag each",
+            )
         for key, syn in (
             ("transition", self.transition_synapse_),
             ("symmetric", self.symmetric_synapse_),

@@ -421,6 +421,19 @@ class Willshaw(Memory):
         if not state:
             return
         keys, values = np.asarray(state["keys"]), np.asarray(state["values"])
+        # A file edited by hand (checksums recomputed) may pair keys and values that
+        # do not fit: they would only fail at the next store or bits_per_synapse().
+        if not (
+            keys.ndim == 2
+            and values.ndim == 2
+            and len(keys) == len(values)
+            and keys.shape[1] == self.n_units
+        ):
+            raise ValidationError(
+                "state",
+                described(f"stored keys {keys.shape} and values {values.shape}"),
+                f"one value per key, keys of width n_units = {self.n_units}",
+            )
         self._build(values.shape[1])
         self.synapse_.set_weights(state["weights"])
         self.keys_ = keys.astype(bool)
