@@ -573,10 +573,15 @@ def _map(
                     os.environ.pop(v, None)
                 else:
                     os.environ[v] = old
+    from threadpoolctl import threadpool_limits
+
+    # The workers above run with one BLAS thread; so does the serial path, so that a
+    # reduction summed in another order can never make the executors disagree.
     out = []
-    for c in calls:
-        out.append(fn(*c))
-        tick()
+    with threadpool_limits(1):
+        for c in calls:
+            out.append(fn(*c))
+            tick()
     return out
 
 
