@@ -23,6 +23,7 @@ from .validation import check_bool, check_float, check_int
 __all__ = [
     "SPARSE_DENSITY",
     "Topology",
+    "check_topology",
     "complete",
     "erdos_renyi",
     "from_networkx",
@@ -124,6 +125,22 @@ class Topology:
 # replacement and sorting; both sample the same law, but not the same graph for a
 # seed, so smaller graphs keep the draws they have always had.
 _SKIP_SAMPLING = 1 << 20
+
+
+def check_topology(topology: Any, n_units: int) -> Topology | None:
+    """A recurrent model's ``topology`` parameter: None, or a :class:`Topology` of
+    ``n_units`` by ``n_units`` units; anything else is a :class:`ValidationError`."""
+    if topology is None:
+        return None
+    if not isinstance(topology, Topology):
+        raise ValidationError("topology", topology, "a neuromem.topology.Topology or None")
+    if topology.shape != (n_units, n_units):
+        raise ValidationError(
+            "topology",
+            described(f"a topology of {topology.shape[0]} units"),
+            f"a topology of n_units = {n_units} units",
+        )
+    return topology
 
 
 def _bernoulli_positions(rng: np.random.Generator, total: int, p: float) -> np.ndarray:

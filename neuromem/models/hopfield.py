@@ -14,7 +14,7 @@ from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
-from ..topology import Topology
+from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
     check_choice,
@@ -224,18 +224,7 @@ class Hopfield(Memory):
         self.temperature = temperature
         self.beta = beta
         self._beta(temperature, beta)  # validate now
-        if topology is not None:
-            if not isinstance(topology, Topology):
-                raise ValidationError(
-                    "topology", topology, "a neuromem.topology.Topology or None"
-                )
-            if topology.shape != (self.n_units, self.n_units):
-                raise ValidationError(
-                    "topology",
-                    described(f"a topology of {topology.shape[0]} units"),
-                    f"a topology of n_units = {self.n_units} units",
-                )
-        self.topology = topology
+        self.topology = check_topology(topology, self.n_units)
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
         _check_threshold_range(self.threshold, self.dtype)

@@ -40,7 +40,7 @@ from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..rules.temporal import TemporalHebbian
-from ..topology import Topology
+from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
     check_choice,
@@ -226,17 +226,7 @@ class SequenceMemory(Memory):
         self.delay = check_int(delay, "delay", low=0)
         self.cyclic = check_bool(cyclic, "cyclic")
         self.n_steps = n_steps if n_steps is None else check_int(n_steps, "n_steps", low=1)
-        if topology is not None:
-            if not isinstance(topology, Topology):
-                raise ValidationError(
-                    "topology", topology, "a neuromem.topology.Topology or None"
-                )
-            if topology.shape != (self.n_units, self.n_units):
-                raise ValidationError(
-                    "topology",
-                    described(f"a topology of {topology.shape[0]} units"),
-                    f"a topology of n_units = {self.n_units} units",
-                )
+        if check_topology(topology, self.n_units) is not None:
             if self.variant == "dense":
                 raise ValidationError(
                     "topology",
