@@ -190,6 +190,29 @@ def _write_run(out: Path, experiment: Experiment, complete: bool, **extra) -> No
         fh.write("\n")
 
 
+@contextlib.contextmanager
+def files_that_fit(folder: str | Path, allowed: str) -> Iterator[None]:
+    """Redraw from a results folder; its tables parsing but not fitting together (an
+    edited or damaged file) is a :class:`ValidationError` naming the folder.
+
+    Figures read the tables in too many ways to check each one up front, so the
+    errors a misfit raises while drawing are turned into one clear error instead.
+    """
+    try:
+        yield
+    except ValidationError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(
+            "results",
+            described(
+                f"{str(folder)!r}, whose files do not fit together "
+                f"({type(exc).__name__}: {exc})"[:300]
+            ),
+            allowed,
+        ) from None
+
+
 def read_run(out: str | os.PathLike) -> dict[str, Any] | None:
     """The ``run.json`` of a results folder, or None if it has none."""
     path = Path(out) / RUN

@@ -505,21 +505,10 @@ def draw_study(folder: str | Path) -> list[Path]:
         raise ValidationError("results", str(folder), "a folder written by a study")
     if not (folder / "results.csv").is_file():
         raise ValidationError("results", str(folder), "a study folder with results.csv")
-    try:
+    from .runner import files_that_fit
+
+    with files_that_fit(folder, "a folder as a study wrote it"):
         return _DRAW[name](folder)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        if isinstance(exc, ValidationError):
-            raise
-        # The tables parse but their values do not fit the figures (an edited or
-        # damaged file): the figures read them in too many ways to check each first.
-        raise ValidationError(
-            "results",
-            described(
-                f"{str(folder)!r}, whose tables do not fit together "
-                f"({type(exc).__name__}: {exc})"[:300]
-            ),
-            "a folder as a study wrote it",
-        ) from None
 
 
 def build_section(
