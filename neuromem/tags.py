@@ -54,6 +54,9 @@ class ModelTags:
     variants : tuple of (str, dict)
         Extra labelled parameter sets that a comparison runs as rows of their own,
         e.g. ``("willshaw-adaptive", {"threshold": "adaptive"})``.
+    per_rule : bool
+        Its ``rule`` parameter takes any storage rule, and a comparison runs one row
+        per registered rule whose :class:`RuleTags` fit it (``"hopfield-storkey"``...).
     """
 
     family: str = "other"
@@ -66,6 +69,7 @@ class ModelTags:
     stochastic_recall: bool = False
     theory: tuple[str, ...] = ()
     variants: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
+    per_rule: bool = False
 
 
 @dataclass(frozen=True)
