@@ -11,6 +11,7 @@ the line).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import math
@@ -24,8 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import topology
 from ..errors import ValidationError, described
+from ..memory import available_memory, check_memory
 from ..random import derive_seed
+from ..registry import create
+from ..registry import models as registry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -534,8 +539,6 @@ def _max_trials() -> int:
 def _check_size(out: dict[str, Any], where: Where) -> None:
     """Refuse, before anything is written, a grid too large or a trial that cannot fit
     in memory."""
-    from ..memory import available_memory, check_memory
-
     n_other = len(out.get("corruption", ("flip",))) * len(out.get("noise", (0.0,)))
     n_other *= len(out.get("sets", (1,))) * out.get("repeats", 1)
     loads = out.get("loads", _DEFAULTS["loads"])
@@ -573,8 +576,6 @@ def _check_size(out: dict[str, Any], where: Where) -> None:
                     key, given = ("sets",), sets
             check_memory(need, where(key), given, what)
         for m in out["models"]:
-            from ..registry import models as registry
-
             try:
                 obj = registry.get(m.name)
                 est = obj(
@@ -631,8 +632,6 @@ def _pattern(p: Any, path: tuple, where: Where) -> PatternSpec:
 
 
 def _model(m: Any, path: tuple, where: Where, n_units: int) -> ModelSpec:
-    from ..registry import models as registry
-
     _check_keys(m, path, where, ("name", "params", "label"))
     if "name" not in m:
         raise _err(where, (*path, "name"), described("nothing"), "a registered model name")
@@ -663,10 +662,6 @@ def _param_names(cls: type) -> list[str]:
 
 def build_topology(spec: Mapping[str, Any], n_units: int, seed: int):
     """Build a topology from its dict form for ``n_units`` units."""
-    import inspect
-
-    from .. import topology
-
     if not isinstance(spec, Mapping):
         raise ValidationError("topology", spec, "a table with a 'kind' key")
     spec = dict(spec)
@@ -698,8 +693,6 @@ def build_topology(spec: Mapping[str, Any], n_units: int, seed: int):
 
 def build_model(spec: ModelSpec, n_units: int, seed: int):
     """Create the model of ``spec`` for ``n_units`` units through the registry."""
-    from ..registry import create
-
     params = dict(spec.params)
     if isinstance(params.get("topology"), Mapping):
         params["topology"] = build_topology(params["topology"], n_units, seed)
