@@ -214,3 +214,24 @@ def test_no_warning_and_no_env_change_from_a_run(tmp_path):
         warnings.simplefilter("error")
         run(Squares(), tmp_path / "quiet", progress=False)
     assert dict(os.environ) == before
+
+
+def test_disabling_progress_in_one_thread_leaves_the_others():
+    # Tasks of a threaded executor (Dask's local cluster) disable progress side by
+    # side; a global flag saved and restored by each could stay off after the run.
+    import threading
+
+    seen = []
+    barrier = threading.Barrier(2)
+
+    def task():
+        with progress.disabled():
+            barrier.wait()
+            seen.append(progress.enabled())
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False, False] and progress.enabled()
