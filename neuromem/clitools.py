@@ -331,6 +331,8 @@ class progress_lines:
         try:
             meta = json.loads((self.out / "run.json").read_text())
             total = int(meta.get("n_tasks", meta.get("n_trials")))
+            if "n_trials" not in meta and self.unit == "trials":
+                self.unit = "tasks"  # a protocol other than a grid
             journal = meta.get("journal", "results.csv")
             with open(self.out / journal, "rb") as fh:
                 done = sum(

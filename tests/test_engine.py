@@ -235,3 +235,26 @@ def test_disabling_progress_in_one_thread_leaves_the_others():
     for t in threads:
         t.join()
     assert seen == [False, False] and progress.enabled()
+
+
+def test_a_report_section_replaces_an_earlier_run_of_its_study(tmp_path, monkeypatch):
+    from neuromem.experiments import studies
+
+    tiny = {
+        "sizes": [40],
+        "loads": [0.1],
+        "repeats": 1,
+        "growth": {"hebbian": {"sizes": [8]}},
+        "trajectory": {"n_units": 40, "n_patterns": 3, "n_steps": 4},
+    }
+    out = tmp_path / "sequence"
+    run(Study("sequence", {**tiny, "loads": [0.2]}, 0), out)  # another design
+    monkeypatch.setitem(
+        studies.STUDIES, "sequence", lambda quick, seed: Study("sequence", tiny, seed)
+    )
+    text, _ = studies.build_section("sequence", out)
+    assert "alpha=0.1" in text and "alpha=0.2" not in text
+    (tmp_path / "other").mkdir()
+    run(Squares(), tmp_path / "other")  # not this study's folder: refused
+    with pytest.raises(nm.ValidationError, match="different run"):
+        studies.build_section("sequence", tmp_path / "other")
