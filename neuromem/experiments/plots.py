@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..io import atomic_write
+from ..theory import capacity_lines
 from .estimators import critical_from_points, interval, radius_from_points
 from .runner import read_results, read_run
 
@@ -75,12 +76,12 @@ def _mean_by(rows, keys, value):
 
 
 def theory_lines(n_units: int) -> dict[str, float]:
-    """Capacities ``alpha = P/N`` of THEORY.md for ``N = n_units``."""
-    ln = math.log(n_units)
+    """Capacities ``alpha = P/N`` of the ±1 storage rules for ``N = n_units``
+    (label -> load), from :func:`neuromem.theory.capacity_lines`."""
     return {
-        "Hebb alpha_c = 0.138 (Amit et al.)": 0.138,
-        "Hebb perfect recall P/N = 1/(2 ln N) (McEliece et al.)": 1 / (2 * ln),
-        "Storkey P/N = 1/sqrt(2 ln N)": 1 / math.sqrt(2 * ln),
+        label: load
+        for key in ("hopfield-hebbian", "perfect-recall", "storkey")
+        for label, load, _ in capacity_lines(key, n_units)
     }
 
 
