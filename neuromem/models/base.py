@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..params import Parametrized, learned_attributes
+from ..tags import ModelTags, TagAlias, legacy_tags
 
 __all__ = [
     "RECORDABLE",
@@ -174,6 +175,14 @@ def not_stored(model: Any, method: str | None = None):
     )
 
 
+#: Old class attributes of a model, by the tag each one declared.
+_MODEL_ALIASES = {
+    "encodings": "encodings",
+    "hetero": "hetero_associative",
+    "auto_associative": "auto_associative",
+}
+
+
 class Memory(Parametrized):
     """Base class of memory models.
 
@@ -186,10 +195,10 @@ class Memory(Parametrized):
 
     #: Registry name.
     name: ClassVar[str] = "memory"
-    #: Pattern encodings ``store`` accepts ("bipolar", "binary", "real").
-    encodings: ClassVar[tuple[str, ...]] = ("bipolar",)
-    #: Whether ``store(keys, values)`` (hetero-association) is supported.
-    hetero: ClassVar[bool] = False
+    #: Deprecated aliases of the tags (read ``get_tags(mem)``).
+    encodings = TagAlias("encodings")
+    hetero = TagAlias("hetero_associative")
+    auto_associative = TagAlias("auto_associative")
     #: Parameters read when the network is built or patterns are stored: once
     #: something is stored, ``set_params`` refuses to change them (a new value would
     #: otherwise be silently ignored by the learned state).
@@ -201,6 +210,15 @@ class Memory(Parametrized):
             "rule_options", "topology", "sparse", "dtype", "seed",
         }
     )  # fmt: skip
+
+    def __neuromem_tags__(self) -> ModelTags:
+        """What this model is (read with :func:`neuromem.get_tags`).
+
+        The defaults: an auto-associative memory of +/-1 patterns, family "other". A
+        subclass overrides this, starting from ``super().__neuromem_tags__()`` and
+        replacing what differs (``dataclasses.replace``).
+        """
+        return legacy_tags(type(self), ModelTags(), _MODEL_ALIASES)
 
     def store(self, patterns: np.ndarray, targets: np.ndarray | None = None) -> Memory:
         """Store patterns (auto-association) or ``patterns -> targets`` pairs.

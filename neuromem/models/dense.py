@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy.special import logsumexp
 
@@ -9,6 +11,7 @@ from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
+from ..tags import ModelTags
 from ..validation import (
     check_bool,
     check_choice,
@@ -278,7 +281,19 @@ class DenseHopfield(KeepsPatterns, Memory):
     """
 
     name = "dense-hopfield"
-    encodings = ("bipolar",)
+
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="dense and modern Hopfield",
+            energy=True,
+            stochastic_recall=self.dynamics == "async",
+            theory=(
+                "dense-exponential"
+                if self.interaction == "exponential"
+                else "dense-polynomial",
+            ),
+        )
 
     def __init__(
         self,

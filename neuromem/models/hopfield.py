@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
+from ..tags import ModelTags, get_tags
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -191,10 +193,20 @@ class Hopfield(Memory):
 
     name = "hopfield"
 
-    @property
-    def encodings(self) -> tuple[str, ...]:
-        """The pattern encoding ``store`` accepts: that of the units."""
-        return (self.units,)
+    def __neuromem_tags__(self) -> ModelTags:
+        # The published results depend on the storage rule (AGS for Hebb's, ...).
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="classical Hopfield",
+            encodings=(self.units,),
+            regime="sparse" if self.units == "binary" else "bipolar",
+            energy=True,
+            stochastic_recall=self.dynamics == "glauber"
+            or (self.dynamics == "async" and self.order == "random"),
+            per_rule=True,
+            variants=(("hopfield-binary", {"units": "binary"}),),
+            theory=get_tags(self._make_rule()).theory,
+        )
 
     def __init__(
         self,
@@ -283,13 +295,14 @@ class Hopfield(Memory):
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
-        if self.units not in rule.encodings:
+        encodings = get_tags(rule).encodings
+        if self.units not in encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
                 "rule",
                 self.rule,
                 f"a rule that stores {what} patterns (this one takes "
-                f"{', '.join(rule.encodings)})",
+                f"{', '.join(encodings)})",
             )
         return rule
 

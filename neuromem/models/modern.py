@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
+from ..tags import ModelTags
 from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
 from .base import KeepsPatterns, Memory, RecallResult, check_record, transactional
 
@@ -86,7 +89,15 @@ class ModernHopfield(KeepsPatterns, Memory):
     """
 
     name = "modern-hopfield"
-    encodings = ("bipolar", "real")
+
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="dense and modern Hopfield",
+            encodings=("bipolar", "real"),
+            energy=True,
+            theory=("modern",),
+        )
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ push the network on: stable, slow transitions. Three ways to form the couplings:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,6 +41,7 @@ from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..rules.temporal import TemporalHebbian
+from ..tags import ModelTags
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -186,16 +188,21 @@ class SequenceMemory(Memory):
     """
 
     name = "sequence"
-    encodings = ("bipolar",)
-    #: Not an auto-associative memory: recall moves the cue along its sequence.
-    task: ClassVar[str] = "sequence"
-    #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
-    #: of its own rather than scoring pattern completion.
-    auto_associative: ClassVar[bool] = False
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).
     _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
+
+    def __neuromem_tags__(self) -> ModelTags:
+        # Not an auto-associative memory: recall moves the cue along its sequence, so
+        # a comparison reports it in a section of its own, not as pattern completion.
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="sequence memory",
+            auto_associative=False,
+            sequence=True,
+            theory=("dense-sequence",) if self.variant == "dense" else ("sequence",),
+        )
 
     def __init__(
         self,
