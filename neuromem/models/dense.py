@@ -12,6 +12,7 @@ from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..tags import ModelTags
+from ..ties import decide
 from ..validation import (
     check_bool,
     check_choice,
@@ -189,10 +190,10 @@ class _Law:
 
     @staticmethod
     def decide(gain: np.ndarray, scale: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """The tie law: ``sign(gain)``; a tie keeps the sign of the state (+1 for 0)."""
-        tie = np.abs(gain) <= TIE_RTOL * scale
-        keep = np.where(s < 0, -1.0, 1.0)
-        return np.where(tie, keep, np.where(gain > 0, 1.0, -1.0))
+        """The tie law (:func:`neuromem.ties.decide`): ``sign(gain)``; a tie, up to the
+        gains' computation error ``TIE_RTOL * scale``, keeps the sign of the state
+        (+1 for 0)."""
+        return decide(gain, s, TIE_RTOL * scale).astype(np.float64, copy=False)
 
 
 def _overlaps(s: np.ndarray, x: np.ndarray, name: str) -> np.ndarray:
