@@ -25,7 +25,14 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult, check_record, iterative_rule, transactional
+from .base import (
+    Memory,
+    RecallResult,
+    energy_request,
+    energy_result,
+    iterative_rule,
+    transactional,
+)
 
 __all__ = ["Hopfield"]
 
@@ -518,7 +525,7 @@ class Hopfield(Memory):
             Seed of the asynchronous order for this call; by default the model's own
             stream (reproducible from the model's ``seed``).
         record_energy : bool
-            Record the energy of every cue after each sweep in ``result.energy``.
+            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         temperature, beta : float, optional
             Override the temperature of Glauber dynamics for this call.
         record : bool, str or sequence of str, optional
@@ -543,15 +550,14 @@ class Hopfield(Memory):
             if max_steps is None
             else check_int(max_steps, "max_steps", low=1)
         )
-        record_energy = check_bool(record_energy, "record_energy")
-        names = check_record(record)
+        names, measured, legacy = energy_request(record, record_energy)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
         self._build()
-        energy = self._energy if record_energy else None
-        rec = self._recording(names, binary)
+        energy = None  # recorded by rec: one definition, self.energy
+        rec = self._recording(measured, binary)
         syn = self.synapse_
         given = s
         if not binary and syn._bias is None:
@@ -578,7 +584,7 @@ class Hopfield(Memory):
                 binary=binary,
                 record=rec,
             )
-        states, steps, converged, trace = out
+        states, steps, converged, _ = out
         if binary:
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
@@ -586,12 +592,11 @@ class Hopfield(Memory):
             # A graded cue relaxes as its scaled copy, but what is reported before the
             # first sweep is the cue itself (its overlaps and energy, not the copy's),
             # as the dense and modern models report it.
-            if trace is not None:
-                trace[0] = self._energy(given)
             if trajectory is not None:
                 first = rec.measures
                 for name in trajectory:
                     trajectory[name][:, 0] = first[name](given)
+        trajectory, trace = energy_result(trajectory, names, legacy)
         return RecallResult(states, steps, converged, trace, trajectory=trajectory)
 
     def _recording(self, names, binary: bool):
