@@ -57,13 +57,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .experiments import load_experiment, run
-    from .experiments.builtin import BUILTINS
-    from .experiments.plots import draw
+    from .experiments.engine import draw
 
     notes: list[str] = []
     seed = 0 if args.seed is None else args.seed
-    if args.experiment in BUILTINS:
-        exp = BUILTINS[args.experiment](quick=args.quick, seed=seed, notes=notes)
+    builtins = clitools.builtin_protocols()
+    if args.experiment in builtins:
+        exp = builtins[args.experiment].preset(quick=args.quick, seed=seed, notes=notes)
         default_out = Path("results") / args.experiment
     elif args.experiment.endswith(".toml") or Path(args.experiment).is_file():
         exp = _toml_options(load_experiment(args.experiment), args.seed, args.quick)
@@ -72,7 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ValidationError(
             "experiment",
             args.experiment,
-            "a built-in experiment (" + ", ".join(BUILTINS) + ") or a TOML file",
+            "a built-in experiment (" + ", ".join(builtins) + ") or a TOML file",
         )
     for note in notes:
         print(f"note: {note}")
@@ -87,8 +87,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         info={"seed": args.seed, "quick": args.quick},
     )
-    failed = sum(1 for r in rows if r["error"])
-    print(f"{len(rows)} trials ({failed} failed) -> {out / 'results.csv'}")
+    failed = sum(1 for r in rows if r.get("error"))
+    unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
+    print(f"{len(rows)} {unit} ({failed} failed) -> {out / 'results.csv'}")
     if not args.no_plot:
         for path in draw(out):
             print(f"figure: {path}")
@@ -135,33 +136,32 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .experiments import Experiment, read_results, read_run
-    from .experiments.plots import draw
+    from .experiments import read_results, read_run
+    from .experiments.engine import draw
+    from .experiments.plots import draw as draw_compare
 
     # Check everything before drawing: a row that does not parse or a run.json that
     # does not describe an experiment is an error, never silently skipped.
     meta = read_run(args.results)
-    if isinstance(meta, dict) and meta.get("format") in (
-        "neuromem-compare",
-        "neuromem-study",
-    ):
-        # A compare or study folder: its own redraw checks its own tables.
-        for path in draw(args.results):
-            print(f"figure: {path}")
-        return 0
-    if meta is None or not isinstance(meta.get("experiment"), dict):
-        raise ValidationError(
-            "results", args.results, "a results folder with a valid run.json"
-        )
-    Experiment.from_dict(meta["experiment"])
-    rows = read_results(args.results, strict=True)
-    if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
-        raise ValidationError(
-            "results",
-            described(f"{args.results!r}, whose rows have no result (every trial failed)"),
-            "a results folder with at least one completed trial",
-        )
-    for path in draw(args.results):
+    if isinstance(meta, dict) and meta.get("format") == "neuromem-compare":
+        paths = draw_compare(args.results)  # compare checks its own tables
+    else:
+        if meta is None or not isinstance(meta.get("experiment"), dict):
+            raise ValidationError(
+                "results", args.results, "a results folder with a valid run.json"
+            )
+        if meta.get("format") == "neuromem-run":
+            rows = read_results(args.results, strict=True)
+            if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
+                raise ValidationError(
+                    "results",
+                    described(
+                        f"{args.results!r}, whose rows have no result (every trial failed)"
+                    ),
+                    "a results folder with at least one completed trial",
+                )
+        paths = draw(args.results)
+    for path in paths:
         print(f"figure: {path}")
     return 0
 
