@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 import os
 import sys
 import time
@@ -14,14 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ValidationError, described
-from ...io import atomic_write
 from ...progress import ENV as PROGRESS_ENV
 from ...validation import check_bool, check_int
-from ..runner import versions
+from ..engine import Executor, RunFolder, write_table
+from ..engine.folder import check_out
 from .context import ReportContext
 from .entries import compare_config
-from .executor import map_tasks
 from .probe import basin_task, capacity_task, glyph_recall
 from .regimes import BASIN_FRACTIONS, regime_of
 from .report import jsonable, resolved_params, write_report
@@ -30,39 +25,24 @@ from .summary import EVALUATION_COLUMNS, SUMMARY_COLUMNS, summary_rows, table_te
 __all__ = ["compare"]
 
 
-def _write_csv(path: Path, rows: list[dict], cols: Sequence[str]) -> None:
-    with atomic_write(path, "w") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        for r in rows:
-            w.writerow(
-                [
-                    "nan"
-                    if isinstance(r[c], float) and math.isnan(r[c])
-                    else (repr(r[c]) if isinstance(r[c], float) else r[c])
-                    for c in cols
-                ]
-            )
+#: What identifies a compare folder to the engine's folder guard: any earlier compare
+#: run in it is "the same" (rewritten), any other run needs --force.
+FOLDER_META = {"format": "neuromem-compare"}
 
 
-def _check_folder(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise ValidationError("out", str(out), "a folder (this is a file)")
-    meta = out / "run.json"
-    if not meta.is_file() or force:
-        return
-    try:
-        fmt = json.loads(meta.read_text(encoding="utf-8")).get("format")
-    except (OSError, ValueError, RecursionError, AttributeError):
-        # Junk bytes (UnicodeDecodeError is a ValueError), bad or too deeply nested
-        # JSON, or JSON that is not a table: all "another run", never a crash.
-        fmt = None
-    if fmt != "neuromem-compare":
-        raise ValidationError(
-            "out",
-            described(f"{str(out)!r}, which holds another run"),
-            "an empty folder, a compare folder, or --force (force=True) to overwrite it",
-        )
+def _call(job: tuple, k: int) -> Any:
+    """Task ``k`` of ``job = (fn, config, arguments)``: ``fn(config, *arguments[k])``."""
+    fn, config, arguments = job
+    return fn(config, *arguments[k])
+
+
+def _map(ex: Executor, fn, config: dict, arguments: list[tuple], done) -> list:
+    """``[fn(config, *a) for a in arguments]`` on the engine's executor, in order."""
+    out: dict[int, Any] = {}
+    for k, result in ex.map(_call, (fn, config, arguments), range(len(arguments))):
+        out[k] = result
+        done()
+    return [out[k] for k in range(len(arguments))]
 
 
 def compare(
@@ -118,12 +98,9 @@ def compare(
     t_start = time.perf_counter()
     jobs = check_int(jobs, "jobs", low=1)
     force = check_bool(force, "force")
-    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
-        raise ValidationError("scheduler", scheduler, "'local' or a scheduler address")
     if isinstance(models, str):
         models = [m.strip() for m in models.split(",") if m.strip()]
-    out = Path(out)
-    _check_folder(out, force)
+    out = check_out(out)
     config = compare_config(quick=quick, seed=seed, repeats=repeats, models=models)
     say = sys.stdout.isatty() if progress is None else progress
     # Quiet (or not on a terminal): the late progress bars of long loops inside the
@@ -133,7 +110,9 @@ def compare(
     if not say:
         os.environ[PROGRESS_ENV] = "0"
     try:
-        return _compare(out, config, say, jobs, scheduler, t_start, on_search)
+        executor = Executor(jobs, scheduler)  # checks both before anything runs
+        with RunFolder(out, FOLDER_META, force=force) as folder, executor as ex:
+            return _compare(folder, config, say, ex, t_start, on_search)
     finally:
         if saved_progress is None:
             os.environ.pop(PROGRESS_ENV, None)
@@ -141,8 +120,10 @@ def compare(
             os.environ[PROGRESS_ENV] = saved_progress
 
 
-def _compare(out, config, say, jobs, scheduler, t_start, on_search=None) -> dict[str, Any]:
-    """The body of :func:`compare`, after the arguments are checked."""
+def _compare(folder, config, say, ex, t_start, on_search=None) -> dict[str, Any]:
+    """The body of :func:`compare`, in its locked folder, after the arguments are
+    checked."""
+    out = folder.out
     active = [i for i, e in enumerate(config["models"]) if e["regime"] is not None]
     reps = range(config["repeats"])
 
@@ -158,13 +139,7 @@ def _compare(out, config, say, jobs, scheduler, t_start, on_search=None) -> dict
         on_search(0, total)
     if say:
         print(f"compare: {len(active)} models x {config['repeats']} repeats: capacity")
-    caps = map_tasks(
-        capacity_task,
-        [(config, i, r) for i in active for r in reps],
-        jobs,
-        scheduler,
-        searched,
-    )
+    caps = _map(ex, capacity_task, config, [(i, r) for i in active for r in reps], searched)
     basin_calls = []
     for i in active:
         e = config["models"][i]
@@ -174,10 +149,10 @@ def _compare(out, config, say, jobs, scheduler, t_start, on_search=None) -> dict
         loads = [max(1, round(f * ac * reg.n_units)) for f in BASIN_FRACTIONS]
         loads.append(max(1, round(reg.common_load * reg.n_units)))
         e["basin_patterns"] = loads
-        basin_calls += [(config, i, r, loads) for r in reps]
+        basin_calls += [(i, r, loads) for r in reps]
     if say:
         print("compare: basins")
-    basins = map_tasks(basin_task, basin_calls, jobs, scheduler, searched)
+    basins = _map(ex, basin_task, config, basin_calls, searched)
 
     rows = [row for t in [*caps, *basins] for row in t["rows"]]
     cost: dict[str, float] = {}
@@ -201,26 +176,26 @@ def _compare(out, config, say, jobs, scheduler, t_start, on_search=None) -> dict
         if t["warning"]:
             warn_text.setdefault(config["models"][t["index"]]["label"], t["warning"])
 
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "summary.csv", summary, list(SUMMARY_COLUMNS))
-    _write_csv(out / "evaluations.csv", rows, EVALUATION_COLUMNS)
+    write_table(folder.path("summary.csv"), summary, SUMMARY_COLUMNS)
+    write_table(folder.path("evaluations.csv"), rows, EVALUATION_COLUMNS)
     ctx = ReportContext(out, {**config, "_glyph_grid": grid}, summary, rows)
     for label, text in warn_text.items():
         ctx.note(f"{label}: first warning: {text}")
     elapsed = time.perf_counter() - t_start
     report = write_report(ctx, elapsed)
+    # The files of this run, for the folder guard: a later --force run removes those it
+    # does not write again (the study sections' files are in folders of their own).
+    folder.written.update(p.name for p in [report, *ctx.figures] if p.parent == out)
     meta = {
         **config,
-        "versions": versions(),
         "elapsed_s": time.perf_counter() - t_start,
         "glyphs_s": glyph_s,
         "cost_s": cost,
         "cpu_s": cpu,
         "figures": [p.name for p in ctx.figures],
     }
-    with atomic_write(out / "run.json", "w") as fh:
-        json.dump(jsonable(meta), fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    folder.write_run(complete=True, **jsonable(meta))
+    folder.remove_stale()
     return {
         "summary": summary,
         "table": table_text(summary),

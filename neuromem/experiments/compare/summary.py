@@ -12,8 +12,10 @@ from .regimes import regime_of
 
 __all__ = [
     "EVALUATION_COLUMNS",
+    "EVALUATION_SCHEMA",
     "SHOWN",
     "SUMMARY_COLUMNS",
+    "SUMMARY_SCHEMA",
     "TIMING_COLUMNS",
     "display",
     "estimate_text",
@@ -103,6 +105,27 @@ EVALUATION_COLUMNS = (
     "store_ms",
     "recall_ms",
 )
+
+
+_TEXT = ("model", "family", "patterns", "status", "measure", "error")
+_INT = ("n_units", "synapses", "evaluations", "warnings", "errors", "repeat")
+_INT_EVALUATIONS = (*_INT, "n_patterns", "corrupted_units")
+
+
+def _kind(column: str, ints: tuple[str, ...]) -> type:
+    if column in _TEXT:
+        return str
+    if column in ints:
+        return int
+    return bool if column.endswith("censored") else float
+
+
+#: Column types of ``summary.csv`` and ``evaluations.csv`` (the engine's table codec
+#: reads them back with these).
+SUMMARY_SCHEMA: dict[str, type] = {c: _kind(c, _INT) for c in SUMMARY_COLUMNS}
+EVALUATION_SCHEMA: dict[str, type] = {
+    c: _kind(c, _INT_EVALUATIONS) for c in EVALUATION_COLUMNS
+}
 
 
 def nanmean(v) -> float:
