@@ -27,7 +27,13 @@ from ..spec import ModelSpec, build_model
 from ..trial import model_encoding, store_patterns, to_model
 from .regimes import BASIN_FRACTIONS, CUE_NOISE, SPARSE_PANEL, regimes
 
-__all__ = ["compare_config", "left_out_text", "model_entries"]
+__all__ = [
+    "compare_config",
+    "entries_and_left_out",
+    "left_out_text",
+    "model_entries",
+    "model_tags",
+]
 
 #: Why a candidate is left out, by the tag that rules it out.
 NEEDS_SIGNAL = "its storage rule needs a third factor, an error or a modulatory signal"
@@ -36,8 +42,9 @@ SEQUENCE = "its recall follows a sequence: not an auto-associative memory"
 NOT_AUTO = "not an auto-associative memory"
 
 
-def _model_tags(mem: Any) -> ModelTags:
-    """The model's tags; for an object that declares none, what its encodings imply."""
+def model_tags(mem: Any) -> ModelTags:
+    """The model's tags; for an object that declares none (a plugin that is no
+    :class:`~neuromem.Memory`), what its ``encodings`` attribute implies."""
     try:
         return get_tags(mem)
     except ValidationError:
@@ -82,9 +89,10 @@ def _probe(spec: ModelSpec) -> tuple[Any, str | None, str]:
             None,
             f"not applicable: cannot be created ({type(exc).__name__}: {exc})",
         )
-    regime = _model_tags(mem).regime
+    tags = model_tags(mem)
+    regime = tags.regime
     src = _encoding(regime)
-    encs = tuple(mem.encodings)
+    encs = tuple(tags.encodings)
     enc = model_encoding(encs, src)
     if enc is None:
         return mem, None, f"not applicable: takes {encs} patterns"
@@ -124,7 +132,7 @@ def _rule_params(name: str, rule_encodings, base_regime: str, variants) -> dict[
             mem = build_model(ModelSpec(name, dict(params), label), 16, seed=0)
         except Exception:  # a variant that cannot be built is reported as its own row
             continue
-        if _encoding(_model_tags(mem).regime) in rule_encodings:
+        if _encoding(model_tags(mem).regime) in rule_encodings:
             return dict(params)
     return {}
 
@@ -136,7 +144,7 @@ def _candidates() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     for name in list_models():
         base = {"name": name, "params": {}, "label": name}
         try:
-            tags = _model_tags(build_model(ModelSpec(name, {}, name), 16, seed=0))
+            tags = model_tags(build_model(ModelSpec(name, {}, name), 16, seed=0))
         except Exception:  # cannot be built: measured as "not applicable", with why
             raw.append(base)
             continue
@@ -187,7 +195,7 @@ def _selected(raw, out, models) -> tuple[list, list]:
 
 
 def _theory(entry: dict, mem: Any) -> list[str]:
-    keys = list(_model_tags(mem).theory) if mem is not None else []
+    keys = list(model_tags(mem).theory) if mem is not None else []
     rule = entry["params"].get("rule")
     if isinstance(rule, str):
         keys += [k for k in _rule_tags(rule).theory if k not in keys]
@@ -199,7 +207,7 @@ def _family(entry: dict, mem: Any, regime: str | None) -> str:
         return "plugins"
     if regime == "sparse":
         return SPARSE_PANEL
-    return _model_tags(mem).family if mem is not None else "other"
+    return model_tags(mem).family if mem is not None else "other"
 
 
 def entries_and_left_out(

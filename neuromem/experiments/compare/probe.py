@@ -19,6 +19,7 @@ from ...random import derive_seed
 from .. import estimators as est
 from ..spec import ModelSpec, build_model
 from ..trial import model_encoding, store_patterns, to_model, to_pattern
+from .entries import model_tags
 from .regimes import CUE_NOISE, regime_of
 
 __all__ = ["Probe", "basin_task", "capacity_task", "glyph_recall"]
@@ -65,7 +66,7 @@ class Probe:
             warnings.simplefilter("always")
             try:
                 mem = build_model(self.spec, r.n_units, seed=seed)
-                enc = model_encoding(tuple(mem.encodings), r.encoding) or r.encoding
+                enc = model_encoding(model_tags(mem).encodings, r.encoding) or r.encoding
                 t0 = time.perf_counter()
                 store_patterns(mem, to_model(x, r.encoding, enc))
                 t = time.perf_counter() - t0
@@ -205,7 +206,7 @@ def glyph_recall(config: dict) -> tuple[list[tuple[str, np.ndarray]], dict[str, 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NeuromemWarning)
                 mem = build_model(spec, x.shape[1], seed=seed)
-                enc = model_encoding(tuple(mem.encodings), "bipolar") or "bipolar"
+                enc = model_encoding(model_tags(mem).encodings, "bipolar") or "bipolar"
                 store_patterns(mem, to_model(x, "bipolar", enc))
                 states = to_pattern(
                     mem.recall(to_model(cues, "bipolar", enc)).states, enc, "bipolar"

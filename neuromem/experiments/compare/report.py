@@ -17,7 +17,7 @@ from ..runner import versions
 from ..spec import ModelSpec, build_model
 from ..trial import model_encoding, store_patterns, to_model
 from .context import SECTIONS, ReportContext, SectionBuilder
-from .entries import left_out_text
+from .entries import left_out_text, model_tags
 from .figures import FIGURE_SECTIONS
 from .findings import STUDY_SECTIONS, notes
 from .summary import SUMMARY_COLUMNS, display
@@ -65,7 +65,7 @@ def resolved_params(entry: dict, n_units: int) -> dict[str, Any]:
                     )
                 enc = (
                     model_encoding(
-                        tuple(mem.encodings),
+                        model_tags(mem).encodings,
                         infer := (
                             "binary" if entry.get("regime") == "sparse" else "bipolar"
                         ),
