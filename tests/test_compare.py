@@ -18,6 +18,7 @@ from scipy import stats
 import neuromem as nm
 from neuromem.experiments import compare as cmp
 from neuromem.experiments import estimators as est
+from neuromem.experiments.compare.entries import left_out_text
 from neuromem.experiments.compare.figures import draw_curves, draw_glyphs
 from neuromem.experiments.compare.probe import basin_task, capacity_task
 from neuromem.experiments.compare.regimes import cue_text, regime_of, regimes
@@ -516,3 +517,84 @@ def test_coinciding_recall_curves_stay_visible():
     a, b = seen["lines"]
     assert a.get_markersize() > b.get_markersize()  # the first drawn rings the next
     assert a.get_markerfacecolor() == "none" and b.get_markerfacecolor() == "none"
+
+
+# -- what takes part, from the tags; the package's shape (issues 17 and 19) -----------
+
+
+def test_rules_and_models_that_cannot_be_compared_are_left_out_with_why():
+    wanted = ["hopfield-backprop", "hopfield-temporal-hebbian", "sequence", "mlp"]
+    config = cmp.compare_config(models=wanted)
+    assert [e["label"] for e in config["models"]] == ["mlp"]
+    why = {e["label"]: e["reason"] for e in config["left_out"]}
+    assert sorted(why) == sorted(wanted[:3])
+    assert "third factor" in why["hopfield-backprop"]
+    assert "transitions" in why["hopfield-temporal-hebbian"]
+    assert "not an auto-associative memory" in why["sequence"]
+    line = left_out_text(config["left_out"])
+    assert line.count("\n") == 0 and all(w in line for w in wanted[:3])
+    # The full list of candidates: every other rule fits the classical network.
+    labels = [e["label"] for e in cmp.model_entries()]
+    assert not set(wanted[:3]) & set(labels)
+    assert {f"hopfield-{r}" for r in nm.list_rules()} - set(labels) == {
+        "hopfield-hebbian",  # the default: the "hopfield" row itself
+        "hopfield-backprop",
+        "hopfield-temporal-hebbian",
+    }
+
+
+def test_entries_take_family_regime_and_theory_from_the_tags():
+    by = {e["label"]: e for e in cmp.model_entries()}
+    for label, e in by.items():
+        mem = nm.create(e["name"], n_units=16, **e["params"])
+        tags = nm.get_tags(mem)
+        assert e["regime"] == tags.regime, label
+        if e["regime"] == "bipolar":
+            assert e["family"] == tags.family, label
+        assert set(tags.theory) <= set(e["theory"]), label
+    assert by["hopfield"]["theory"][0] == "hopfield-hebbian"
+    assert by["hopfield-storkey"]["theory"] == ["storkey"]
+
+
+COMPARE_DIR = Path(cmp.__file__).parent
+
+
+def test_the_compare_package_names_no_model_and_no_theory_constant():
+    import ast
+
+    from neuromem.experiments.engine import protocols
+
+    # "sequence" is also the name of a study (a protocol) whose section the report
+    # includes, and of its theory anchor: those uses are not the model's.
+    names = set(nm.list_models()) | {"hopfield-binary", "willshaw-adaptive"}
+    names -= set(protocols.names())
+    for path in COMPARE_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in names, (path.name, node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, float):
+                assert node.value not in (0.138, 0.14, 2 / math.pi, 0.269), path.name
+
+
+def test_the_compare_package_is_small_modules_without_local_imports_or_privates():
+    import ast
+
+    for path in COMPARE_DIR.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 500, path.name
+        tree = ast.parse(text)
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef):
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.ImportFrom):
+                        # third-party imports only (matplotlib, distributed) inside
+                        assert node.level == 0, (path.name, fn.name)
+                        assert not (node.module or "").startswith("neuromem"), path.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (path.name, private)
+    # plots.py, which compare draws with, imports nothing of compare.
+    plots = (COMPARE_DIR.parent / "plots.py").read_text(encoding="utf-8")
+    assert "from .compare" not in plots and "import compare" not in plots
