@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import ValidationError, described
+from .tags import get_tags
 
 __all__ = ["atomic_write", "check_path", "load", "save"]
 
@@ -409,9 +410,8 @@ def _probe(memory, shown: str) -> None:
     if not isinstance(n, int) or getattr(memory, "network_", True) is None:
         return
     cue = np.zeros((1, n))
-    if "binary" in getattr(memory, "encodings", ()) and "bipolar" not in getattr(
-        memory, "encodings", ()
-    ):
+    encodings = get_tags(memory).encodings
+    if "binary" in encodings and "bipolar" not in encodings:
         cue[0, 0] = 1.0
     else:
         cue[:] = 1.0

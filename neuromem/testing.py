@@ -22,6 +22,7 @@ from .errors import ValidationError
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
 from .rules.base import LearningRule
+from .tags import get_tags
 
 __all__ = ["check_memory", "check_rule"]
 
@@ -71,7 +72,7 @@ def check_rule(
         n_pre = n_post
     global_state = np.random.get_state()[1].copy()
     rng = np.random.default_rng(seed)
-    enc = rule.encodings[0]
+    enc = get_tags(rule).encodings[0]
     pre = _sample(enc, (3, n_pre), rng)
     post = _sample(enc, (3, n_post), rng)
     signal = rng.standard_normal((3, n_post)) if rule.uses_signal else None

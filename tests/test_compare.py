@@ -18,7 +18,13 @@ from scipy import stats
 import neuromem as nm
 from neuromem.experiments import compare as cmp
 from neuromem.experiments import estimators as est
+from neuromem.experiments.compare.entries import left_out_text
+from neuromem.experiments.compare.figures import draw_curves, draw_glyphs
+from neuromem.experiments.compare.probe import basin_task, capacity_task
+from neuromem.experiments.compare.regimes import cue_text, regime_of, regimes
+from neuromem.experiments.compare.summary import estimate_text, summary_rows
 from neuromem.random import derive_seed
+from neuromem.theory import capacity_lines
 
 PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
 
@@ -142,10 +148,10 @@ def _numpy_hebbian_fraction(x: np.ndarray, cues: np.ndarray) -> float:
 def test_hebbian_critical_load_matches_a_numpy_reference_at_the_default_size():
     config = cmp.compare_config(seed=0, models=["hopfield"])
     (entry,) = [e for e in config["models"] if e["label"] == "hopfield"]
-    reg = cmp._regime(config, "bipolar")
+    reg = regime_of(config, "bipolar")
     n, k = reg.n_units, reg.k_cue
     assert n == 100 and k == 10 and config["repeats"] == 5
-    caps = [cmp._capacity_task(config, 0, r) for r in range(config["repeats"])]
+    caps = [capacity_task(config, 0, r) for r in range(config["repeats"])]
     e = est.interval([c["completion"] for c in caps])
     # The reference scans every P on a grid with the same patterns and cues and takes
     # the first P with fewer than half recalled.
@@ -208,6 +214,8 @@ def extra_models(monkeypatch):
 
     monkeypatch.setitem(models._load(), "copy-cue", CopyCue)
     monkeypatch.setitem(models._load(), "needs-steps", NeedsSteps)
+    monkeypatch.setitem(models._origins, "copy-cue", "tests")
+    monkeypatch.setitem(models._origins, "needs-steps", "tests")
 
 
 def test_a_network_that_copies_its_cue_completes_nothing(extra_models):
@@ -216,14 +224,14 @@ def test_a_network_that_copies_its_cue_completes_nothing(extra_models):
     assert by["needs-steps"]["regime"] is None
     assert by["needs-steps"]["status"].startswith("not applicable")
     i = [e["label"] for e in config["models"]].index("copy-cue")
-    cap = cmp._capacity_task(config, i, 0)
+    cap = capacity_task(config, i, 0)
     # From 10 % flipped cues the copy has overlap 0.8 < 0.95: nothing is completed,
     # while from clean cues it "recalls" every pattern up to the maximum load.
     assert cap["completion"] == 0.0 and not cap["completion_censored"]
     assert cap["stability"] == 1.0 and cap["stability_censored"]
     # Its basin is known exactly: k flips leave overlap 1 - 2k/N >= 0.95 up to k = 2
     # of N = 100, at every load (the basin search, end to end, on a known answer).
-    basin = cmp._basin_task(config, i, 0, [1, 7, 30])
+    basin = basin_task(config, i, 0, [1, 7, 30])
     assert basin["radii"] == [(0.02, False)] * 3
 
 
@@ -283,8 +291,18 @@ def test_quick_report_names_every_model_cites_and_captions(tmp_path, toy_plugin,
     assert by["willshaw-adaptive"]["patterns"] == "sparse"
     assert by["hopfield-binary"]["patterns"] == "sparse"
     assert by["hopfield"]["patterns"] == "bipolar"
-    assert by["hopfield-backprop"]["patterns"] == "not applicable"
-    assert by["hopfield-backprop"]["alpha_c"] == "nan"
+    # A rule that needs a third factor, one that learns transitions and a sequence
+    # memory are not rows: one line names them and says why (issue 19).
+    for left in ("hopfield-backprop", "hopfield-temporal-hebbian", "sequence"):
+        assert left not in by, left
+    (line,) = [n for n in printed.splitlines() if n.startswith("note: Left out")]
+    for left, why in (
+        ("hopfield-backprop", "third factor"),
+        ("hopfield-temporal-hebbian", "transitions"),
+        ("sequence", "not an auto-associative memory"),
+    ):
+        assert re.search(rf"{left} \([^)]*{why}", line), (left, line)
+    assert line[len("note: ") :] in report
     assert set(summary[0]) == set(cmp.SUMMARY_COLUMNS)
     # Every figure has a caption; every citation is in the references.
     figures = re.findall(r"<figure>.*?</figure>", report, flags=re.S)
@@ -390,7 +408,7 @@ def test_a_rule_for_0_1_patterns_runs_in_0_1_units_on_sparse_patterns():
     (e,) = cmp.model_entries(["hopfield-tsodyks-feigelman"])
     assert e["params"] == {"units": "binary", "rule": "tsodyks-feigelman"}
     assert (e["regime"], e["status"]) == ("sparse", "")
-    assert cmp._family(e["name"], e["regime"]) == "sparse 0/1 networks"
+    assert e["family"] == "sparse 0/1 networks"
 
 
 def test_an_empty_or_inapplicable_selection_is_a_clear_error_or_a_table():
@@ -422,7 +440,7 @@ def test_the_glyph_title_fits_in_its_figure():
     ctx = Ctx(
         Path("."), {"glyphs": {"text": "NEUROMAB", "size": 12}, "_glyph_grid": grid}, [], []
     )
-    cmp._draw_glyphs(ctx)
+    draw_glyphs(ctx)
     t, f = seen["title"], seen["fig"]
     assert f.x0 <= t.x0 and t.x1 <= f.x1 and t.y1 <= f.y1
 
@@ -430,17 +448,17 @@ def test_the_glyph_title_fits_in_its_figure():
 def test_the_capacity_caption_states_the_cue_corruption_actually_used():
     # 10 % of 5 active units rounds to 0, so --quick moves 1 of 5 (20 %), not "10 %".
     quick = cmp.compare_config(quick=True, models=["hopfield"])["regimes"]
-    assert cmp._cue_text(quick["sparse"]) == "1 of the 5 active units"
-    assert cmp._cue_text(quick["bipolar"]) == "5 of the 48 units"
+    assert cue_text(quick["sparse"]) == "1 of the 5 active units"
+    assert cue_text(quick["bipolar"]) == "5 of the 48 units"
     full = cmp.compare_config(models=["hopfield"])["regimes"]
-    assert cmp._cue_text(full["sparse"]) == "1 of the 10 active units"
-    assert cmp._cue_text(full["bipolar"]) == "10 of the 100 units"
+    assert cue_text(full["sparse"]) == "1 of the 10 active units"
+    assert cue_text(full["bipolar"]) == "10 of the 100 units"
 
 
 def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
     from neuromem.models.willshaw import willshaw_capacity
 
-    reg = cmp._regimes(False)["sparse"].to_dict()
+    reg = regimes(False)["sparse"].to_dict()
     n, k = reg["n_units"], round(reg["coding_level"] * reg["n_units"])
     # All k active units and f spurious ones: sparse overlap 1 - f / (N - k).
     x = np.zeros((1, n))
@@ -449,7 +467,7 @@ def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
     s[0, k : k + 9] = 1
     assert nm.metrics.overlap(s, x)[0] == pytest.approx(1 - 9 / (n - k))
     f = (1 - est.THRESHOLD) * (n - k)
-    lines = cmp._theory_loads(reg, "sparse 0/1 networks")
+    lines = capacity_lines("willshaw", n, reg["coding_level"])
     loads = [x for _, x, _ in lines]
     assert willshaw_capacity(n, n, k, k, fidelity=0.01) / n in loads
     assert willshaw_capacity(n, n, k, k, fidelity=f / k) / n in loads
@@ -457,14 +475,14 @@ def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
 
 def test_bits_are_a_lower_bound_only_where_the_synapses_are_fixed():
     config = cmp.compare_config(quick=True, seed=0, repeats=2, models=["dense-hopfield"])
-    cap = cmp._capacity_task(config, 0, 0)
+    cap = capacity_task(config, 0, 0)
     # Completion never fails up to the maximum load, but the synapses (the stored
     # pattern matrix) grow with the load: 1 bit per synapse at every load, no "≥".
     assert cap["completion_censored"] and not cap["bits_censored"]
     assert cap["bits_per_synapse"] == pytest.approx(1.0, abs=0.01)
-    summary = cmp._summary(config, [cap, {**cap, "repeat": 1}], [], [], {}, {})
+    summary = summary_rows(config, [cap, {**cap, "repeat": 1}], [], [], {}, {})
     assert summary[0]["alpha_c_censored"] and not summary[0]["bits_per_synapse_censored"]
-    assert not cmp._est_text(summary[0], "bits_per_synapse").startswith("≥")
+    assert not estimate_text(summary[0], "bits_per_synapse").startswith("≥")
 
 
 def test_resolved_parameters_record_the_layer_widths_in_effect():
@@ -495,7 +513,88 @@ def test_coinciding_recall_curves_stay_visible():
             seen["lines"] = [ln for ln in fig.axes[0].lines if ln.get_label() in ("a", "b")]
             return ""
 
-    cmp._draw_curves(Ctx(Path("."), {"repeats": 2}, rows, ev))
+    draw_curves(Ctx(Path("."), {"repeats": 2}, rows, ev))
     a, b = seen["lines"]
     assert a.get_markersize() > b.get_markersize()  # the first drawn rings the next
     assert a.get_markerfacecolor() == "none" and b.get_markerfacecolor() == "none"
+
+
+# -- what takes part, from the tags; the package's shape (issues 17 and 19) -----------
+
+
+def test_rules_and_models_that_cannot_be_compared_are_left_out_with_why():
+    wanted = ["hopfield-backprop", "hopfield-temporal-hebbian", "sequence", "mlp"]
+    config = cmp.compare_config(models=wanted)
+    assert [e["label"] for e in config["models"]] == ["mlp"]
+    why = {e["label"]: e["reason"] for e in config["left_out"]}
+    assert sorted(why) == sorted(wanted[:3])
+    assert "third factor" in why["hopfield-backprop"]
+    assert "transitions" in why["hopfield-temporal-hebbian"]
+    assert "not an auto-associative memory" in why["sequence"]
+    line = left_out_text(config["left_out"])
+    assert line.count("\n") == 0 and all(w in line for w in wanted[:3])
+    # The full list of candidates: every other rule fits the classical network.
+    labels = [e["label"] for e in cmp.model_entries()]
+    assert not set(wanted[:3]) & set(labels)
+    assert {f"hopfield-{r}" for r in nm.list_rules()} - set(labels) == {
+        "hopfield-hebbian",  # the default: the "hopfield" row itself
+        "hopfield-backprop",
+        "hopfield-temporal-hebbian",
+    }
+
+
+def test_entries_take_family_regime_and_theory_from_the_tags():
+    by = {e["label"]: e for e in cmp.model_entries()}
+    for label, e in by.items():
+        mem = nm.create(e["name"], n_units=16, **e["params"])
+        tags = nm.get_tags(mem)
+        assert e["regime"] == tags.regime, label
+        if e["regime"] == "bipolar":
+            assert e["family"] == tags.family, label
+        assert set(tags.theory) <= set(e["theory"]), label
+    assert by["hopfield"]["theory"][0] == "hopfield-hebbian"
+    assert by["hopfield-storkey"]["theory"] == ["storkey"]
+
+
+COMPARE_DIR = Path(cmp.__file__).parent
+
+
+def test_the_compare_package_names_no_model_and_no_theory_constant():
+    import ast
+
+    from neuromem.experiments.engine import protocols
+
+    # "sequence" is also the name of a study (a protocol) whose section the report
+    # includes, and of its theory anchor: those uses are not the model's.
+    names = set(nm.list_models()) | {"hopfield-binary", "willshaw-adaptive"}
+    names -= set(protocols.names())
+    for path in COMPARE_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in names, (path.name, node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, float):
+                assert node.value not in (0.138, 0.14, 2 / math.pi, 0.269), path.name
+
+
+def test_the_compare_package_is_small_modules_without_local_imports_or_privates():
+    import ast
+
+    for path in COMPARE_DIR.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 500, path.name
+        tree = ast.parse(text)
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef):
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.ImportFrom):
+                        # third-party imports only (matplotlib, distributed) inside
+                        assert node.level == 0, (path.name, fn.name)
+                        assert not (node.module or "").startswith("neuromem"), path.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (path.name, private)
+    # plots.py, which compare draws with, imports nothing of compare.
+    plots = (COMPARE_DIR.parent / "plots.py").read_text(encoding="utf-8")
+    assert "from .compare" not in plots and "import compare" not in plots

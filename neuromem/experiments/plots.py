@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -14,6 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import ValidationError
+from ..io import atomic_write
+from ..theory import capacity_lines
+from .estimators import critical_from_points, interval, radius_from_points
+from .runner import read_results, read_run
 
 __all__ = [
     "basin_radius",
@@ -25,8 +30,26 @@ __all__ = [
     "plot_noise",
     "plot_times",
     "plot_topology",
+    "register_folder",
+    "save_figure",
     "theory_lines",
 ]
+
+#: How ``draw`` redraws a folder whose run.json names another ``format``: format ->
+#: "module:function" (imported when such a folder is drawn, as an entry point is), so
+#: that this module depends on none of the experiments that draw with it.
+FOLDER_FORMATS: dict[str, str] = {
+    "neuromem-study": "neuromem.experiments.studies:draw_study",
+    "neuromem-compare": "neuromem.experiments.compare:redraw",
+}
+
+
+def register_folder(fmt: str, target: str) -> None:
+    """Make :func:`draw` redraw folders of ``format`` ``fmt`` with ``target``
+    ("module:function", called with the folder, returning the PNG paths)."""
+    if not isinstance(target, str) or target.count(":") != 1:
+        raise ValidationError("target", target, "'module:function'")
+    FOLDER_FORMATS[fmt] = target
 
 
 def _axes(ax, figsize=(6.4, 4.2)):
@@ -53,12 +76,12 @@ def _mean_by(rows, keys, value):
 
 
 def theory_lines(n_units: int) -> dict[str, float]:
-    """Capacities ``alpha = P/N`` of THEORY.md for ``N = n_units``."""
-    ln = math.log(n_units)
+    """Capacities ``alpha = P/N`` of the ±1 storage rules for ``N = n_units``
+    (label -> load), from :func:`neuromem.theory.capacity_lines`."""
     return {
-        "Hebb alpha_c = 0.138 (Amit et al.)": 0.138,
-        "Hebb perfect recall P/N = 1/(2 ln N) (McEliece et al.)": 1 / (2 * ln),
-        "Storkey P/N = 1/sqrt(2 ln N)": 1 / math.sqrt(2 * ln),
+        label: load
+        for key in ("hopfield-hebbian", "perfect-recall", "storkey")
+        for label, load, _ in capacity_lines(key, n_units)
     }
 
 
@@ -161,8 +184,6 @@ def basin_radius(rows, criterion=0.9) -> dict[tuple[str, float], float]:
     averaged over repeats: the largest noise below the first one with fewer than
     ``criterion`` of the patterns recalled.
     """
-    from .estimators import radius_from_points
-
     acc = _mean_by(
         [r for r in _ok(rows) if r["corruption"] == "flip"],
         ("model", "load", "noise"),
@@ -185,8 +206,6 @@ def critical_loads(rows, noise: float = 0.1, level: float = 0.5) -> dict[str, An
     noise ``noise``; then :func:`~neuromem.experiments.estimators.interval` over
     repeats. Returns ``{model: Estimate}`` (censored when recall never failed).
     """
-    from .estimators import critical_from_points, interval
-
     rows = [
         r
         for r in _ok(rows)
@@ -306,10 +325,10 @@ def plot_times(rows, ax=None):
     return ax
 
 
-def _save(ax, path: Path) -> Path:
+def save_figure(ax, path: Path) -> Path:
+    """Save the figure of ``ax`` (an axes, a figure, or an array of axes) as a PNG at
+    ``path`` (written atomically), close it, and return ``path``."""
     import matplotlib.pyplot as plt
-
-    from ..io import atomic_write
 
     fig = ax.figure if hasattr(ax, "figure") else ax[0].figure
     fig.tight_layout()
@@ -324,18 +343,12 @@ def draw(folder: str | Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .runner import read_results, read_run
-
     folder = Path(folder)
     meta = read_run(folder)
-    if meta is not None and meta.get("format") == "neuromem-study":  # see studies.py
-        from .studies import draw_study
-
-        return draw_study(folder)
-    if meta is not None and meta.get("format") == "neuromem-compare":
-        from .compare import redraw
-
-        return redraw(folder)
+    fmt = meta.get("format") if isinstance(meta, dict) else None
+    if fmt in FOLDER_FORMATS:
+        module, function = FOLDER_FORMATS[fmt].split(":")
+        return getattr(importlib.import_module(module), function)(folder)
     if meta is None or "experiment" not in meta:
         raise ValidationError(
             "results", str(folder), "a results folder with run.json and results.csv"
@@ -347,17 +360,17 @@ def draw(folder: str | Path) -> list[Path]:
     name = exp["name"]
     paths = []
     if name == "forgetting" or exp.get("kind") == "sequential":
-        paths.append(_save(plot_forgetting(rows), folder / "forgetting.png"))
+        paths.append(save_figure(plot_forgetting(rows), folder / "forgetting.png"))
     elif name == "topology":
-        paths.append(_save(plot_topology(rows, exp), folder / "topology.png"))
+        paths.append(save_figure(plot_topology(rows, exp), folder / "topology.png"))
     elif name == "basins":
-        paths.append(_save(plot_basins(rows), folder / "basins.png"))
+        paths.append(save_figure(plot_basins(rows), folder / "basins.png"))
     elif name == "noise":
-        paths.append(_save(plot_noise(rows), folder / "noise.png"))
+        paths.append(save_figure(plot_noise(rows), folder / "noise.png"))
     else:
         if len({r["load"] for r in rows}) > 1:
-            paths.append(_save(plot_capacity(rows), folder / "capacity.png"))
+            paths.append(save_figure(plot_capacity(rows), folder / "capacity.png"))
         if len({r["noise"] for r in rows}) > 1:
-            paths.append(_save(plot_noise(rows), folder / "noise.png"))
-    paths.append(_save(plot_times(rows), folder / "times.png"))
+            paths.append(save_figure(plot_noise(rows), folder / "noise.png"))
+    paths.append(save_figure(plot_times(rows), folder / "times.png"))
     return paths

@@ -20,7 +20,16 @@ from ..errors import ValidationError
 from ..random import derive_seed
 from .spec import Experiment, PatternSpec, Trial, build_model
 
-__all__ = ["COLUMNS", "IDENTITY_COLUMNS", "TIMING_COLUMNS", "model_encoding", "run_trial"]
+__all__ = [
+    "COLUMNS",
+    "IDENTITY_COLUMNS",
+    "TIMING_COLUMNS",
+    "model_encoding",
+    "run_trial",
+    "store_patterns",
+    "to_model",
+    "to_pattern",
+]
 
 #: Columns of the results table, in order, with their types.
 COLUMNS: dict[str, type] = {
@@ -83,7 +92,8 @@ def corrupt(x: np.ndarray, corruption: str, noise: float, seed: int) -> np.ndarr
     return patterns.mask(x, noise, seed=seed)
 
 
-def _to_model(x: np.ndarray, src: str, dst: str) -> np.ndarray:
+def to_model(x: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """Patterns given in encoding ``src`` converted to the model's encoding ``dst``."""
     if src == dst or dst == "real":
         return x
     if dst == "binary":  # from +/-1; a masked (0) unit becomes inactive
@@ -91,7 +101,7 @@ def _to_model(x: np.ndarray, src: str, dst: str) -> np.ndarray:
     return 2.0 * x - 1.0  # 0/1 to +/-1
 
 
-def _to_pattern(s: np.ndarray, src: str, dst: str) -> np.ndarray:
+def to_pattern(s: np.ndarray, src: str, dst: str) -> np.ndarray:
     """Recalled states read out in the patterns' encoding, ready to be scored.
 
     Every model is scored the same way: a real-valued state (a linear associator's
@@ -111,7 +121,8 @@ def _to_pattern(s: np.ndarray, src: str, dst: str) -> np.ndarray:
     return s
 
 
-def _store(mem, x: np.ndarray) -> None:
+def store_patterns(mem, x: np.ndarray) -> None:
+    """``mem.store(x)``; a hetero-associative model that needs targets stores x -> x."""
     try:
         mem.store(x)
     except ValidationError as exc:
@@ -177,17 +188,17 @@ def run_trial(experiment: Experiment | dict, trial: Trial | int) -> dict[str, An
             raise ValidationError(
                 "patterns", p.encoding, f"an encoding among {tuple(mem.encodings)}"
             )
-        xm = _to_model(x, p.encoding, enc)
+        xm = to_model(x, p.encoding, enc)
         t0 = time.perf_counter()
         for b in range(sets):
-            _store(mem, xm[b * per_set : (b + 1) * per_set])
+            store_patterns(mem, xm[b * per_set : (b + 1) * per_set])
         t1 = time.perf_counter()
-        res = mem.recall(_to_model(cues, p.encoding, enc))
+        res = mem.recall(to_model(cues, p.encoding, enc))
         t2 = time.perf_counter()
     except Exception as exc:  # recorded in the row: one failing model must not stop a sweep
         row["error"] = f"{type(exc).__name__}: {exc}"
         return row
-    states = _to_pattern(res.states, enc, p.encoding)
+    states = to_pattern(res.states, enc, p.encoding)
     ov = metrics.overlap(states, x)
     row.update(
         overlap=float(ov.mean()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..random import SeedLike, check_seed
 from ..rules.base import LearningRule
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
+from ..tags import ModelTags
 from ..topology import complete
 from ..validation import (
     check_bool,
@@ -73,8 +75,14 @@ class LinearAssociator(Memory):
     """
 
     name = "linear-associator"
-    encodings = ("bipolar", "binary", "real")
-    hetero = True
+
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="Hebbian",
+            encodings=("bipolar", "binary", "real"),
+            hetero_associative=True,
+        )
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
+from ..tags import ModelTags, get_tags
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -23,7 +25,14 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult, check_record, iterative_rule, transactional
+from .base import (
+    Memory,
+    RecallResult,
+    energy_request,
+    energy_result,
+    iterative_rule,
+    transactional,
+)
 
 __all__ = ["Hopfield"]
 
@@ -191,10 +200,22 @@ class Hopfield(Memory):
 
     name = "hopfield"
 
-    @property
-    def encodings(self) -> tuple[str, ...]:
-        """The pattern encoding ``store`` accepts: that of the units."""
-        return (self.units,)
+    def __neuromem_tags__(self) -> ModelTags:
+        # The published results depend on the storage rule (AGS for Hebb's, ...).
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="classical Hopfield",
+            encodings=(self.units,),
+            regime="sparse" if self.units == "binary" else "bipolar",
+            energy=True,
+            stochastic_recall=self.dynamics == "glauber"
+            or (self.dynamics == "async" and self.order == "random"),
+            per_rule=True,
+            # The 0/1 network with the covariance rule: its default rule
+            # (tsodyks-feigelman) is already one of the per-rule rows.
+            variants=(("hopfield-binary", {"units": "binary", "rule": "covariance"}),),
+            theory=get_tags(self._make_rule()).theory,
+        )
 
     def __init__(
         self,
@@ -283,13 +304,14 @@ class Hopfield(Memory):
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
-        if self.units not in rule.encodings:
+        encodings = get_tags(rule).encodings
+        if self.units not in encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
                 "rule",
                 self.rule,
                 f"a rule that stores {what} patterns (this one takes "
-                f"{', '.join(rule.encodings)})",
+                f"{', '.join(encodings)})",
             )
         return rule
 
@@ -505,7 +527,7 @@ class Hopfield(Memory):
             Seed of the asynchronous order for this call; by default the model's own
             stream (reproducible from the model's ``seed``).
         record_energy : bool
-            Record the energy of every cue after each sweep in ``result.energy``.
+            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         temperature, beta : float, optional
             Override the temperature of Glauber dynamics for this call.
         record : bool, str or sequence of str, optional
@@ -530,15 +552,14 @@ class Hopfield(Memory):
             if max_steps is None
             else check_int(max_steps, "max_steps", low=1)
         )
-        record_energy = check_bool(record_energy, "record_energy")
-        names = check_record(record)
+        names, measured, legacy = energy_request(record, record_energy)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
         self._build()
-        energy = self._energy if record_energy else None
-        rec = self._recording(names, binary)
+        energy = None  # recorded by rec: one definition, self.energy
+        rec = self._recording(measured, binary)
         syn = self.synapse_
         given = s
         if not binary and syn._bias is None:
@@ -565,7 +586,7 @@ class Hopfield(Memory):
                 binary=binary,
                 record=rec,
             )
-        states, steps, converged, trace = out
+        states, steps, converged, _ = out
         if binary:
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
@@ -573,12 +594,11 @@ class Hopfield(Memory):
             # A graded cue relaxes as its scaled copy, but what is reported before the
             # first sweep is the cue itself (its overlaps and energy, not the copy's),
             # as the dense and modern models report it.
-            if trace is not None:
-                trace[0] = self._energy(given)
             if trajectory is not None:
                 first = rec.measures
                 for name in trajectory:
                     trajectory[name][:, 0] = first[name](given)
+        trajectory, trace = energy_result(trajectory, names, legacy)
         return RecallResult(states, steps, converged, trace, trajectory=trajectory)
 
     def _recording(self, names, binary: bool):

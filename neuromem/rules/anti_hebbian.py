@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["AntiHebbian"]
@@ -30,6 +33,9 @@ class AntiHebbian(LearningRule):
     """
 
     name = "anti-hebbian"
+
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(super().__neuromem_tags__(), theory=("unlearning",))
 
     def compute(self, pre, post, w, layout, signal=None):
         d = layout.outer(post, pre)  # a fresh array: negated in place
