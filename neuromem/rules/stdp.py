@@ -198,7 +198,12 @@ class TripletSTDP(SpikeTimingRule):
 
     def spiking_spec(self):
         lr = self.learning_rate
-        amps = [lr * self.a2_plus, lr * self.a3_plus, lr * self.a2_minus, lr * self.a3_minus]
+        amps = [
+            lr * self.a2_plus,
+            lr * self.a3_plus,
+            lr * self.a2_minus,
+            lr * self.a3_minus,
+        ]
         taus = (self.tau_plus, self.tau_x, self.tau_minus, self.tau_y)
         return "triplet", amps, taus, False
 

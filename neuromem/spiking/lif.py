@@ -52,7 +52,9 @@ class LIF(Neuron):
         for name in ("v_rest", "threshold", "v_reset"):
             check_float(getattr(self, name), name)
         if not self.v_reset < self.threshold:
-            raise ValidationError("v_reset", self.v_reset, f"below threshold {self.threshold}")
+            raise ValidationError(
+                "v_reset", self.v_reset, f"below threshold {self.threshold}"
+            )
 
     @property
     def rheobase(self) -> float:

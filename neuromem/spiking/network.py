@@ -166,7 +166,9 @@ class SpikingNetwork:
         if (size is not None and len(r) != size) or len(r) == 0:
             raise ValidationError("rates", described(f"{len(r)} rates"), f"{size} rates")
         if not np.all(np.isfinite(r)) or np.any(r < 0):
-            raise ValidationError("rates", described("negative or non-finite rates"), ">= 0")
+            raise ValidationError(
+                "rates", described("negative or non-finite rates"), ">= 0"
+            )
         return r
 
     def set_rates(self, name: str, rates) -> None:
@@ -392,7 +394,9 @@ class SpikingNetwork:
         if idx.ndim != 1 or np.any((idx < 0) | (idx >= self.n)):
             raise ValidationError("sample", sample, f"indices in [0, {self.n})")
         if not np.all(np.isfinite(self.i_ext)) or self.i_ext.shape != (self.n,):
-            raise ValidationError("i_ext", described("bad input"), f"{self.n} finite values")
+            raise ValidationError(
+                "i_ext", described("bad input"), f"{self.n} finite values"
+            )
         self.build()
         b, nrn = self._built, self.neuron
         total = round(duration / self.dt)
