@@ -30,7 +30,7 @@ try:  # numba is a dependency; the fallback keeps a broken numba install usable.
     from numba import njit
 
     HAVE_NUMBA = True
-    _inline = njit(cache=True, inline="always")
+    _inline = njit(cache=True)
     _compiled = njit(cache=True, nogil=True)
 except ImportError:  # pragma: no cover - exercised only without numba
     HAVE_NUMBA = False
