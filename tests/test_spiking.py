@@ -267,3 +267,39 @@ def test_bad_input_names_the_parameter():
         net.add_poisson("p", [-1.0])
     with pytest.raises(nm.ValidationError, match="target"):
         net.connect("neurons", np.ones((3, 3)), target="x")
+
+
+def test_plots_draw_what_was_recorded():
+    import matplotlib.pyplot as plt
+
+    import neuromem.spiking.plotting as nsp
+
+    net = _mixed_network(BACKENDS[0])
+    rec = net.run(100.0, sample=[0, 1], every=5)
+    ax = nsp.raster(rec)
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_array_equal(x, rec.times)
+    np.testing.assert_array_equal(y, rec.indices)
+    assert nsp.raster(rec, ax=ax, neurons=10).lines[-1].get_ydata().max() < 10
+    ax = nsp.population_rate(rec, bin_ms=10.0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), rec.population_rate(10.0)[1])
+    ax = nsp.membrane_traces(rec)
+    assert len(ax.lines) == 2
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), rec.samples["v"][:, 1])
+    w = net.weights(1)
+    ax = nsp.weight_histogram(w, w_max=2.0)
+    assert sum(p.get_height() for p in ax.patches) == w.nnz
+    x = np.zeros((2, 40))
+    x[0, 30:] = 1
+    x[1, 10:20] = 1
+    ax = nsp.assembly_weights(net.weights(1), x)
+    img = ax.images[0].get_array()
+    order = np.r_[30:40, 10:20, 0:10, 20:30]
+    np.testing.assert_array_equal(img, net.weights(1).toarray()[np.ix_(order, order)])
+    plt.close("all")
+    with pytest.raises(nm.ValidationError, match="variable"):
+        nsp.membrane_traces(net.run(10.0))
+    with pytest.raises(nm.ValidationError, match="recording"):
+        nsp.raster("spikes")
+    with pytest.raises(nm.ValidationError, match="patterns"):
+        nsp.assembly_weights(np.ones((3, 3)), np.ones((2, 4)))
