@@ -30,15 +30,13 @@ try:  # numba is a dependency; the fallback keeps a broken numba install usable.
     from numba import njit
 
     HAVE_NUMBA = True
-    _inline = njit(cache=True)
     _compiled = njit(cache=True, nogil=True)
 except ImportError:  # pragma: no cover - exercised only without numba
     HAVE_NUMBA = False
 
-    def _inline(fn):
+    def _compiled(fn):
         return fn
 
-    _compiled = _inline
 
 __all__ = ["HAVE_NUMBA", "RULE_CODES", "run_numba"]
 
@@ -48,44 +46,6 @@ RULE_CODES = {"pair": 1, "triplet": 2, "inhibitory": 3}
 V_REST, V_TH, V_RESET, DEC_M, TAU_M, DT, DEC_E, DEC_I, E_E, E_I = range(10)
 # Indices into the int parameter vector ``ip``.
 N_REF, COND_E, COND_I, RING, EVERY = range(5)
-
-
-@_inline
-def _pre_dw(code, par, w, y1, y2, x2):
-    """Change of one synapse at a presynaptic arrival (before the traces jump)."""
-    if code == 1:
-        dw = par[1] * y1
-        if par[6] != 0.0:
-            dw = dw * ((w - par[4]) / (par[5] - par[4]))
-    elif code == 2:
-        dw = -(y1 * (par[2] + par[3] * x2))
-    else:
-        dw = par[0] * (y1 - par[1])
-    return dw
-
-
-@_inline
-def _post_dw(code, par, w, x1, y2):
-    """Change of one synapse at a postsynaptic spike (before the traces jump)."""
-    if code == 1:
-        dw = par[0] * x1
-        if par[6] != 0.0:
-            dw = dw * ((par[5] - w) / (par[5] - par[4]))
-    elif code == 2:
-        dw = x1 * (par[0] + par[1] * y2)
-    else:
-        dw = par[0] * x1
-    return dw
-
-
-@_inline
-def _clip(w, par):
-    if par[7] != 0.0:
-        if w < par[4]:
-            w = par[4]
-        elif w > par[5]:
-            w = par[5]
-    return w
 
 
 @_compiled
@@ -151,19 +111,29 @@ def run_numba(
                 slot = (t + row_delay[r]) % depth
                 ring[slot, ring_n[slot]] = r
                 ring_n[slot] += 1
-        # 4. arrivals
+        # 4. arrivals (a row's parameters read once; the rule's branch is per row)
         slot = t % depth
         for j in range(ring_n[slot]):
             r = ring[slot, j]
             g = row_group[r]
             tgt = g_target[g]
             code = g_rule[g]
-            x1 = 0.0
-            x2 = 0.0
-            if code != 0:
-                lag = min(t - xlast[r], n_tab - 1)
-                x1 = xtr[r, 0] * x_tab[g, 0, lag]
-                x2 = xtr[r, 1] * x_tab[g, 1, lag]
+            if code == 0:
+                for k in range(row_ptr[r], row_ptr[r + 1]):
+                    i = syn_post[k]
+                    if tgt == 0:
+                        if ref[i] == 0:
+                            v[i] += syn_w[k]
+                    elif tgt == 1:
+                        ge[i] += syn_w[k]
+                    else:
+                        gi[i] += syn_w[k]
+                continue
+            p0, p1, p2, p3 = g_par[g, 0], g_par[g, 1], g_par[g, 2], g_par[g, 3]
+            lo, hi, dep, clip = g_par[g, 4], g_par[g, 5], g_par[g, 6] != 0, g_par[g, 7] != 0
+            lag = min(t - xlast[r], n_tab - 1)
+            x1 = xtr[r, 0] * x_tab[g, 0, lag]
+            x2 = xtr[r, 1] * x_tab[g, 1, lag] if code == 2 else 0.0
             for k in range(row_ptr[r], row_ptr[r + 1]):
                 i = syn_post[k]
                 w = syn_w[k]
@@ -174,36 +144,64 @@ def run_numba(
                     ge[i] += w
                 else:
                     gi[i] += w
-                if code != 0:
-                    dw = _pre_dw(code, g_par[g], w, ytr[g, i, 0], ytr[g, i, 1], x2)
-                    syn_w[k] = _clip(w + dw, g_par[g])
-            if code != 0:
-                xtr[r, 0] = x1 + 1.0
+                y1 = ytr[g, i, 0]
+                if code == 1:
+                    dw = p1 * y1
+                    if dep:
+                        dw = dw * ((w - lo) / (hi - lo))
+                elif code == 2:
+                    dw = -(y1 * (p2 + p3 * x2))
+                else:
+                    dw = p0 * (y1 - p1)
+                w = w + dw
+                if clip:
+                    w = min(max(w, lo), hi)
+                syn_w[k] = w
+            xtr[r, 0] = x1 + 1.0
+            if code == 2:
                 xtr[r, 1] = x2 + 1.0
-                xlast[r] = t
+            xlast[r] = t
         ring_n[slot] = 0
         # 5. postsynaptic half of the rules
-        for c in range(cnt):
-            i = spiking[c]
-            for pg in range(plastic.shape[0]):
-                g = plastic[pg]
-                code = g_rule[g]
+        for pg in range(plastic.shape[0]):
+            g = plastic[pg]
+            code = g_rule[g]
+            p0, p1 = g_par[g, 0], g_par[g, 1]
+            lo, hi, dep, clip = g_par[g, 4], g_par[g, 5], g_par[g, 6] != 0, g_par[g, 7] != 0
+            for c in range(cnt):
+                i = spiking[c]
                 y2 = ytr[g, i, 1]
                 for q in range(col_ptr[g * n + i], col_ptr[g * n + i + 1]):
                     k = col_syn[q]
                     r = col_row[q]
                     lag = min(t - xlast[r], n_tab - 1)
                     x1 = xtr[r, 0] * x_tab[g, 0, lag]
-                    dw = _post_dw(code, g_par[g], syn_w[k], x1, y2)
-                    syn_w[k] = _clip(syn_w[k] + dw, g_par[g])
+                    w = syn_w[k]
+                    if code == 1:
+                        dw = p0 * x1
+                        if dep:
+                            dw = dw * ((hi - w) / (hi - lo))
+                    elif code == 2:
+                        dw = x1 * (p0 + p1 * y2)
+                    else:
+                        dw = p0 * x1
+                    w = w + dw
+                    if clip:
+                        w = min(max(w, lo), hi)
+                    syn_w[k] = w
                 ytr[g, i, 0] += 1.0
-                ytr[g, i, 1] += 1.0
-        # 6. postsynaptic traces
+                if code == 2:
+                    ytr[g, i, 1] += 1.0
+        # 6. postsynaptic traces (the second only for the triplet rule)
         for pg in range(plastic.shape[0]):
             g = plastic[pg]
+            d0 = y_dec[g, 0]
             for i in range(n):
-                ytr[g, i, 0] *= y_dec[g, 0]
-                ytr[g, i, 1] *= y_dec[g, 1]
+                ytr[g, i, 0] *= d0
+            if g_rule[g] == 2:
+                d1 = y_dec[g, 1]
+                for i in range(n):
+                    ytr[g, i, 1] *= d1
         if t % ip[EVERY] == 0 and s_out.shape[1] > 0:
             m = counters[1]
             for j in range(s_idx.shape[0]):

@@ -180,7 +180,8 @@ def run_numpy(
                 syn_w[kp] = _clip(w[pl] + dw, par)
             rp = g_rule[rg] != 0
             xtr[rws[rp], 0] = x1r[rp] + 1.0
-            xtr[rws[rp], 1] = x2r[rp] + 1.0
+            tp = g_rule[rg] == 2  # the second trace serves the triplet rule only
+            xtr[rws[tp], 1] = x2r[tp] + 1.0
             xlast[rws[rp]] = t
         # 5. postsynaptic half of the rules
         for g in plastic:  # a handful of plastic groups
@@ -196,11 +197,13 @@ def run_numpy(
                 dw = _post_dw(code, par, syn_w[k], x1, ytr[g, post, 1])
                 syn_w[k] = _clip(syn_w[k] + dw, par)
             ytr[g, spiking, 0] += 1.0
-            ytr[g, spiking, 1] += 1.0
-        # 6. postsynaptic traces
+            if g_rule[g] == 2:
+                ytr[g, spiking, 1] += 1.0
+        # 6. postsynaptic traces (the second only for the triplet rule)
         for g in plastic:
             ytr[g, :, 0] *= y_dec[g, 0]
-            ytr[g, :, 1] *= y_dec[g, 1]
+            if g_rule[g] == 2:
+                ytr[g, :, 1] *= y_dec[g, 1]
         if t % ip[EVERY] == 0 and s_out.shape[1] > 0:
             m = counters[1]
             s_out[m, :, 0] = v[s_idx]

@@ -149,8 +149,8 @@ class SpikingNetwork:
     def add_poisson(self, name: str, rates) -> str:
         """Add a group of independent Poisson sources (rates in Hz, one per source).
 
-        The spikes are drawn per run as a Poisson number per source and uniform steps,
-        not as one random number per source per step. Change the rates between runs
+        The spikes are drawn as events (see :meth:`_events`), not as one random number
+        per source per step. Change the rates between runs
         with :meth:`set_rates`.
         """
         if not isinstance(name, str) or name == "neurons" or name in self.poisson:
@@ -360,21 +360,37 @@ class SpikingNetwork:
 
     # -- running ----------------------------------------------------------------------
     def _events(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Poisson events of the next ``n_steps`` steps: CSR by step of source indices."""
-        srcs, steps = [], []
+        """Poisson events of the next ``n_steps`` steps: CSR by step of source indices.
+
+        A group's sources together are one Poisson process of the summed rate (their
+        superposition): a Poisson number of events per step, each given to a source
+        with probability proportional to its rate. Exact, and it costs per event, not
+        per source per step.
+        """
+        counts, srcs = [], []
         offset = self.n
         for rates in self.poisson.values():
-            counts = self._rng.poisson(rates * (n_steps * self.dt / 1000.0))
-            total = int(counts.sum())
-            srcs.append(np.repeat(np.arange(offset, offset + len(rates)), counts))
-            steps.append(self._rng.integers(0, n_steps, size=total))
+            total_rate = float(rates.sum())
+            per_step = self._rng.poisson(total_rate * self.dt / 1000.0, size=n_steps)
+            total = int(per_step.sum())
+            if np.all(rates == rates[0]):
+                who = self._rng.integers(0, len(rates), size=total)
+            else:
+                u = self._rng.random(total) * total_rate
+                who = np.minimum(
+                    np.searchsorted(np.cumsum(rates), u, side="right"), len(rates) - 1
+                )
+            counts.append(per_step)
+            srcs.append(who + offset)
             offset += len(rates)
         if not srcs:
             return np.zeros(n_steps + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        src, step = np.concatenate(srcs), np.concatenate(steps)
-        order = np.argsort(step, kind="stable")
-        ptr = np.r_[0, np.cumsum(np.bincount(step, minlength=n_steps))]
-        return ptr.astype(np.int64), src[order].astype(np.int64)
+        ptr = np.r_[0, np.cumsum(np.sum(counts, axis=0))].astype(np.int64)
+        src = np.concatenate(srcs)
+        if len(srcs) > 1:  # interleave the groups' events step by step
+            steps = np.concatenate([np.repeat(np.arange(n_steps), c) for c in counts])
+            src = src[np.argsort(steps, kind="stable")]
+        return ptr, src.astype(np.int64)
 
     def run(self, duration: float, sample: Any = None, every: int = 10) -> Recording:
         """Simulate ``duration`` ms; returns what was recorded.
