@@ -271,6 +271,10 @@ class SpikingNetwork:
         row_ptr = np.r_[0, np.cumsum(row_len)].astype(np.int64)
         syn_post = cat(syn_post) if g_n else np.zeros(0, np.int64)
         syn_w = cat(syn_w) if g_n else np.zeros(0)
+        if len(syn_w) >= 2**31 or len(row_len) >= 2**31:
+            raise ValidationError(
+                "weights", described(f"{len(syn_w)} synapses"), "fewer than 2**31 synapses"
+            )
         src_rows = np.argsort(row_src, kind="stable").astype(np.int64)
         src_ptr = np.r_[0, np.cumsum(np.bincount(row_src, minlength=n_src))].astype(
             np.int64
@@ -293,7 +297,8 @@ class SpikingNetwork:
             "row_delay": delays[row_group] if g_n else np.zeros(0, np.int64),
             "row_group": row_group.astype(np.int64),
             "row_ptr": row_ptr,
-            "syn_post": syn_post,
+            # 32-bit synapse indices: less memory per synapse and less to stream.
+            "syn_post": syn_post.astype(np.int32),
             "syn_w": syn_w,
             "g_target": g_target,
             "g_rule": g_rule,
@@ -304,8 +309,8 @@ class SpikingNetwork:
             "xlast": np.zeros(n_rows, dtype=np.int64),
             "ytr": np.zeros((max(g_n, 1), n, 2)),
             "col_ptr": col_ptr.astype(np.int64),
-            "col_syn": col_syn.astype(np.int64),
-            "col_row": syn_row[col_syn].astype(np.int64),
+            "col_syn": col_syn.astype(np.int32),
+            "col_row": syn_row[col_syn].astype(np.int32),
             "plastic": np.flatnonzero(g_rule).astype(np.int64),
             "depth": int(delays.max(initial=0)) + 1,
             "src_rows_max": int(np.diff(src_ptr).max(initial=0)),
