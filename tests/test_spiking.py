@@ -303,3 +303,19 @@ def test_plots_draw_what_was_recorded():
         nsp.raster("spikes")
     with pytest.raises(nm.ValidationError, match="patterns"):
         nsp.assembly_weights(np.ones((3, 3)), np.ones((2, 4)))
+
+
+def test_weights_round_trip_in_the_order_of_the_structure():
+    net = _mixed_network(BACKENDS[0])
+    for g, grp in enumerate(net.groups):
+        np.testing.assert_array_equal(net.weights(g).toarray(), grp.weights.toarray())
+    new = net.groups[1].weights.toarray() * 2.0 + 0.25 * (
+        net.groups[1].weights.toarray() > 0
+    )
+    net.set_weights(1, new)
+    np.testing.assert_array_equal(net.weights(1).toarray(), new)
+    with pytest.raises(nm.ValidationError, match="weights"):
+        net.set_weights(1, np.ones((3, 3)))
+    net.run(20.0)
+    net.reset_state()
+    assert np.all(net.v == net.neuron.v_rest) and not net.ge.any()
