@@ -1,0 +1,203 @@
+"""A spiking cell-assembly memory: patterns become assemblies through STDP.
+
+``store`` presents each sparse 0/1 pattern by driving its neurons with strong Poisson
+input while the triplet STDP rule (Pfister & Gerstner 2006) acts on the recurrent
+excitatory synapses. Its potentiation grows with the postsynaptic rate, so synapses
+among the driven neurons (about 120 Hz) grow to ``w_max`` in one presentation, while
+those of neurons firing at their background rate (about 1 Hz) are depressed. ``recall`` drives the active units of a cue
+for ``recall_ms`` with plasticity off and reads out which neurons fired at least
+``min_spikes`` times: cueing part of an assembly makes the rest of it fire through the
+strengthened synapses (pattern completion; Hebb 1949).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..random import SeedLike, as_generator, check_seed
+from ..rules.stdp import TripletSTDP
+from ..spiking.lif import LIF
+from ..spiking.network import SpikingNetwork
+from ..tags import ModelTags
+from ..validation import check_float, check_int, check_patterns
+from .base import Memory, RecallResult, not_stored
+
+__all__ = ["SpikingAssembly"]
+
+
+class SpikingAssembly(Memory):
+    """Cell assemblies of LIF neurons formed by triplet STDP.
+
+    Parameters
+    ----------
+    n_units : int
+        Number of excitatory neurons (pattern width).
+    w_max : float
+        Largest recurrent weight (mV voltage jump).
+    inhibition : float
+        Global inhibition: each spike lowers every other neuron's potential by
+        ``inhibition * w_max``.
+    learning_rate : float
+        Scale of the triplet rule's amplitudes, in units of ``w_max``.
+    present_ms, recall_ms : float
+        How long a pattern is presented, and a cue (ms).
+    stim_rate, background_rate : float
+        Rate (Hz) of the Poisson drive of stimulated and of other neurons.
+    drive : float
+        Weight of one drive spike (mV).
+    min_spikes : int
+        Spikes in the recall window that make a neuron's state 1.
+    dt : float
+        Step (ms).
+    seed : int, Generator or None
+        Seeds every Poisson draw; the same seed and patterns give the same spikes.
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (n_units, n_units)
+        Recurrent weights (mV), zero diagonal.
+    n_stored_ : int
+        Patterns presented so far.
+    """
+
+    name = "spiking-assembly"
+    encodings = ("binary",)
+
+    def __init__(
+        self,
+        n_units: int,
+        w_max: float = 4.0,
+        inhibition: float = 0.2,
+        learning_rate: float = 4.0,
+        present_ms: float = 100.0,
+        recall_ms: float = 50.0,
+        stim_rate: float = 1000.0,
+        background_rate: float = 50.0,
+        drive: float = 4.0,
+        min_spikes: int = 2,
+        dt: float = 0.5,
+        seed: SeedLike = None,
+    ):
+        self.n_units = check_int(n_units, "n_units", low=1)
+        self.w_max = check_float(w_max, "w_max", low=0.0, low_inclusive=False)
+        self.inhibition = check_float(inhibition, "inhibition", low=0.0)
+        self.learning_rate = check_float(learning_rate, "learning_rate", low=0.0)
+        self.present_ms = check_float(present_ms, "present_ms", low=0.0)
+        self.recall_ms = check_float(recall_ms, "recall_ms", low=0.0, low_inclusive=False)
+        self.stim_rate = check_float(stim_rate, "stim_rate", low=0.0)
+        self.background_rate = check_float(background_rate, "background_rate", low=0.0)
+        self.drive = check_float(drive, "drive")
+        self.min_spikes = check_int(min_spikes, "min_spikes", low=1)
+        self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
+        self.seed = check_seed(seed)
+
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            ModelTags(),
+            family="spiking",
+            encodings=("binary",),
+            regime="sparse",
+            theory=("cell-assemblies",),
+        )
+
+    # -- the network ------------------------------------------------------------------
+    def _network(self, plastic: bool, seed: int, stream: int) -> SpikingNetwork:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, stream]))
+        net = SpikingNetwork(self.n_units, neuron=LIF(), dt=self.dt, seed=rng)
+        n = self.n_units
+        net.add_poisson("drive", np.zeros(n))
+        net.connect("drive", _identity(n) * self.drive, target="v")
+        rule = None
+        if plastic:
+            rule = TripletSTDP(
+                learning_rate=self.learning_rate * self.w_max,
+                bounds=(0.0, self.w_max),
+                dt=self.dt,
+            )
+        net.connect("neurons", _off_diagonal(self.weights_), target="v", rule=rule)
+        if self.inhibition:
+            # Global feedback inhibition: each spike lowers every other membrane, so the
+            # threshold for joining rises with the number of active neurons (as the
+            # Willshaw net's threshold does with the size of the cue).
+            inh = np.full((n, n), -self.inhibition * self.w_max)
+            net.connect("neurons", _off_diagonal(inh), target="v")
+        return net
+
+    def _base_seed(self) -> int:
+        if getattr(self, "seed_", None) is None:
+            self.seed_ = int(as_generator(self.seed).integers(2**62))
+        return self.seed_
+
+    def store(self, patterns, targets=None) -> SpikingAssembly:
+        """Present each 0/1 pattern once, in order, with triplet STDP on.
+
+        Parameters
+        ----------
+        patterns : ndarray of 0/1, shape (P, n_units)
+        """
+        x = check_patterns(patterns, "patterns", n_units=self.n_units, encoding="binary")
+        seed = self._base_seed()
+        if getattr(self, "weights_", None) is None:
+            self.weights_ = np.zeros((self.n_units, self.n_units))
+            self.n_stored_ = 0
+        net = self._network(True, seed, self.n_stored_)
+        for pattern in x:  # one simulated presentation per pattern
+            net.reset_state()
+            net.set_rates(
+                "drive", np.where(pattern > 0, self.stim_rate, self.background_rate)
+            )
+            net.run(self.present_ms)
+        self.weights_ = net.weights(1).toarray()
+        self.n_stored_ += len(x)
+        return self
+
+    def recall(self, cues, *, record: bool = False) -> RecallResult:
+        """Drive the active units of each cue for ``recall_ms``; read who fired.
+
+        Returns
+        -------
+        RecallResult
+            0/1 states (``min_spikes`` or more spikes); ``info["counts"]`` the spike
+            counts and ``info["rates"]`` the rates (Hz) of every neuron per cue; with
+            ``record=True`` also ``info["recordings"]``, one :class:`Recording` per cue.
+        """
+        c = check_patterns(cues, "cues", n_units=self.n_units, encoding="binary")
+        if getattr(self, "weights_", None) is None:
+            raise not_stored(self, "recall")
+        net = self._network(False, self._base_seed(), -1 % 2**32)
+        counts = np.zeros(c.shape, dtype=np.int64)
+        recordings = []
+        for p, cue in enumerate(c):  # one simulated trial per cue
+            net.reset_state()
+            net.set_rates("drive", np.where(cue > 0, self.stim_rate, self.background_rate))
+            rec = net.run(self.recall_ms)
+            counts[p] = rec.counts()
+            if record:
+                recordings.append(rec)
+        states = (counts >= self.min_spikes).astype(float)
+        info: dict[str, Any] = {
+            "counts": counts,
+            "rates": counts / (self.recall_ms / 1000.0),
+        }
+        if record:
+            info["recordings"] = recordings
+        n = len(c)
+        return RecallResult(
+            states, np.ones(n, dtype=np.int64), np.ones(n, dtype=bool), info=info
+        )
+
+
+def _identity(n: int) -> sp.csr_array:
+    return sp.csr_array(sp.identity(n, format="csr"))
+
+
+def _off_diagonal(w: np.ndarray) -> sp.csr_array:
+    """Every ordered pair but self-connections, as a CSR structure holding ``w``."""
+    n = w.shape[0]
+    mask = ~np.eye(n, dtype=bool)
+    rows, cols = np.nonzero(mask)
+    return sp.csr_array((w[rows, cols], (rows, cols)), shape=(n, n))

@@ -1,0 +1,83 @@
+"""The leaky integrate-and-fire neuron as a :class:`~neuromem.neurons.Neuron` law.
+
+Between spikes the membrane follows ``tau_m dV/dt = -(V - V_rest) + R I`` (plus the
+synaptic terms of :class:`~neuromem.spiking.SpikingNetwork`); at ``V >= threshold`` the
+neuron spikes, ``V`` is reset to ``v_reset`` and held there for ``t_ref``. As a law,
+``lif(z)`` is the stationary firing rate (Hz) under a constant input ``z = R I`` (mV):
+
+``rate = 1 / (t_ref + tau_m ln((z - v_reset') / (z - theta')))`` for ``z > theta'``,
+0 otherwise, with ``theta' = threshold - v_rest`` and ``v_reset' = v_reset - v_rest``
+(voltages measured from rest). Times are in ms, voltages in mV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import ValidationError
+from ..neurons import Neuron
+from ..validation import check_float
+
+__all__ = ["LIF"]
+
+
+@dataclass(frozen=True)
+class LIF(Neuron):
+    """Leaky integrate-and-fire neuron (parameters of the issue's anchor network).
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms).
+    v_rest, threshold, v_reset : float
+        Resting potential, threshold and reset (mV); ``v_reset < threshold``.
+    t_ref : float
+        Refractory period (ms), during which ``V`` is held at ``v_reset``.
+    """
+
+    name: ClassVar[str] = "lif"
+    output: ClassVar[str] = "real"
+    tau_m: float = 20.0
+    v_rest: float = -70.0
+    threshold: float = -50.0
+    v_reset: float = -60.0
+    t_ref: float = 5.0
+
+    def __post_init__(self):
+        check_float(self.tau_m, "tau_m", low=0.0, low_inclusive=False)
+        check_float(self.t_ref, "t_ref", low=0.0)
+        for name in ("v_rest", "threshold", "v_reset"):
+            check_float(getattr(self, name), name)
+        if not self.v_reset < self.threshold:
+            raise ValidationError(
+                "v_reset", self.v_reset, f"below threshold {self.threshold}"
+            )
+
+    @property
+    def rheobase(self) -> float:
+        """The constant input ``R I`` (mV) below which the neuron never fires."""
+        return self.threshold - self.v_rest
+
+    def __call__(self, z):
+        """Stationary rate (Hz) under the constant input ``z = R I`` (mV), element-wise."""
+        z = np.asarray(z, dtype=float)
+        theta = self.rheobase
+        reset = self.v_reset - self.v_rest
+        above = z > theta
+        safe = np.where(above, z, theta + 1.0)
+        period = self.t_ref + self.tau_m * np.log((safe - reset) / (safe - theta))
+        return np.where(above, 1000.0 / period, 0.0)
+
+    def derivative(self, z):
+        """d rate / dz (Hz/mV), 0 below rheobase (and undefined at it: taken as 0)."""
+        z = np.asarray(z, dtype=float)
+        theta = self.rheobase
+        reset = self.v_reset - self.v_rest
+        above = z > theta
+        safe = np.where(above, z, theta + 1.0)
+        period = self.t_ref + self.tau_m * np.log((safe - reset) / (safe - theta))
+        dperiod = self.tau_m * (1.0 / (safe - reset) - 1.0 / (safe - theta))
+        return np.where(above, -1000.0 * dperiod / period**2, 0.0)

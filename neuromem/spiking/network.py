@@ -1,0 +1,520 @@
+"""A population of LIF neurons with Poisson sources, delayed synapses and STDP.
+
+>>> import numpy as np, scipy.sparse as sp
+>>> from neuromem.spiking import SpikingNetwork
+>>> net = SpikingNetwork(1, dt=0.1, seed=0)
+>>> net.i_ext[:] = 25.0                      # constant input R I = 25 mV
+>>> rec = net.run(1000.0)
+>>> round(rec.rates()[0])                    # the analytic LIF rate is 49.2 Hz
+49
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import ValidationError, described
+from ..random import SeedLike, as_generator, check_seed
+from ..rules.base import LearningRule
+from ..validation import as_real_array, check_choice, check_float, check_int
+from . import _kernel
+from ._kernel import HAVE_NUMBA, RULE_CODES
+from ._numpy import run_numpy
+from .lif import LIF
+from .recording import Recording
+
+__all__ = ["SpikingNetwork", "SynapseGroup"]
+
+TARGETS = {"v": 0, "exc": 1, "inh": 2}
+CHANNELS = ("current", "conductance")
+BACKENDS = ("auto", "numba", "numpy")
+_CHUNK = 20_000  # steps per call of the loop: bounds the Poisson events held at once
+
+
+@dataclass
+class SynapseGroup:
+    """One set of synapses from a source (``"neurons"`` or a Poisson group) onto the
+    population. ``weights`` is the CSR structure ``(n_neurons, n_pre)`` it was built
+    from; the current values are read with :meth:`SpikingNetwork.weights`."""
+
+    pre: str
+    weights: sp.csr_array
+    target: str
+    delay: float
+    rule: LearningRule | None
+
+
+def _spec(rule: LearningRule) -> tuple[int, np.ndarray, tuple[float, ...]]:
+    """The kernel's code, parameter row and trace time constants of an STDP rule."""
+    spiking = getattr(rule, "spiking_spec", None)
+    if spiking is None:
+        raise ValidationError(
+            "rule",
+            described(f"rule {getattr(rule, 'name', rule)!r}"),
+            "a spike-timing rule (neuromem.rules.stdp: pair-stdp, triplet-stdp, "
+            "inhibitory-stdp) or None",
+        )
+    kind, amps, taus, weight_dependent = spiking()
+    par = np.zeros(8)
+    par[: len(amps)] = amps
+    if rule.bounds is not None:
+        par[4], par[5] = rule.bounds
+        par[7] = 1.0
+    par[6] = float(weight_dependent)
+    return RULE_CODES[kind], par, taus
+
+
+class SpikingNetwork:
+    """A population of LIF neurons simulated in steps of ``dt`` (event-driven synapses).
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    neuron : LIF
+        The neuron law (all neurons share it).
+    dt : float
+        Step (ms).
+    tau_e, tau_i : float
+        Decay (ms) of the excitatory and inhibitory synaptic channels.
+    exc, inh : {"current", "conductance"}
+        How each channel acts: a current (mV, added to ``R I``) or a conductance in
+        units of the leak conductance, driving ``V`` towards ``e_exc`` / ``e_inh``.
+    e_exc, e_inh : float
+        Reversal potentials (mV) of conductance channels.
+    seed : int, Generator or None
+        Seeds the Poisson sources.
+    backend : {"auto", "numba", "numpy"}
+        The compiled loop (numba), or the numpy reference; ``"auto"``: numba when
+        importable.
+
+    Attributes
+    ----------
+    v : ndarray
+        Membrane potentials (mV), initially at rest.
+    i_ext : ndarray
+        Constant external input ``R I`` (mV) of each neuron; may be changed between runs.
+    groups : list of SynapseGroup
+        The synapse groups, in the order they were connected.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        neuron: LIF | None = None,
+        dt: float = 0.1,
+        tau_e: float = 5.0,
+        tau_i: float = 10.0,
+        exc: str = "current",
+        inh: str = "current",
+        e_exc: float = 0.0,
+        e_inh: float = -80.0,
+        seed: SeedLike = None,
+        backend: str = "auto",
+    ):
+        self.n = check_int(n, "n", low=1)
+        self.neuron = LIF() if neuron is None else neuron
+        if not isinstance(self.neuron, LIF):
+            raise ValidationError("neuron", neuron, "a neuromem.spiking.LIF")
+        self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
+        self.tau_e = check_float(tau_e, "tau_e", low=0.0, low_inclusive=False)
+        self.tau_i = check_float(tau_i, "tau_i", low=0.0, low_inclusive=False)
+        self.exc = check_choice(exc, "exc", CHANNELS)
+        self.inh = check_choice(inh, "inh", CHANNELS)
+        self.e_exc = check_float(e_exc, "e_exc")
+        self.e_inh = check_float(e_inh, "e_inh")
+        self.seed = check_seed(seed)
+        backend = check_choice(backend, "backend", BACKENDS)
+        if backend == "numba" and not HAVE_NUMBA:
+            raise ValidationError("backend", backend, "'numpy' or 'auto': numba is missing")
+        self.backend = "numba" if backend == "auto" and HAVE_NUMBA else backend
+        if self.backend == "auto":
+            self.backend = "numpy"
+        self._rng = as_generator(seed)
+        self.v = np.full(self.n, self.neuron.v_rest)
+        self.ge = np.zeros(self.n)
+        self.gi = np.zeros(self.n)
+        self.i_ext = np.zeros(self.n)
+        self._ref = np.zeros(self.n, dtype=np.int64)
+        self.step = 0
+        self.poisson: dict[str, np.ndarray] = {}
+        self.groups: list[SynapseGroup] = []
+        self._built: dict[str, Any] | None = None
+
+    # -- building ---------------------------------------------------------------------
+    def add_poisson(self, name: str, rates) -> str:
+        """Add a group of independent Poisson sources (rates in Hz, one per source).
+
+        The spikes are drawn as events (see :meth:`_events`), not as one random number
+        per source per step. Change the rates between runs
+        with :meth:`set_rates`.
+        """
+        if not isinstance(name, str) or name == "neurons" or name in self.poisson:
+            raise ValidationError("name", name, "a new name other than 'neurons'")
+        self.poisson[name] = self._rates(rates, None)
+        self._built = None
+        return name
+
+    def _rates(self, rates, size) -> np.ndarray:
+        r = as_real_array(rates, "rates").astype(float).reshape(-1)
+        if size is not None and len(r) == 1:
+            r = np.full(size, r[0])
+        if (size is not None and len(r) != size) or len(r) == 0:
+            raise ValidationError("rates", described(f"{len(r)} rates"), f"{size} rates")
+        if not np.all(np.isfinite(r)) or np.any(r < 0):
+            raise ValidationError(
+                "rates", described("negative or non-finite rates"), ">= 0"
+            )
+        return r
+
+    def set_rates(self, name: str, rates) -> None:
+        """Set the rates (Hz) of a Poisson group (a scalar sets them all)."""
+        if name not in self.poisson:
+            raise ValidationError("name", name, f"one of {sorted(self.poisson)}")
+        self.poisson[name] = self._rates(rates, len(self.poisson[name]))
+
+    def connect(
+        self,
+        pre: str,
+        weights,
+        target: str = "v",
+        delay: float = 0.0,
+        rule: LearningRule | None = None,
+    ) -> int:
+        """Add synapses from ``pre`` onto the population; returns the group's index.
+
+        Parameters
+        ----------
+        pre : str
+            ``"neurons"`` (recurrent) or the name of a Poisson group.
+        weights : ndarray or scipy.sparse matrix, shape (n, n_pre)
+            Initial weights; a sparse matrix's stored entries are the synapses, a dense
+            array connects every pair.
+        target : {"v", "exc", "inh"}
+            A voltage jump (mV), or an increment of the excitatory or inhibitory channel.
+        delay : float
+            Transmission delay (ms), rounded to whole steps.
+        rule : LearningRule, optional
+            A spike-timing rule (``pair-stdp``, ``triplet-stdp``, ``inhibitory-stdp``)
+            that makes the synapses plastic.
+        """
+        n_pre = self.n if pre == "neurons" else len(self.poisson.get(pre, ()))
+        if pre != "neurons" and pre not in self.poisson:
+            raise ValidationError("pre", pre, f"'neurons' or one of {sorted(self.poisson)}")
+        target = check_choice(target, "target", tuple(TARGETS))
+        delay = check_float(delay, "delay", low=0.0)
+        w = sp.csr_array(weights) if sp.issparse(weights) else None
+        if w is None:
+            dense = as_real_array(weights, "weights").astype(float)
+            if dense.ndim != 2:
+                raise ValidationError("weights", described(f"shape {dense.shape}"), "2-D")
+            w = sp.csr_array(np.ones_like(dense))
+            w.data = dense.reshape(-1).copy()
+        w = w.astype(float)
+        w.sort_indices()
+        if w.shape != (self.n, n_pre):
+            raise ValidationError(
+                "weights", described(f"shape {w.shape}"), f"shape ({self.n}, {n_pre})"
+            )
+        if not np.all(np.isfinite(w.data)):
+            raise ValidationError("weights", described("NaN or inf"), "finite weights")
+        if rule is not None:
+            _spec(rule)
+        self.groups.append(SynapseGroup(pre, w, target, delay, rule))
+        self._built = None
+        return len(self.groups) - 1
+
+    def _source_offset(self, pre: str) -> int:
+        if pre == "neurons":
+            return 0
+        offset = self.n
+        for name, rates in self.poisson.items():
+            if name == pre:
+                return offset
+            offset += len(rates)
+        raise AssertionError(pre)
+
+    def build(self) -> None:
+        """Flatten the groups into the arrays of the loop (done by :meth:`run`)."""
+        if self._built is not None:
+            return
+        n, dt = self.n, self.dt
+        n_src = self.n + sum(len(r) for r in self.poisson.values())
+        g_n = len(self.groups)
+        row_group, row_src, row_len, syn_post, syn_w = [], [], [], [], []
+        g_target = np.zeros(g_n, dtype=np.int64)
+        g_rule = np.zeros(g_n, dtype=np.int64)
+        g_par = np.zeros((max(g_n, 1), 8))
+        taus = np.ones((max(g_n, 1), 4))
+        delays = np.zeros(g_n, dtype=np.int64)
+        for g, grp in enumerate(self.groups):
+            by_pre = grp.weights.T.tocsr()  # rows = presynaptic sources
+            by_pre.sort_indices()
+            n_pre = by_pre.shape[0]
+            row_group.append(np.full(n_pre, g))
+            row_src.append(self._source_offset(grp.pre) + np.arange(n_pre))
+            row_len.append(np.diff(by_pre.indptr))
+            syn_post.append(by_pre.indices.astype(np.int64))
+            syn_w.append(by_pre.data.astype(float))
+            g_target[g] = TARGETS[grp.target]
+            delays[g] = round(grp.delay / dt)
+            if grp.rule is not None:
+                g_rule[g], g_par[g], taus[g] = _spec(grp.rule)
+        cat = np.concatenate
+        row_group = cat(row_group) if g_n else np.zeros(0, np.int64)
+        row_src = cat(row_src) if g_n else np.zeros(0, np.int64)
+        row_len = cat(row_len) if g_n else np.zeros(0, np.int64)
+        row_ptr = np.r_[0, np.cumsum(row_len)].astype(np.int64)
+        syn_post = cat(syn_post) if g_n else np.zeros(0, np.int64)
+        syn_w = cat(syn_w) if g_n else np.zeros(0)
+        if len(syn_w) >= 2**31 or len(row_len) >= 2**31:
+            raise ValidationError(
+                "weights", described(f"{len(syn_w)} synapses"), "fewer than 2**31 synapses"
+            )
+        src_rows = np.argsort(row_src, kind="stable").astype(np.int64)
+        src_ptr = np.r_[0, np.cumsum(np.bincount(row_src, minlength=n_src))].astype(
+            np.int64
+        )
+        syn_row = np.repeat(np.arange(len(row_len)), row_len)
+        key = row_group[syn_row] * n + syn_post
+        plastic_syn = g_rule[row_group[syn_row]] != 0 if g_n else np.zeros(0, bool)
+        col_syn = np.flatnonzero(plastic_syn)
+        col_syn = col_syn[np.argsort(key[col_syn], kind="stable")]
+        col_ptr = np.r_[0, np.cumsum(np.bincount(key[col_syn], minlength=max(g_n, 1) * n))]
+        longest = max(float(taus[g_rule != 0].max(initial=1.0)), 1.0)
+        n_tab = int(min(np.ceil(40.0 * longest / dt), 2**20)) + 2
+        lags = np.arange(n_tab) * dt
+        x_tab = np.exp(-lags[None, None, :] / taus[:, :2, None])
+        x_tab[:, :, -1] = 0.0  # beyond 40 time constants the trace is taken as 0
+        n_rows = len(row_len)
+        self._built = {
+            "src_ptr": src_ptr,
+            "src_rows": src_rows,
+            "row_delay": delays[row_group] if g_n else np.zeros(0, np.int64),
+            "row_group": row_group.astype(np.int64),
+            "row_ptr": row_ptr,
+            # 32-bit synapse indices: less memory per synapse and less to stream.
+            "syn_post": syn_post.astype(np.int32),
+            "syn_w": syn_w,
+            "g_target": g_target,
+            "g_rule": g_rule,
+            "g_par": g_par,
+            "x_tab": x_tab,
+            "y_dec": np.exp(-dt / taus[:, 2:]),
+            "xtr": np.zeros((n_rows, 2)),
+            "xlast": np.zeros(n_rows, dtype=np.int64),
+            "ytr": np.zeros((max(g_n, 1), n, 2)),
+            "col_ptr": col_ptr.astype(np.int64),
+            "col_syn": col_syn.astype(np.int32),
+            "col_row": syn_row[col_syn].astype(np.int32),
+            "plastic": np.flatnonzero(g_rule).astype(np.int64),
+            "depth": int(delays.max(initial=0)) + 1,
+            "src_rows_max": int(np.diff(src_ptr).max(initial=0)),
+            "neuron_rows": int(np.diff(src_ptr)[:n].sum()),
+            "group_of_syn": row_group[syn_row],
+            "ring": np.zeros((int(delays.max(initial=0)) + 1, 0), dtype=np.int64),
+            "ring_n": np.zeros(int(delays.max(initial=0)) + 1, dtype=np.int64),
+        }
+        # Group g's synapses, in the order of its CSR (n, n_pre) structure.
+        self._order = []
+        for g, grp in enumerate(self.groups):
+            idx = np.flatnonzero(self._built["group_of_syn"] == g)
+            by_pre = grp.weights.T.tocsr()
+            by_pre.sort_indices()
+            coo = sp.coo_array(by_pre)
+            back = np.lexsort((coo.row, coo.col))  # post-major (CSR of weights) order
+            self._order.append(idx[back])
+
+    # -- state ------------------------------------------------------------------------
+    def weights(self, group: int = 0) -> sp.csr_array:
+        """Current weights of a synapse group as a CSR matrix ``(n, n_pre)``."""
+        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        self.build()
+        w = self.groups[group].weights.copy()
+        w.data = self._built["syn_w"][self._order[group]].copy()
+        return w
+
+    def set_weights(self, group: int, weights) -> None:
+        """Overwrite the values of a group's synapses (same structure)."""
+        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        self.build()
+        old = self.groups[group].weights
+        if sp.issparse(weights):
+            weights = sp.csr_array(weights).toarray()
+        dense = as_real_array(weights, "weights").astype(float)
+        if dense.shape != old.shape or not np.all(np.isfinite(dense)):
+            raise ValidationError(
+                "weights", described(f"shape {dense.shape}"), f"finite, shape {old.shape}"
+            )
+        self._built["syn_w"][self._order[group]] = dense[_entries(old)]
+
+    def reset_state(self) -> None:
+        """Membranes to rest, channels, traces and delay lines to zero (weights kept)."""
+        self.v[:] = self.neuron.v_rest
+        self.ge[:] = 0.0
+        self.gi[:] = 0.0
+        self._ref[:] = 0
+        if self._built is not None:
+            for k in ("xtr", "ytr", "ring_n"):
+                self._built[k][...] = 0
+            self._built["xlast"][:] = self.step
+
+    # -- running ----------------------------------------------------------------------
+    def _events(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Poisson events of the next ``n_steps`` steps: CSR by step of source indices.
+
+        A group's sources together are one Poisson process of the summed rate (their
+        superposition): a Poisson number of events per step, each given to a source
+        with probability proportional to its rate. Exact, and it costs per event, not
+        per source per step.
+        """
+        counts, srcs = [], []
+        offset = self.n
+        for rates in self.poisson.values():
+            total_rate = float(rates.sum())
+            per_step = self._rng.poisson(total_rate * self.dt / 1000.0, size=n_steps)
+            total = int(per_step.sum())
+            if np.all(rates == rates[0]):
+                who = self._rng.integers(0, len(rates), size=total)
+            else:
+                u = self._rng.random(total) * total_rate
+                who = np.minimum(
+                    np.searchsorted(np.cumsum(rates), u, side="right"), len(rates) - 1
+                )
+            counts.append(per_step)
+            srcs.append(who + offset)
+            offset += len(rates)
+        if not srcs:
+            return np.zeros(n_steps + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        ptr = np.r_[0, np.cumsum(np.sum(counts, axis=0))].astype(np.int64)
+        src = np.concatenate(srcs)
+        if len(srcs) > 1:  # interleave the groups' events step by step
+            steps = np.concatenate([np.repeat(np.arange(n_steps), c) for c in counts])
+            src = src[np.argsort(steps, kind="stable")]
+        return ptr, src.astype(np.int64)
+
+    def run(self, duration: float, sample: Any = None, every: int = 10) -> Recording:
+        """Simulate ``duration`` ms; returns what was recorded.
+
+        Parameters
+        ----------
+        duration : float
+            Simulated time (ms), rounded to whole steps.
+        sample : array of int, optional
+            Neurons whose ``v``, ``ge`` and ``gi`` are sampled every ``every`` steps.
+        every : int
+            Sampling interval in steps.
+        """
+        duration = check_float(duration, "duration", low=0.0)
+        every = check_int(every, "every", low=1)
+        idx = np.zeros(0, np.int64) if sample is None else np.asarray(sample, np.int64)
+        if idx.ndim != 1 or np.any((idx < 0) | (idx >= self.n)):
+            raise ValidationError("sample", sample, f"indices in [0, {self.n})")
+        if not np.all(np.isfinite(self.i_ext)) or self.i_ext.shape != (self.n,):
+            raise ValidationError(
+                "i_ext", described("bad input"), f"{self.n} finite values"
+            )
+        self.build()
+        b, nrn = self._built, self.neuron
+        total = round(duration / self.dt)
+        fp = np.array(
+            [
+                nrn.v_rest, nrn.threshold, nrn.v_reset, np.exp(-self.dt / nrn.tau_m),
+                nrn.tau_m, self.dt, np.exp(-self.dt / self.tau_e),
+                np.exp(-self.dt / self.tau_i), self.e_exc, self.e_inh,
+            ]
+        )  # fmt: skip
+        ip = np.array(
+            [
+                round(nrn.t_ref / self.dt), self.exc == "conductance",
+                self.inh == "conductance", b["depth"], every,
+            ],
+            dtype=np.int64,
+        )  # fmt: skip
+        loop = _kernel.run_numba if self.backend == "numba" else run_numpy
+        t_start = self.step
+        times, indices, pops, stimes, souts = [], [], [], [], []
+        done = 0
+        while done < total:
+            n_chunk = min(_CHUNK, total - done)
+            ev_ptr, ev_src = self._events(n_chunk)
+            busiest = int(np.diff(ev_ptr).max(initial=0))
+            cap = b["neuron_rows"] + busiest * b["src_rows_max"] * b["depth"] + 1
+            if b["ring"].shape[1] < cap:
+                ring = np.zeros((b["depth"], 2 * cap), dtype=np.int64)
+                ring[:, : b["ring"].shape[1]] = b["ring"]
+                b["ring"] = ring
+            pop = np.zeros(n_chunk, dtype=np.int32)
+            t0 = self.step
+            n_samp = len(range(-t0 % every, n_chunk, every)) if len(idx) else 0
+            s_out = np.zeros((n_samp, len(idx), 3))
+            counters = np.zeros(2, dtype=np.int64)
+            cap_s = self.n + max(1024, int(self.n * n_chunk * self.dt / 1000.0 * 40))
+            start = 0
+            while start < n_chunk:
+                spk_t = np.zeros(cap_s, dtype=np.int64)
+                spk_i = np.zeros(cap_s, dtype=np.int64)
+                counters[0] = 0
+                got = loop(
+                    fp, ip, t0 + start, n_chunk - start, self.v, self.ge, self.gi,
+                    self.i_ext.astype(float), self._ref, b["src_ptr"], b["src_rows"],
+                    b["row_delay"], b["row_group"], b["row_ptr"], b["syn_post"],
+                    b["syn_w"], b["g_target"], b["g_rule"], b["g_par"], b["x_tab"],
+                    b["y_dec"], b["xtr"], b["xlast"], b["ytr"], b["col_ptr"],
+                    b["col_syn"], b["col_row"], b["plastic"], b["ring"], b["ring_n"],
+                    ev_ptr[start:], ev_src, spk_t, spk_i, counters, pop[start:], idx,
+                    s_out,
+                )  # fmt: skip
+                times.append(spk_t[: counters[0]])
+                indices.append(spk_i[: counters[0]])
+                start += int(got)
+                cap_s *= 2
+            self.step += n_chunk
+            done += n_chunk
+            pops.append(pop)
+            stimes.append(np.arange(-t0 % every, n_chunk, every)[:n_samp] + t0)
+            souts.append(s_out)
+        self._decay()
+        dt = self.dt
+        cat = np.concatenate
+        s_all = cat(souts) if souts else np.zeros((0, len(idx), 3))
+        return Recording(
+            times=cat(times) * dt if times else np.zeros(0),
+            indices=cat(indices) if indices else np.zeros(0, np.int64),
+            n_neurons=self.n,
+            dt=dt,
+            t_start=t_start * dt,
+            t_stop=self.step * dt,
+            pop_count=cat(pops) if pops else np.zeros(0, np.int32),
+            sample_times=(cat(stimes) * dt) if stimes else np.zeros(0),
+            samples={"v": s_all[:, :, 0], "ge": s_all[:, :, 1], "gi": s_all[:, :, 2]},
+            sampled=idx,
+        )
+
+    def _decay(self) -> None:
+        """Each rule's ``decay``, once per run (a run is one presentation)."""
+        for g, grp in enumerate(self.groups):
+            if grp.rule is not None and grp.rule.decay:
+                self._built["syn_w"][self._order[g]] *= 1.0 - grp.rule.decay
+
+    def memory_per_synapse(self) -> float:
+        """Bytes the loop holds per synapse (weights, targets, STDP indices)."""
+        self.build()
+        b = self._built
+        n_syn = max(len(b["syn_w"]), 1)
+        held = sum(
+            b[k].nbytes
+            for k in ("syn_w", "syn_post", "col_syn", "col_row", "row_ptr", "col_ptr")
+        )
+        held += b["xtr"].nbytes + b["xlast"].nbytes + b["ytr"].nbytes
+        return held / n_syn
+
+
+def _entries(csr: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each stored entry, in CSR order."""
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    return rows, csr.indices
