@@ -74,8 +74,6 @@ class LinearAssociator(Memory):
         Number of pairs stored.
     """
 
-    name = "linear-associator"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

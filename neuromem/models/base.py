@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..params import Parametrized, learned_attributes
+from ..registry import RegisteredName
 from ..tags import ModelTags, TagAlias, legacy_tags
 
 __all__ = [
@@ -232,8 +233,8 @@ class Memory(Parametrized):
     arrays in attributes ending in ``_``.
     """
 
-    #: Registry name.
-    name: ClassVar[str] = "memory"
+    #: The name the class is registered under (``nm.register_model`` or an entry point).
+    name = RegisteredName("models")
     #: Deprecated aliases of the tags (read ``get_tags(mem)``).
     encodings = TagAlias("encodings")
     hetero = TagAlias("hetero_associative")

@@ -287,8 +287,6 @@ class DenseHopfield(KeepsPatterns, Memory):
     :meth:`recall` (the model's own stream when none is).
     """
 
-    name = "dense-hopfield"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -63,8 +63,6 @@ class HebbianMemory(Hopfield):
     200
     """
 
-    name = "hebbian"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -198,8 +198,6 @@ class Hopfield(Memory):
     True
     """
 
-    name = "hopfield"
-
     def __neuromem_tags__(self) -> ModelTags:
         # The published results depend on the storage rule (AGS for Hebb's, ...).
         return dataclasses.replace(

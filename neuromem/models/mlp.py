@@ -193,8 +193,6 @@ class MLP(Memory):
     1.0
     """
 
-    name = "mlp"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

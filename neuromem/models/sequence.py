@@ -167,7 +167,6 @@ class SequenceMemory(Memory):
     2
     """
 
-    name = "sequence"
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).

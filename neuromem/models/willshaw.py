@@ -231,8 +231,6 @@ class Willshaw(Memory):
         Width of the values.
     """
 
-    name = "willshaw"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),
