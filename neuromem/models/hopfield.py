@@ -28,6 +28,7 @@ from ..validation import (
 from .base import (
     Memory,
     RecallResult,
+    deprecated_rule_instance,
     energy_request,
     energy_result,
     iterative_rule,
@@ -131,9 +132,12 @@ class Hopfield(Memory):
     ----------
     n_units : int
         Number of units ``N``.
-    rule : str, LearningRule or None
-        Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``) or a rule
-        instance. ``None`` (default): ``"hebbian"`` for +/-1 units and
+    rule : str or None
+        Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``), its
+        parameters in ``rule_options``: the one way to configure a model's rule (and
+        ``set_params(rule=..., rule_options=...)`` before ``store``). A rule instance
+        is deprecated (``DeprecationWarning``): register its class and give its name.
+        ``None`` (default): ``"hebbian"`` for +/-1 units and
         ``"tsodyks-feigelman"`` (patterns centred on their global coding level ``a``,
         ``W = sum_mu (xi - a)(xi - a)^T / (N a (1 - a))``) for 0/1 units. A rule given by name gets ``rule_options`` and, unless those set one, the
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
@@ -231,6 +235,8 @@ class Hopfield(Memory):
         threshold: float | str = "auto",
     ):
         self.n_units = check_int(n_units, "n_units", low=1)
+        if isinstance(rule, LearningRule):
+            deprecated_rule_instance(rule)
         self.rule = rule
         self.rule_options = rule_options
         self.units = check_choice(units, "units", UNITS)
