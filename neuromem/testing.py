@@ -516,11 +516,15 @@ def parametrize_with_checks(
     for name in registry.models.names() if models is None else models:
         for check in memory_checks():
             made = _Lazy(registry.models, name, {"n_units": n_units})
-            cases.append(pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}"))
+            cases.append(
+                pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}")
+            )
     for name in registry.rules.names() if rules is None else rules:
         for check in rule_checks():
             made = _Lazy(registry.rules, name, {})
-            cases.append(pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}"))
+            cases.append(
+                pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}")
+            )
     return pytest.mark.parametrize("obj, check", cases)
 
 
