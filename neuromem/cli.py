@@ -6,15 +6,19 @@ import argparse
 import os
 import sys
 
-from . import clitools
+from . import __version__, clitools
+from .demo import run_demo
 from .errors import ValidationError, described
+from .experiments import Experiment, load_experiment, read_results, read_run, run
+from .experiments.compare import compare
+from .experiments.engine import draw
+from .experiments.plots import draw as draw_compare
+from .registry import models, rules
 
 __all__ = ["main"]
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .registry import models, rules
-
     for title, reg in (("models", models), ("rules", rules)):
         print(f"{title}:")
         for name in reg.names():
@@ -39,8 +43,6 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
     out = run_demo(
         args.out, letters=args.letters, size=args.size, noise=args.noise, seed=args.seed
     )
@@ -55,9 +57,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
-
-    from .experiments import load_experiment, run
-    from .experiments.engine import draw
 
     notes: list[str] = []
     seed = 0 if args.seed is None else args.seed
@@ -99,8 +98,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _toml_options(exp, seed: int | None, quick: bool):
     """``--seed`` replaces a TOML file's seed; ``--quick`` keeps one repeat and the
     first and last value of the load and noise axes."""
-    from .experiments import Experiment
-
     if seed is None and not quick:
         return exp
     data = exp.to_dict()
@@ -114,8 +111,6 @@ def _toml_options(exp, seed: int | None, quick: bool):
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .experiments.compare import compare
-
     res = compare(
         args.out,
         quick=args.quick,
@@ -136,10 +131,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .experiments import read_results, read_run
-    from .experiments.engine import draw
-    from .experiments.plots import draw as draw_compare
-
     # Check everything before drawing: a row that does not parse or a run.json that
     # does not describe an experiment is an error, never silently skipped.
     meta = read_run(args.results)
@@ -188,8 +179,6 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuromem`` command."""
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="neuromem",
         description="Brain-memory simulation: Hopfield, Hebbian and "

@@ -17,6 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import ValidationError
+from .experiments.engine import protocols
+from .params import Parametrized
+from .registry import models, rules
+
 __all__ = [
     "SubcommandParser",
     "builtin_protocols",
@@ -132,8 +137,6 @@ def name_width(names) -> int:
 
 def builtin_protocols() -> dict[str, type]:
     """Protocols ``neuromem run NAME`` runs (plugins included), by name."""
-    from .experiments.engine import protocols
-
     found = {name: protocols.get(name) for name in protocols.names()}
     return {name: cls for name, cls in found.items() if getattr(cls, "listed", True)}
 
@@ -221,8 +224,6 @@ def _references(cls: type) -> list[str]:
 def _describe_one(kind: str, name: str, cls: type, origin: str) -> str:
     import textwrap
 
-    from .params import Parametrized
-
     lines = [f"{name}  ({kind} {cls.__module__}.{cls.__qualname__}, from {origin})"]
     summary = _summary(cls)
     if summary:
@@ -264,9 +265,6 @@ def describe(name: str, kind: str | None = None) -> str:
     -------
     str
     """
-    from .errors import ValidationError
-    from .registry import models, rules
-
     if kind is not None and (not isinstance(kind, str) or kind not in ("model", "rule")):
         raise ValidationError("kind", kind, "'model', 'rule' or None")
     found = []
@@ -333,6 +331,8 @@ class progress_lines:
         try:
             meta = json.loads((self.out / "run.json").read_text())
             total = int(meta.get("n_tasks", meta.get("n_trials")))
+            if "n_trials" not in meta and self.unit == "trials":
+                self.unit = "tasks"  # a protocol other than a grid
             journal = meta.get("journal", "results.csv")
             with open(self.out / journal, "rb") as fh:
                 done = sum(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -31,6 +32,8 @@ INTERVAL = 5.0
 #: Environment variable that turns progress off when set to "0".
 ENV = "NEUROMEM_PROGRESS"
 _STATE = {"enabled": True}
+#: Per-thread switch of :func:`disabled` (tasks of a threaded executor run side by side).
+_LOCAL = threading.local()
 
 
 def set_enabled(on: bool) -> None:
@@ -42,18 +45,20 @@ def set_enabled(on: bool) -> None:
 
 def enabled() -> bool:
     """Whether progress is shown (the setting and ``NEUROMEM_PROGRESS``)."""
-    return _STATE["enabled"] and os.environ.get(ENV, "1") != "0"
+    if getattr(_LOCAL, "off", 0) or not _STATE["enabled"]:
+        return False
+    return os.environ.get(ENV, "1") != "0"
 
 
 @contextlib.contextmanager
 def disabled() -> Iterator[None]:
-    """No progress output inside the block (experiment tasks run this way)."""
-    old = _STATE["enabled"]
-    _STATE["enabled"] = False
+    """No progress output from this thread inside the block (experiment tasks run this
+    way; other threads are not affected)."""
+    _LOCAL.off = getattr(_LOCAL, "off", 0) + 1
     try:
         yield
     finally:
-        _STATE["enabled"] = old
+        _LOCAL.off -= 1
 
 
 class _Lines:

@@ -17,7 +17,8 @@ Examples
 from .engine import Protocol, read_frame, read_run, versions
 from .launch import run
 from .runner import read_results
-from .spec import Experiment, ModelSpec, PatternSpec, Trial, load_experiment
+from .spec import Experiment, ModelSpec, PatternSpec, Trial
+from .tomlfile import load_experiment
 from .trial import COLUMNS, IDENTITY_COLUMNS, TIMING_COLUMNS, run_trial
 
 __all__ = [

@@ -87,61 +87,39 @@ class Grid(Protocol):
         if not rows:
             raise ValidationError("results", str(folder), "a results folder with rows")
         exp = self.experiment.to_dict()
-        name = exp["name"]
-        paths = []
         with files_that_fit(folder, "a results folder as neuromem wrote it"):
-            if name == "forgetting" or exp.get("kind") == "sequential":
-                paths.append(save(plot_forgetting(rows), folder / "forgetting.png"))
-            elif name == "topology":
-                paths.append(save(plot_topology(rows, exp), folder / "topology.png"))
-            elif name == "basins":
-                paths.append(save(plot_basins(rows), folder / "basins.png"))
-            elif name == "noise":
-                paths.append(save(plot_noise(rows), folder / "noise.png"))
-            else:
-                if len({r["load"] for r in rows}) > 1:
-                    paths.append(save(plot_capacity(rows), folder / "capacity.png"))
-                if len({r["noise"] for r in rows}) > 1:
-                    paths.append(save(plot_noise(rows), folder / "noise.png"))
-            paths.append(save(plot_times(rows), folder / "times.png"))
-        return paths
+            return [save(ax, folder / f"{stem}.png") for stem, ax in _draw(exp, rows)]
 
 
-class _Builtin(Grid):
-    listed = True
-    _make = staticmethod(builtin.capacity)
+def _draw(exp: dict[str, Any], rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The figures of a grid, by file stem: the experiment's own, then the times."""
+    name = exp["name"]
+    if name == "forgetting" or exp.get("kind") == "sequential":
+        out = [("forgetting", plot_forgetting(rows))]
+    elif name == "topology":
+        out = [("topology", plot_topology(rows, exp))]
+    elif name in ("basins", "noise"):
+        out = [(name, (plot_basins if name == "basins" else plot_noise)(rows))]
+    else:  # capacity and any other grid: the axes that vary
+        curves = (("capacity", plot_capacity, "load"), ("noise", plot_noise, "noise"))
+        out = [(s, f(rows)) for s, f, axis in curves if len({r[axis] for r in rows}) > 1]
+    return [*out, ("times", plot_times(rows))]
 
-    @classmethod
+
+def _builtin(name: str, make: Any) -> type[Grid]:
+    """The protocol class of a built-in grid: ``preset`` is ``make`` (see
+    :mod:`.builtin`), its folder a plain grid's."""
+
     def preset(cls, quick: bool = False, seed: int = 0, notes: list[str] | None = None):
-        # A plain Grid: a built-in is a configuration, its folder one of a grid.
-        return Grid(cls._make(quick=quick, seed=seed, notes=notes))
+        return Grid(make(quick=quick, seed=seed, notes=notes))
+
+    attrs = {"__doc__": make.__doc__, "name": name, "listed": True}
+    attrs["preset"] = classmethod(preset)
+    return type(name.capitalize(), (Grid,), attrs)
 
 
-class Capacity(_Builtin):
-    __doc__ = builtin.capacity.__doc__
-    name = "capacity"
-    _make = staticmethod(builtin.capacity)
-
-
-class Noise(_Builtin):
-    __doc__ = builtin.noise.__doc__
-    name = "noise"
-    _make = staticmethod(builtin.noise)
-
-
-class Basins(_Builtin):
-    __doc__ = builtin.basins.__doc__
-    name = "basins"
-    _make = staticmethod(builtin.basins)
-
-
-class Forgetting(_Builtin):
-    __doc__ = builtin.forgetting.__doc__
-    name = "forgetting"
-    _make = staticmethod(builtin.forgetting)
-
-
-class Topology(_Builtin):
-    __doc__ = builtin.topology.__doc__
-    name = "topology"
-    _make = staticmethod(builtin.topology)
+Capacity = _builtin("capacity", builtin.capacity)
+Noise = _builtin("noise", builtin.noise)
+Basins = _builtin("basins", builtin.basins)
+Forgetting = _builtin("forgetting", builtin.forgetting)
+Topology = _builtin("topology", builtin.topology)

@@ -115,6 +115,11 @@ def build_section(
     out = Path(out)
     meta = read_run(out)
     if not (meta and meta.get("complete") and meta.get("experiment") == study.to_dict()):
+        # The report's own sub-folder: an earlier run of this study (another design,
+        # or one written by an older neuromem) is replaced, anything else refused.
+        exp = (meta or {}).get("experiment")
+        mine = meta is not None and meta.get("format") == FORMAT and isinstance(exp, dict)
+        force = force or (mine and exp.get("name") == name)
         run_protocol(study, out, force=force, progress=False)
     return report_section(out)
 

@@ -34,26 +34,11 @@ class StudyProtocol(Protocol):
 
     format = "neuromem-study"
 
-    def run(
-        self,
-        out: str | os.PathLike,
-        *,
-        jobs: int = 1,
-        scheduler: str | None = None,
-        resume: bool = False,
-        force: bool = False,
-        progress: bool | None = None,
-    ) -> list[dict[str, Any]]:
-        """Run the study into ``out`` (see :func:`neuromem.experiments.engine.run`)."""
-        return run_protocol(
-            self,
-            out,
-            jobs=jobs,
-            scheduler=scheduler,
-            resume=resume,
-            force=force,
-            progress=progress,
-        )
+    def run(self, out: str | os.PathLike, **options: Any) -> list[dict[str, Any]]:
+        """Run the study into ``out``; the options are those of
+        :func:`neuromem.experiments.engine.run` (``jobs``, ``scheduler``, ``resume``,
+        ``force``, ``progress``)."""
+        return run_protocol(self, out, **options)
 
     def draw(self, out: str | os.PathLike) -> list[Path]:
         """Draw the figures of a folder this study wrote."""

@@ -2,8 +2,9 @@
 
 A task is ``fn(config, index)`` with ``fn`` a module-level function (it travels by
 reference) and ``config`` plain data. Every task runs with :data:`BLAS_THREADS` BLAS
-thread(s), set around the task itself with threadpoolctl, and with the library's
-progress bars off: its numbers do not depend on the executor, and nothing has to be set
+thread(s), set with threadpoolctl by the task itself (around each task of a serial run;
+for the whole worker on processes and Dask, where tasks may run side by side), and
+with the library's progress output off: its numbers do not depend on the executor, and nothing has to be set
 up on a worker beforehand (there is no ``client.run`` step: a Dask worker lost at any
 moment only gets its tasks rescheduled). Local worker processes die with the process
 that started them.
@@ -35,16 +36,42 @@ _BLAS_VARS = (
 )
 _CONTROLLER: list[Any] = []
 _PARENT: list[int] = []
+_PINNED: list[Any] = []
 
 
-def call_task(fn: Callable[[Any, int], Any], config: Any, index: int) -> Any:
-    """Run one task with one BLAS thread and no progress bars, on any executor."""
+def _controller():
     from threadpoolctl import ThreadpoolController
 
     if not _CONTROLLER:  # finding the BLAS libraries once per process is enough
         _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def _pin_blas() -> None:
+    """:data:`BLAS_THREADS` for the rest of this (worker) process.
+
+    Tasks that run side by side in threads of one process must not set and restore the
+    limit each around itself: one restoring the original count while another runs
+    would let that one compute with more threads.
+    """
+    if not _PINNED:
+        _PINNED.append(_controller().limit(limits=BLAS_THREADS, user_api="blas"))
+
+
+def call_task(
+    fn: Callable[[Any, int], Any], config: Any, index: int, scoped: bool = True
+) -> Any:
+    """Run one task with one BLAS thread and no progress output, on any executor.
+
+    ``scoped``: set the BLAS limit around this task only (a serial run in the
+    caller's process); otherwise for the whole worker process.
+    """
+    if not scoped:
+        _pin_blas()
+        with _progress.disabled():
+            return fn(config, index)
     with (
-        _CONTROLLER[0].limit(limits=BLAS_THREADS, user_api="blas"),
+        _controller().limit(limits=BLAS_THREADS, user_api="blas"),
         _progress.disabled(),
     ):
         return fn(config, index)
@@ -113,6 +140,7 @@ class Executor:
         self.scheduler = scheduler
         self.client = None
         self._cluster = None
+        self._local_pin = False
 
     @property
     def kind(self) -> str:
@@ -132,6 +160,9 @@ class Executor:
         if self._cluster is not None:
             self._cluster.close()
         self.client = self._cluster = None
+        if self._local_pin and _PINNED:
+            _PINNED.pop().restore_original_limits()
+        self._local_pin = False
 
     def _connect(self) -> None:
         try:
@@ -144,6 +175,9 @@ class Executor:
                 "(pip install 'neuromem[dask]')",
             ) from None
         if self.scheduler == "local":
+            # Its workers are threads of this process: pin the limit for the run.
+            self._local_pin = not _PINNED
+            _pin_blas()
             self._cluster = LocalCluster(
                 n_workers=self.jobs,
                 threads_per_worker=1,
@@ -187,7 +221,7 @@ class Executor:
             initializer=_pool_init,
             initargs=(os.getpid(),),
         ) as pool:
-            futures = {pool.submit(call_task, fn, config, i): i for i in indices}
+            futures = {pool.submit(call_task, fn, config, i, False): i for i in indices}
             try:
                 for fut in as_completed(futures):
                     yield futures[fut], fut.result()
@@ -203,6 +237,7 @@ class Executor:
             [fn] * len(indices),
             [config] * len(indices),
             indices,
+            [False] * len(indices),
             pure=False,
             key=[f"neuromem-task-{os.getpid()}-{id(self)}-{i}" for i in indices],
         )

@@ -3,7 +3,7 @@
 A run holds a lock on its folder (``.neuromem.lock``) from before it writes anything
 until it ends: a second run into the same folder is refused at once, whatever the
 protocols. ``run.json`` records the protocol's name, its configuration, the root seed,
-the versions and, once the run is complete, the files it wrote; ``--force`` removes the
+the versions and the files it wrote; ``--force`` removes the
 files of the previous run that the new run does not write (never a file the previous
 run did not list, so a user's own files are safe).
 """
@@ -196,10 +196,9 @@ class RunFolder:
 
     def write_run(self, complete: bool, **extra: Any) -> None:
         """Write ``run.json`` (atomically), with ``complete`` and ``extra``."""
-        meta = {**self.meta, "versions": versions(), "complete": complete, **extra}
-        if complete:
-            meta["files"] = sorted(self.written | {RUN})
         self.written.add(RUN)
+        meta = {**self.meta, "versions": versions(), "complete": complete, **extra}
+        meta["files"] = sorted(self.written)  # so far: a killed run lists its files too
         with atomic_write(self.out / RUN, "w") as fh:
             json.dump(meta, fh, indent=2, sort_keys=True)
             fh.write("\n")

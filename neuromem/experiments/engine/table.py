@@ -195,16 +195,19 @@ def read_frame(
     import pandas as pd
 
     rows, _ = read_rows(path, schema, strict=True, text_columns=text_columns)
-    if rows:
-        frame = pd.DataFrame.from_records(rows, columns=list(rows[0]))
-    else:
-        frame = pd.DataFrame(columns=list(schema or ()))
-    for c in frame.columns:
-        if frame[c].isna().any() and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in frame[c].dropna()
-        ):
-            frame[c] = frame[c].astype("Int64")
-    return frame
+    names = list(rows[0]) if rows else list(schema or ())
+    data = {}
+    for c in names:
+        values = [r[c] for r in rows]
+        present = [v for v in values if v is not None]
+        ints = present and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in present
+        )
+        if ints and len(present) < len(values):
+            data[c] = pd.array(values, dtype="Int64")
+        else:
+            data[c] = values
+    return pd.DataFrame(data, columns=names)
 
 
 class Appender:
