@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..params import Parametrized, learned_attributes
+from ..registry import RegisteredName
 from ..tags import ModelTags, TagAlias, legacy_tags
 
 __all__ = [
@@ -126,6 +127,18 @@ def energy_result(
     return trajectory, energy
 
 
+def deprecated_rule_instance(rule: Any) -> None:
+    """Warn that ``rule=<instance>`` is deprecated (one way: a name and its options)."""
+    name = type(rule).name
+    warnings.warn(
+        f"rule={type(rule).__name__}(...) is deprecated: pass the registered name and "
+        f"its parameters, rule={name!r}, rule_options={{...}} (nm.register_rule "
+        "registers a class of your own)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+
+
 def _generators(obj: Any) -> list[np.random.Generator]:
     return [v for v in vars(obj).values() if isinstance(v, np.random.Generator)]
 
@@ -232,8 +245,8 @@ class Memory(Parametrized):
     arrays in attributes ending in ``_``.
     """
 
-    #: Registry name.
-    name: ClassVar[str] = "memory"
+    #: The name the class is registered under (``nm.register_model`` or an entry point).
+    name = RegisteredName("models")
     #: Deprecated aliases of the tags (read ``get_tags(mem)``).
     encodings = TagAlias("encodings")
     hetero = TagAlias("hetero_associative")

@@ -287,8 +287,6 @@ class DenseHopfield(KeepsPatterns, Memory):
     :meth:`recall` (the model's own stream when none is).
     """
 
-    name = "dense-hopfield"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),
@@ -335,6 +333,7 @@ class DenseHopfield(KeepsPatterns, Memory):
             patterns, "patterns", n_units=self.n_units, encoding="bipolar", dtype=self.dtype
         )
         self._keep(x)
+        self._rng()  # the recall stream exists once something is stored: files keep it
         return self
 
     # -- energy -----------------------------------------------------------------

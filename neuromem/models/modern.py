@@ -95,8 +95,6 @@ class ModernHopfield(KeepsPatterns, Memory):
     for +/-1 patterns.
     """
 
-    name = "modern-hopfield"
-
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

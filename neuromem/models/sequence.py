@@ -167,7 +167,6 @@ class SequenceMemory(Memory):
     2
     """
 
-    name = "sequence"
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).
@@ -418,7 +417,7 @@ class SequenceMemory(Memory):
             (self.symmetric_synapse_, self.symmetric, False),
         ):
             if syn is not None:
-                values = syn.layout.values(syn._weights)
+                values = syn.values
                 tol = tie_tolerances(syn)
                 plan.append((syn.layout, values, weight, tol, delayed))
         return plan

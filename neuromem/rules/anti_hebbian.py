@@ -32,8 +32,6 @@ class AntiHebbian(LearningRule):
     is no decay and there are no bounds).
     """
 
-    name = "anti-hebbian"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(super().__neuromem_tags__(), theory=("unlearning",))
 

@@ -42,8 +42,6 @@ class Backprop(LearningRule):
            [-0.15, -0.3 ]])
     """
 
-    name = "backprop"
-
     uses_signal = True
 
     def __neuromem_tags__(self) -> RuleTags:

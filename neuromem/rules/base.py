@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized, StatefulMixin
+from ..registry import RegisteredName
 from ..tags import RuleTags, TagAlias, legacy_tags
 from ..validation import as_real_array, check_bool, check_choice, check_float, check_int
 
@@ -77,7 +78,8 @@ class LearningRule(StatefulMixin, Parametrized):
 
     Notes
     -----
-    To write a rule, subclass, give it a ``name``, store any extra parameters in
+    To write a rule, subclass (its name is the one it is registered under), store any
+    extra parameters in
     ``__init__`` and implement :meth:`compute`. An ``__init__(self, extra=1.0,
     **shared)`` that calls ``super().__init__(**shared)`` inherits ``learning_rate``,
     ``decay``, ``bounds`` and ``soft_bounds`` (they are collected from the class
@@ -86,8 +88,8 @@ class LearningRule(StatefulMixin, Parametrized):
     in attributes ending in ``_`` and reset it in :meth:`reset`.
     """
 
-    #: Registry name.
-    name: ClassVar[str] = "rule"
+    #: The name the class is registered under (``nm.register_rule`` or an entry point).
+    name = RegisteredName("rules")
     #: Weight layouts the rule can update.
     supports: ClassVar[tuple[str, ...]] = ("dense", "sparse")
     #: Deprecated alias of ``get_tags(rule).encodings``.

@@ -54,7 +54,6 @@ class BCM(LearningRule):
     the batch in order.
     """
 
-    name = "bcm"
     sequential = True
 
     def __neuromem_tags__(self) -> RuleTags:

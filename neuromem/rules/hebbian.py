@@ -25,8 +25,6 @@ class Hebbian(LearningRule):
         See :class:`~neuromem.rules.base.LearningRule`.
     """
 
-    name = "hebbian"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -35,8 +35,6 @@ class Oja(LearningRule):
     weights before each presentation (``post = synapse.input(pre)``).
     """
 
-    name = "oja"
-
     sequential = True
 
     def __neuromem_tags__(self) -> RuleTags:

@@ -77,8 +77,6 @@ class Perceptron(LearningRule):
     connections it has.
     """
 
-    name = "perceptron"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

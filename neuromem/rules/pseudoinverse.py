@@ -48,8 +48,6 @@ class PseudoInverse(LearningRule):
     the existing connections. The cost per call is ``O(P^2 N + P N^2)``.
     """
 
-    name = "pseudoinverse"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(), incremental=False, theory=("pseudoinverse",)

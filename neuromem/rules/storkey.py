@@ -42,8 +42,6 @@ class Storkey(LearningRule):
     (``h_ii`` then excludes ``k = i`` once).
     """
 
-    name = "storkey"
-
     sequential = True
     recurrent = True
 

@@ -40,8 +40,6 @@ class TemporalHebbian(LearningRule):
            [-2.,  2.]])
     """
 
-    name = "temporal-hebbian"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -80,8 +80,6 @@ class TsodyksFeigelman(LearningRule):
     True
     """
 
-    name = "tsodyks-feigelman"
-
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(), encodings=("binary",), theory=("sparse-tsodyks",)

@@ -31,10 +31,11 @@ configuration and every model's resolved parameters), PNG figures and a self-con
 ``report.html``.
 
 The modules: :mod:`.regimes` (pattern regimes), :mod:`.entries` (which models, from
-their tags), :mod:`.probe` (the measurement tasks), :mod:`.executor`, :mod:`.summary`
-(columns, estimates, the table), :mod:`.context` (report sections and how to add one),
+their tags), :mod:`.probe` (the measurement tasks), :mod:`.summary` (columns, estimates,
+the table), :mod:`.context` (report sections and how to add one),
 :mod:`.figures`, :mod:`.findings` (notes and study sections), :mod:`.report` (HTML),
-:mod:`.redraw` (``neuromem plot``) and :mod:`.command` (:func:`compare`).
+:mod:`.redraw` (``neuromem plot``) and :mod:`.command` (:func:`compare`, run on the
+engine's executor, results folder and table codec: :mod:`neuromem.experiments.engine`).
 
 Adding a report section
 -----------------------
