@@ -258,3 +258,21 @@ def test_a_report_section_replaces_an_earlier_run_of_its_study(tmp_path, monkeyp
     run(Squares(), tmp_path / "other")  # not this study's folder: refused
     with pytest.raises(nm.ValidationError, match="different run"):
         studies.build_section("sequence", tmp_path / "other")
+
+
+def test_a_grid_figure_of_several_panels_is_saved(tmp_path):
+    # The topology figure is two panels (an array of axes): `neuromem run topology`
+    # computed its table, then failed to draw it ('ndarray' has no 'tight_layout').
+    from neuromem.experiments import Experiment
+    from neuromem.experiments.engine import draw
+
+    models = [
+        {"name": "hopfield", "label": f"d{p}", "params": {"topology": topo}}
+        for p, topo in (
+            (1.0, {"kind": "erdos_renyi", "p": 1.0}),
+            (0.5, {"kind": "small_world", "k": 4, "p": 0.5}),
+        )
+    ]
+    exp = Experiment("topology", models=models, patterns=[{"n_units": 24}], loads=[0.1])
+    run(exp, tmp_path, progress=False)
+    assert sorted(p.name for p in draw(tmp_path)) == ["times.png", "topology.png"]
