@@ -276,3 +276,36 @@ def test_a_grid_figure_of_several_panels_is_saved(tmp_path):
     exp = Experiment("topology", models=models, patterns=[{"n_units": 24}], loads=[0.1])
     run(exp, tmp_path, progress=False)
     assert sorted(p.name for p in draw(tmp_path)) == ["times.png", "topology.png"]
+
+
+_TINY_SEQUENCE = {
+    "sizes": [30],
+    "loads": [0.1],
+    "repeats": 1,
+    "growth": {"hebbian": {"sizes": [8]}},
+    "trajectory": {"n_units": 30, "n_patterns": 3, "n_steps": 4},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"growth": {"g": {"sizes": [8], "options": {"varint": "dense"}}}}, "options"),
+        ({"growth": {"g": {"sizes": [8], "options": {"order": -2}}}}, "options.order"),
+        ({"trajectory": {"n_units": 30, "n_patterns": 3, "n_steps": 4.5}}, "n_steps"),
+        ({"trajectory": {"n_units": -30, "n_patterns": 3, "n_steps": 4}}, "n_units"),
+        ({"trajectory": {"n_units": "30", "n_patterns": 3, "n_steps": 4}}, "n_units"),
+        ({"trajectory": {**_TINY_SEQUENCE["trajectory"], "extra": 1}}, "trajectory"),
+        (
+            {"trajectory": {**_TINY_SEQUENCE["trajectory"], "options": {"delai": 3}}},
+            "trajectory.options",
+        ),
+    ],
+)
+def test_sequence_study_checks_its_nested_options_before_writing(tmp_path, change, key):
+    # They were checked only when the task ran: run.json was written first, then a
+    # TypeError or a late ValidationError, and the corrected run was refused there.
+    with pytest.raises(nm.ValidationError) as err:
+        run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
+    assert key in err.value.param
+    assert not (tmp_path / "out").exists()
