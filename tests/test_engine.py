@@ -309,3 +309,36 @@ def test_sequence_study_checks_its_nested_options_before_writing(tmp_path, chang
         run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
     assert key in err.value.param
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("axis", "values"),
+    [
+        ("loads", [0.1, 0.1]),
+        ("noise", [0.0, 0.2, 0.2]),
+        ("corruption", ["flip", "flip"]),
+        ("sets", [2, 2]),
+    ],
+)
+def test_a_grid_refuses_a_value_given_twice(tmp_path, axis, values):
+    # Accepted before: the repeated value's trials ran twice with the same seeds, and
+    # the identical rows narrowed every interval over the grid (issue 19).
+    from neuromem.experiments import Experiment, load_experiment
+
+    kw = {"kind": "sequential"} if axis == "sets" else {}
+    with pytest.raises(nm.ValidationError, match=rf"{axis}\[\d\]"):
+        Experiment(
+            "dup",
+            models=[{"name": "hopfield"}],
+            patterns=[{"n_units": 32}],
+            **kw,
+            **{axis: values},
+        )
+    text = ", ".join(repr(v).replace("'", '"') for v in values)
+    path = tmp_path / "dup.toml"
+    path.write_text(
+        f'name = "dup"\n{axis} = [{text}]\n[[models]]\nname = "hopfield"\n'
+        "[[patterns]]\nn_units = 32\n"
+    )
+    with pytest.raises(nm.ValidationError, match=rf"dup.toml, line 2: {axis}\["):
+        load_experiment(path)
