@@ -3,6 +3,7 @@ writing, progress, and the consolidation API's refusals (issue 19)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import warnings
@@ -342,3 +343,46 @@ def test_a_grid_refuses_a_value_given_twice(tmp_path, axis, values):
     )
     with pytest.raises(nm.ValidationError, match=rf"dup.toml, line 2: {axis}\["):
         load_experiment(path)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _Tables(Protocol):
+    """Writes a table named by an option; its first task can be made to 'die'."""
+
+    name = "tables-test"
+    defaults: ClassVar[dict] = {"table": "a", "n": 2}
+    die = False
+
+    def tasks(self):
+        return [(i,) for i in range(self.params["n"])]
+
+    def task(self, index):
+        if type(self).die and index == 1:
+            raise _Killed
+        return {"i": index}
+
+    def reduce(self, results):
+        return Output({"results": results, self.params["table"]: results})
+
+
+def test_a_forced_run_killed_then_resumed_still_removes_the_old_files(tmp_path):
+    # The forced run rewrote run.json (and with it the list of the old run's files)
+    # at its start; killed, then resumed, it left the old run's files (issue 19:
+    # growth.csv and sequence-*.png under a consolidation run) for good.
+    out = tmp_path / "out"
+    run(_Tables({"table": "old"}), out)
+    (out / "mine.txt").write_text("mine")
+    assert (out / "old.csv").exists()
+    _Tables.die = True
+    try:
+        with pytest.raises(_Killed):
+            run(_Tables({"table": "new"}), out, force=True)
+    finally:
+        _Tables.die = False
+    run(_Tables({"table": "new"}), out, resume=True)
+    assert not (out / "old.csv").exists()
+    assert {p.name for p in out.iterdir()} >= {"new.csv", "results.csv", "mine.txt"}
+    assert "replaces" not in json.loads((out / "run.json").read_text())
