@@ -3,6 +3,7 @@ writing, progress, and the consolidation API's refusals (issue 19)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import warnings
@@ -258,3 +259,130 @@ def test_a_report_section_replaces_an_earlier_run_of_its_study(tmp_path, monkeyp
     run(Squares(), tmp_path / "other")  # not this study's folder: refused
     with pytest.raises(nm.ValidationError, match="different run"):
         studies.build_section("sequence", tmp_path / "other")
+
+
+def test_a_grid_figure_of_several_panels_is_saved(tmp_path):
+    # The topology figure is two panels (an array of axes): `neuromem run topology`
+    # computed its table, then failed to draw it ('ndarray' has no 'tight_layout').
+    from neuromem.experiments import Experiment
+    from neuromem.experiments.engine import draw
+
+    models = [
+        {"name": "hopfield", "label": f"d{p}", "params": {"topology": topo}}
+        for p, topo in (
+            (1.0, {"kind": "erdos_renyi", "p": 1.0}),
+            (0.5, {"kind": "small_world", "k": 4, "p": 0.5}),
+        )
+    ]
+    exp = Experiment("topology", models=models, patterns=[{"n_units": 24}], loads=[0.1])
+    run(exp, tmp_path, progress=False)
+    assert sorted(p.name for p in draw(tmp_path)) == ["times.png", "topology.png"]
+
+
+_TINY_SEQUENCE = {
+    "sizes": [30],
+    "loads": [0.1],
+    "repeats": 1,
+    "growth": {"hebbian": {"sizes": [8]}},
+    "trajectory": {"n_units": 30, "n_patterns": 3, "n_steps": 4},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"growth": {"g": {"sizes": [8], "options": {"varint": "dense"}}}}, "options"),
+        ({"growth": {"g": {"sizes": [8], "options": {"order": -2}}}}, "options.order"),
+        ({"trajectory": {"n_units": 30, "n_patterns": 3, "n_steps": 4.5}}, "n_steps"),
+        ({"trajectory": {"n_units": -30, "n_patterns": 3, "n_steps": 4}}, "n_units"),
+        ({"trajectory": {"n_units": "30", "n_patterns": 3, "n_steps": 4}}, "n_units"),
+        ({"trajectory": {**_TINY_SEQUENCE["trajectory"], "extra": 1}}, "trajectory"),
+        (
+            {"trajectory": {**_TINY_SEQUENCE["trajectory"], "options": {"delai": 3}}},
+            "trajectory.options",
+        ),
+    ],
+)
+def test_sequence_study_checks_its_nested_options_before_writing(tmp_path, change, key):
+    # They were checked only when the task ran: run.json was written first, then a
+    # TypeError or a late ValidationError, and the corrected run was refused there.
+    with pytest.raises(nm.ValidationError) as err:
+        run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
+    assert key in err.value.param
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("axis", "values"),
+    [
+        ("loads", [0.1, 0.1]),
+        ("noise", [0.0, 0.2, 0.2]),
+        ("corruption", ["flip", "flip"]),
+        ("sets", [2, 2]),
+    ],
+)
+def test_a_grid_refuses_a_value_given_twice(tmp_path, axis, values):
+    # Accepted before: the repeated value's trials ran twice with the same seeds, and
+    # the identical rows narrowed every interval over the grid (issue 19).
+    from neuromem.experiments import Experiment, load_experiment
+
+    kw = {"kind": "sequential"} if axis == "sets" else {}
+    with pytest.raises(nm.ValidationError, match=rf"{axis}\[\d\]"):
+        Experiment(
+            "dup",
+            models=[{"name": "hopfield"}],
+            patterns=[{"n_units": 32}],
+            **kw,
+            **{axis: values},
+        )
+    text = ", ".join(repr(v).replace("'", '"') for v in values)
+    path = tmp_path / "dup.toml"
+    path.write_text(
+        f'name = "dup"\n{axis} = [{text}]\n[[models]]\nname = "hopfield"\n'
+        "[[patterns]]\nn_units = 32\n"
+    )
+    with pytest.raises(nm.ValidationError, match=rf"dup.toml, line 2: {axis}\["):
+        load_experiment(path)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _Tables(Protocol):
+    """Writes a table named by an option; its first task can be made to 'die'."""
+
+    name = "tables-test"
+    defaults: ClassVar[dict] = {"table": "a", "n": 2}
+    die = False
+
+    def tasks(self):
+        return [(i,) for i in range(self.params["n"])]
+
+    def task(self, index):
+        if type(self).die and index == 1:
+            raise _Killed
+        return {"i": index}
+
+    def reduce(self, results):
+        return Output({"results": results, self.params["table"]: results})
+
+
+def test_a_forced_run_killed_then_resumed_still_removes_the_old_files(tmp_path):
+    # The forced run rewrote run.json (and with it the list of the old run's files)
+    # at its start; killed, then resumed, it left the old run's files (issue 19:
+    # growth.csv and sequence-*.png under a consolidation run) for good.
+    out = tmp_path / "out"
+    run(_Tables({"table": "old"}), out)
+    (out / "mine.txt").write_text("mine")
+    assert (out / "old.csv").exists()
+    _Tables.die = True
+    try:
+        with pytest.raises(_Killed):
+            run(_Tables({"table": "new"}), out, force=True)
+    finally:
+        _Tables.die = False
+    run(_Tables({"table": "new"}), out, resume=True)
+    assert not (out / "old.csv").exists()
+    assert {p.name for p in out.iterdir()} >= {"new.csv", "results.csv", "mine.txt"}
+    assert "replaces" not in json.loads((out / "run.json").read_text())

@@ -8,6 +8,7 @@ growth (:func:`~neuromem.experiments.sequences.max_length`), one for the traject
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ import numpy as np
 from ..errors import ValidationError
 from ..models.sequence import SequenceMemory
 from ..patterns import random_bipolar
+from ..validation import check_options
 from .engine import Output, files_that_fit, save
 from .engine.protocol import fmt, summary_of
 from .sequences import (
@@ -64,6 +66,25 @@ _QUICK = {
         "dense n=2": {"sizes": [16, 32], "options": {"variant": "dense", "order": 2}},
     },
 }
+
+
+#: Options of a study's SequenceMemory that the study sets itself.
+_SET_BY_STUDY = ("n_units", "cyclic", "n_steps", "seed")
+
+
+def _check_memory_options(options: Any, name: str) -> None:
+    """The ``SequenceMemory`` options of a growth curve or of the trajectory, checked
+    (keys and values, a ValidationError naming them) before anything is written."""
+    if not isinstance(options, dict):
+        raise ValidationError(name, options, "options given as a dict")
+    allowed = [
+        k for k in inspect.signature(SequenceMemory).parameters if k not in _SET_BY_STUDY
+    ]
+    check_options(options, name, allowed)
+    try:
+        SequenceMemory(2, **options)
+    except ValidationError as exc:
+        raise ValidationError(f"{name}.{exc.param}", exc.given, exc.allowed) from None
 
 
 class Sequence(StudyProtocol):
@@ -125,13 +146,18 @@ class Sequence(StudyProtocol):
                     "growth", {label: spec}, "{'sizes': [...], 'options': {...}}"
                 )
             spec["sizes"] = check_list(spec.get("sizes"), "growth", int, low=2)
-            if not isinstance(spec.get("options", {}), dict):
-                raise ValidationError("growth", spec, "options given as a dict")
+            _check_memory_options(spec.get("options", {}), f"growth[{label!r}].options")
         t = params["trajectory"]
-        if not isinstance(t, dict) or not {"n_units", "n_patterns", "n_steps"} <= set(t):
+        keys = {"n_units", "n_patterns", "n_steps"}
+        if not isinstance(t, dict) or not keys <= set(t) or set(t) - keys - {"options"}:
             raise ValidationError(
                 "trajectory", t, "a dict with n_units, n_patterns, n_steps (and options)"
             )
+        for key in sorted(keys):
+            value = t[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValidationError(f"trajectory.{key}", value, "an integer >= 1")
+        _check_memory_options(t.get("options", {}), "trajectory.options")
         return params
 
     def tasks(self) -> list[tuple]:

@@ -487,6 +487,8 @@ def _validate(data: dict[str, Any], where: Where) -> dict[str, Any]:
         if not isinstance(s, list | tuple) or not s:
             raise _err(where, ("sets",), s, "a non-empty list of integers >= 1")
         out["sets"] = tuple(_int(v, ("sets", i), where, 1) for i, v in enumerate(s))
+    for key in ("loads", "noise", "corruption", "sets"):
+        _unique(list(out.get(key, ())), key, where, label=False)
     if "repeats" in data:
         out["repeats"] = _int(data["repeats"], ("repeats",), where, 1)
     if "seed" in data:
@@ -525,12 +527,13 @@ def _max_trials() -> int:
         return MAX_TRIALS
 
 
-def _unique(keys: list[str], section: str, where: Where) -> None:
+def _unique(keys: list, section: str, where: Where, label: bool = True) -> None:
     for i, k in enumerate(keys):
-        if k in keys[:i]:
-            raise _err(
-                where, (section, i, "label"), k, f"a label not used by another of {section}"
+        if k in keys[:i]:  # a value given twice would count its trials twice
+            path, what = (
+                ((section, i, "label"), "a label") if label else ((section, i), "a value")
             )
+            raise _err(where, path, k, f"{what} not used by another of {section}")
 
 
 def _pattern(p: Any, path: tuple, where: Where) -> PatternSpec:

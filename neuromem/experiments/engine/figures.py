@@ -18,9 +18,13 @@ def axes(ax: Any = None, figsize: tuple[float, float] = (6.4, 4.2)):
 
 
 def save(ax: Any, path: str | Path, dpi: int = 110) -> Path:
-    """Save the figure of ``ax`` (axes or a figure) to ``path`` and close it."""
+    """Save the figure of ``ax`` (axes, an array of axes or a figure) to ``path`` and
+    close it."""
     import matplotlib.pyplot as plt
+    import numpy as np
 
+    if isinstance(ax, np.ndarray | list | tuple):  # the panels of plt.subplots(1, 2)
+        ax = np.asarray(ax, dtype=object).flat[0]
     fig = getattr(ax, "figure", ax)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)

@@ -115,6 +115,10 @@ class RunFolder:
         self.written: set[str] = set()
         self._lock = None
         self.previous: dict[str, Any] | None = None
+        #: The previous run's files that this run replaces (``--force``), removed when
+        #: it ends; kept in run.json as ``"replaces"`` until then, so a forced run that
+        #: is killed and resumed still removes them.
+        self.replaces: set[str] = set()
 
     # -- the lock -------------------------------------------------------------------
     def __enter__(self) -> RunFolder:
@@ -172,6 +176,7 @@ class RunFolder:
         self.previous = old
         entries = [e for e in os.listdir(self.out) if e != LOCK]
         if self.same or self.force or not entries:
+            self.replaces = self._replaced(old, entries)
             return
         if old is not None:
             exp = old.get("experiment")
@@ -199,25 +204,38 @@ class RunFolder:
         self.written.add(RUN)
         meta = {**self.meta, "versions": versions(), "complete": complete, **extra}
         meta["files"] = sorted(self.written)  # so far: a killed run lists its files too
+        if self.replaces - self.written:
+            meta["replaces"] = sorted(self.replaces - self.written)
         with atomic_write(self.out / RUN, "w") as fh:
             json.dump(meta, fh, indent=2, sort_keys=True)
             fh.write("\n")
 
+    def _replaced(self, old: dict[str, Any] | None, entries: list[str]) -> set[str]:
+        """Files of earlier runs this run replaces: those a forced take-over found,
+        and those a killed forced run had still to remove (its ``"replaces"``)."""
+        if old is None:
+            return set()
+        names = old.get("replaces") if isinstance(old.get("replaces"), list) else []
+        if not self.same:
+            listed = old.get("files")
+            if isinstance(listed, list):
+                names = [*names, *listed]
+            else:
+                names = [*names, *(e for e in entries if e.endswith(_RESULT_SUFFIXES))]
+        return {n for n in names if isinstance(n, str) and "/" not in n} - {
+            LOCK,
+            RUN,
+            "..",
+            ".",
+            "",
+        }
+
     def remove_stale(self) -> list[str]:
         """Remove the previous run's files that this run did not write (``--force``)."""
-        old = self.previous
-        if old is None or self.same:
-            return []
-        listed = old.get("files")
-        if isinstance(listed, list):
-            names = [n for n in listed if isinstance(n, str) and "/" not in n]
-        else:
-            names = [e for e in os.listdir(self.out) if e.endswith(_RESULT_SUFFIXES)]
         removed = []
-        for name in names:
-            if name in self.written or name in (LOCK, "..", "."):
-                continue
+        for name in sorted(self.replaces - self.written):
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (self.out / name).unlink()
                 removed.append(name)
+        self.replaces = set()
         return removed
