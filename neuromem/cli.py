@@ -6,15 +6,19 @@ import argparse
 import os
 import sys
 
-from . import clitools
+from . import __version__, clitools
+from .demo import run_demo
 from .errors import ValidationError, described
+from .experiments import Experiment, load_experiment, read_results, read_run, run
+from .experiments.compare import compare
+from .experiments.engine import draw
+from .experiments.plots import draw as draw_compare
+from .registry import models, rules
 
 __all__ = ["main"]
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .registry import models, rules
-
     for title, reg in (("models", models), ("rules", rules)):
         print(f"{title}:")
         for name in reg.names():
@@ -39,8 +43,6 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
     out = run_demo(
         args.out, letters=args.letters, size=args.size, noise=args.noise, seed=args.seed
     )
@@ -56,14 +58,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .experiments import load_experiment, run
-    from .experiments.builtin import BUILTINS
-    from .experiments.plots import draw
-
     notes: list[str] = []
     seed = 0 if args.seed is None else args.seed
-    if args.experiment in BUILTINS:
-        exp = BUILTINS[args.experiment](quick=args.quick, seed=seed, notes=notes)
+    builtins = clitools.builtin_protocols()
+    if args.experiment in builtins:
+        exp = builtins[args.experiment].preset(quick=args.quick, seed=seed, notes=notes)
         default_out = Path("results") / args.experiment
     elif args.experiment.endswith(".toml") or Path(args.experiment).is_file():
         exp = _toml_options(load_experiment(args.experiment), args.seed, args.quick)
@@ -72,7 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ValidationError(
             "experiment",
             args.experiment,
-            "a built-in experiment (" + ", ".join(BUILTINS) + ") or a TOML file",
+            "a built-in experiment (" + ", ".join(builtins) + ") or a TOML file",
         )
     for note in notes:
         print(f"note: {note}")
@@ -87,8 +86,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         info={"seed": args.seed, "quick": args.quick},
     )
-    failed = sum(1 for r in rows if r["error"])
-    print(f"{len(rows)} trials ({failed} failed) -> {out / 'results.csv'}")
+    failed = sum(1 for r in rows if r.get("error"))
+    unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
+    print(f"{len(rows)} {unit} ({failed} failed) -> {out / 'results.csv'}")
     if not args.no_plot:
         for path in draw(out):
             print(f"figure: {path}")
@@ -98,8 +98,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _toml_options(exp, seed: int | None, quick: bool):
     """``--seed`` replaces a TOML file's seed; ``--quick`` keeps one repeat and the
     first and last value of the load and noise axes."""
-    from .experiments import Experiment
-
     if seed is None and not quick:
         return exp
     data = exp.to_dict()
@@ -113,8 +111,6 @@ def _toml_options(exp, seed: int | None, quick: bool):
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .experiments.compare import compare
-
     res = compare(
         args.out,
         quick=args.quick,
@@ -135,33 +131,28 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .experiments import Experiment, read_results, read_run
-    from .experiments.plots import draw
-
     # Check everything before drawing: a row that does not parse or a run.json that
     # does not describe an experiment is an error, never silently skipped.
     meta = read_run(args.results)
-    if isinstance(meta, dict) and meta.get("format") in (
-        "neuromem-compare",
-        "neuromem-study",
-    ):
-        # A compare or study folder: its own redraw checks its own tables.
-        for path in draw(args.results):
-            print(f"figure: {path}")
-        return 0
-    if meta is None or not isinstance(meta.get("experiment"), dict):
-        raise ValidationError(
-            "results", args.results, "a results folder with a valid run.json"
-        )
-    Experiment.from_dict(meta["experiment"])
-    rows = read_results(args.results, strict=True)
-    if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
-        raise ValidationError(
-            "results",
-            described(f"{args.results!r}, whose rows have no result (every trial failed)"),
-            "a results folder with at least one completed trial",
-        )
-    for path in draw(args.results):
+    if isinstance(meta, dict) and meta.get("format") == "neuromem-compare":
+        paths = draw_compare(args.results)  # compare checks its own tables
+    else:
+        if meta is None or not isinstance(meta.get("experiment"), dict):
+            raise ValidationError(
+                "results", args.results, "a results folder with a valid run.json"
+            )
+        if meta.get("format") == "neuromem-run":
+            rows = read_results(args.results, strict=True)
+            if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
+                raise ValidationError(
+                    "results",
+                    described(
+                        f"{args.results!r}, whose rows have no result (every trial failed)"
+                    ),
+                    "a results folder with at least one completed trial",
+                )
+        paths = draw(args.results)
+    for path in paths:
         print(f"figure: {path}")
     return 0
 
@@ -188,8 +179,6 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuromem`` command."""
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="neuromem",
         description="Brain-memory simulation: Hopfield, Hebbian and "

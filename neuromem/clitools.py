@@ -17,8 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import ValidationError
+from .experiments.engine import protocols
+from .params import Parametrized
+from .registry import models, rules
+
 __all__ = [
     "SubcommandParser",
+    "builtin_protocols",
     "describe",
     "experiments",
     "experiments_epilog",
@@ -129,11 +135,16 @@ def name_width(names) -> int:
     return max((len(n) for n in names), default=0) + 2
 
 
-def experiments() -> dict[str, str]:
-    """Built-in experiment names and the first paragraph of their docstring."""
-    from .experiments.builtin import BUILTINS
+def builtin_protocols() -> dict[str, type]:
+    """Protocols ``neuromem run NAME`` runs (plugins included), by name."""
+    found = {name: protocols.get(name) for name in protocols.names()}
+    return {name: cls for name, cls in found.items() if getattr(cls, "listed", True)}
 
-    return {name: _summary(fn) for name, fn in BUILTINS.items()}
+
+def experiments() -> dict[str, str]:
+    """Experiment names (registered protocols) and the first paragraph of their
+    docstring."""
+    return {name: _summary(cls) for name, cls in builtin_protocols().items()}
 
 
 def experiments_epilog() -> str:
@@ -213,8 +224,6 @@ def _references(cls: type) -> list[str]:
 def _describe_one(kind: str, name: str, cls: type, origin: str) -> str:
     import textwrap
 
-    from .params import Parametrized
-
     lines = [f"{name}  ({kind} {cls.__module__}.{cls.__qualname__}, from {origin})"]
     summary = _summary(cls)
     if summary:
@@ -256,9 +265,6 @@ def describe(name: str, kind: str | None = None) -> str:
     -------
     str
     """
-    from .errors import ValidationError
-    from .registry import models, rules
-
     if kind is not None and (not isinstance(kind, str) or kind not in ("model", "rule")):
         raise ValidationError("kind", kind, "'model', 'rule' or None")
     found = []
@@ -323,14 +329,19 @@ class progress_lines:
         if self.reported is not None:
             return self.reported
         try:
-            total = int(json.loads((self.out / "run.json").read_text())["n_trials"])
-            with open(self.out / "results.csv", "rb") as fh:
+            meta = json.loads((self.out / "run.json").read_text())
+            total = int(meta.get("n_tasks", meta.get("n_trials")))
+            if "n_trials" not in meta and self.unit == "trials":
+                self.unit = "tasks"  # a protocol other than a grid
+            journal = meta.get("journal", "results.csv")
+            with open(self.out / journal, "rb") as fh:
                 done = sum(
                     chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 16), b"")
                 )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return max(done - 1, 0), total  # the header line
+        header = 1 if journal.endswith(".csv") else 0
+        return max(done - header, 0), total
 
     def line(self) -> str | None:
         c = self.counts()
@@ -368,10 +379,10 @@ def progress_folder(args: argparse.Namespace) -> Path | None:
     if args.command == "run":
         if args.out:
             return Path(args.out)
-        from .experiments.builtin import BUILTINS
-
         name = (
-            args.experiment if args.experiment in BUILTINS else Path(args.experiment).stem
+            args.experiment
+            if args.experiment in builtin_protocols()
+            else Path(args.experiment).stem
         )
         return Path("results") / name
     return None

@@ -1,8 +1,10 @@
-"""Experiments: grids of store/recall trials, run serially, on processes or on Dask.
+"""Experiments: protocols (grids of store/recall trials, studies, plugins) on one
+engine, run serially, on processes or on Dask.
 
-See :func:`run` to run one into a results folder, :mod:`neuromem.experiments.builtin`
-for the built-in experiments and :mod:`neuromem.experiments.compare` for
-``neuromem compare``.
+See :func:`run` to run one into a results folder, :mod:`neuromem.experiments.engine`
+for the engine and the :class:`~neuromem.experiments.engine.Protocol` base class,
+:mod:`neuromem.experiments.builtin` for the built-in grids and
+:mod:`neuromem.experiments.compare` for ``neuromem compare``.
 
 Examples
 --------
@@ -12,8 +14,11 @@ Examples
 [('hopfield', 'random_bipolar', 0.05, 'flip', 0.0, 1, 0)]
 """
 
-from .runner import read_results, read_run, run, versions
-from .spec import Experiment, ModelSpec, PatternSpec, Trial, load_experiment
+from .engine import Protocol, read_frame, read_run, versions
+from .launch import run
+from .runner import read_results
+from .spec import Experiment, ModelSpec, PatternSpec, Trial
+from .tomlfile import load_experiment
 from .trial import COLUMNS, IDENTITY_COLUMNS, TIMING_COLUMNS, run_trial
 
 __all__ = [
@@ -23,8 +28,10 @@ __all__ = [
     "Experiment",
     "ModelSpec",
     "PatternSpec",
+    "Protocol",
     "Trial",
     "load_experiment",
+    "read_frame",
     "read_results",
     "read_run",
     "run",

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..registry import models as model_registry
+from ..registry import rules as rule_registry
 from .spec import Experiment
 
 __all__ = ["BUILTINS", "available", "basins", "capacity", "forgetting", "noise", "topology"]
@@ -22,9 +24,6 @@ def available(models: list[dict], notes: list[str] | None = None) -> list[dict]:
 
     The others are left out, with a line appended to ``notes`` saying why.
     """
-    from ..registry import models as model_registry
-    from ..registry import rules as rule_registry
-
     out = []
     for m in models:
         missing = None

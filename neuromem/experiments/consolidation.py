@@ -19,6 +19,7 @@ of the MLP's decoded outputs with the stored values (1: all bits right, 0: chanc
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,10 @@ from .. import metrics, patterns
 from ..errors import ValidationError, described
 from ..models.base import Memory
 from ..random import SeedLike, as_generator, spawn
-from ..validation import check_choice, check_float, check_int
+from ..registry import create, list_models
+from ..validation import check_choice, check_float, check_int, check_options
+from .engine import axes as _axes
+from .estimators import interval
 
 __all__ = [
     "CONDITIONS",
@@ -43,24 +47,7 @@ CONDITIONS = ("sequential", "interleaved", "replay", "pseudo-rehearsal")
 CUES = ("partial", "random")
 
 
-def interval(values) -> tuple[float, float, float]:
-    """Mean and 95 % interval of the mean (Student's t) of repeated measurements."""
-    from scipy import stats
-
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if not len(v):
-        return (np.nan, np.nan, np.nan)
-    mean = float(v.mean())
-    if len(v) < 2:
-        return (mean, mean, mean)
-    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
-    return (mean, mean - half, mean + half)
-
-
 def _hippocampus(spec: Any, width: int, seed) -> Memory:
-    from ..registry import create, list_models
-
     if isinstance(spec, str):
         # Checked here so that an unknown name is refused as ``hippocampus``, the
         # parameter the caller set, not as the registry's ``model``.
@@ -185,10 +172,51 @@ def consolidation(
         overlap of the replayed episodes with the episode cued, or with the nearest
         episode for random cues; NaN outside ``replay``), ``error`` (empty).
     """
-    from ..registry import create
+    opts = _checked(
+        conditions=conditions,
+        n_key=n_key,
+        n_value=n_value,
+        n_items=n_items,
+        hidden=hidden,
+        learning_rate=learning_rate,
+        epochs_a=epochs_a,
+        epochs_b=epochs_b,
+        hippocampus=hippocampus,
+        extra_episodes=extra_episodes,
+        cue=cue,
+        cue_fraction=cue_fraction,
+        n_replay=n_replay,
+    )
+    repeats = check_int(repeats, "repeats", low=1)
+    rows: list[dict[str, Any]] = []
+    for rep, rng in enumerate(spawn(seed, repeats)):
+        rows.extend(one_repeat(rep, rng, **opts))
+    return rows
 
+
+def _checked(
+    *,
+    conditions: Any,
+    n_key: Any,
+    n_value: Any,
+    n_items: Any,
+    hidden: Any,
+    learning_rate: Any,
+    epochs_a: Any,
+    epochs_b: Any,
+    hippocampus: Any,
+    extra_episodes: Any,
+    cue: Any,
+    cue_fraction: Any,
+    n_replay: Any,
+) -> dict[str, Any]:
+    """The options of :func:`consolidation`, checked (ValidationError naming the key)."""
     if isinstance(conditions, str):  # one condition; iterating it would give letters
         conditions = (conditions,)
+    if not isinstance(conditions, list | tuple):
+        raise ValidationError(
+            "conditions", conditions, f"a list of conditions among {', '.join(CONDITIONS)}"
+        )
     conditions = tuple(conditions)
     if not conditions:
         raise ValidationError(
@@ -198,94 +226,129 @@ def consolidation(
         )
     for c in conditions:
         check_choice(c, "conditions", CONDITIONS)
-    n_key = check_int(n_key, "n_key", low=1)
-    n_value = check_int(n_value, "n_value", low=1)
+    check_unique(conditions, "conditions")
     n_items = check_int(n_items, "n_items", low=1)
-    hidden = check_int(hidden, "hidden", low=1)
-    learning_rate = check_float(
-        learning_rate, "learning_rate", low=0.0, low_inclusive=False
-    )
-    epochs_a = check_int(epochs_a, "epochs_a", low=1)
-    epochs_b = check_int(epochs_b, "epochs_b", low=1)
-    repeats = check_int(repeats, "repeats", low=1)
-    extra_episodes = check_int(extra_episodes, "extra_episodes", low=0)
-    cue = check_choice(cue, "cue", CUES)
-    cue_fraction = check_float(
-        cue_fraction, "cue_fraction", low=0.0, high=1.0, low_inclusive=False
-    )
-    n_replay = 2 * n_items if n_replay is None else check_int(n_replay, "n_replay", low=1)
-    width = n_key + n_value
+    width = check_int(n_key, "n_key", low=1) + check_int(n_value, "n_value", low=1)
     _hippocampus(hippocampus, width, 0)  # refuse a bad store before any training
+    return {
+        "conditions": conditions,
+        "n_key": int(n_key),
+        "n_value": int(n_value),
+        "n_items": n_items,
+        "hidden": check_int(hidden, "hidden", low=1),
+        "learning_rate": check_float(
+            learning_rate, "learning_rate", low=0.0, low_inclusive=False
+        ),
+        "epochs_a": check_int(epochs_a, "epochs_a", low=1),
+        "epochs_b": check_int(epochs_b, "epochs_b", low=1),
+        "hippocampus": hippocampus,
+        "extra_episodes": check_int(extra_episodes, "extra_episodes", low=0),
+        "cue": check_choice(cue, "cue", CUES),
+        "cue_fraction": check_float(
+            cue_fraction, "cue_fraction", low=0.0, high=1.0, low_inclusive=False
+        ),
+        "n_replay": 2 * n_items
+        if n_replay is None
+        else check_int(n_replay, "n_replay", low=1),
+    }
+
+
+def check_unique(values: Any, name: str) -> None:
+    """Refuse a list with a value twice: it would pool one measurement twice into an
+    interval and narrow it falsely."""
+    seen: list[Any] = []
+    for v in values:
+        if v in seen:
+            raise ValidationError(name, described(f"{v!r} twice"), "distinct values")
+        seen.append(v)
+
+
+def one_repeat(
+    rep: int,
+    rng: np.random.Generator,
+    *,
+    conditions: tuple[str, ...],
+    n_key: int,
+    n_value: int,
+    n_items: int,
+    hidden: int,
+    learning_rate: float,
+    epochs_a: int,
+    epochs_b: int,
+    hippocampus: Any,
+    extra_episodes: int,
+    cue: str,
+    cue_fraction: float,
+    n_replay: int,
+) -> list[dict[str, Any]]:
+    """The rows of repeat ``rep`` of :func:`consolidation` (checked options), from its
+    own stream ``rng`` (repeat ``r`` of a root seed ``s`` uses ``spawn(s, R)[r]``)."""
+    width = n_key + n_value
     rows: list[dict[str, Any]] = []
-    for rep, rng in enumerate(spawn(seed, repeats)):
-        data_rng, init_rng, *cond_rngs = spawn(rng, 2 + len(CONDITIONS))
-        ka, kb = (patterns.random_bipolar(n_items, n_key, seed=data_rng) for _ in "ab")
-        va, vb = (patterns.random_bipolar(n_items, n_value, seed=data_rng) for _ in "ab")
-        cortex = create(
-            "mlp",
-            n_units=n_key,
-            hidden=[hidden],
-            epochs=1,
-            batch_size=None,
-            learning_rate=learning_rate,
-            # A fixed schedule, one store per epoch: the curves are read in between,
-            # so no early stop (and no warning that one epoch did not store it all).
-            early_stopping=False,
-            # Squared error on tanh outputs, the classic setting of the interference
-            # studies (McCloskey & Cohen 1989), pinned so the study does not move
-            # with the MLP's defaults.
-            loss="mse",
-            seed=init_rng,
-        )
-        for _ in range(epochs_a):  # one store per epoch: retention is read in between
-            cortex.store(ka, va)
-        episodes = np.vstack([np.hstack([ka, va]), np.hstack([kb, vb])])
-        for cond in conditions:
-            crng = as_generator(cond_rngs[CONDITIONS.index(cond)])
-            mlp = copy.deepcopy(cortex)
-            hc = None
-            if cond == "replay":
-                hc = _hippocampus(hippocampus, width, crng)
-                store = episodes
-                if extra_episodes:
-                    other = patterns.random_bipolar(extra_episodes, width, seed=crng)
-                    store = np.vstack([episodes, other])
-                hc.store(store)
-            if cond == "pseudo-rehearsal":
-                pool_k = patterns.random_bipolar(max(8 * n_replay, 64), n_key, seed=crng)
-                pool_v = mlp.recall(pool_k, decode=True).states
+    data_rng, init_rng, *cond_rngs = spawn(rng, 2 + len(CONDITIONS))
+    ka, kb = (patterns.random_bipolar(n_items, n_key, seed=data_rng) for _ in "ab")
+    va, vb = (patterns.random_bipolar(n_items, n_value, seed=data_rng) for _ in "ab")
+    cortex = create(
+        "mlp",
+        n_units=n_key,
+        hidden=[hidden],
+        epochs=1,
+        batch_size=None,
+        learning_rate=learning_rate,
+        # A fixed schedule, one store per epoch: the curves are read in between,
+        # so no early stop (and no warning that one epoch did not store it all).
+        early_stopping=False,
+        # Squared error on tanh outputs, the classic setting of the interference
+        # studies (McCloskey & Cohen 1989), pinned so the study does not move
+        # with the MLP's defaults.
+        loss="mse",
+        seed=init_rng,
+    )
+    for _ in range(epochs_a):  # one store per epoch: retention is read in between
+        cortex.store(ka, va)
+    episodes = np.vstack([np.hstack([ka, va]), np.hstack([kb, vb])])
+    for cond in conditions:
+        crng = as_generator(cond_rngs[CONDITIONS.index(cond)])
+        mlp = copy.deepcopy(cortex)
+        hc = None
+        if cond == "replay":
+            hc = _hippocampus(hippocampus, width, crng)
+            store = episodes
+            if extra_episodes:
+                other = patterns.random_bipolar(extra_episodes, width, seed=crng)
+                store = np.vstack([episodes, other])
+            hc.store(store)
+        if cond == "pseudo-rehearsal":
+            pool_k = patterns.random_bipolar(max(8 * n_replay, 64), n_key, seed=crng)
+            pool_v = mlp.recall(pool_k, decode=True).states
 
-            def row(
-                epoch, quality=np.nan, cond=cond, rep=rep, mlp=mlp, sets=(ka, va, kb, vb)
-            ):
-                return {
-                    "condition": cond,
-                    "repeat": rep,
-                    "epoch": epoch,
-                    "retention": _score(mlp, sets[0], sets[1]),
-                    "acquisition": _score(mlp, sets[2], sets[3]),
-                    "replay_quality": quality,
-                    "error": "",
-                }
+        def row(epoch, quality=np.nan, cond=cond, rep=rep, mlp=mlp, sets=(ka, va, kb, vb)):
+            return {
+                "condition": cond,
+                "repeat": rep,
+                "epoch": epoch,
+                "retention": _score(mlp, sets[0], sets[1]),
+                "acquisition": _score(mlp, sets[2], sets[3]),
+                "replay_quality": quality,
+                "error": "",
+            }
 
-            rows.append(row(0))
-            for epoch in range(1, epochs_b + 1):
-                quality = np.nan
-                if cond == "sequential":
-                    mlp.store(kb, vb)
-                elif cond == "interleaved":
-                    mlp.store(np.vstack([ka, kb]), np.vstack([va, vb]))
-                elif cond == "replay":
-                    rep_x, quality = _replay(
-                        hc, episodes, n_replay, cue, cue_fraction, crng
-                    )
-                    mlp.store(
-                        np.vstack([kb, rep_x[:, :n_key]]), np.vstack([vb, rep_x[:, n_key:]])
-                    )
-                else:
-                    idx = crng.integers(0, len(pool_k), n_replay)
-                    mlp.store(np.vstack([kb, pool_k[idx]]), np.vstack([vb, pool_v[idx]]))
-                rows.append(row(epoch, quality))
+        rows.append(row(0))
+        for epoch in range(1, epochs_b + 1):
+            quality = np.nan
+            if cond == "sequential":
+                mlp.store(kb, vb)
+            elif cond == "interleaved":
+                mlp.store(np.vstack([ka, kb]), np.vstack([va, vb]))
+            elif cond == "replay":
+                rep_x, quality = _replay(hc, episodes, n_replay, cue, cue_fraction, crng)
+                mlp.store(
+                    np.vstack([kb, rep_x[:, :n_key]]), np.vstack([vb, rep_x[:, n_key:]])
+                )
+            else:
+                idx = crng.integers(0, len(pool_k), n_replay)
+                mlp.store(np.vstack([kb, pool_k[idx]]), np.vstack([vb, pool_v[idx]]))
+            rows.append(row(epoch, quality))
     return rows
 
 
@@ -299,7 +362,10 @@ def summarize(rows: list[dict[str, Any]], value: str) -> dict[str, np.ndarray]:
         mine = [r for r in rows if r["condition"] == cond]
         epochs = sorted({r["epoch"] for r in mine})
         out[cond] = np.array(
-            [(e, *interval([r[value] for r in mine if r["epoch"] == e])) for e in epochs]
+            [
+                (e, *interval([r[value] for r in mine if r["epoch"] == e], low=None))
+                for e in epochs
+            ]
         )
     return out
 
@@ -318,8 +384,10 @@ def hippocampal_load_sweep(
 
     The hippocampus holds the ``2 n_items`` episodes of A and B plus random others, so
     that its load ``P / (n_key + n_value)`` is each of ``loads`` (at least the load of
-    A and B alone; loads that give the same hippocampus are run once). Other options
-    are those of :func:`consolidation`.
+    A and B alone; loads that give the same hippocampus are run once; a load given
+    twice is refused). Other options are those of :func:`consolidation`, except
+    ``conditions`` (the sweep runs ``"replay"``) and ``extra_episodes`` (set by the
+    load).
 
     Returns
     -------
@@ -327,18 +395,18 @@ def hippocampal_load_sweep(
         Keys ``load``, ``repeat``, ``retention``, ``acquisition`` (after the last
         epoch), ``replay_quality`` (mean over the epochs), ``error``.
     """
+    loads = check_loads(loads)
+    allowed = set(inspect.signature(consolidation).parameters) - {
+        "conditions",
+        "extra_episodes",
+    }
+    check_options(options, "hippocampal_load_sweep", sorted(allowed - {"seed", "repeats"}))
+    n_key = check_int(n_key, "n_key", low=1)
+    n_value = check_int(n_value, "n_value", low=1)
+    n_items = check_int(n_items, "n_items", low=1)
     width = n_key + n_value
     rows = []
-    done = set()
-    for load in loads:
-        load = check_float(load, "loads", low=0.0, low_inclusive=False)
-        extra = max(0, round(load * width) - 2 * n_items)
-        if extra in done:
-            # Two loads that give one hippocampus (both at or below A and B's own, or
-            # rounded to the same count) would run the same seeds twice: duplicated
-            # rows under one load, and an interval over twice the real repeats.
-            continue
-        done.add(extra)
+    for extra in load_extras(loads, width, n_items):
         res = consolidation(
             conditions=("replay",),
             n_key=n_key,
@@ -350,21 +418,47 @@ def hippocampal_load_sweep(
             **options,
         )
         for rep in sorted({r["repeat"] for r in res}):
-            mine = [r for r in res if r["repeat"] == rep]
-            last = max(mine, key=lambda r: r["epoch"])
-            rows.append(
-                {
-                    "load": (2 * n_items + extra) / width,
-                    "repeat": rep,
-                    "retention": last["retention"],
-                    "acquisition": last["acquisition"],
-                    "replay_quality": float(
-                        np.nanmean([r["replay_quality"] for r in mine if r["epoch"]])
-                    ),
-                    "error": "",
-                }
-            )
+            rows.append(load_row(res, rep, extra, width, n_items))
     return rows
+
+
+def check_loads(loads: Any) -> list[float]:
+    """Hippocampal loads: a non-empty list of distinct numbers > 0."""
+    if isinstance(loads, str) or not isinstance(loads, list | tuple | np.ndarray):
+        raise ValidationError("loads", loads, "a list of loads > 0 (e.g. [0.125, 0.4])")
+    if not len(loads):
+        raise ValidationError("loads", described("no load"), "at least one load > 0")
+    out = [check_float(a, "loads", low=0.0, low_inclusive=False) for a in loads]
+    check_unique(out, "loads")
+    return out
+
+
+def load_extras(loads: list[float], width: int, n_items: int) -> list[int]:
+    """The extra episodes of each distinct hippocampus the loads give, in order.
+
+    Two loads that give one hippocampus (both at or below A and B's own, or rounded to
+    the same count) would run the same seeds twice: duplicated rows under one load, and
+    an interval over twice the real repeats; such a hippocampus is run once.
+    """
+    return list(dict.fromkeys(max(0, round(a * width) - 2 * n_items) for a in loads))
+
+
+def load_row(
+    res: list[dict[str, Any]], rep: int, extra: int, width: int, n_items: int
+) -> dict[str, Any]:
+    """The load-sweep row of repeat ``rep`` from its ``replay`` rows."""
+    mine = [r for r in res if r["repeat"] == rep]
+    last = max(mine, key=lambda r: r["epoch"])
+    return {
+        "load": (2 * n_items + extra) / width,
+        "repeat": rep,
+        "retention": last["retention"],
+        "acquisition": last["acquisition"],
+        "replay_quality": float(
+            np.nanmean([r["replay_quality"] for r in mine if r["epoch"]])
+        ),
+        "error": "",
+    }
 
 
 _STYLE = {
@@ -373,14 +467,6 @@ _STYLE = {
     "replay": ("tab:blue", "hippocampal replay"),
     "pseudo-rehearsal": ("tab:orange", "pseudo-rehearsal"),
 }
-
-
-def _axes(ax, figsize=(6.4, 4.2)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_consolidation(rows, ax=None, *, value: str = "retention"):
@@ -419,7 +505,7 @@ def plot_load_sweep(rows, ax=None, *, sequential: float | None = None):
         ("retention", "tab:blue", "retention of A (replay)"),
     ):
         stats = np.array(
-            [interval([r[value] for r in rows if r["load"] == a]) for a in loads]
+            [interval([r[value] for r in rows if r["load"] == a], low=None) for a in loads]
         )
         ax.errorbar(
             loads,

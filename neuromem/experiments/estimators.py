@@ -59,9 +59,9 @@ LEVEL = 0.5
 BASIN_CRITERION = 0.9
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A mean over repeats with its 95 % interval.
+class Estimate(tuple):
+    """A mean over repeats with its 95 % interval: the tuple ``(value, low, high)``
+    (so ``mean, low, high = interval(values)``), with attributes.
 
     Attributes
     ----------
@@ -80,8 +80,27 @@ class Estimate:
     value: float
     low: float
     high: float
-    censored: bool = False
-    values: tuple[float, ...] = ()
+    censored: bool
+    values: tuple[float, ...]
+
+    def __new__(
+        cls,
+        value: float,
+        low: float,
+        high: float,
+        censored: bool = False,
+        values: tuple[float, ...] = (),
+    ):
+        self = super().__new__(cls, (value, low, high))
+        self.value, self.low, self.high = value, low, high
+        self.censored, self.values = censored, tuple(values)
+        return self
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimate(value={self.value!r}, low={self.low!r}, high={self.high!r}, "
+            f"censored={self.censored!r})"
+        )
 
     def text(self, digits: int = 3) -> str:
         """``"0.135 [0.128, 0.142]"``, ``"≥ 1"`` when censored, ``"-"`` for none."""

@@ -18,6 +18,7 @@ from ..models.sequence import SequenceMemory, expected_overlaps
 from ..patterns import random_bipolar
 from ..random import derive_seed
 from ..validation import check_float, check_int
+from .engine import axes as _axes
 
 __all__ = [
     "RETRIEVED",
@@ -29,6 +30,7 @@ __all__ = [
     "plot_sequence_capacity",
     "plot_trajectory",
     "retrieval",
+    "sweep_row",
 ]
 
 #: A cycle is retrieved when the overlap with the expected pattern never falls below this.
@@ -72,24 +74,28 @@ def capacity_sweep(
         n = check_int(n, "sizes", low=2)
         for load in loads:
             load = check_float(load, "loads", low=0.0, low_inclusive=False)
-            p = max(2, round(load * n))
             for r in range(repeats):
-                lo, last = retrieval(
-                    n, p, derive_seed(seed, "sequence", n, load, r), **options
-                )
-                rows.append(
-                    {
-                        "n_units": n,
-                        "load": load,
-                        "n_patterns": p,
-                        "repeat": r,
-                        "min_overlap": lo,
-                        "final_overlap": last,
-                        "retrieved": float(lo >= RETRIEVED),
-                        "error": "",
-                    }
-                )
+                rows.append(sweep_row(n, load, r, seed, **options))
     return rows
+
+
+def sweep_row(
+    n: int, load: float, repeat: int, seed: int, **options: Any
+) -> dict[str, Any]:
+    """One row of :func:`capacity_sweep`: size ``n``, load ``load``, repeat ``repeat``
+    (its own seed, from the root seed and these coordinates)."""
+    p = max(2, round(load * n))
+    lo, last = retrieval(n, p, derive_seed(seed, "sequence", n, load, repeat), **options)
+    return {
+        "n_units": n,
+        "load": load,
+        "n_patterns": p,
+        "repeat": repeat,
+        "min_overlap": lo,
+        "final_overlap": last,
+        "retrieved": float(lo >= RETRIEVED),
+        "error": "",
+    }
 
 
 def crossover(rows: list[dict[str, Any]]) -> dict[int, float]:
@@ -147,14 +153,6 @@ def growth_exponent(points) -> float:
     return float(np.polyfit(n, length, 1)[0])
 
 
-def _axes(ax, figsize=(6.4, 4.2)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
 def plot_sequence_capacity(rows, ax=None):
     """Fraction of whole cycles retrieved against the load, one line per size."""
     ax = _axes(ax)
@@ -175,8 +173,9 @@ def plot_sequence_capacity(rows, ax=None):
 
 def plot_growth(rows, ax=None):
     """Longest sequence retrieved against ``N`` per variant (log-log)."""
-    ax = _axes(ax)
     from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax = _axes(ax)
 
     sizes = set()
     for label in dict.fromkeys(r["variant"] for r in rows):

@@ -15,22 +15,16 @@ import itertools
 import json
 import math
 import numbers
-import re
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ValidationError, described
 from ..random import derive_seed
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from ..registry import models as registry
+from .building import build_model, build_topology, check_size
 
 __all__ = [
     "CORRUPTIONS",
@@ -40,13 +34,13 @@ __all__ = [
     "ModelSpec",
     "PatternSpec",
     "Trial",
-    "load_experiment",
+    "build_model",
+    "build_topology",
 ]
 
 PATTERN_KINDS = ("random_bipolar", "random_sparse", "glyphs")
 CORRUPTIONS = ("flip", "mask")
 KINDS = ("recall", "sequential")
-TOPOLOGY_KINDS = ("complete", "erdos_renyi", "small_world")
 #: Largest grid accepted (trials); raise it (``spec.MAX_TRIALS = ...``) or set the
 #: environment variable ``NEUROMEM_MAX_TRIALS`` for a bigger sweep.
 MAX_TRIALS = 1_000_000
@@ -517,7 +511,7 @@ def _validate(data: dict[str, Any], where: Where) -> dict[str, Any]:
         _model(m, ("models", i), where, width) for i, m in enumerate(models)
     )
     _unique([m.key for m in out["models"]], "models", where)
-    _check_size(out, where)
+    check_size(out, where, _max_trials(), _DEFAULTS["loads"])
     return out
 
 
@@ -529,66 +523,6 @@ def _max_trials() -> int:
         return int(env) if env else MAX_TRIALS
     except ValueError:
         return MAX_TRIALS
-
-
-def _check_size(out: dict[str, Any], where: Where) -> None:
-    """Refuse, before anything is written, a grid too large or a trial that cannot fit
-    in memory."""
-    from ..memory import available_memory, check_memory
-
-    n_other = len(out.get("corruption", ("flip",))) * len(out.get("noise", (0.0,)))
-    n_other *= len(out.get("sets", (1,))) * out.get("repeats", 1)
-    loads = out.get("loads", _DEFAULTS["loads"])
-    per_model = sum(1 if p.fixed_size else len(loads) for p in out["patterns"])
-    n = len(out["models"]) * per_model * n_other
-    limit = _max_trials()
-    if n > limit:
-        key = (
-            "repeats"
-            if out.get("repeats", 1) > limit // max(1, n // out.get("repeats", 1))
-            else "loads"
-        )
-        raise _err(
-            where,
-            (key,),
-            described(f"a grid of {n} trials"),
-            f"at most {limit} trials (NEUROMEM_MAX_TRIALS raises the limit)",
-        )
-    sets = max(out.get("sets", (1,)))
-    for i, p in enumerate(out["patterns"]):
-        width = p.width
-        # Patterns, cues and recalled states of the largest set, in float64.
-        for load in (round(len(p.text) / width, 6),) if p.fixed_size else loads:
-            n_pat = max(1, round(load * width))
-            need = 3 * 8 * float(n_pat) * width * sets
-            key = ("patterns", i, "size") if p.fixed_size else ("loads",)
-            given = load if not p.fixed_size else p.size
-            what = f"a trial's patterns ({float(n_pat):.4g} x {width})"
-            if sets > 1:
-                what = f"a trial's {sets} pattern sets of {float(n_pat):.4g} x {width}"
-                limit = available_memory()
-                # One set fits: the number of sets is what is too large (the
-                # message named the load before, for sets = 10**9 and a tiny load).
-                if limit is not None and need / sets <= limit:
-                    key, given = ("sets",), sets
-            check_memory(need, where(key), given, what)
-        for m in out["models"]:
-            from ..registry import models as registry
-
-            try:
-                obj = registry.get(m.name)
-                est = obj(
-                    n_units=width, **{k: v for k, v in m.params.items() if k != "topology"}
-                ).memory_estimate()
-            except Exception:
-                continue  # the model's own checks speak in build_model
-            key = ("patterns", i, "size" if p.fixed_size else "n_units")
-            check_memory(
-                est,
-                where(key),
-                p.size if p.fixed_size else p.n_units,
-                f"model {m.key!r} on {width} units",
-            )
 
 
 def _unique(keys: list[str], section: str, where: Where) -> None:
@@ -631,8 +565,6 @@ def _pattern(p: Any, path: tuple, where: Where) -> PatternSpec:
 
 
 def _model(m: Any, path: tuple, where: Where, n_units: int) -> ModelSpec:
-    from ..registry import models as registry
-
     _check_keys(m, path, where, ("name", "params", "label"))
     if "name" not in m:
         raise _err(where, (*path, "name"), described("nothing"), "a registered model name")
@@ -659,140 +591,3 @@ def _model(m: Any, path: tuple, where: Where, n_units: int) -> ModelSpec:
 
 def _param_names(cls: type) -> list[str]:
     return [n for n in cls.param_names() if n not in RESERVED]
-
-
-def build_topology(spec: Mapping[str, Any], n_units: int, seed: int):
-    """Build a topology from its dict form for ``n_units`` units."""
-    import inspect
-
-    from .. import topology
-
-    if not isinstance(spec, Mapping):
-        raise ValidationError("topology", spec, "a table with a 'kind' key")
-    spec = dict(spec)
-    kind = spec.pop("kind", None)
-    if kind not in TOPOLOGY_KINDS:
-        raise ValidationError(
-            "topology.kind", kind, "one of " + ", ".join(repr(k) for k in TOPOLOGY_KINDS)
-        )
-    func = getattr(topology, kind)
-    # Keys are checked against the builder's signature: an unknown key is named, not
-    # a TypeError from deep inside the call.
-    names = [n for n in inspect.signature(func).parameters if n not in ("n", "seed")]
-    unknown = sorted(str(k) for k in spec if k not in names)
-    if unknown:
-        raise ValidationError(
-            "topology",
-            described(f"{kind} with unknown key(s) {', '.join(unknown)}"),
-            f"keys among kind, {', '.join(names)}",
-        )
-    try:
-        if kind == "complete":
-            return func(n_units, **spec)
-        return func(n_units, **spec, seed=seed)
-    except TypeError as exc:
-        raise ValidationError(
-            "topology", described(f"{kind} with {sorted(spec)}"), str(exc)
-        ) from None
-
-
-def build_model(spec: ModelSpec, n_units: int, seed: int):
-    """Create the model of ``spec`` for ``n_units`` units through the registry."""
-    from ..registry import create
-
-    params = dict(spec.params)
-    if isinstance(params.get("topology"), Mapping):
-        params["topology"] = build_topology(params["topology"], n_units, seed)
-    return create(spec.name, n_units=n_units, seed=seed, **params)
-
-
-# -- TOML files --------------------------------------------------------------------
-
-
-def _locate(text: str, path: tuple) -> int | None:
-    """Best-effort line number of the key at ``path`` in a TOML text."""
-    strs = [p for p in path if isinstance(p, str)]
-    if not strs:
-        return None
-    top = path[0]
-    leaf = strs[-1]
-    in_array = len(path) > 1 and isinstance(path[1], int) and top in ("models", "patterns")
-    index = path[1] if in_array else None
-    assign = re.compile(rf'(^|[{{,])\s*"?{re.escape(str(leaf))}"?\s*=')
-    section: str | None = None
-    count = -1
-    fallback = None
-    for n, line in enumerate(text.splitlines(), 1):
-        s = line.split("#", 1)[0].strip()
-        if s.startswith("["):
-            name = s.strip("[] ").split(".")[0].strip()
-            if s.startswith("[[") and name == top:
-                count += 1
-            section = name
-            if in_array and name == top and count == index and leaf == top:
-                return n
-            continue
-        if not assign.search(s):
-            continue
-        if in_array:
-            if section == top and count == index:
-                return n
-            if section is None and leaf == top:
-                fallback = fallback or n
-        elif section is None:
-            return n
-    return fallback
-
-
-def load_experiment(path: str | Path) -> Experiment:
-    """Read an experiment from a TOML file.
-
-    The file holds the fields of :class:`Experiment` at the top level, and one
-    ``[[models]]`` and ``[[patterns]]`` table per model and pattern set::
-
-        name = "my-capacity"
-        loads = [0.05, 0.1, 0.15]
-        noise = [0.0, 0.1]
-        repeats = 2
-        seed = 1
-
-        [[models]]
-        name = "hopfield"
-        params = { rule = "hebbian" }
-
-        [[patterns]]
-        kind = "random_bipolar"
-        n_units = 200
-
-    Raises
-    ------
-    ValidationError
-        For a missing or unreadable file, a TOML syntax error, an unknown model or
-        parameter, a value of the wrong type or out of range. The message names the
-        file, the line where it can be found, and the key.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError("experiment", str(path), "an existing TOML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            "experiment", described(f"{str(path)!r}, unreadable ({exc})"), "a TOML file"
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        found = re.search(r"line (\d+)", msg)
-        where_text = f"{path.name}, line {found.group(1)}" if found else path.name
-        raise ValidationError(
-            where_text, described(f"a TOML syntax error ({msg})"), "valid TOML"
-        ) from None
-
-    def where(p: tuple) -> str:
-        line = _locate(text, p)
-        at = f"{path.name}, line {line}" if line else path.name
-        return f"{at}: {_key_text(p)}" if p else at
-
-    return Experiment.from_dict(data, where=where)

@@ -1,0 +1,250 @@
+"""Where tasks run: in this process, on worker processes, or on a Dask cluster.
+
+A task is ``fn(config, index)`` with ``fn`` a module-level function (it travels by
+reference) and ``config`` plain data. Every task runs with :data:`BLAS_THREADS` BLAS
+thread(s), set with threadpoolctl by the task itself (around each task of a serial run;
+for the whole worker on processes and Dask, where tasks may run side by side), and
+with the library's progress output off: its numbers do not depend on the executor, and nothing has to be set
+up on a worker beforehand (there is no ``client.run`` step: a Dask worker lost at any
+moment only gets its tasks rescheduled). Local worker processes die with the process
+that started them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ... import progress as _progress
+from ...errors import ValidationError, described
+
+__all__ = ["BLAS_THREADS", "DASK_TIMEOUT", "Executor", "call_task", "exit_with_parent"]
+
+#: BLAS threads every task runs with, on every executor (recorded in run.json).
+BLAS_THREADS = 1
+#: Seconds to wait for a Dask scheduler (environment variable NEUROMEM_DASK_TIMEOUT).
+DASK_TIMEOUT = 10.0
+_BLAS_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+_CONTROLLER: list[Any] = []
+_PARENT: list[int] = []
+_PINNED: list[Any] = []
+
+
+def _controller():
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:  # finding the BLAS libraries once per process is enough
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def _pin_blas() -> None:
+    """:data:`BLAS_THREADS` for the rest of this (worker) process.
+
+    Tasks that run side by side in threads of one process must not set and restore the
+    limit each around itself: one restoring the original count while another runs
+    would let that one compute with more threads.
+    """
+    if not _PINNED:
+        _PINNED.append(_controller().limit(limits=BLAS_THREADS, user_api="blas"))
+
+
+def call_task(
+    fn: Callable[[Any, int], Any], config: Any, index: int, scoped: bool = True
+) -> Any:
+    """Run one task with one BLAS thread and no progress output, on any executor.
+
+    ``scoped``: set the BLAS limit around this task only (a serial run in the
+    caller's process); otherwise for the whole worker process.
+    """
+    if not scoped:
+        _pin_blas()
+        with _progress.disabled():
+            return fn(config, index)
+    with (
+        _controller().limit(limits=BLAS_THREADS, user_api="blas"),
+        _progress.disabled(),
+    ):
+        return fn(config, index)
+
+
+def exit_with_parent(parent: int | None = None) -> None:
+    """Make this worker process die with the process that started the run.
+
+    On Linux the kernel signals the worker when its parent dies
+    (``PR_SET_PDEATHSIG``); elsewhere a daemon thread polls the parent process id. A
+    worker that starts after the run died (and was adopted) exits at once.
+    """
+    if _PARENT:
+        return
+    parent = os.getppid() if parent is None else parent
+    _PARENT.append(parent)
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:  # pragma: no cover - non-Linux fallback
+        import time
+
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _pool_init(parent: int) -> None:
+    exit_with_parent(parent)
+    for var in _BLAS_VARS:  # before numpy loads its BLAS in this worker
+        os.environ[var] = str(BLAS_THREADS)
+
+
+class Executor:
+    """Serial, process or Dask execution of tasks (a context manager).
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes (1: this process); with ``scheduler="local"``, the workers of
+        the local Dask cluster.
+    scheduler : str, optional
+        ``"local"`` or the address of a Dask scheduler (``tcp://host:8786``). Entering
+        the context connects, within :data:`DASK_TIMEOUT` seconds: an unreachable
+        scheduler is a :class:`ValidationError` naming ``scheduler`` before any work.
+    """
+
+    def __init__(self, jobs: int = 1, scheduler: str | None = None):
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValidationError("jobs", jobs, "an integer >= 1")
+        if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+            raise ValidationError("scheduler", scheduler, "'local' or a scheduler address")
+        self.jobs = jobs
+        self.scheduler = scheduler
+        self.client = None
+        self._cluster = None
+        self._local_pin = False
+
+    @property
+    def kind(self) -> str:
+        """``"serial"``, ``"processes"`` or ``"dask"``."""
+        if self.scheduler is not None:
+            return "dask"
+        return "processes" if self.jobs > 1 else "serial"
+
+    def __enter__(self) -> Executor:
+        if self.scheduler is not None:
+            self._connect()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self.client = self._cluster = None
+        if self._local_pin and _PINNED:
+            _PINNED.pop().restore_original_limits()
+        self._local_pin = False
+
+    def _connect(self) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ValidationError(
+                "scheduler",
+                self.scheduler,
+                "a Dask scheduler with dask[distributed] installed "
+                "(pip install 'neuromem[dask]')",
+            ) from None
+        if self.scheduler == "local":
+            # Its workers are threads of this process: pin the limit for the run.
+            self._local_pin = not _PINNED
+            _pin_blas()
+            self._cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=False,
+                dashboard_address=None,
+            )
+            self.client = Client(self._cluster)
+            return
+        timeout = float(os.environ.get("NEUROMEM_DASK_TIMEOUT", DASK_TIMEOUT))
+        try:
+            self.client = Client(self.scheduler, timeout=timeout)
+        except (OSError, ValueError, TypeError) as exc:  # TimeoutError is an OSError
+            raise ValidationError(
+                "scheduler",
+                described(f"{self.scheduler!r}, unreachable ({type(exc).__name__}: {exc})"),
+                "the address of a running Dask scheduler (tcp://host:8786) or 'local'",
+            ) from None
+
+    def map(
+        self, fn: Callable[[Any, int], Any], config: Any, indices: Sequence[int]
+    ) -> Iterator[tuple[int, Any]]:
+        """``(index, fn(config, index))`` for every index, as each task completes."""
+        indices = list(indices)
+        if not indices:
+            return iter(())
+        if self.client is not None:
+            return self._dask(fn, config, indices)
+        if self.jobs > 1 and len(indices) > 1:
+            return self._processes(fn, config, indices)
+        return ((i, call_task(fn, config, i)) for i in indices)
+
+    def _processes(self, fn, config, indices):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # "spawn" never copies a parent's threads or locks, and its workers are
+        # children of this process itself (not of a forkserver), so they can die with it.
+        with ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(indices)),
+            mp_context=mp.get_context("spawn"),
+            initializer=_pool_init,
+            initargs=(os.getpid(),),
+        ) as pool:
+            futures = {pool.submit(call_task, fn, config, i, False): i for i in indices}
+            try:
+                for fut in as_completed(futures):
+                    yield futures[fut], fut.result()
+            finally:
+                for fut in futures:
+                    fut.cancel()
+
+    def _dask(self, fn, config, indices):
+        from distributed import as_completed
+
+        futures = self.client.map(
+            call_task,
+            [fn] * len(indices),
+            [config] * len(indices),
+            indices,
+            [False] * len(indices),
+            pure=False,
+            key=[f"neuromem-task-{os.getpid()}-{id(self)}-{i}" for i in indices],
+        )
+        where = dict(zip((f.key for f in futures), indices, strict=True))
+        try:
+            for fut in as_completed(futures):
+                yield where[fut.key], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()

@@ -1,0 +1,228 @@
+"""The one typed table codec: rows of ``int``, ``float``, ``bool``, ``str`` and missing
+values written as CSV, read back as a :class:`pandas.DataFrame` (or as typed rows).
+
+Floats are written with ``repr`` (they read back bit for bit), NaN as ``nan``, ``None``
+as an empty field, booleans as ``True``/``False``. A table read with a schema (``{column:
+type}``) gets exactly those columns and types; without one, each column's type is the
+narrowest of int, float, bool and str that parses every value of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ...errors import ValidationError, described
+from ...io import atomic_write
+
+__all__ = [
+    "Appender",
+    "format_value",
+    "line",
+    "parse_value",
+    "read_frame",
+    "read_rows",
+    "write_table",
+]
+
+Schema = Mapping[str, type]
+
+
+def format_value(value: Any) -> str:
+    """One CSV field: ``repr`` of a float (``nan`` for NaN), empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def parse_value(text: str, kind: type | None = None) -> Any:
+    """A field back to its value: ``kind`` given, that type (an empty field is None
+    for int/bool/str and NaN for float); else the narrowest type that parses."""
+    if kind is str:
+        return text
+    if kind is bool:
+        if text in ("True", "False"):
+            return text == "True"
+        if text == "":
+            return None
+        raise ValueError(f"not a bool: {text!r}")
+    if kind is float:
+        return math.nan if text == "" else float(text)
+    if kind is int:
+        return None if text == "" else int(text)
+    if text == "":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text in ("True", "False"):
+        return text == "True"
+    return text
+
+
+def line(row: Mapping[str, Any], columns: Iterable[str]) -> str:
+    """The CSV line (with its newline) of ``row`` in the order of ``columns``."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([format_value(row[c]) for c in columns])
+    return buf.getvalue()
+
+
+def write_table(
+    path: str | os.PathLike,
+    rows: list[Mapping[str, Any]],
+    columns: Iterable[str] | None = None,
+) -> Path:
+    """Write ``rows`` atomically (columns: ``columns``, or the first row's keys)."""
+    path = Path(path)
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else ["error"])
+    with atomic_write(path, "w") as fh:
+        fh.write(line(dict(zip(cols, cols, strict=True)), cols))
+        for row in rows:
+            fh.write(line(row, cols))
+    return path
+
+
+def _infer(values: list[str]) -> type:
+    for kind in (int, float, bool):
+        try:
+            for v in values:
+                if v != "" or kind is bool:
+                    parse_value(v, kind)
+            return kind
+        except ValueError:
+            continue
+    return str
+
+
+def read_rows(
+    path: str | os.PathLike,
+    schema: Schema | None = None,
+    *,
+    strict: bool = True,
+    text_columns: Iterable[str] = ("error",),
+) -> tuple[list[dict[str, Any]], bool]:
+    """Typed rows of a table, and whether a damaged line was dropped.
+
+    The file is read line by line as bytes. ``strict``: a line that is not UTF-8, does
+    not parse or has the wrong number of fields is a :class:`ValidationError` naming
+    the line; otherwise it is dropped (a line torn by a kill, garbage appended) and
+    the second value is True. ``text_columns`` stay strings when types are inferred.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            "results",
+            described(f"{str(path)!r}, unreadable ({exc.strerror})"),
+            "a readable table",
+        ) from None
+    damaged = bool(data) and not data.endswith(b"\n")
+    if damaged and not strict:  # a write cut short: the last line is incomplete
+        data = data[: data.rfind(b"\n") + 1]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not lines:
+        return [], damaged
+    try:
+        header = next(csv.reader([lines[0].decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        header = None
+    if not header or (schema is not None and header != list(schema)):
+        raise ValidationError(
+            "results",
+            described(f"{str(path)!r} with columns {str(header)[:200]}"),
+            "a table written by this version of neuromem"
+            + (f" (columns {', '.join(schema)})" if schema is not None else ""),
+        )
+    fields_list = []
+    for number, raw in enumerate(lines[1:], 2):
+        try:
+            fields = next(csv.reader([raw.decode("utf-8")]))
+            if len(fields) != len(header):
+                raise ValueError(
+                    f"the wrong length: {len(fields)} fields for {len(header)} columns"
+                )
+            if schema is not None:
+                [parse_value(f, schema[c]) for c, f in zip(header, fields, strict=True)]
+            fields_list.append(fields)
+        except (ValueError, csv.Error, StopIteration) as exc:
+            if strict:
+                raise ValidationError(
+                    "results",
+                    described(f"{str(path)!r}, whose line {number} does not parse ({exc})"),
+                    "a table of complete rows written by neuromem",
+                ) from None
+            damaged = True
+    if schema is None:
+        texts = set(text_columns)
+        kinds = {
+            c: str if c in texts else _infer([f[i] for f in fields_list])
+            for i, c in enumerate(header)
+        }
+    else:
+        kinds = dict(schema)
+    rows = [
+        {c: parse_value(f, kinds[c]) for c, f in zip(header, fields, strict=True)}
+        for fields in fields_list
+    ]
+    return rows, damaged
+
+
+def read_frame(
+    path: str | os.PathLike,
+    schema: Schema | None = None,
+    *,
+    text_columns: Iterable[str] = ("error",),
+):
+    """A table as a :class:`pandas.DataFrame` (strict: a damaged line is an error).
+
+    Columns keep the codec's types: int columns are ``int64`` (nullable ``Int64``
+    where a value is missing), floats ``float64``, bools ``bool``, text ``object``.
+    """
+    import pandas as pd
+
+    rows, _ = read_rows(path, schema, strict=True, text_columns=text_columns)
+    names = list(rows[0]) if rows else list(schema or ())
+    data = {}
+    for c in names:
+        values = [r[c] for r in rows]
+        present = [v for v in values if v is not None]
+        ints = present and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in present
+        )
+        if ints and len(present) < len(values):
+            data[c] = pd.array(values, dtype="Int64")
+        else:
+            data[c] = values
+    return pd.DataFrame(data, columns=names)
+
+
+class Appender:
+    """Appends one line per row and fsyncs it, so a kill loses at most one row."""
+
+    def __init__(self, path: str | os.PathLike, columns: Iterable[str]):
+        self.columns = list(columns)
+        self.fh = open(path, "a", encoding="utf-8")  # closed in close()
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        """Append ``row`` and make it durable."""
+        self.fh.write(line(row, self.columns))
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        """Close the file."""
+        self.fh.close()

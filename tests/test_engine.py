@@ -1,0 +1,260 @@
+"""The experiment engine: table codec, protocols and their registry, validation before
+writing, progress, and the consolidation API's refusals (issue 19)."""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import neuromem as nm
+from neuromem import progress
+from neuromem.experiments import run
+from neuromem.experiments.consolidation import consolidation, hippocampal_load_sweep
+from neuromem.experiments.engine import (
+    Output,
+    Protocol,
+    protocols,
+    read_frame,
+    read_rows,
+    write_table,
+)
+from neuromem.experiments.studies import Study
+
+# -- the table codec --------------------------------------------------------------------
+
+
+def test_table_round_trip_keeps_types_and_bits(tmp_path):
+    rows = [
+        {"i": 1, "x": 0.1 + 0.2, "b": True, "s": 'a,b "q"', "n": None, "f": math.nan},
+        {"i": -7, "x": 1e-300, "b": False, "s": "", "n": 3, "f": 2.5},
+    ]
+    path = write_table(tmp_path / "t.csv", rows)
+    back, damaged = read_rows(path)
+    assert not damaged
+    assert back[0]["x"] == 0.1 + 0.2 and back[1]["x"] == 1e-300  # bit for bit
+    assert back[0]["b"] is True and back[1]["b"] is False
+    assert back[0]["s"] == 'a,b "q"' and back[1]["i"] == -7
+    assert back[0]["n"] is None and back[1]["n"] == 3
+    assert math.isnan(back[0]["f"])
+    frame = read_frame(path)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(rows[0])
+    assert frame["i"].dtype == np.int64 and frame["x"].dtype == np.float64
+    assert frame["b"].dtype == bool and str(frame["n"].dtype) == "Int64"
+    assert frame["x"].tolist() == [0.1 + 0.2, 1e-300]
+
+
+def test_table_damage_is_named_or_dropped(tmp_path):
+    path = write_table(tmp_path / "t.csv", [{"a": 1, "b": 2.0}])
+    path.write_bytes(path.read_bytes() + b"3\n4,5.0\n6,")
+    with pytest.raises(nm.ValidationError, match=r"line 3 .*wrong length"):
+        read_rows(path)
+    rows, damaged = read_rows(path, strict=False)
+    assert damaged and rows == [{"a": 1, "b": 2.0}, {"a": 4, "b": 5.0}]
+
+
+# -- protocols: declared config, registry, validation before writing -------------------
+
+
+class Squares(Protocol):
+    """A protocol for tests: the squares of a few numbers."""
+
+    name = "squares"
+    defaults: ClassVar[dict] = {"values": [1, 2, 3]}
+
+    def validate(self, params):
+        if not all(isinstance(v, int) for v in params["values"]):
+            raise nm.ValidationError("values", params["values"], "a list of integers")
+        return params
+
+    def tasks(self):
+        return [(v,) for v in self.params["values"]]
+
+    def task(self, index):
+        v = self.params["values"][index]
+        return {"value": v, "square": v * v}
+
+    def reduce(self, results):
+        return Output({"results": results}, {"total": sum(r["square"] for r in results)})
+
+
+def test_a_protocol_runs_and_its_options_are_checked_by_key(tmp_path):
+    rows = run(Squares({"values": [2, 5]}, seed=1), tmp_path / "sq")
+    assert rows == [{"value": 2, "square": 4}, {"value": 5, "square": 25}]
+    for bad, key in (({"valeus": [1]}, "valeus"), ({"values": ["x"]}, "values")):
+        with pytest.raises(nm.ValidationError) as err:
+            Squares(bad)
+        assert key in str(err.value)
+
+
+def test_protocol_names_are_taken_once():
+    protocols.register("squares-test", Squares)
+    with pytest.raises(nm.ValidationError, match="already registered"):
+        protocols.register("sequence", Squares)
+    assert "sequence" in protocols and "capacity" in protocols
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.7, -1, True, None])
+def test_study_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(nm.ValidationError) as err:
+        Study("consolidation", {}, seed)
+    assert err.value.param == "seed"
+
+
+def test_a_study_with_a_typo_writes_nothing(tmp_path):
+    with pytest.raises(nm.ValidationError, match="n_itmes"):
+        run(Study("consolidation", {"n_itmes": 4}, 0), tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()
+    # A study without "loads" takes the declared default.
+    study = Study("consolidation", {"repeats": 1, "epochs_a": 1, "epochs_b": 1}, 0)
+    assert study.params["loads"] == [0.125, 0.2, 0.3, 0.4, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"conditions": ["replay", "replay"]}, "conditions"),
+        ({"loads": [0.2, 0.2]}, "loads"),
+        ({"loads": 0.2}, "loads"),
+        ({"conditions": None}, "conditions"),
+        ({"hippocampus": 3}, "hippocampus"),
+        ({"repeats": 0}, "repeats"),
+    ],
+)
+def test_study_options_name_the_key(params, key):
+    with pytest.raises(nm.ValidationError) as err:
+        Study("consolidation", params, 0)
+    assert err.value.param == key
+
+
+def test_sequence_study_refuses_duplicate_loads_and_sizes():
+    for key in ("loads", "sizes"):
+        value = [0.2, 0.2] if key == "loads" else [50, 50]
+        with pytest.raises(nm.ValidationError) as err:
+            Study("sequence", {key: value}, 0)
+        assert err.value.param == key
+
+
+# -- the consolidation API (issue 19) ---------------------------------------------------
+
+TINY = {"n_items": 2, "repeats": 1, "epochs_a": 1, "epochs_b": 1}
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [
+        (lambda: consolidation(conditions=None, **TINY), "conditions"),
+        (lambda: consolidation(conditions=("replay", "replay"), **TINY), "conditions"),
+        (lambda: hippocampal_load_sweep(0.2, **TINY), "loads"),
+        (lambda: hippocampal_load_sweep([0.2, 0.2], **TINY), "loads"),
+        (lambda: hippocampal_load_sweep([0.2], extra_episodes=4, **TINY), "extra_episodes"),
+        (
+            lambda: hippocampal_load_sweep([0.2], conditions=("replay",), **TINY),
+            "conditions",
+        ),
+        (lambda: hippocampal_load_sweep([0.2], cue="loud", **TINY), "cue"),
+    ],
+)
+def test_consolidation_api_refusals_name_the_parameter(call, key):
+    with pytest.raises(nm.ValidationError) as err:
+        call()
+    assert key in str(err.value)
+
+
+def test_duplicate_conditions_no_longer_narrow_the_interval():
+    # ("replay", "replay") pooled one run twice; now it is refused (above), and one
+    # "replay" gives the rows of the replay condition once per repeat and epoch.
+    rows = consolidation(conditions=("replay",), **TINY)
+    assert len(rows) == 2 and {r["condition"] for r in rows} == {"replay"}
+
+
+def test_other_sweep_options_are_those_of_consolidation():
+    rows = hippocampal_load_sweep([0.2], cue="random", hidden=4, **TINY)
+    assert len(rows) == 1 and rows[0]["load"] == pytest.approx(round(0.2 * 128) / 128)
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+def test_progress_off_a_terminal_is_lines_and_can_be_switched_off(capsys, monkeypatch):
+    monkeypatch.setattr(progress, "DELAY", -1.0)  # from the first iteration
+    list(progress.steps(3, "epochs"))
+    err = capsys.readouterr().err
+    assert "epochs: " in err and "\r" not in err  # stderr is not a terminal here
+    progress.set_enabled(False)
+    try:
+        list(progress.steps(3, "epochs"))
+        assert capsys.readouterr().err == ""
+    finally:
+        progress.set_enabled(True)
+    with pytest.raises(nm.ValidationError):
+        progress.set_enabled("no")
+
+
+def test_tasks_run_without_progress_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(progress, "DELAY", -1.0)
+
+    class Loops(Squares):
+        def task(self, index):
+            list(progress.steps(2, "inner"))
+            return super().task(index)
+
+    run(Loops({"values": [1]}), tmp_path / "loops", progress=False)
+    assert "inner" not in capsys.readouterr().err
+
+
+def test_no_warning_and_no_env_change_from_a_run(tmp_path):
+    before = dict(os.environ)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run(Squares(), tmp_path / "quiet", progress=False)
+    assert dict(os.environ) == before
+
+
+def test_disabling_progress_in_one_thread_leaves_the_others():
+    # Tasks of a threaded executor (Dask's local cluster) disable progress side by
+    # side; a global flag saved and restored by each could stay off after the run.
+    import threading
+
+    seen = []
+    barrier = threading.Barrier(2)
+
+    def task():
+        with progress.disabled():
+            barrier.wait()
+            seen.append(progress.enabled())
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False, False] and progress.enabled()
+
+
+def test_a_report_section_replaces_an_earlier_run_of_its_study(tmp_path, monkeypatch):
+    from neuromem.experiments import studies
+
+    tiny = {
+        "sizes": [40],
+        "loads": [0.1],
+        "repeats": 1,
+        "growth": {"hebbian": {"sizes": [8]}},
+        "trajectory": {"n_units": 40, "n_patterns": 3, "n_steps": 4},
+    }
+    out = tmp_path / "sequence"
+    run(Study("sequence", {**tiny, "loads": [0.2]}, 0), out)  # another design
+    monkeypatch.setitem(
+        studies.STUDIES, "sequence", lambda quick, seed: Study("sequence", tiny, seed)
+    )
+    text, _ = studies.build_section("sequence", out)
+    assert "alpha=0.1" in text and "alpha=0.2" not in text
+    (tmp_path / "other").mkdir()
+    run(Squares(), tmp_path / "other")  # not this study's folder: refused
+    with pytest.raises(nm.ValidationError, match="different run"):
+        studies.build_section("sequence", tmp_path / "other")
