@@ -41,7 +41,7 @@ def test_assemblies_runs_on_the_engine(tmp_path):
     assert summary["capacity"]["0.5"] >= 2
     html, paths = proto.report(tmp_path / "a")
     assert [p.name for p in paths] == ["assemblies.png"] and paths[0].is_file()
-    assert "assemblies stored" in html
+    assert "assemblies stored" in html and "half or more recalled" in html
 
 
 def test_bad_options_name_the_key():

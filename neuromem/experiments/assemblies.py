@@ -209,11 +209,21 @@ class Assemblies(StudyProtocol):
 
     def report_items(self, folder: Path) -> list[str]:
         s = summary_of(folder)
-        return [
-            f"cue {fmt(float(f))} of an assembly: at most {m} assemblies stored with half "
-            f"or more recalled (N = {s['n_units']}, {s['n_active']} neurons each)"
-            for f, m in s["capacity"].items()
-        ]
+        smallest = min(self.params["n_assemblies"])
+        size = f"(N = {s['n_units']}, {s['n_active']} neurons per assembly)"
+        items = []
+        for f, m in s["capacity"].items():
+            if m:
+                items.append(
+                    f"cue {fmt(float(f))} of an assembly: half or more recalled with up "
+                    f"to {m} assemblies stored {size}"
+                )
+            else:
+                items.append(
+                    f"cue {fmt(float(f))} of an assembly: under half recalled already "
+                    f"with {smallest} assemblies stored {size}"
+                )
+        return items
 
 
 def plot_assemblies(estimates: list[dict[str, Any]]):
