@@ -40,7 +40,8 @@ def test_assemblies_runs_on_the_engine(tmp_path):
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     assert summary["capacity"]["0.5"] >= 2
     html, paths = proto.report(tmp_path / "a")
-    assert [p.name for p in paths] == ["assemblies.png"] and paths[0].is_file()
+    assert [p.name for p in paths] == ["assemblies-recall.png", "assemblies-formation.png"]
+    assert all(p.is_file() for p in paths)
     assert "assemblies stored" in html and "half or more recalled" in html
 
 

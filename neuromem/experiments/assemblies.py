@@ -21,22 +21,25 @@ from ..errors import ValidationError
 from ..models.assembly import SpikingAssembly
 from ..patterns import random_sparse
 from ..random import as_generator
-from .engine import Output, files_that_fit, save, task_seed
+from .engine import Output, axes, files_that_fit, save, task_seed
 from .engine.protocol import fmt, summary_of
 from .estimators import interval
 from .study_base import StudyProtocol, check_list, read_table
 
-__all__ = ["Assemblies", "cue_fraction", "plot_assemblies"]
+__all__ = ["Assemblies", "cue_fraction", "plot_assemblies", "plot_formation", "plot_recall"]
 
 _CAPTIONS = {
-    "assemblies.png": (
-        "<b>Cell assemblies: recall and formation.</b> Left: fraction of stored "
-        "assemblies recalled (at least 80 % of the uncued neurons fire at least twice "
-        "in 50 ms, at most one other neuron does) against the number of assemblies "
-        "stored, one curve per fraction of each assembly cued, with Student-t 95 % "
-        "intervals over repeats. Right: mean weight inside the stored assemblies and "
-        "outside them (fractions of w_max): assemblies form in one presentation; past "
-        "capacity, the weights outside them grow too (the avalanche that ends recall)."
+    "assemblies-recall.png": (
+        "<b>Cell assemblies: recall.</b> Fraction of stored assemblies recalled (at "
+        "least 80 % of the uncued neurons fire at least twice in 50 ms, at most one "
+        "other neuron does) against the number of assemblies stored, one curve per "
+        "fraction of each assembly cued, with Student-t 95 % intervals over repeats."
+    ),
+    "assemblies-formation.png": (
+        "<b>Cell assemblies: formation.</b> Mean weight inside the stored assemblies "
+        "and outside them (fractions of w_max): assemblies form in one presentation; "
+        "past capacity the weights outside them grow too (the spreading that ends "
+        "recall)."
     ),
 }
 
@@ -205,7 +208,10 @@ class Assemblies(StudyProtocol):
         folder = Path(folder)
         with files_that_fit(folder, "a folder as the assemblies study wrote it"):
             est = read_table(folder / "estimates.csv")
-            return [save(plot_assemblies(est), folder / "assemblies.png")]
+            return [
+                save(plot_recall(est), folder / "assemblies-recall.png"),
+                save(plot_formation(est), folder / "assemblies-formation.png"),
+            ]
 
     def report_items(self, folder: Path) -> list[str]:
         s = summary_of(folder)
@@ -226,32 +232,47 @@ class Assemblies(StudyProtocol):
         return items
 
 
-def plot_assemblies(estimates: list[dict[str, Any]]):
-    """Recall against the number stored (one curve per cue fraction) and formation."""
-    import matplotlib.pyplot as plt
+def _by_size(estimates, f):
+    return sorted(
+        (e for e in estimates if e["cue_fraction"] == f), key=lambda e: e["n_assemblies"]
+    )
 
-    _, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    fractions = sorted({e["cue_fraction"] for e in estimates})
-    for f in fractions:
-        rows = sorted((e for e in estimates if e["cue_fraction"] == f),
-                      key=lambda e: e["n_assemblies"])  # fmt: skip
+
+def plot_recall(estimates: list[dict[str, Any]], ax=None):
+    """Fraction recalled against the number stored, one curve per cue fraction."""
+    ax = axes(ax, figsize=(5.2, 4.0))
+    for f in sorted({e["cue_fraction"] for e in estimates}):
+        rows = _by_size(estimates, f)
         m = [e["n_assemblies"] for e in rows]
         v = np.array([e["recalled"] for e in rows])
         lo = v - np.array([e["recalled_low"] for e in rows])
         hi = np.array([e["recalled_high"] for e in rows]) - v
-        left.errorbar(m, v, yerr=[lo, hi], marker="o", capsize=3, label=f"cue {f:g}")
-    left.set_xlabel("assemblies stored")
-    left.set_ylabel("fraction recalled")
-    left.set_ylim(-0.05, 1.05)
-    left.legend()
-    f0 = fractions[-1]
-    rows = sorted((e for e in estimates if e["cue_fraction"] == f0),
-                  key=lambda e: e["n_assemblies"])  # fmt: skip
+        ax.errorbar(m, v, yerr=[lo, hi], marker="o", capsize=3, label=f"cue {f:g}")
+    ax.set_xlabel("assemblies stored")
+    ax.set_ylabel("fraction recalled")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend()
+    return ax
+
+
+def plot_formation(estimates: list[dict[str, Any]], ax=None):
+    """Mean weight inside and outside the stored assemblies against the number."""
+    ax = axes(ax, figsize=(5.2, 4.0))
+    rows = _by_size(estimates, max(e["cue_fraction"] for e in estimates))
     m = [e["n_assemblies"] for e in rows]
-    right.plot(m, [e["w_inside"] for e in rows], "o-", label="inside assemblies")
-    right.plot(m, [e["w_outside"] for e in rows], "s-", label="outside")
-    right.set_xlabel("assemblies stored")
-    right.set_ylabel("mean weight / w_max")
-    right.set_ylim(-0.05, 1.05)
-    right.legend()
-    return left
+    ax.plot(m, [e["w_inside"] for e in rows], "o-", label="inside assemblies")
+    ax.plot(m, [e["w_outside"] for e in rows], "s-", label="outside")
+    ax.set_xlabel("assemblies stored")
+    ax.set_ylabel("mean weight / w_max")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend()
+    return ax
+
+
+def plot_assemblies(estimates: list[dict[str, Any]]):
+    """Both panels side by side (recall, formation); returns the recall axes."""
+    import matplotlib.pyplot as plt
+
+    _, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    plot_formation(estimates, right)
+    return plot_recall(estimates, left)
