@@ -27,7 +27,7 @@ def test_docs_images(capsys):
     assert matplotlib.get_backend().lower() == "agg"
     text = PAGE.read_text()
     found = BLOCK_THEN_IMAGE.findall(text)
-    assert sum(1 for _, img in found if img) == 4
+    assert sum(1 for _, img in found if img) == 5
     namespace: dict = {"__name__": "doc_spiking"}
     for code, image in found:
         exec(compile(code, "spiking.md", "exec"), namespace)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from .assemblies import Assemblies
 from .consolidation_study import Consolidation
 from .engine import draw, protocol_of, protocols, read_run
 from .engine import run as run_protocol
@@ -83,6 +84,7 @@ def consolidation(
 STUDIES: dict[str, Callable[..., StudyProtocol]] = {
     "sequence": sequence,
     "consolidation": consolidation,
+    "assemblies": Assemblies.preset,
 }
 
 
