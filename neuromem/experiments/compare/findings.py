@@ -13,7 +13,10 @@ __all__ = ["STUDY_SECTIONS", "STUDY_THEORY", "notes", "study_section"]
 
 #: Theory anchors of each study section (its captions cite their papers as "(Author
 #: Year)"; the section cites them so that they are under References).
-STUDY_THEORY: dict[str, tuple[str, ...]] = {"sequence": ("sequence", "dense-sequence")}
+STUDY_THEORY: dict[str, tuple[str, ...]] = {
+    "sequence": ("sequence", "dense-sequence"),
+    "assemblies": ("cell-assemblies", "pair-stdp", "triplet-stdp"),
+}
 
 
 def study_section(name: str, title: str, full: bool) -> SectionBuilder:
@@ -42,10 +45,12 @@ def study_section(name: str, title: str, full: bool) -> SectionBuilder:
 
 
 #: The brain-memory phenomena that join the families: the sequence study at its quick
-#: design (its full design takes minutes), the consolidation study in full (seconds).
+#: design (its full design takes minutes), the consolidation study in full (seconds),
+#: the spiking assemblies at their quick design.
 STUDY_SECTIONS: list[SectionBuilder] = [
     study_section("sequence", "Sequence memory", full=False),
     study_section("consolidation", "Systems consolidation", full=True),
+    study_section("assemblies", "Spiking cell assemblies", full=False),
 ]
 
 
