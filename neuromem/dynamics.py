@@ -218,11 +218,16 @@ def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     every stored pattern, each from :func:`neuromem.metrics.overlap` (so 0/1 patterns
     get the sparse overlap)."""
     from .metrics import overlap
+    from .validation import infer_encoding
+
+    # Signed patterns are scored as they are whatever the states hold: a masked cue
+    # that happens to be 0/1 is a legal start, not 0/1 states against +/-1 patterns.
+    enc = infer_encoding(patterns) if np.any(patterns < 0) else None
 
     def measure(states: np.ndarray) -> np.ndarray:
         out = np.empty((len(states), len(patterns)))
         for k, xi in enumerate(patterns):  # one pattern at a time: no (P, K, N) temporary
-            out[:, k] = overlap(states, np.broadcast_to(xi, states.shape))
+            out[:, k] = overlap(states, np.broadcast_to(xi, states.shape), encoding=enc)
         return out
 
     return measure
