@@ -64,6 +64,7 @@ from scipy.linalg.blas import get_blas_funcs
 from .errors import ValidationError, described
 from .progress import steps as long_loop
 from .synapse import Synapse
+from .validation import infer_encoding
 
 __all__ = [
     "Recording",
@@ -218,7 +219,6 @@ def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     every stored pattern, each from :func:`neuromem.metrics.overlap` (so 0/1 patterns
     get the sparse overlap)."""
     from .metrics import overlap
-    from .validation import infer_encoding
 
     # Signed patterns are scored as they are whatever the states hold: a masked cue
     # that happens to be 0/1 is a legal start, not 0/1 states against +/-1 patterns.
