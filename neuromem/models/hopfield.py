@@ -14,6 +14,8 @@ from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
+from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
+from ..sparse_threshold import retrieval_threshold
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -71,37 +73,6 @@ def _check_threshold_range(threshold: float | str, dtype: str) -> None:
         raise ValidationError(
             "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
         )
-
-
-def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
-    """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
-
-    Errors are counted at every field value; the threshold is the middle of the
-    stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
-    When only one set has fields (every stored unit active, or every one silent) the
-    threshold lies a margin ``max(|h|, 1)`` beyond its extreme field, on the side that
-    classifies all of them right; 0 when both are empty (nothing stored).
-    """
-    if not len(on) and not len(off):
-        return 0.0
-    if not len(off):
-        # Before, 0: an all-active stored pattern (W = 0 under the global-level rule,
-        # every field 0) had its units at a tie, inactive, and was lost in silence.
-        lo = float(np.min(on))
-        return lo - max(abs(lo), 1.0)
-    if not len(on):
-        hi = float(np.max(off))
-        return hi + max(abs(hi), 1.0)
-    on, off = np.sort(on), np.sort(off)
-    cand = np.unique(np.concatenate([on, off]))
-    # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
-    errors = np.searchsorted(on, cand, "right") + (
-        len(off) - np.searchsorted(off, cand, "right")
-    )
-    best = np.flatnonzero(errors == errors.min())
-    lo = cand[best[0]]
-    hi = cand[best[-1] + 1] if best[-1] + 1 < len(cand) else lo
-    return float(0.5 * (lo + hi))
 
 
 class Hopfield(Memory):
@@ -391,12 +362,11 @@ class Hopfield(Memory):
         syn = self.synapse_
         w = syn.layout.wrap(syn.layout.values(syn._weights))
         if self.threshold == "auto":
-            # The threshold with the fewest one-step errors on (up to 256 of) the
-            # stored patterns themselves: rule-agnostic, and it leans toward the
-            # active units' fields as sparse codes need (silent units outnumber them).
-            x = self.patterns_[-256:]
+            # Chosen for retrieval: the threshold under which the stored patterns,
+            # recalled from themselves, are retrieved best (neuromem.sparse_threshold).
+            x = self.patterns_
             h = syn.layout.field(syn.layout.values(syn._weights), x)
-            theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
+            theta = retrieval_threshold(x, h, self._relax_at)
         else:
             theta = float(self.threshold)
         row_sums = np.asarray(w.sum(axis=1)).ravel()
@@ -411,6 +381,18 @@ class Hopfield(Memory):
             )
         self.threshold_ = float(theta)
         syn.bias = bias
+
+    def _relax_at(self, theta: float, cues: np.ndarray) -> np.ndarray:
+        """0/1 states synchronous dynamics reach from 0/1 ``cues`` with threshold
+        ``theta`` (the weights' bias is left set for ``theta``: the caller sets its own)."""
+        syn = self.synapse_
+        w = syn.layout.wrap(syn.layout.values(syn._weights))
+        with np.errstate(over="ignore", invalid="ignore"):
+            syn.bias = (np.asarray(w.sum(axis=1)).ravel() - 2.0 * theta).astype(self.dtype)
+        s = (2.0 * cues - 1.0).astype(self.dtype)
+        steps = min(self.max_steps, SCAN_SWEEPS)
+        tol = dyn.tie_tolerances(syn)
+        return (dyn.synchronous(syn.input, s, steps, tol=tol, binary=True)[0] + 1.0) / 2.0
 
     def field(self, states: np.ndarray) -> np.ndarray:
         """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
