@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -75,6 +75,9 @@ class LinearAssociator(Memory):
     name = "linear-associator"
     encodings = ("bipolar", "binary", "real")
     hetero = True
+
+    # The output law is applied at recall only: it may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"neuron"}
 
     def __init__(
         self,
@@ -167,7 +170,8 @@ class LinearAssociator(Memory):
             if self.n_out is None:
                 raise not_stored(self, "recall")
             self._build(self.n_out)
-        states = self.network_.populations["values"].activate(self.synapse_.input(s))
+        # The model's current law (set_params may change it after store).
+        states = get_neuron(self.neuron, "neuron")(self.synapse_.input(s))
         n = len(s)
         return RecallResult(
             np.asarray(states, dtype=self.dtype),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -161,6 +161,10 @@ class Hopfield(Memory):
     """
 
     name = "hopfield"
+    _state_param_fixes: ClassVar[dict[str, str]] = {
+        "threshold": "use set_threshold(value) to change the threshold of 0/1 units "
+        "after store"
+    }
 
     @property
     def encodings(self) -> tuple[str, ...]:

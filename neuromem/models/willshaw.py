@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import hypergeom
@@ -232,6 +232,9 @@ class Willshaw(Memory):
     name = "willshaw"
     encodings = ("binary",)
     hetero = True
+
+    # The threshold is read at recall only: it may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"threshold"}
 
     def __init__(
         self,
