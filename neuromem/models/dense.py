@@ -195,7 +195,8 @@ class _Law:
 def _overlaps(s: np.ndarray, x: np.ndarray, name: str) -> np.ndarray:
     """``s @ x.T`` in float64, refusing states whose overlaps could overflow."""
     s64 = s.astype(np.float64, copy=False)
-    size = np.abs(s64).sum(axis=1)
+    with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+        size = np.abs(s64).sum(axis=1)
     if not np.all(size < _LARGEST):
         raise ValidationError(
             name,
@@ -475,7 +476,9 @@ class DenseHopfield(KeepsPatterns, Memory):
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         x = self._fitted()
         _overlaps(s[:0], x, "cues")
-        if not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST):
+        with np.errstate(over="ignore"):  # an overflowing sum is refused below
+            too_large = not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST)
+        if too_large:
             _overlaps(s, x, "cues")  # raises, naming the cues
         names = check_record(record)
         dynamics = self.dynamics if dynamics is None else dynamics

@@ -466,6 +466,9 @@ class SequenceMemory(Memory):
         # field that is zero in exact arithmetic (a pattern stored with two successors
         # maps to their mean) comes out as noise and flips units the tie law keeps.
         extra = np.zeros(len(now), dtype=now.dtype)
+        # The field is linear in (now, past): one exact power of two per cue keeps a
+        # huge cue (1e307) from overflowing it and a tiny one from underflowing.
+        now, past = _common_scale(now, past)
         for layout, values, weight, largest, atol, delayed in plan or self._plan():
             state = past if delayed else now
             if state is None:
@@ -567,7 +570,18 @@ class SequenceMemory(Memory):
             if traj is not None:
                 traj[:, t] = state
             if over is not None:
-                over[:, t] = (state @ x_t) / n
+                with np.errstate(over="ignore", invalid="ignore"):
+                    o = (state @ x_t) / n
+                    if not np.all(np.isfinite(o)):  # a huge cue: divide first
+                        o = (state / n) @ x_t
+                if not np.all(np.isfinite(o)):
+                    raise ValidationError(
+                        "cues",
+                        described("a cue whose overlaps overflow " + str(s.dtype)),
+                        "a cue of smaller magnitude (scale it into [-1, 1]), or "
+                        "record='states'",
+                    )
+                over[:, t] = o
 
         note(0, s)
         for t in range(n_steps):  # time steps are sequential by definition
