@@ -500,12 +500,19 @@ class Hopfield(Memory):
             n_stored_)`` and ``"energies"`` ``(P, T + 1)`` in ``result.trajectory``
             (``True``: all three). Index 0 is the cue as given (a graded cue relaxes
             as its copy scaled into [-1, 1], so its energy changes by that scale at
-            the first sweep); see :class:`~neuromem.models.base.RecallResult`.
+            the first sweep; a graded cue of 0/1 units shows its own overlap, not
+            that of the 0/1 copy the dynamics start from); see
+            :class:`~neuromem.models.base.RecallResult`.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
         if binary:
+            graded = not np.all((s == 0) | (s == 1))
+            given = 2.0 * s - 1.0 if graded else None  # the cue itself, for index 0
             s = 2.0 * (s > 0.5).astype(self.dtype) - 1.0  # 0/1 -> the +/-1 equivalent
+            given = s if given is None else given
+        else:
+            given = s
         dynamics = (
             self.dynamics
             if dynamics is None
@@ -526,7 +533,6 @@ class Hopfield(Memory):
         energy = self._energy if record_energy else None
         rec = self._recording(names, binary)
         syn = self.synapse_
-        given = s
         if not binary and syn._bias is None:
             s = _unit_scale(s)
         tol = dyn.tie_tolerances(syn)  # cached until the weights change
@@ -556,9 +562,9 @@ class Hopfield(Memory):
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
         if s is not given:
-            # A graded cue relaxes as its scaled copy, but what is reported before the
-            # first sweep is the cue itself (its overlaps and energy, not the copy's),
-            # as the dense and modern models report it.
+            # A graded cue relaxes as its scaled (0/1 units: thresholded) copy, but
+            # what is reported before the first sweep is the cue itself (its overlaps
+            # and energy, not the copy's), as the dense and modern models report it.
             if trace is not None:
                 trace[0] = self._energy(given)
             if trajectory is not None:
