@@ -184,7 +184,8 @@ class Recording:
 
     After the dynamics ran, :meth:`result` stacks the measurements cue-major:
     ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
-    stopped early is measured on its final state in later sweeps.
+    stopped early is measured on its final state in later sweeps (one
+    stopped in a period-2 cycle on the two states of the cycle, alternately).
 
     Parameters
     ----------
@@ -247,22 +248,59 @@ class _Tracker:
         self.energy = energy
         self.trace = [energy(self.out)] if energy is not None else None
         self.record = record
+        # Cues stopped in a period-2 cycle: their rows, the sweep they stopped at and
+        # the other state of the cycle, shown at every odd later sweep of a recording
+        # so that a trace shows the cycle rather than a fixed point.
+        self.cycled = np.zeros(n, dtype=bool)
+        self._cycle_rows = np.empty(0, dtype=np.intp)
+        self._cycle_t = np.empty(0, dtype=np.int64)
+        self._cycle_other = states[:0].copy()
         if record is not None:
             record.add(self.out)
 
-    def step(self, t: int, work: np.ndarray, finished: np.ndarray, fixed: np.ndarray):
-        """Record sweep ``t``; returns the rows of ``work`` still running."""
+    def _view(self, t: int) -> np.ndarray:
+        """The states as recorded at sweep ``t``: a stopped cycle keeps alternating."""
+        odd = (t - self._cycle_t) % 2 == 1
+        if not odd.any():
+            return self.out
+        view = self.out.copy()
+        view[self._cycle_rows[odd]] = self._cycle_other[odd]
+        return view
+
+    def step(
+        self,
+        t: int,
+        work: np.ndarray,
+        finished: np.ndarray,
+        fixed: np.ndarray,
+        other: np.ndarray | None = None,
+    ):
+        """Record sweep ``t``; returns the rows of ``work`` still running.
+
+        ``other``: the states one sweep earlier, rows aligned with ``work``; a cue that
+        finished without being fixed stopped in the period-2 cycle it forms with them.
+        """
         self.steps[self.active] = t
         if self.trace is not None or self.record is not None:
             self.out[self.active] = work
+            view = self._view(t)
             if self.trace is not None:
-                self.trace.append(self.energy(self.out))
+                self.trace.append(self.energy(view))
             if self.record is not None:
-                self.record.add(self.out)
+                self.record.add(view)
         if finished.any():
             done = self.active[finished]
             self.out[done] = work[finished]
             self.converged[done] = fixed[finished]
+            cyc = finished & ~fixed
+            if other is not None and cyc.any():
+                self.cycled[self.active[cyc]] = True
+                self._cycle_rows = np.concatenate([self._cycle_rows, self.active[cyc]])
+                self._cycle_t = np.concatenate(
+                    [self._cycle_t, np.full(int(cyc.sum()), t, dtype=np.int64)]
+                )
+                self._cycle_other = np.concatenate([self._cycle_other, other[cyc]])
+        if finished.any():
             keep = ~finished
             self.active = self.active[keep]
             return work[keep], keep
@@ -287,6 +325,7 @@ def synchronous(
     tol=0.0,
     binary: bool = False,
     record: Recording | None = None,
+    follow_cycles: bool = False,
 ):
     """All units update at once under the tie law, until nothing changes.
 
@@ -306,13 +345,17 @@ def synchronous(
         0/1 units in the +/-1 encoding (a tie means inactive).
     record : Recording, optional
         Filled with per-sweep measurements of every cue (see :class:`Recording`).
+    follow_cycles : bool
+        Keep iterating a cue that entered a period-2 cycle instead of stopping it.
 
     Returns
     -------
     states, steps, converged, trace
         ``steps`` counts sweeps including the one that confirmed the fixed point. A cue
         caught in a period-2 cycle (possible under synchronous updates of a symmetric
-        network) stops there with ``converged = False``.
+        network) stops there with ``converged = False`` (its later recorded sweeps
+        alternate between the two states of the cycle), unless ``follow_cycles``: then
+        it keeps iterating through the cycle until ``max_steps``.
     """
     track = _Tracker(states, energy, record)
     work = track.out.copy()
@@ -321,10 +364,10 @@ def synchronous(
         new = decide(field(work), work, tol, binary)
         fixed = (new == work).all(axis=1)
         finished = fixed
-        if before is not None:
+        if before is not None and not follow_cycles:
             finished = fixed | (new == before).all(axis=1)
         before = work
-        work, keep = track.step(t, new, finished, fixed)
+        work, keep = track.step(t, new, finished, fixed, other=before)
         if keep is not None:
             before = before[keep]
         if not len(work):

@@ -43,7 +43,8 @@ class RecallResult:
         of shape ``(P, T + 1, N)``, ``"overlaps"`` with every stored pattern
         ``(P, T + 1, n_stored)`` and ``"energies"`` ``(P, T + 1)``, where ``T`` is the
         largest number of sweeps any cue took. Index 0 is the cue itself; a cue that
-        stopped earlier repeats its final state. ``None`` when nothing was recorded.
+        stopped earlier repeats its final state (one stopped in a period-2 cycle
+        alternates between the two states of the cycle). ``None`` when nothing was recorded.
     info : dict
         Model-specific extras.
     """

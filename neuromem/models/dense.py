@@ -452,6 +452,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         seed: SeedLike = None,
         record_energy: bool = False,
         record: bool | str | tuple[str, ...] | None = None,
+        cycles: str = "stop",
     ) -> RecallResult:
         """Relax every cue to a minimum of the energy.
 
@@ -472,6 +473,10 @@ class DenseHopfield(KeepsPatterns, Memory):
             Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
             ``"energies"`` sweep by sweep in ``result.trajectory`` (see
             :class:`~neuromem.models.base.RecallResult`).
+        cycles : {"stop", "follow"}
+            Synchronous dynamics only: stop a cue that enters a period-2 cycle
+            (``converged=False``; its later recorded sweeps alternate between the two
+            states), or keep iterating it through the cycle until ``max_steps``.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         x = self._fitted()
@@ -481,6 +486,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         if too_large:
             _overlaps(s, x, "cues")  # raises, naming the cues
         names = check_record(record)
+        cycles = check_choice(cycles, "cycles", ("stop", "follow"))
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         max_steps = self.max_steps if max_steps is None else max_steps
@@ -497,7 +503,13 @@ class DenseHopfield(KeepsPatterns, Memory):
             # The update law decides every unit (ties included) and returns +/-1
             # states; with tol = 0 sign_keep passes them through unchanged.
             out = dyn.synchronous(
-                lambda w: self._sync_update(w, law), s, max_steps, energy, 0.0, record=rec
+                lambda w: self._sync_update(w, law),
+                s,
+                max_steps,
+                energy,
+                0.0,
+                record=rec,
+                follow_cycles=cycles == "follow",
             )
         else:
             rng = self._rng() if seed is None else as_generator(seed)

@@ -50,6 +50,7 @@ DYNAMICS = ("sync", "async", "glauber")
 #: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
 DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
+CYCLES = ("stop", "follow")
 
 
 def _check_threshold(threshold: Any) -> float | str:
@@ -466,6 +467,7 @@ class Hopfield(Memory):
         temperature: float | None = None,
         beta: float | None = None,
         record: bool | str | tuple[str, ...] | None = None,
+        cycles: str = "stop",
     ) -> RecallResult:
         """Relax every cue to an attractor.
 
@@ -503,6 +505,14 @@ class Hopfield(Memory):
             the first sweep; a graded cue of 0/1 units shows its own overlap, not
             that of the 0/1 copy the dynamics start from); see
             :class:`~neuromem.models.base.RecallResult`.
+        cycles : {"stop", "follow"}
+            What synchronous dynamics do with a cue that enters a period-2 cycle
+            (two states that map to each other, possible even with symmetric weights):
+            ``"stop"`` (default) ends it there, ``converged=False``, and its later
+            recorded sweeps alternate between the two states; ``"follow"`` keeps
+            iterating it through the cycle until ``max_steps``, as a textbook loop
+            does. Asynchronous and Glauber dynamics have no such cycles (symmetric
+            weights) and ignore it.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
@@ -525,6 +535,7 @@ class Hopfield(Memory):
         )
         record_energy = check_bool(record_energy, "record_energy")
         names = check_record(record)
+        cycles = check_choice(cycles, "cycles", CYCLES)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
@@ -539,7 +550,14 @@ class Hopfield(Memory):
         rng = self._recall_rng if seed is None else as_generator(seed)
         if dynamics == "sync":
             out = dyn.synchronous(
-                syn.input, s, max_steps, energy=energy, tol=tol, binary=binary, record=rec
+                syn.input,
+                s,
+                max_steps,
+                energy=energy,
+                tol=tol,
+                binary=binary,
+                record=rec,
+                follow_cycles=cycles == "follow",
             )
         elif dynamics == "glauber":
             out = dyn.glauber(
