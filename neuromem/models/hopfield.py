@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import dynamics as dyn
-from ..errors import ValidationError, described
+from ..errors import NeuromemWarning, ValidationError, described
 from ..network import Network
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
@@ -589,7 +590,40 @@ class Hopfield(Memory):
                 first = rec.measures
                 for name in trajectory:
                     trajectory[name][:, 0] = first[name](given)
-        return RecallResult(states, steps, converged, trace, trajectory=trajectory)
+        info = {}
+        if trace is not None or "energies" in names:
+            info["energy_descends"] = self._energy_descends(dynamics)
+        return RecallResult(
+            states, steps, converged, trace, info=info, trajectory=trajectory
+        )
+
+    def _energy_descends(self, dynamics: str) -> bool:
+        """Whether the energy is a Lyapunov function of ``dynamics`` on these weights.
+
+        Only asynchronous updates with symmetric weights and a zero diagonal never
+        raise it (Hopfield 1982). Asymmetric storage (perceptron, BCM, Oja) breaks
+        that: the recorded energy may rise, and a warning says so.
+        """
+        if dynamics != "async":
+            return False
+        syn = self.synapse_
+        w = syn._weights
+        ok = not np.any(w.diagonal())
+        if ok and not dyn.columns(syn).symmetric:
+            # Symmetric up to rounding (Storkey's and the projection rule's weights
+            # are symmetric in exact arithmetic): the descent holds up to that rounding.
+            gap = abs(w - w.T).max()
+            ok = gap <= 8 * self.n_units * np.finfo(w.dtype).eps * abs(w).max()
+        if not ok:
+            warnings.warn(
+                f"the weights (rule {type(syn.rule).__name__}) are not symmetric with "
+                "a zero diagonal: under asynchronous dynamics the recorded energy is "
+                "no Lyapunov function and may rise (result.info['energy_descends'] "
+                "is False)",
+                NeuromemWarning,
+                stacklevel=4,
+            )
+        return bool(ok)
 
     def _recording(self, names, binary: bool):
         """What ``recall(record=...)`` measures on the dynamics' +/-1 states."""
