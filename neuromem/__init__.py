@@ -32,6 +32,7 @@ from .registry import (
 )
 from .rules.base import LearningRule
 from .synapse import Population, Synapse
+from .tags import ModelTags, RuleTags, get_tags
 
 try:
     __version__ = _version("neuromem")
@@ -42,17 +43,20 @@ __all__ = [
     "ConvergenceWarning",
     "LearningRule",
     "Memory",
+    "ModelTags",
     "Network",
     "NeuromemWarning",
     "PluginWarning",
     "Population",
     "RecallResult",
+    "RuleTags",
     "Synapse",
     "ValidationError",
     "__version__",
     "analysis",
     "create",
     "create_rule",
+    "get_tags",
     "list_models",
     "list_rules",
     "load",

@@ -34,6 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import ValidationError, described
+from .registry import create, create_rule, models, rules
+from .tags import get_tags
 
 __all__ = ["atomic_write", "check_path", "load", "save"]
 
@@ -182,7 +184,7 @@ class _Encoder:
             return {"$sparse": key, "shape": list(m.shape)}
         if isinstance(value, LearningRule):
             return {
-                "$rule": value.name,
+                "$rule": _registered(rules, value, "rule"),
                 "params": self.encode(value.get_params(), key + ".rule"),
             }
         if isinstance(value, Topology) and value.name == "complete":
@@ -212,7 +214,6 @@ class _Encoder:
     @staticmethod
     def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         from .neurons import get_neuron
-        from .registry import create_rule
         from .topology import Topology, complete
 
         dec = _Encoder.decode
@@ -241,6 +242,20 @@ class _Encoder:
         return {k: dec(v, arrays) for k, v in value.items()}
 
 
+def _registered(registry: Any, obj: Any, kind: str) -> str:
+    """The registry key ``obj``'s class is registered under: what the file records and
+    :func:`load` creates it from (refused before anything is written if none)."""
+    name = registry.name_of(obj)
+    if name is None:
+        raise ValidationError(
+            kind,
+            described(f"an instance of the unregistered class {type(obj).__name__}"),
+            f"a registered {kind} (nm.register_{kind}, or an entry point), so that "
+            "nm.load can create it again",
+        )
+    return name
+
+
 def save(memory, path: str | os.PathLike) -> None:
     """Write ``memory`` to ``path`` atomically (see the module docstring).
 
@@ -259,7 +274,7 @@ def save(memory, path: str | os.PathLike) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "neuromem_version": __version__,
-        "model": memory.name,
+        "model": _registered(models, memory, "model"),
         "params": params,
         "state": state,
         "arrays": {k: _digest(np.asarray(a)) for k, a in enc.arrays.items()},
@@ -343,8 +358,6 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
 
 def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
     """The header's structure: the keys and types every later step relies on."""
-    from .registry import models
-
     altered = "an unmodified " + _FILE_ALLOWED
     if not isinstance(meta.get("model"), str) or meta["model"] not in models:
         raise _bad(shown, f"for an unknown model {meta.get('model')!r}", altered)
@@ -409,9 +422,8 @@ def _probe(memory, shown: str) -> None:
     if not isinstance(n, int) or getattr(memory, "network_", True) is None:
         return
     cue = np.zeros((1, n))
-    if "binary" in getattr(memory, "encodings", ()) and "bipolar" not in getattr(
-        memory, "encodings", ()
-    ):
+    encodings = get_tags(memory).encodings
+    if "binary" in encodings and "bipolar" not in encodings:
         cue[0, 0] = 1.0
     else:
         cue[:] = 1.0
@@ -462,8 +474,6 @@ def load(path: str | os.PathLike):
         version, altered after it was written (a checksum does not match), too large
         for the memory available, or inconsistent in any way.
     """
-    from .registry import create
-
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if not isinstance(path, str | os.PathLike) or not os.fspath(path):

@@ -146,6 +146,20 @@ class Registry:
         self._values[name] = f"{cls.__module__}:{cls.__qualname__}"
         return cls
 
+    def name_of(self, obj: Any) -> str | None:
+        """The name a class (or an instance's class) is registered under, or None.
+
+        This is the one source of a model's or rule's name: model files record it and
+        :func:`neuromem.load` creates the object from it. A class registered under
+        several names answers the one it declares as ``name``, else the first.
+        """
+        cls = obj if isinstance(obj, type) else type(obj)
+        keys = sorted(k for k, c in self._load().items() if c is cls)
+        if not keys:
+            return None
+        declared = cls.__dict__.get("name")
+        return declared if declared in keys else keys[0]
+
     def names(self) -> list[str]:
         """Registered names, sorted."""
         return sorted(self._load())
@@ -187,6 +201,27 @@ class Registry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._load()
+
+
+class RegisteredName:
+    """``cls.name`` / ``obj.name``: the registry key of the class (read only).
+
+    Falls back to the class's ``__name__`` for a class that is not registered (error
+    messages still name it; saving it to a file is refused).
+    """
+
+    def __init__(self, registry: str):
+        self.registry = registry
+
+    def __get__(self, obj: Any, owner: type | None = None) -> str:
+        cls = type(obj) if owner is None else owner
+        found = globals()[self.registry].name_of(cls)
+        return cls.__name__ if found is None else found
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(
+            "name is read-only: it is the name the class is registered under"
+        )
 
 
 def _dist_name(ep: metadata.EntryPoint) -> str:

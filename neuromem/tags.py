@@ -14,12 +14,14 @@ sparse regime), starting from the base class's tags and replacing what differs::
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError
 
-__all__ = ["ModelTags", "RuleTags", "get_tags"]
+__all__ = ["ModelTags", "RuleTags", "TagAlias", "get_tags", "legacy_tags"]
 
 #: Pattern encodings: +/-1 ("bipolar"), 0/1 ("binary"), real-valued ("real").
 ENCODINGS = ("bipolar", "binary", "real")
@@ -106,6 +108,8 @@ class RuleTags:
 def get_tags(obj: Any) -> ModelTags | RuleTags:
     """Return the tags of a model or rule (an instance, or a class built with defaults).
 
+    A class is built with its defaults, and ``n_units=8`` when it requires a size.
+
     Parameters
     ----------
     obj : Memory or LearningRule, instance or class
@@ -115,8 +119,69 @@ def get_tags(obj: Any) -> ModelTags | RuleTags:
     ModelTags or RuleTags
     """
     if isinstance(obj, type):
-        obj = obj()
+        obj = _example(obj)
     tags = getattr(obj, "__neuromem_tags__", None)
     if tags is None:
         raise ValidationError("obj", obj, "a neuromem Memory or LearningRule")
     return tags()
+
+
+#: Values for required constructor parameters when tags are read from a class.
+_REQUIRED = {"n_units": 8}
+
+
+def _example(cls: type) -> Any:
+    names = getattr(cls, "param_names", None)
+    defaults = getattr(cls, "param_defaults", None)
+    if names is None or defaults is None:
+        raise ValidationError("obj", cls, "a neuromem Memory or LearningRule")
+    missing = [n for n in names() if n not in defaults()]
+    return cls(**{n: _REQUIRED[n] for n in missing if n in _REQUIRED})
+
+
+class TagAlias:
+    """A deprecated read-only alias of one tag (``mem.encodings`` for
+    ``get_tags(mem).encodings``), kept for code written before the tags.
+
+    Read on a class, it answers for an instance built with defaults (see
+    :func:`~neuromem.tags.get_tags`). A subclass that still *assigns* the old class
+    attribute declares that tag that way (see :func:`legacy_tags`).
+    """
+
+    def __init__(self, tag: str):
+        self.tag = tag
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(
+            f"{self.name!r} is read-only: declare tags by overriding __neuromem_tags__"
+        )
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        warnings.warn(
+            f"{self.name!r} is deprecated: read get_tags(obj).{self.tag} instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(get_tags(owner if obj is None else obj), self.tag)
+
+
+def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):
+    """``base`` with the tags that ``cls`` still declares as old class attributes.
+
+    ``aliases`` maps an old attribute name to its tag. A plugin written before the tags
+    (``encodings = ("binary",)`` on the class) keeps working; one that declares nothing
+    inherits ``base``.
+    """
+    changes = {}
+    for attr, tag in aliases.items():
+        for klass in cls.__mro__:
+            value = klass.__dict__.get(attr)
+            if isinstance(value, TagAlias):
+                break  # reached the base class's alias: nothing declared the old way
+            if value is not None and not isinstance(value, property):
+                changes[tag] = tuple(value) if isinstance(value, list) else value
+                break
+    return dataclasses.replace(base, **changes) if changes else base

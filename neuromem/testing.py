@@ -19,9 +19,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import ValidationError
+from .io import _Encoder
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
+from .registry import rules
 from .rules.base import LearningRule
+from .tags import get_tags
 
 __all__ = ["check_memory", "check_rule"]
 
@@ -55,6 +58,8 @@ def check_rule(
     ``n_post x n_post`` synapse.
 
     - parameters: ``get_params`` matches the attributes, ``clone`` reproduces them;
+    - once registered, it is written to a model file under its registry name and read
+      back as the same rule;
     - ``delta`` for one presentation equals the batch of one, and has the weights' shape;
     - the same change on dense weights and on a sparse matrix holding every connection;
     - on a sparse topology, the change equals the dense change at the existing entries;
@@ -66,12 +71,18 @@ def check_rule(
         assert getattr(rule, k) is v, f"__init__ must store parameter {k!r} unchanged"
     clone = rule.clone()
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
+    if rules.name_of(rule) is not None:  # a model file records it by its registry name
+        enc = _Encoder()
+        back = _Encoder.decode(enc.encode(rule, "rule"), enc.arrays)
+        assert type(back) is type(rule) and repr(back) == repr(rule), (
+            f"a model file gives back {back!r} for {rule!r}"
+        )
 
     if rule.recurrent:
         n_pre = n_post
     global_state = np.random.get_state()[1].copy()
     rng = np.random.default_rng(seed)
-    enc = rule.encodings[0]
+    enc = get_tags(rule).encodings[0]
     pre = _sample(enc, (3, n_pre), rng)
     post = _sample(enc, (3, n_post), rng)
     signal = rng.standard_normal((3, n_post)) if rule.uses_signal else None

@@ -24,7 +24,8 @@ def test_sklearn_clone_every_model(name):
         if "max_steps" in models.get(name).param_names()
         else _model(name)
     )
-    mem.store(nm.patterns.random_bipolar(2, 16, seed=1)) if not mem.hetero else None
+    if not nm.get_tags(mem).hetero_associative:
+        mem.store(nm.patterns.random_bipolar(2, 16, seed=1))
     c = sklearn_base.clone(mem)
     assert type(c) is type(mem)
     assert c.get_params() == mem.get_params()

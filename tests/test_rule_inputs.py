@@ -16,7 +16,7 @@ B = nm.patterns.random_sparse(3, N, coding_level=0.5, seed=0)
 
 def make(name):
     rule = rules.create(name)
-    x = B if rule.encodings == ("binary",) else X
+    x = B if nm.get_tags(rule).encodings == ("binary",) else X
     signal = x.copy() if rule.uses_signal else None
     return rule, x, signal
 

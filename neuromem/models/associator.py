@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..random import SeedLike, check_seed
 from ..rules.base import LearningRule
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
+from ..tags import ModelTags
 from ..topology import complete
 from ..validation import (
     check_bool,
@@ -72,9 +74,13 @@ class LinearAssociator(Memory):
         Number of pairs stored.
     """
 
-    name = "linear-associator"
-    encodings = ("bipolar", "binary", "real")
-    hetero = True
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="Hebbian",
+            encodings=("bipolar", "binary", "real"),
+            hetero_associative=True,
+        )
 
     # The output law is applied at recall only: it may change after store.
     _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"neuron"}

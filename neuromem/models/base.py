@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -11,6 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..params import Parametrized, learned_attributes
+from ..registry import RegisteredName
+from ..tags import ModelTags, TagAlias, legacy_tags
 
 __all__ = [
     "RECORDABLE",
@@ -37,11 +40,13 @@ class RecallResult:
     converged : ndarray of bool, shape (P,)
         Whether each cue reached a fixed point.
     energy : ndarray, shape (T + 1, P), optional
-        Energy of every cue before the first sweep and after each sweep, when asked for.
+        Deprecated (``recall(record_energy=True)``): ``trajectory["energies"]``
+        transposed. Ask for ``record="energies"`` instead.
     trajectory : dict of str to ndarray, optional
         What ``recall(..., record=...)`` kept, sweep by sweep, cue-major: ``"states"``
         of shape ``(P, T + 1, N)``, ``"overlaps"`` with every stored pattern
-        ``(P, T + 1, n_stored)`` and ``"energies"`` ``(P, T + 1)``, where ``T`` is the
+        ``(P, T + 1, n_stored)`` and ``"energies"`` ``(P, T + 1)`` (the model's
+        ``energy(states)`` of each recorded state), where ``T`` is the
         largest number of sweeps any cue took. Index 0 is the cue itself; a cue that
         stopped earlier repeats its final state (one stopped in a period-2 cycle
         alternates between the two states of the cycle). ``None`` when nothing was recorded.
@@ -85,6 +90,42 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     if not chosen or not all(isinstance(n, str) and n in available for n in chosen):
         raise ValidationError("record", record, allowed)
     return chosen
+
+
+def energy_request(
+    record: Any, record_energy: Any, available: tuple[str, ...] = RECORDABLE
+) -> tuple[frozenset[str], frozenset[str], bool]:
+    """Validate ``record`` and the deprecated ``record_energy`` of ``recall``.
+
+    Returns the names asked for, the names to measure (``"energies"`` added for
+    ``record_energy=True``, which warns) and whether ``result.energy`` is wanted.
+    """
+    from ..validation import check_bool
+
+    names = check_record(record, available)
+    if not check_bool(record_energy, "record_energy"):
+        return names, names, False
+    warnings.warn(
+        "recall(record_energy=True) is deprecated: pass record='energies' and read "
+        "result.trajectory['energies'], shape (P, T + 1)",
+        DeprecationWarning,
+        stacklevel=4,  # energy_request <- recall <- transactional's wrapper <- caller
+    )
+    return names, names | {"energies"}, True
+
+
+def energy_result(
+    trajectory: dict[str, np.ndarray] | None, names: frozenset[str], legacy: bool
+) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None]:
+    """Split what :func:`energy_request` measured into ``(trajectory, energy)``: the
+    recorded energies go to ``result.energy`` too (transposed, ``(T + 1, P)``) when
+    the deprecated ``record_energy`` asked, and stay in the trajectory if asked for."""
+    if not legacy or trajectory is None:
+        return trajectory, None
+    energy = np.ascontiguousarray(trajectory["energies"].T)
+    if "energies" not in names:
+        trajectory = {k: v for k, v in trajectory.items() if k != "energies"} or None
+    return trajectory, energy
 
 
 def _generators(obj: Any) -> list[np.random.Generator]:
@@ -175,6 +216,14 @@ def not_stored(model: Any, method: str | None = None):
     )
 
 
+#: Old class attributes of a model, by the tag each one declared.
+_MODEL_ALIASES = {
+    "encodings": "encodings",
+    "hetero": "hetero_associative",
+    "auto_associative": "auto_associative",
+}
+
+
 class Memory(Parametrized):
     """Base class of memory models.
 
@@ -185,12 +234,12 @@ class Memory(Parametrized):
     arrays in attributes ending in ``_``.
     """
 
-    #: Registry name.
-    name: ClassVar[str] = "memory"
-    #: Pattern encodings ``store`` accepts ("bipolar", "binary", "real").
-    encodings: ClassVar[tuple[str, ...]] = ("bipolar",)
-    #: Whether ``store(keys, values)`` (hetero-association) is supported.
-    hetero: ClassVar[bool] = False
+    #: The name the class is registered under (``nm.register_model`` or an entry point).
+    name = RegisteredName("models")
+    #: Deprecated aliases of the tags (read ``get_tags(mem)``).
+    encodings = TagAlias("encodings")
+    hetero = TagAlias("hetero_associative")
+    auto_associative = TagAlias("auto_associative")
     #: Parameters read when the network is built or patterns are stored: once
     #: something is stored, ``set_params`` refuses to change them (a new value would
     #: otherwise be silently ignored by the learned state).
@@ -202,6 +251,15 @@ class Memory(Parametrized):
             "rule_options", "topology", "sparse", "dtype", "seed",
         }
     )  # fmt: skip
+
+    def __neuromem_tags__(self) -> ModelTags:
+        """What this model is (read with :func:`neuromem.get_tags`).
+
+        The defaults: an auto-associative memory of +/-1 patterns, family "other". A
+        subclass overrides this, starting from ``super().__neuromem_tags__()`` and
+        replacing what differs (``dataclasses.replace``).
+        """
+        return legacy_tags(type(self), ModelTags(), _MODEL_ALIASES)
 
     def store(self, patterns: np.ndarray, targets: np.ndarray | None = None) -> Memory:
         """Store patterns (auto-association) or ``patterns -> targets`` pairs.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy.special import logsumexp
 
@@ -9,14 +11,22 @@ from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
+from ..tags import ModelTags
+from ..ties import decide
 from ..validation import (
-    check_bool,
     check_choice,
     check_dtype,
     check_int,
     check_patterns,
 )
-from .base import KeepsPatterns, Memory, RecallResult, check_record, transactional
+from .base import (
+    KeepsPatterns,
+    Memory,
+    RecallResult,
+    energy_request,
+    energy_result,
+    transactional,
+)
 
 __all__ = ["DenseHopfield"]
 
@@ -186,10 +196,10 @@ class _Law:
 
     @staticmethod
     def decide(gain: np.ndarray, scale: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """The tie law: ``sign(gain)``; a tie keeps the sign of the state (+1 for 0)."""
-        tie = np.abs(gain) <= TIE_RTOL * scale
-        keep = np.where(s < 0, -1.0, 1.0)
-        return np.where(tie, keep, np.where(gain > 0, 1.0, -1.0))
+        """The tie law (:func:`neuromem.ties.decide`): ``sign(gain)``; a tie, up to the
+        gains' computation error ``TIE_RTOL * scale``, keeps the sign of the state
+        (+1 for 0)."""
+        return decide(gain, s, TIE_RTOL * scale).astype(np.float64, copy=False)
 
 
 def _overlaps(s: np.ndarray, x: np.ndarray, name: str) -> np.ndarray:
@@ -278,8 +288,18 @@ class DenseHopfield(KeepsPatterns, Memory):
     :meth:`recall` (the model's own stream when none is).
     """
 
-    name = "dense-hopfield"
-    encodings = ("bipolar",)
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="dense and modern Hopfield",
+            energy=True,
+            stochastic_recall=self.dynamics == "async",
+            theory=(
+                "dense-exponential"
+                if self.interaction == "exponential"
+                else "dense-polynomial",
+            ),
+        )
 
     def __init__(
         self,
@@ -468,7 +488,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         seed : int, Generator or None
             Seed of the asynchronous order for this call.
         record_energy : bool
-            Record the energy of every cue after each sweep.
+            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         record : bool, str or sequence of str, optional
             Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
             ``"energies"`` sweep by sweep in ``result.trajectory`` (see
@@ -485,16 +505,16 @@ class DenseHopfield(KeepsPatterns, Memory):
             too_large = not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST)
         if too_large:
             _overlaps(s, x, "cues")  # raises, naming the cues
-        names = check_record(record)
+        names, measured, legacy = energy_request(record, record_energy)
         cycles = check_choice(cycles, "cycles", ("stop", "follow"))
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         max_steps = self.max_steps if max_steps is None else max_steps
         max_steps = check_int(max_steps, "max_steps", low=1)
-        energy = self._energy if check_bool(record_energy, "record_energy") else None
+        energy = None  # recorded by rec: one definition and shape
         law = _Law(x, self.interaction, self.order)
         rec = dyn.recording(
-            names,
+            measured,
             states=lambda z: z,
             overlaps=dyn.stored_overlaps(x),
             energies=self._energy,
@@ -514,6 +534,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         else:
             rng = self._rng() if seed is None else as_generator(seed)
             out = self._async(s, max_steps, rng, energy, law, rec)
-        states, steps, converged, trace = out
+        states, steps, converged, _ = out
         trajectory = None if rec is None else rec.result()
+        trajectory, trace = energy_result(trajectory, names, legacy)
         return RecallResult(states, steps, converged, trace, trajectory=trajectory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..errors import ValidationError
 from ..random import SeedLike
 from ..registry import rules
 from ..rules.base import LearningRule
+from ..tags import ModelTags
 from ..topology import Topology
 from ..validation import check_patterns
 from .hopfield import Hopfield
@@ -61,7 +63,14 @@ class HebbianMemory(Hopfield):
     200
     """
 
-    name = "hebbian"
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="Hebbian",
+            per_rule=False,
+            variants=(),
+            theory=(),
+        )
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from ..registry import rules
 from ..rules.base import LearningRule
 from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
 from ..sparse_threshold import retrieval_threshold
+from ..tags import ModelTags, get_tags
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -26,7 +28,14 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import Memory, RecallResult, check_record, iterative_rule, transactional
+from .base import (
+    Memory,
+    RecallResult,
+    energy_request,
+    energy_result,
+    iterative_rule,
+    transactional,
+)
 
 __all__ = ["Hopfield"]
 
@@ -162,16 +171,25 @@ class Hopfield(Memory):
     True
     """
 
-    name = "hopfield"
     _state_param_fixes: ClassVar[dict[str, str]] = {
         "threshold": "use set_threshold(value) to change the threshold of 0/1 units "
         "after store"
     }
 
-    @property
-    def encodings(self) -> tuple[str, ...]:
-        """The pattern encoding ``store`` accepts: that of the units."""
-        return (self.units,)
+    def __neuromem_tags__(self) -> ModelTags:
+        # The published results depend on the storage rule (AGS for Hebb's, ...).
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="classical Hopfield",
+            encodings=(self.units,),
+            regime="sparse" if self.units == "binary" else "bipolar",
+            energy=True,
+            stochastic_recall=self.dynamics == "glauber"
+            or (self.dynamics == "async" and self.order == "random"),
+            per_rule=True,
+            variants=(("hopfield-binary", {"units": "binary"}),),
+            theory=get_tags(self._make_rule()).theory,
+        )
 
     def __init__(
         self,
@@ -260,13 +278,14 @@ class Hopfield(Memory):
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
-        if self.units not in rule.encodings:
+        encodings = get_tags(rule).encodings
+        if self.units not in encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
                 "rule",
                 self.rule,
                 f"a rule that stores {what} patterns (this one takes "
-                f"{', '.join(rule.encodings)})",
+                f"{', '.join(encodings)})",
             )
         return rule
 
@@ -494,7 +513,7 @@ class Hopfield(Memory):
             Seed of the asynchronous order for this call; by default the model's own
             stream (reproducible from the model's ``seed``).
         record_energy : bool
-            Record the energy of every cue after each sweep in ``result.energy``.
+            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         temperature, beta : float, optional
             Override the temperature of Glauber dynamics for this call.
         record : bool, str or sequence of str, optional
@@ -534,16 +553,15 @@ class Hopfield(Memory):
             if max_steps is None
             else check_int(max_steps, "max_steps", low=1)
         )
-        record_energy = check_bool(record_energy, "record_energy")
-        names = check_record(record)
+        names, measured, legacy = energy_request(record, record_energy)
         cycles = check_choice(cycles, "cycles", CYCLES)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
         self._build()
-        energy = self._energy if record_energy else None
-        rec = self._recording(names, binary)
+        energy = None  # recorded by rec: one definition, self.energy
+        rec = self._recording(measured, binary)
         syn = self.synapse_
         if not binary and syn._bias is None:
             s = _unit_scale(s)
@@ -576,7 +594,7 @@ class Hopfield(Memory):
                 binary=binary,
                 record=rec,
             )
-        states, steps, converged, trace = out
+        states, steps, converged, _ = out
         if binary:
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
@@ -584,14 +602,13 @@ class Hopfield(Memory):
             # A graded cue relaxes as its scaled (0/1 units: thresholded) copy, but
             # what is reported before the first sweep is the cue itself (its overlaps
             # and energy, not the copy's), as the dense and modern models report it.
-            if trace is not None:
-                trace[0] = self._energy(given)
             if trajectory is not None:
                 first = rec.measures
                 for name in trajectory:
                     trajectory[name][:, 0] = first[name](given)
+        trajectory, trace = energy_result(trajectory, names, legacy)
         info = {}
-        if trace is not None or "energies" in names:
+        if trace is not None or (trajectory is not None and "energies" in trajectory):
             info["energy_descends"] = self._energy_descends(dynamics)
         return RecallResult(
             states, steps, converged, trace, info=info, trajectory=trajectory

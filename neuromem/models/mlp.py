@@ -12,6 +12,7 @@ through the same synapses (``layout.transpose_field``); each synapse's
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from ..optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed, spawn
 from ..rules.backprop import Backprop
+from ..tags import ModelTags
 from ..validation import (
     check_bool,
     check_choice,
@@ -191,9 +193,14 @@ class MLP(Memory):
     1.0
     """
 
-    name = "mlp"
-    encodings = ("bipolar", "binary", "real")
-    hetero = True
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="backprop MLP",
+            encodings=("bipolar", "binary", "real"),
+            hetero_associative=True,
+            theory=("catastrophic-interference",),
+        )
 
     def __init__(
         self,

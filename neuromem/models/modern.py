@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
-from ..validation import check_bool, check_dtype, check_float, check_int, check_patterns
-from .base import KeepsPatterns, Memory, RecallResult, check_record, transactional
+from ..tags import ModelTags
+from ..validation import check_dtype, check_float, check_int, check_patterns
+from .base import (
+    KeepsPatterns,
+    Memory,
+    RecallResult,
+    energy_request,
+    energy_result,
+    transactional,
+)
 
 __all__ = ["ModernHopfield"]
 
@@ -85,8 +95,14 @@ class ModernHopfield(KeepsPatterns, Memory):
     for +/-1 patterns.
     """
 
-    name = "modern-hopfield"
-    encodings = ("bipolar", "real")
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="dense and modern Hopfield",
+            encodings=("bipolar", "real"),
+            energy=True,
+            theory=("modern",),
+        )
 
     def __init__(
         self,
@@ -207,7 +223,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         max_steps : int, optional
             Override ``max_steps`` (1: a single update, the attention read-out).
         record_energy : bool
-            Record the energy of every cue after each update.
+            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         record : bool, str or sequence of str, optional
             Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
             ``"energies"`` update by update in ``result.trajectory`` (see
@@ -223,18 +239,16 @@ class ModernHopfield(KeepsPatterns, Memory):
         beta = self._beta(beta)
         max_steps = self.max_steps if max_steps is None else max_steps
         max_steps = check_int(max_steps, "max_steps", low=1)
-        record_energy = check_bool(record_energy, "record_energy")
-        names = check_record(record)
+        names, measured, legacy = energy_request(record, record_energy)
         x = self._fitted()
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
         rec = dyn.recording(
-            names,
+            measured,
             states=lambda z: z,
             overlaps=dyn.stored_overlaps(x),
             energies=lambda z: self._energy(z, beta),
         )
-        energy = (lambda z: self._energy(z, beta)) if record_energy else None
-        track = dyn._Tracker(s, energy, rec)
+        track = dyn._Tracker(s, None, rec)
         work = track.out.copy()
         for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
             new = _scores(work, x, beta)[0] @ x
@@ -242,9 +256,10 @@ class ModernHopfield(KeepsPatterns, Memory):
             work, _ = track.step(t, new, fixed, fixed)
             if not len(work):
                 break
-        states, steps, converged, trace = track.finish(work)
+        states, steps, converged, _ = track.finish(work)
         attention = _scores(states, x, beta)[0]
         trajectory = None if rec is None else rec.result()
+        trajectory, trace = energy_result(trajectory, names, legacy)
         return RecallResult(
             states, steps, converged, trace, {"attention": attention}, trajectory
         )

@@ -29,17 +29,19 @@ push the network on: stable, slow transitions. Three ways to form the couplings:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..dynamics import TIE_FACTOR
 from ..errors import ValidationError, described
 from ..network import Network
 from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..rules.temporal import TemporalHebbian
+from ..tags import ModelTags
+from ..ties import decide, rounding_tolerance, tie_tolerances
 from ..topology import Topology, check_topology
 from ..validation import (
     check_bool,
@@ -57,21 +59,6 @@ VARIANTS = ("hebbian", "pseudoinverse", "dense")
 INTERACTIONS = ("polynomial", "rectified", "exponential")
 #: What ``recall(..., record=...)`` can keep (a sequence network has no energy).
 SEQUENCE_RECORDABLE = ("states", "overlaps")
-# Ties: a field smaller than this many rounding errors of the magnitudes summed into it.
-_TIE_ULPS = 8
-
-
-def _sign_tie(h: np.ndarray, current: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """The project's tie law: ``sign(h)``; at a tie a unit keeps (the sign of) its
-    state, and a unit at state 0 (masked) becomes +1. Every result is +/-1.
-
-    ``tol`` is broadcast against ``h`` (one tolerance per cue, or per unit).
-    """
-    new = np.where(h > tol, 1.0, -1.0).astype(h.dtype, copy=False)
-    ties = np.abs(h) <= tol
-    if ties.any():  # rare after the first step: fields are then far from zero
-        new[ties] = np.where(current[ties] < 0, -1.0, 1.0)
-    return new
 
 
 def _common_scale(now: np.ndarray, past: np.ndarray | None):
@@ -102,12 +89,6 @@ def _nested_ndim(value) -> int | None:
         return int(np.ndim(value))
     except (TypeError, ValueError):
         return None
-
-
-def _largest(a: np.ndarray) -> float:
-    if a.size == 0:
-        return 0.0
-    return max(float(a.max()), -float(a.min()))
 
 
 class SequenceMemory(Memory):
@@ -168,10 +149,11 @@ class SequenceMemory(Memory):
     -----
     Several sequences are stored by passing a list of 2-D arrays (or a 3-D array) or by
     calling ``store`` again: each adds its own transitions, never one from the end of a
-    sequence to the start of the next. Ties follow the project's law: a unit whose
-    field is zero up to ``8 eps`` times the magnitudes summed into it (plus the
-    computation error a rule declares for its weights, ``weight_atol_``: the
-    pseudo-inverse's) keeps its state, and a masked unit (state 0) at a tie becomes +1.
+    sequence to the start of the next. Ties follow the project's law
+    (:mod:`neuromem.ties`): a unit whose field is zero up to the rounding bound of the
+    magnitudes summed into it (plus the computation error a rule declares for its
+    weights, ``weight_atol_``: the pseudo-inverse's) keeps its state, and a masked
+    unit (state 0) at a tie becomes +1.
 
     Examples
     --------
@@ -185,17 +167,21 @@ class SequenceMemory(Memory):
     2
     """
 
-    name = "sequence"
-    encodings = ("bipolar",)
-    #: Not an auto-associative memory: recall moves the cue along its sequence.
-    task: ClassVar[str] = "sequence"
-    #: Not an auto-associative memory: ``neuromem compare`` reports it in a section
-    #: of its own rather than scoring pattern completion.
-    auto_associative: ClassVar[bool] = False
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).
     _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
+
+    def __neuromem_tags__(self) -> ModelTags:
+        # Not an auto-associative memory: recall moves the cue along its sequence, so
+        # a comparison reports it in a section of its own, not as pattern completion.
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="sequence memory",
+            auto_associative=False,
+            sequence=True,
+            theory=("dense-sequence",) if self.variant == "dense" else ("sequence",),
+        )
 
     def __init__(
         self,
@@ -418,13 +404,12 @@ class SequenceMemory(Memory):
             m = np.maximum(m, 0.0)
         return m**self.order
 
-    def _plan(self) -> list[tuple[Any, np.ndarray, float, float, float, bool]]:
-        """Per coupling matrix: layout, values, weight, ``max|w|``, ``atol``, reads the past.
+    def _plan(self) -> list[tuple[Any, np.ndarray, float, np.ndarray, bool]]:
+        """Per coupling matrix: layout, values, weight, tie tolerances, reads the past.
 
-        Computed once per recall: ``max|w|`` is a pass over the weights. ``atol`` is
-        the absolute error per weight that the rule declares beyond rounding
-        (``weight_atol_``: the pseudo-inverse's, about ``eps cond(G)`` times the
-        weights' scale), as :func:`neuromem.dynamics.tie_tolerances` reads it.
+        The tolerances are the Hopfield network's, per unit and for states in
+        ``[-1, 1]`` (:func:`neuromem.ties.tie_tolerances`, cached on the synapse
+        until its weights change), the rule's declared weight error included.
         """
         plan = []
         for syn, weight, delayed in (
@@ -433,13 +418,12 @@ class SequenceMemory(Memory):
         ):
             if syn is not None:
                 values = syn.layout.values(syn._weights)
-                atol = float(getattr(syn.rule, "weight_atol_", 0.0) or 0.0)
-                plan.append((syn.layout, values, weight, _largest(values), atol, delayed))
+                tol = tie_tolerances(syn)
+                plan.append((syn.layout, values, weight, tol, delayed))
         return plan
 
     def _field(self, now: np.ndarray, past: np.ndarray | None, plan=None):
         """Fields and tie tolerances of the current and delayed states."""
-        eps = np.finfo(now.dtype).eps
         h = np.zeros_like(now)
         mag = np.zeros(len(now), dtype=now.dtype)
         if self.variant == "dense":
@@ -460,16 +444,17 @@ class SequenceMemory(Memory):
                 f = self._dense_terms(now, self.patterns_, shift)
                 h += self.symmetric * (f @ self.patterns_)
                 mag += self.symmetric * np.abs(f).sum(axis=1)
-            return h, (_TIE_ULPS * eps * mag)[:, None]
-        # Computation error of the weights themselves (the pseudo-inverse of an
-        # ill-conditioned Gram matrix), beyond the rounding of the field: without it a
-        # field that is zero in exact arithmetic (a pattern stored with two successors
-        # maps to their mean) comes out as noise and flips units the tie law keeps.
-        extra = np.zeros(len(now), dtype=now.dtype)
+            n_terms = len(self.pre_) + (len(self.patterns_) if self.symmetric else 0)
+            return h, rounding_tolerance(mag, n_terms, now.dtype)[:, None]
+        # The tolerances include the weights' own computation error (the pseudo-inverse
+        # of an ill-conditioned Gram matrix): without it a field that is zero in exact
+        # arithmetic (a pattern stored with two successors maps to their mean) comes
+        # out as noise and flips units the tie law keeps.
+        tol = np.zeros_like(now)
         # The field is linear in (now, past): one exact power of two per cue keeps a
         # huge cue (1e307) from overflowing it and a tiny one from underflowing.
         now, past = _common_scale(now, past)
-        for layout, values, weight, largest, atol, delayed in plan or self._plan():
+        for layout, values, weight, unit_tol, delayed in plan or self._plan():
             state = past if delayed else now
             if state is None:
                 continue
@@ -477,12 +462,11 @@ class SequenceMemory(Memory):
             if weight != 1.0:
                 field *= weight
             h += field
-            # sum_j |w_ij s_j| <= max|w| * sum_j |s_j|: one bound per cue.
-            size = np.abs(state).sum(axis=1)
-            mag += (weight * largest) * size
-            if atol:
-                extra += (TIE_FACTOR * weight * atol) * size
-        return h, (_TIE_ULPS * eps * mag + extra)[:, None]
+            # The tolerances bound the rounding for states in [-1, 1]; the field of a
+            # cue scales with its largest value, and so does the bound.
+            top = np.abs(state).max(axis=1)
+            tol += (weight * top)[:, None] * unit_tol
+        return h, tol
 
     def step(self, states: np.ndarray, delayed: np.ndarray | None = None) -> np.ndarray:
         """One synchronous update of states stored row-wise.
@@ -512,7 +496,7 @@ class SequenceMemory(Memory):
                 "delayed", described(f"shape {d.shape}"), f"the shape of states, {s.shape}"
             )
         h, tol = self._field(s, d)
-        return _sign_tie(h, s, tol)
+        return decide(h, s, tol)
 
     def recall(
         self,
@@ -592,7 +576,7 @@ class SequenceMemory(Memory):
                 else (history[-1 - self.delay] if len(history) > self.delay else None)
             )
             h, tol = self._field(now, past, plan)
-            new = _sign_tie(h, now, tol)
+            new = decide(h, now, tol)
             history.append(new)
             if len(history) > window:
                 history.pop(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,6 +12,7 @@ from ..errors import ValidationError, described
 from ..network import Network
 from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
+from ..tags import ModelTags
 from ..topology import complete
 from ..validation import (
     check_choice,
@@ -229,9 +231,16 @@ class Willshaw(Memory):
         Width of the values.
     """
 
-    name = "willshaw"
-    encodings = ("binary",)
-    hetero = True
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            family="sparse 0/1 networks",
+            encodings=("binary",),
+            regime="sparse",
+            hetero_associative=True,
+            variants=(("willshaw-adaptive", {"threshold": "adaptive"}),),
+            theory=("willshaw",),
+        )
 
     # The threshold is read at recall only: it may change after store.
     _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"threshold"}

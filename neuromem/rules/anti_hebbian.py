@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["AntiHebbian"]
@@ -29,7 +32,8 @@ class AntiHebbian(LearningRule):
     is no decay and there are no bounds).
     """
 
-    name = "anti-hebbian"
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(super().__neuromem_tags__(), theory=("unlearning",))
 
     def compute(self, pre, post, w, layout, signal=None):
         d = layout.outer(post, pre)  # a fresh array: negated in place

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["Backprop"]
@@ -39,9 +42,16 @@ class Backprop(LearningRule):
            [-0.15, -0.3 ]])
     """
 
-    name = "backprop"
-    encodings = ("real", "bipolar", "binary")
     uses_signal = True
+
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            encodings=("real", "bipolar", "binary"),
+            needs_signal=True,
+            symmetric=False,
+            theory=("catastrophic-interference",),
+        )
 
     def compute(self, pre, post, w, layout, signal=None):
         # post is the layer's activity; the rule reads only its error (the signal).

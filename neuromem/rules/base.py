@@ -18,6 +18,8 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized, StatefulMixin
+from ..registry import RegisteredName
+from ..tags import RuleTags, TagAlias, legacy_tags
 from ..validation import as_real_array, check_bool, check_choice, check_float, check_int
 
 __all__ = ["LearningRule", "Trace"]
@@ -76,7 +78,8 @@ class LearningRule(StatefulMixin, Parametrized):
 
     Notes
     -----
-    To write a rule, subclass, give it a ``name``, store any extra parameters in
+    To write a rule, subclass (its name is the one it is registered under), store any
+    extra parameters in
     ``__init__`` and implement :meth:`compute`. An ``__init__(self, extra=1.0,
     **shared)`` that calls ``super().__init__(**shared)`` inherits ``learning_rate``,
     ``decay``, ``bounds`` and ``soft_bounds`` (they are collected from the class
@@ -85,12 +88,12 @@ class LearningRule(StatefulMixin, Parametrized):
     in attributes ending in ``_`` and reset it in :meth:`reset`.
     """
 
-    #: Registry name.
-    name: ClassVar[str] = "rule"
+    #: The name the class is registered under (``nm.register_rule`` or an entry point).
+    name = RegisteredName("rules")
     #: Weight layouts the rule can update.
     supports: ClassVar[tuple[str, ...]] = ("dense", "sparse")
-    #: Pattern encodings the rule is meant for (checked by the models that store with it).
-    encodings: ClassVar[tuple[str, ...]] = ("bipolar", "binary", "real")
+    #: Deprecated alias of ``get_tags(rule).encodings``.
+    encodings = TagAlias("encodings")
     #: Whether the rule reads the third factor ``signal``.
     uses_signal: ClassVar[bool] = False
     #: Whether the rule needs a square (recurrent) synapse, because it couples w_ij to
@@ -115,6 +118,18 @@ class LearningRule(StatefulMixin, Parametrized):
         self.soft_bounds = check_bool(soft_bounds, "soft_bounds")
         if self.soft_bounds and self.bounds is None:
             raise ValidationError("soft_bounds", True, "False unless bounds are given")
+
+    def __neuromem_tags__(self) -> RuleTags:
+        """What this rule is (read with :func:`neuromem.get_tags`).
+
+        The defaults: a symmetric, incremental rule for any encoding that needs no
+        third factor unless it reads one (``uses_signal``). A subclass overrides this,
+        starting from ``super().__neuromem_tags__()`` (``dataclasses.replace``).
+        """
+        base = RuleTags(
+            encodings=("bipolar", "binary", "real"), needs_signal=bool(self.uses_signal)
+        )
+        return legacy_tags(type(self), base, {"encodings": "encodings"})
 
     # -- to implement ---------------------------------------------------------------
     def compute(

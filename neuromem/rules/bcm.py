@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 import numpy as np
 
 from ..errors import ValidationError
+from ..tags import RuleTags
 from ..validation import check_float
 from .base import LearningRule
 
@@ -52,9 +54,15 @@ class BCM(LearningRule):
     the batch in order.
     """
 
-    name = "bcm"
-    encodings = ("real", "binary", "bipolar")
     sequential = True
+
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            encodings=("real", "binary", "bipolar"),
+            symmetric=False,
+            theory=("bcm",),
+        )
 
     def __init__(
         self,

@@ -42,8 +42,6 @@ class Covariance(LearningRule):
         Running sums of activity (running-mean mode).
     """
 
-    name = "covariance"
-
     def __init__(
         self,
         center: float | None = None,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["Hebbian"]
@@ -22,7 +25,11 @@ class Hebbian(LearningRule):
         See :class:`~neuromem.rules.base.LearningRule`.
     """
 
-    name = "hebbian"
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            theory=("hopfield-hebbian", "one-step-error", "perfect-recall"),
+        )
 
     def compute(self, pre, post, w, layout, signal=None):
         return layout.outer(post, pre)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["Oja"]
@@ -32,9 +35,15 @@ class Oja(LearningRule):
     weights before each presentation (``post = synapse.input(pre)``).
     """
 
-    name = "oja"
-    encodings = ("real", "bipolar", "binary")
     sequential = True
+
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            encodings=("real", "bipolar", "binary"),
+            symmetric=False,
+            theory=("oja",),
+        )
 
     def compute(self, pre, post, w, layout, signal=None):
         if len(pre) == 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import warnings
@@ -10,6 +11,7 @@ import numpy as np
 
 from ..errors import ConvergenceWarning
 from ..progress import steps as long_loop
+from ..tags import RuleTags
 from ..validation import check_bool, check_float, check_int
 from .base import LearningRule
 
@@ -75,8 +77,13 @@ class Perceptron(LearningRule):
     connections it has.
     """
 
-    name = "perceptron"
-    encodings = ("bipolar",)
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            encodings=("bipolar",),
+            symmetric=self.symmetric,
+            theory=("gardner",),
+        )
 
     def __init__(
         self,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from ..validation import check_bool
 from .base import LearningRule
 
@@ -45,7 +48,10 @@ class PseudoInverse(LearningRule):
     the existing connections. The cost per call is ``O(P^2 N + P N^2)``.
     """
 
-    name = "pseudoinverse"
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(), incremental=False, theory=("pseudoinverse",)
+        )
 
     def __init__(
         self,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["Storkey"]
@@ -39,10 +42,13 @@ class Storkey(LearningRule):
     (``h_ii`` then excludes ``k = i`` once).
     """
 
-    name = "storkey"
-    encodings = ("bipolar",)
     sequential = True
     recurrent = True
+
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(), encodings=("bipolar",), theory=("storkey",)
+        )
 
     def update(self, w, pre, post, layout, signal=None, fresh=False):
         """As :meth:`LearningRule.update`; with numba, a compiled sequential kernel.

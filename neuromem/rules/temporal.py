@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ..tags import RuleTags
 from .base import LearningRule
 
 __all__ = ["TemporalHebbian"]
@@ -37,7 +40,13 @@ class TemporalHebbian(LearningRule):
            [-2.,  2.]])
     """
 
-    name = "temporal-hebbian"
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(),
+            temporal=True,
+            symmetric=False,
+            theory=("sequence",),
+        )
 
     def compute(self, pre, post, w, layout, signal=None):
         if len(pre) < 2:

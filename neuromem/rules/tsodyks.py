@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 import numpy as np
 
 from ..errors import ValidationError
+from ..tags import RuleTags
 from ..validation import check_choice, check_float
 from .base import LearningRule
 
@@ -78,8 +80,10 @@ class TsodyksFeigelman(LearningRule):
     True
     """
 
-    name = "tsodyks-feigelman"
-    encodings = ("binary",)
+    def __neuromem_tags__(self) -> RuleTags:
+        return dataclasses.replace(
+            super().__neuromem_tags__(), encodings=("binary",), theory=("sparse-tsodyks",)
+        )
 
     def __init__(
         self,

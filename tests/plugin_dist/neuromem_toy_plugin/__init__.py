@@ -19,7 +19,6 @@ class NearestPattern(Memory):
     """Recall returns the stored pattern with the largest overlap with the cue."""
 
     name = "toy-memory"
-    encodings = ("bipolar",)
 
     def __init__(self, n_units: int, seed=None):
         self.n_units = check_int(n_units, "n_units", low=1)

@@ -1,0 +1,49 @@
+"""The one tie law (neuromem.ties), against plain-numpy references."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import neuromem as nm
+from neuromem import dynamics, ties
+from neuromem.models import dense, sequence
+
+
+def test_decide_matches_the_written_law():
+    rng = np.random.default_rng(0)
+    h = rng.choice([-2.0, -1e-14, 0.0, 1e-14, 2.0], size=(50, 7))
+    s = rng.choice([-1.0, 0.0, 0.5, -0.3, 1.0], size=(50, 7))
+    tol = 1e-12
+    ref = np.where(h > tol, 1.0, np.where(h < -tol, -1.0, np.where(s < 0, -1.0, 1.0)))
+    np.testing.assert_array_equal(ties.decide(h, s, tol), ref)
+    # 0/1 units: a tie is inactive whatever the state.
+    ref01 = np.where(h > tol, 1.0, -1.0)
+    np.testing.assert_array_equal(ties.decide(h, s, tol, binary=True), ref01)
+
+
+def test_rounding_tolerance_is_gamma_n_doubled():
+    mags = np.array([1.0, 3.0, 0.0])
+    eps = np.finfo(np.float32).eps
+    got = ties.rounding_tolerance(mags, 9, np.float32, error=np.array([0, 1e-3, 0]))
+    ref = 2 * (10 * eps * mags + np.array([0, 1e-3, 0]))
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_one_law_everywhere():
+    """The dynamics, the sequence network and the dense network decide with it."""
+    assert dynamics.decide is ties.decide
+    assert dynamics.tie_tolerances is ties.tie_tolerances
+    assert sequence.decide is ties.decide
+    assert dense.decide is ties.decide
+    assert not hasattr(sequence, "_TIE_ULPS")
+
+
+def test_sequence_tolerance_is_the_hopfield_tolerance_of_its_synapse():
+    x = nm.patterns.random_bipolar(6, 40, seed=3)
+    mem = nm.create("sequence", n_units=40).store(x)
+    cue = 0.5 * x[:2]
+    h, tol = mem._field(cue, cue)
+    unit = ties.tie_tolerances(mem.transition_synapse_)
+    np.testing.assert_allclose(tol, 0.5 * mem.transition * np.tile(unit, (2, 1)))
+    w = mem.transition_synapse_.weights
+    np.testing.assert_allclose(h, cue @ np.asarray(w).T, atol=1e-12)
