@@ -278,7 +278,25 @@ class Hopfield(Memory):
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
-        encodings = get_tags(rule).encodings
+        tags = get_tags(rule)
+        # What the rule declares decides whether it can store patterns here: a model
+        # that shows it patterns (one at a time, online) cannot give it a third factor
+        # or a sequence, and would report them stored with no weight changed.
+        if tags.needs_signal:
+            raise ValidationError(
+                "rule",
+                self.rule,
+                "a rule that stores patterns on its own (this one needs a third factor, "
+                "an error signal: train it in the 'mlp' model)",
+            )
+        if tags.temporal:
+            raise ValidationError(
+                "rule",
+                self.rule,
+                "a rule that stores patterns (this one learns transitions between "
+                "consecutive rows: store sequences with nm.create('sequence', ...))",
+            )
+        encodings = tags.encodings
         if self.units not in encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
