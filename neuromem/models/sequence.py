@@ -44,6 +44,7 @@ from ..tags import ModelTags
 from ..ties import decide, rounding_tolerance, tie_tolerances
 from ..topology import Topology, check_topology
 from ..validation import (
+    as_real_array,
     check_bool,
     check_choice,
     check_dtype,
@@ -698,7 +699,10 @@ def expected_overlaps(
     -------
     ndarray, shape (B, T + 1)
     """
-    states = np.asarray(states, dtype=np.float64)
+    # As every input: strings, complex values (their imaginary part would be
+    # dropped) and NaN are refused, not converted or carried into the result.
+    states = as_real_array(states, "states", "a real array (B, T + 1, N)")
+    states = states.astype(np.float64, copy=False)
     x = check_patterns(sequence, "sequence")
     if states.ndim != 3 or states.shape[2] != x.shape[1]:
         raise ValidationError(
@@ -706,6 +710,11 @@ def expected_overlaps(
             described(f"an array of shape {states.shape}"),
             f"shape (B, T + 1, {x.shape[1]})",
         )
+    if not np.all(np.isfinite(states)):
+        raise ValidationError(
+            "states", described("NaN or infinite values"), "finite states only"
+        )
+    cyclic = check_bool(cyclic, "cyclic")
     dwell = check_int(dwell, "dwell", low=1)
     b, t1, n = states.shape
     # Checked: a float was truncated, a negative index counted from the end (a
