@@ -262,6 +262,11 @@ class MLP(Memory):
 
     # -- construction -----------------------------------------------------------------
     @property
+    def n_stored_(self) -> int:
+        """Number of distinct patterns (or pairs) trained on (shown by ``repr``)."""
+        return len(self.patterns_)
+
+    @property
     def widths(self) -> tuple[int, ...]:
         """Hidden layer widths in effect."""
         hidden = _check_hidden(self.hidden)

@@ -20,7 +20,9 @@ push the network on: stable, slow transitions. Three ways to form the couplings:
   1998).
 - ``"pseudoinverse"``: ``J^T = X_next^T (X X^T)^+ X``, which maps every pattern exactly
   to its successor when the patterns are linearly independent, correlated ones included
-  (Personnaz, Guyon & Dreyfus 1986); ``J^S`` is the projector onto the patterns.
+  (Personnaz, Guyon & Dreyfus 1986); ``J^S`` is the projector onto the patterns,
+  ``X^T (X X^T)^+ X``, with its diagonal set to 0 (no self-coupling, as every
+  recurrent synapse here), so it is no longer exactly a projector.
 - ``"dense"``: no pairwise couplings; ``h_i = sum_mu xi_i^(mu+1) F(xi^mu . s / N)`` with a
   steep ``F`` (polynomial ``x^n`` or exponential), whose sequence capacity grows like
   ``N^n / ln N`` or exponentially in ``N`` (Chaudhry, Zavatone-Veth, Krotov & Pehlevan

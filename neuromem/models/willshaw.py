@@ -279,6 +279,11 @@ class Willshaw(Memory):
         self.values_ = np.zeros((0, n_out), dtype=bool)
 
     @property
+    def n_stored_(self) -> int:
+        """Number of pairs stored (shown by ``repr``)."""
+        return len(self.keys_)
+
+    @property
     def synapse_(self):
         """The keys -> values synapse set."""
         return self.network_.synapse("keys", "values")
