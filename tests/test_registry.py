@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 
 import neuromem as nm
 from neuromem.registry import models, rules

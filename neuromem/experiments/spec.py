@@ -16,7 +16,7 @@ import json
 import math
 import numbers
 import re
-import sys
+import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +26,6 @@ import numpy as np
 
 from ..errors import ValidationError, described
 from ..random import derive_seed
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "CORRUPTIONS",
