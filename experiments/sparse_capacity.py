@@ -8,10 +8,13 @@ by synchronous dynamics (at most 50 sweeps) from two cues: the pattern itself
 afresh per repeat ("corrupted"). A pattern counts as retrieved when its sparse overlap
 (``neuromem.metrics.overlap``) ends ``>= 0.95``.
 
-Two thresholds are compared at every load:
+Three thresholds are compared at every load:
 
 - ``auto``: the model's ``threshold="auto"`` (chosen for retrieval, see
   ``neuromem.sparse_threshold``);
+- ``fewest-errors``: the threshold with the fewest one-step errors on the stored
+  patterns (``neuromem.sparse_threshold.fewest_errors``; "auto" before it was chosen for
+  retrieval, and where its scan starts);
 - ``best``: the best of a scan of ``--grid`` thresholds, evenly spaced over
   ``theta_auto +/- 0.5 d`` (``d``: mean field of the active units minus that of the
   silent ones), chosen separately for each cue type, load and seed (an oracle: it sees
@@ -34,6 +37,7 @@ import argparse
 import numpy as np
 
 import neuromem as nm
+from neuromem.sparse_threshold import fewest_errors
 
 RETRIEVED = 0.95
 CUES = ("clean", "corrupted")
@@ -59,9 +63,13 @@ def fractions(n, a, alpha, seed, repeats, noise, grid):
         return ok[:p].mean(), ok[p:].mean()
 
     out = dict(zip([("auto", c) for c in CUES], score(auto), strict=True))
+    start = fewest_errors(h[x > 0.5], h[x < 0.5])  # the former "auto"
+    out.update(zip([("fewest-errors", c) for c in CUES], score(start), strict=True))
     scan = np.array([score(t) for t in auto + gap * np.linspace(-0.5, 0.5, grid)])
     for k, c in enumerate(CUES):
-        out[("best", c)] = max(scan[:, k].max(), out[("auto", c)])
+        out[("best", c)] = max(
+            scan[:, k].max(), out[("auto", c)], out[("fewest-errors", c)]
+        )
     return out
 
 
@@ -109,7 +117,7 @@ def main(argv=None) -> None:
             caps = np.array([r[key] for r in rows])
             sd = caps.std(ddof=1) if len(caps) > 1 else 0.0
             print(
-                f"a = {a:.2f} {key[0]:>4} threshold, {key[1]:>9} cues: "
+                f"a = {a:.2f} {key[0]:>13} threshold, {key[1]:>9} cues: "
                 f"alpha_c = {caps.mean():.3f} +/- {sd:.3f} "
                 f"(asymptote 1/(2 a ln(1/a)) = {theory:.2f})"
             )
