@@ -26,7 +26,15 @@ import numpy as np
 
 from .metrics import overlap
 
-__all__ = ["GRID", "RETRIEVED", "SAMPLE", "SWEEPS", "fewest_errors", "retrieval_threshold"]
+__all__ = [
+    "GRID",
+    "RETRIEVED",
+    "SAMPLE",
+    "SWEEPS",
+    "TIE_RTOL",
+    "fewest_errors",
+    "retrieval_threshold",
+]
 
 #: Most stored patterns recalled per candidate threshold.
 SAMPLE = 32
@@ -36,6 +44,8 @@ SWEEPS = 20
 GRID = np.linspace(-0.4, 0.4, 9)
 #: Sparse overlap from which a pattern counts as retrieved.
 RETRIEVED = 0.95
+#: Fields closer than this, relative to the largest, count as equal in ``fewest_errors``.
+TIE_RTOL = 1e-12
 
 
 def fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
@@ -61,11 +71,20 @@ def fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
         return hi + max(abs(hi), 1.0)
     on, off = np.sort(on), np.sort(off)
     cand = np.unique(np.concatenate([on, off]))
+    # Fields equal in exact arithmetic (Hebbian sums of multiples of 1 / N) differ by
+    # rounding: within TIE_RTOL of the largest they count as equal, as the dynamics'
+    # tie law counts a field at the threshold (inactive), whatever the summation order.
+    tol = TIE_RTOL * float(np.max(np.abs(cand)))
     # theta in [cand[k], cand[k + 1]): on-units with h <= cand[k] miss, off-units
     # with h > cand[k] fire.
-    errors = np.searchsorted(on, cand, "right") + (
-        len(off) - np.searchsorted(off, cand, "right")
+    errors = np.searchsorted(on, cand + tol, "right") + (
+        len(off) - np.searchsorted(off, cand + tol, "right")
     )
+    if len(off) < errors.min():
+        # Below every field all units fire: len(off) errors, fewer than any threshold
+        # at or above a field value (few silent units, active ones with low fields).
+        lo = float(cand[0])
+        return lo - max(abs(lo), 1.0)
     best = np.flatnonzero(errors == errors.min())
     # Each best index k is the stretch [cand[k], cand[k + 1]); only the first run of
     # adjacent ones is one stretch (the midpoint of two stretches apart can lie where

@@ -24,14 +24,15 @@ def tf_reference(x, center="global"):
     return w
 
 
-def reference_recall(x, w, theta, cues, max_steps=50):
-    """Synchronous 0/1 dynamics: s_i <- 1 if sum_j w_ij s_j > theta else 0, per cue
-    until a fixed point or a period-2 cycle (which stops on its newer state)."""
+def reference_recall(x, w, theta, cues, max_steps=50, tol=1e-9):
+    """Synchronous 0/1 dynamics: s_i <- 1 if sum_j w_ij s_j > theta + tol else 0 (a
+    field at the threshold, up to rounding, is a tie: inactive), per cue until a fixed
+    point or a period-2 cycle (which stops on its newer state)."""
     out = cues.copy()
     for k, s in enumerate(cues):
         before = None
         for _ in range(max_steps):
-            new = (w @ s > theta).astype(float)
+            new = (w @ s - theta > tol).astype(float)
             done = np.array_equal(new, s) or (
                 before is not None and np.array_equal(new, before)
             )
@@ -49,11 +50,14 @@ def fewest_errors_threshold(h, x):
     order = np.argsort(h, axis=None, kind="stable")
     hs, on = h.ravel()[order], x.ravel()[order] > 0.5
     vals = np.unique(hs)
+    tol = 1e-12 * np.abs(vals).max()  # fields equal up to rounding count as equal
     # errors with theta = vals[k]: actives with h <= vals[k] + silents with h > vals[k]
-    right = np.searchsorted(hs, vals, "right")
+    right = np.searchsorted(hs, vals + tol, "right")
     act_below = np.concatenate([[0], np.cumsum(on)])[right]
     sil_above = (~on).sum() - np.concatenate([[0], np.cumsum(~on)])[right]
     err = act_below + sil_above
+    if (~on).sum() < err.min():  # below every field (all fire) is strictly best
+        return vals[0] - max(abs(vals[0]), 1.0)
     best = np.flatnonzero(err == err.min())
     end = best[0]
     while end + 1 in best:  # the first run of adjacent best values only
@@ -84,8 +88,13 @@ def auto_threshold(x, w):
 
 
 def sparse_overlap(s, x):
+    """The sparse overlap; a row without variance (all silent or all active) gets the
+    +/-1 overlap 1 - 2 d / N, as documented for metrics.overlap."""
     a = x.mean(1)
-    return ((x - a[:, None]) * s).sum(1) / (x.shape[1] * a * (1 - a))
+    flat = (a == 0) | (a == 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = ((x - a[:, None]) * s).sum(1) / (x.shape[1] * a * (1 - a))
+    return np.where(flat, ((2 * s - 1) * (2 * x - 1)).mean(1), m)
 
 
 @pytest.mark.parametrize("dynamics", ["sync", "async"])

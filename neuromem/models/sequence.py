@@ -717,7 +717,9 @@ def expected_overlaps(
             "states", described("NaN or infinite values"), "finite states only"
         )
     cyclic = check_bool(cyclic, "cyclic")
-    dwell = check_int(dwell, "dwell", low=1)
+    # Bounded so that the step indices stay int64 (any dwell past the last step acts
+    # as this one: every step is at the start pattern).
+    dwell = check_int(dwell, "dwell", low=1, high=int(np.iinfo(np.int64).max))
     b, t1, n = states.shape
     # Checked: a float was truncated, a negative index counted from the end (a
     # non-cyclic sequence then compared step 0 with its last pattern), and a
