@@ -138,7 +138,8 @@ def overlap(
     """
     s, x = _pair(states, patterns)
     with np.errstate(over="ignore", invalid="ignore"):
-        if _encoding(s, x, encoding) != "binary":
+        enc = _encoding(s, x, encoding)
+        if enc != "binary":
             m = np.einsum("ij,ij->i", s, x) / s.shape[1]
         else:
             n = s.shape[1]
@@ -152,12 +153,32 @@ def overlap(
                 m[flat] = (
                     np.einsum("ij,ij->i", 2.0 * s[flat] - 1.0, 2.0 * x[flat] - 1.0) / n
                 )
+        bad = ~np.isfinite(m)
+        if bad.any():
+            # A huge state (a cue times 1e307) whose overlap itself fits: the sums
+            # overflowed, not the result. Rescore those rows dividing first.
+            m[bad] = _overlap_dividing_first(s[bad], x[bad], binary=enc == "binary")
     if not np.all(np.isfinite(m)):
         raise ValidationError(
             "states",
             described("values so large that the overlap overflows"),
             "values whose products with the patterns fit in float64",
         )
+    return m
+
+
+def _overlap_dividing_first(s: np.ndarray, x: np.ndarray, binary: bool) -> np.ndarray:
+    """:func:`overlap`'s formulas with each term divided before the sum (rounds
+    differently, so used only where the direct sums overflow)."""
+    n = s.shape[1]
+    if not binary:
+        return np.einsum("ij,ij->i", s / n, x)
+    k = x.sum(axis=1, keepdims=True)
+    flat = ((k == 0) | (k == n)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(flat[:, None], (2.0 * x - 1.0) / n, (n * x - k) / (k * (n - k)))
+    m = np.einsum("ij,ij->i", s, v)
+    m[flat] = 2.0 * m[flat] - np.mean(2.0 * x[flat] - 1.0, axis=1)
     return m
 
 

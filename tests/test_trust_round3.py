@@ -325,3 +325,16 @@ def test_pseudoinverse_sequence_symmetric_part_has_a_zero_diagonal():
     np.testing.assert_allclose(np.diag(js), 0.0)
     off = ~np.eye(30, dtype=bool)
     np.testing.assert_allclose(js[off], proj[off], atol=1e-12)
+
+
+def test_huge_cues_are_scored_or_refused_naming_the_cues():
+    x = nm.patterns.random_bipolar(3, 64, seed=0)
+    np.testing.assert_allclose(nm.metrics.overlap(x * 1e307, x), 1e307)
+    b = nm.patterns.random_sparse(2, 64, n_active=6, seed=0)
+    np.testing.assert_allclose(nm.metrics.overlap(b * 1e307, b), 1e307)
+    mem = nm.create("hopfield", n_units=64).store(x)
+    res = mem.recall(x[:1] * 1e307, record="overlaps")
+    np.testing.assert_allclose(res.trajectory["overlaps"][0, :, 0], [1e307, 1.0])
+    with pytest.raises(nm.ValidationError) as err:
+        mem.recall(x[:1] * 1e307, record=True)  # its energy, ~1e614, does not fit
+    assert err.value.param == "cues"

@@ -629,7 +629,12 @@ class Hopfield(Memory):
             if trajectory is not None:
                 first = rec.measures
                 for name in trajectory:
-                    trajectory[name][:, 0] = first[name](given)
+                    try:
+                        trajectory[name][:, 0] = first[name](given)
+                    except ValidationError as err:  # the caller passed cues
+                        raise ValidationError(
+                            "cues", err.given, f"{err.allowed} to record {name!r}"
+                        ) from None
         trajectory, trace = energy_result(trajectory, names, legacy)
         info = {}
         if trace is not None or (trajectory is not None and "energies" in trajectory):
