@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
@@ -157,10 +159,12 @@ class Synapse:
 
     @property
     def weights(self):
-        """The weight matrix ``(n_post, n_pre)``: an ndarray, or a CSR matrix."""
-        self._fresh = False  # the caller may write into it
-        self._derived.clear()
-        return self._weights
+        """The weight matrix ``(n_post, n_pre)``: an ndarray, or a CSR matrix.
+
+        A read-only view: reading has no side effect. Change the weights by assigning
+        this attribute, with :meth:`set_weights`, or in place inside :meth:`writing`.
+        """
+        return _read_only(self._weights)
 
     @weights.setter
     def weights(self, value) -> None:
@@ -170,28 +174,57 @@ class Synapse:
 
     @property
     def values(self) -> np.ndarray:
-        """The weight values in the synapse's layout (the dense array, or CSR data)."""
-        self._fresh = False  # the caller may write into them
-        self._derived.clear()
-        return self.layout.values(self._weights)
+        """The weight values in the synapse's layout (the dense array, or CSR data),
+        read only (see :attr:`weights`)."""
+        return _read_only(self.layout.values(self._weights))
 
     @property
     def bias(self):
-        """Bias ``(n_post,)`` added to the input, or None."""
-        self._derived.clear()  # the caller may write into it
-        return self._bias
+        """Bias ``(n_post,)`` added to the input, or None; read only (assign it, or
+        change it in place inside :meth:`writing`)."""
+        return None if self._bias is None else _read_only(self._bias)
 
     @bias.setter
     def bias(self, value) -> None:
         self._bias = value
         self._derived.clear()
 
-    def derived(self, key: str, compute):
-        """``compute(self)``, cached until the weights or the bias may have changed.
+    def writable(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The weight values (in the layout) and the bias, writable in place.
 
-        Reading :attr:`weights`, :attr:`values` or :attr:`bias` (the caller may write
-        into them), assigning them, and :meth:`learn` drop the cache: recall paths read
-        ``_weights`` / ``_bias`` and so keep it across calls.
+        Drops everything derived from them now; prefer :meth:`writing`, which drops it
+        again when the block ends (what is derived in between would be stale). For a
+        loop that writes many times and derives nothing (an optimiser's steps).
+        """
+        self._fresh = False
+        self._derived.clear()
+        return self.layout.values(self._weights), self._bias
+
+    def live_weights(self):
+        """The weight matrix itself, writable in place (what a model's ``weights_``
+        gives its user). Drops everything derived from the weights now, as
+        :meth:`writable` does; the pure read is :attr:`weights`."""
+        self._fresh = False
+        self._derived.clear()
+        return self._weights
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """``with syn.writing() as (values, bias):`` change the weights in place.
+
+        Caches derived from the weights (tie tolerances, transposes) are dropped
+        when the block ends.
+        """
+        try:
+            yield self.writable()
+        finally:
+            self._derived.clear()
+
+    def derived(self, key: str, compute):
+        """``compute(self)``, cached until the weights or the bias change.
+
+        Reads (:attr:`weights`, :attr:`values`, :attr:`bias`) are pure and keep it;
+        assigning them, :meth:`writable`, :meth:`writing` and :meth:`learn` drop it.
         """
         if key not in self._derived:
             self._derived[key] = compute(self)
@@ -217,7 +250,8 @@ class Synapse:
             self.weights = self.layout.restrict(np.array(arr, dtype=self.dtype))
 
     def dense_weights(self) -> np.ndarray:
-        """The weights as a dense ndarray (a copy for sparse synapses)."""
+        """The weights as a dense ndarray (a copy for sparse synapses; read only for
+        dense ones)."""
         return self.weights.toarray() if self.is_sparse else self.weights
 
     # -- simulation --------------------------------------------------------------
@@ -282,3 +316,13 @@ class Synapse:
             f"Synapse({self.pre.name!r} -> {self.post.name!r}, {self.layout.shape}, "
             f"{kind}, {self.n_connections} connections)"
         )
+
+
+def _read_only(a):
+    """A view of ``a`` (an ndarray, or a CSR matrix's data) that cannot be written."""
+    if sp.issparse(a):
+        view = type(a)((_read_only(a.data), a.indices, a.indptr), shape=a.shape)
+        return view
+    view = a.view()
+    view.flags.writeable = False
+    return view

@@ -96,7 +96,7 @@ def tie_tolerances(synapse: Synapse) -> np.ndarray:
 
 def _tie_tolerances(synapse: Synapse) -> np.ndarray:
     layout = synapse.layout
-    w = synapse._weights
+    w = synapse.weights
     dtype = synapse.dtype
     with np.errstate(over="ignore"):  # an overflowing sum is refused below
         if layout.is_sparse:
@@ -110,8 +110,9 @@ def _tie_tolerances(synapse: Synapse) -> np.ndarray:
                 block.sum(axis=1, out=mags[lo : lo + _BLOCK_ROWS])
             n_in = n_pre
         mags = np.asarray(mags, dtype=dtype).ravel()
-        if synapse._bias is not None:
-            mags = mags + np.abs(synapse._bias).astype(dtype)
+        bias = synapse.bias
+        if bias is not None:
+            mags = mags + np.abs(bias).astype(dtype)
     n_in = np.asarray(n_in, dtype=dtype)
     # A rule whose weights carry a computation error beyond their own rounding (the
     # projection rule's pseudo-inverse) states it as an absolute bound per weight.

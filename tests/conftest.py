@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+import tomllib
+
+from neuromem.registry import models, rules
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -26,3 +32,49 @@ def _global_random_state_untouched():
     assert np.array_equal(np.random.get_state()[1], before), (
         "numpy's global random state was used"
     )
+
+
+# -- plugins: a site directory with installed distributions ----------------------------
+PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
+
+
+def _install_metadata(tmp: Path, src: Path, name: str, entry_points: dict) -> None:
+    """Write a ``.dist-info`` the way an installer would, next to the package."""
+    dist = tmp / f"{name.replace('-', '_')}-0.1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    lines = []
+    for group, eps in entry_points.items():
+        lines.append(f"[{group}]")
+        lines += [f"{k} = {v}" for k, v in eps.items()]
+    (dist / "entry_points.txt").write_text("\n".join(lines) + "\n")
+    if src is not None:
+        shutil.copytree(src, tmp / src.name)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A fresh site directory on sys.path; registries are reloaded before and after."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    models.reload()
+    rules.reload()
+    yield tmp_path
+    for mod in [m for m in sys.modules if m.startswith("neuromem_toy_plugin")]:
+        del sys.modules[mod]
+    models.reload()
+    rules.reload()
+
+
+@pytest.fixture
+def toy_plugin(site):
+    meta = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
+    _install_metadata(
+        site, PLUGIN_SRC / "neuromem_toy_plugin", meta["name"], meta["entry-points"]
+    )
+    return site
+
+
+@pytest.fixture
+def install_metadata():
+    """Writes a distribution's ``.dist-info`` into a site directory."""
+    return _install_metadata

@@ -2,55 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tomllib
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import neuromem as nm
 from neuromem.registry import models, rules
 from neuromem.testing import check_memory, check_rule
-
-PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
-
-
-def _install_metadata(tmp: Path, src: Path, name: str, entry_points: dict) -> None:
-    """Write a ``.dist-info`` the way an installer would, next to the package."""
-    dist = tmp / f"{name.replace('-', '_')}-0.1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
-    lines = []
-    for group, eps in entry_points.items():
-        lines.append(f"[{group}]")
-        lines += [f"{k} = {v}" for k, v in eps.items()]
-    (dist / "entry_points.txt").write_text("\n".join(lines) + "\n")
-    if src is not None:
-        shutil.copytree(src, tmp / src.name)
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A fresh site directory on sys.path; registries are reloaded before and after."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    models.reload()
-    rules.reload()
-    yield tmp_path
-    for mod in [m for m in sys.modules if m.startswith("neuromem_toy_plugin")]:
-        del sys.modules[mod]
-    models.reload()
-    rules.reload()
-
-
-@pytest.fixture
-def toy_plugin(site):
-    meta = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
-    _install_metadata(
-        site, PLUGIN_SRC / "neuromem_toy_plugin", meta["name"], meta["entry-points"]
-    )
-    return site
 
 
 def test_builtins_come_from_entry_points():
@@ -84,8 +41,8 @@ def test_plugin_shows_in_command_line_list(toy_plugin, capsys):
     assert "hopfield" in out
 
 
-def test_broken_plugin_warns_with_its_distribution_and_rest_work(site):
-    _install_metadata(
+def test_broken_plugin_warns_with_its_distribution_and_rest_work(site, install_metadata):
+    install_metadata(
         site,
         None,
         "broken-plugin",
@@ -98,8 +55,8 @@ def test_broken_plugin_warns_with_its_distribution_and_rest_work(site):
     nm.create("hopfield", n_units=10)
 
 
-def test_plugin_that_is_not_a_model_is_refused(site):
-    _install_metadata(
+def test_plugin_that_is_not_a_model_is_refused(site, install_metadata):
+    install_metadata(
         site,
         None,
         "wrong-plugin",
@@ -109,8 +66,8 @@ def test_plugin_that_is_not_a_model_is_refused(site):
         assert "not-a-rule" not in nm.list_rules()
 
 
-def test_duplicate_name_from_plugin_is_refused(site):
-    _install_metadata(
+def test_duplicate_name_from_plugin_is_refused(site, install_metadata):
+    install_metadata(
         site, None, "copycat", {"neuromem.models": {"hopfield": "collections:OrderedDict"}}
     )
     with pytest.warns(

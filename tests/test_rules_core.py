@@ -204,7 +204,7 @@ def test_first_update_of_a_fresh_synapse_writes_the_same_weights(dtype, rng):
         touched = nm.Synapse(
             *pops, rule=nm.create_rule("hebbian", learning_rate=0.1), dtype=dtype, **kw
         )
-        touched.values  # noqa: B018 - reading the weights makes them "not fresh"
+        touched.writable()  # taking the weights writable makes them "not fresh"
         fresh.learn(pre, post)
         touched.learn(pre, post)
         np.testing.assert_allclose(fresh.values, touched.values, rtol=1e-5, atol=1e-6)
@@ -213,7 +213,8 @@ def test_first_update_of_a_fresh_synapse_writes_the_same_weights(dtype, rng):
 def test_weights_changed_by_hand_before_learning_are_added_to(rng):
     u = nm.Population(20, name="u")
     syn = nm.Synapse(u, u, rule=nm.create_rule("hebbian"))
-    syn.weights[0, 1] = 5.0  # a write through the public matrix
+    with syn.writing() as (w, _):  # a write in place, through the public method
+        w[0, 1] = 5.0
     x = rng.choice([-1.0, 1.0], size=(3, 20))
     syn.learn(x, x)
     assert syn.weights[0, 1] == pytest.approx(5.0 + x[:, 0] @ x[:, 1])

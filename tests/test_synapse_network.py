@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 import neuromem as nm
+from neuromem import ties
 from neuromem import topology as T
 
 
@@ -108,3 +109,23 @@ def test_synapse_to_networkx_weights():
     g = nm.Synapse(u, u, weights=w).to_networkx()
     assert g.number_of_edges() == 6
     assert g.edges[("u", 2), ("u", 1)]["weight"] == 3.0  # pre 2 -> post 1 is w[1, 2]
+
+
+def test_reads_are_pure_and_writes_drop_what_is_derived():
+    u = nm.Population(12, name="u")
+    syn = nm.Synapse(u, u, rule=nm.create_rule("hebbian"), bias=True)
+    x = np.random.default_rng(0).choice([-1.0, 1.0], size=(3, 12))
+    syn.learn(x, x)
+    first = ties.tie_tolerances(syn)
+    for read in (syn.weights, syn.values, syn.bias, syn.dense_weights()):
+        assert not read.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            read[0] = 1.0
+    assert ties.tie_tolerances(syn) is first  # the reads kept the cache
+    with syn.writing() as (w, b):
+        w[0, 1] += 3.0
+        b[2] = 1.0
+    second = ties.tie_tolerances(syn)
+    assert second is not first and second[0] > first[0] and second[2] > first[2]
+    syn.live_weights()[0, 1] = 0.0  # the models' weights_: writable, drops the cache
+    assert ties.tie_tolerances(syn) is not second

@@ -137,8 +137,13 @@ class LinearAssociator(Memory):
 
     @property
     def weights_(self) -> np.ndarray:
-        """The memory matrix ``(n_out, n_units)``."""
-        return self.synapse_.weights
+        """The memory matrix ``(n_out, n_units)``.
+
+        The live matrix: a user may write into it (what the model derives from the
+        weights is recomputed after each access). ``synapse_.weights`` is the pure,
+        read-only view.
+        """
+        return self.synapse_.live_weights()
 
     @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:

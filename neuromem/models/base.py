@@ -128,6 +128,18 @@ def energy_result(
     return trajectory, energy
 
 
+def deprecated_rule_instance(rule: Any) -> None:
+    """Warn that ``rule=<instance>`` is deprecated (one way: a name and its options)."""
+    name = type(rule).name
+    warnings.warn(
+        f"rule={type(rule).__name__}(...) is deprecated: pass the registered name and "
+        f"its parameters, rule={name!r}, rule_options={{...}} (nm.register_rule "
+        "registers a class of your own)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+
+
 def _generators(obj: Any) -> list[np.random.Generator]:
     return [v for v in vars(obj).values() if isinstance(v, np.random.Generator)]
 

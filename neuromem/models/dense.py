@@ -334,6 +334,7 @@ class DenseHopfield(KeepsPatterns, Memory):
             patterns, "patterns", n_units=self.n_units, encoding="bipolar", dtype=self.dtype
         )
         self._keep(x)
+        self._rng()  # the recall stream exists once something is stored: files keep it
         return self
 
     # -- energy -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -38,27 +39,23 @@ class HebbianMemory(Hopfield):
     ----------
     n_units : int
         Number of units ``N``.
-    rule : str or LearningRule
+    rule : str
         Any registered rule name (``"hebbian"``, ``"covariance"``, ``"oja"``,
-        ``"bcm"``, ``"anti-hebbian"``, ...) or a rule instance.
-    learning_rate : float or None
-        Forwarded to the rule; ``None`` uses the rule's default for ``N`` inputs
-        (``1 / N`` for Hebb).
-    decay : float
-        Forwarded: fraction of every weight lost per presentation.
-    bounds : (low, high) or None
-        Forwarded: weight bounds (clipping, or soft bounds with ``soft_bounds``).
-    soft_bounds : bool
-        Forwarded.
+        ``"bcm"``, ``"anti-hebbian"``, ...); a rule instance is deprecated.
     rule_options : dict, optional
-        Further parameters of a rule given by name (``{"tau": 20}`` for BCM).
+        The rule's parameters: ``{"decay": 0.02}``, ``{"bounds": (-0.1, 0.1)}``,
+        ``{"tau": 20}`` for BCM. Without ``learning_rate`` the rule's default for
+        ``N`` inputs (``1 / N`` for Hebb). The one way to configure the rule.
+    learning_rate, decay, bounds, soft_bounds
+        Deprecated (``DeprecationWarning``): forwarded to the rule; put them in
+        ``rule_options``.
     dynamics, max_steps, order, topology, sparse, dtype, seed
         As for :class:`~neuromem.models.hopfield.Hopfield`.
 
     Examples
     --------
     >>> import neuromem as nm
-    >>> mem = nm.create("hebbian", n_units=100, decay=0.02, seed=0)
+    >>> mem = nm.create("hebbian", n_units=100, rule_options={"decay": 0.02}, seed=0)
     >>> mem.store(nm.patterns.random_bipolar(200, 100, seed=1)).n_stored_
     200
     """
@@ -93,6 +90,14 @@ class HebbianMemory(Hopfield):
         self.decay = decay
         self.bounds = bounds
         self.soft_bounds = soft_bounds
+        forwarded = self._forwarded()
+        if forwarded:
+            warnings.warn(
+                f"the hebbian model's {', '.join(forwarded)} (forwarded to its rule) "
+                f"is deprecated: pass rule_options={forwarded!r}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
         super().__init__(
             n_units,
             rule=rule,

@@ -31,6 +31,7 @@ from ..validation import (
 from .base import (
     Memory,
     RecallResult,
+    deprecated_rule_instance,
     energy_request,
     energy_result,
     iterative_rule,
@@ -104,9 +105,12 @@ class Hopfield(Memory):
     ----------
     n_units : int
         Number of units ``N``.
-    rule : str, LearningRule or None
-        Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``) or a rule
-        instance. ``None`` (default): ``"hebbian"`` for +/-1 units and
+    rule : str or None
+        Storage rule: a registered name (``"hebbian"``: ``W = X^T X / N``), its
+        parameters in ``rule_options``: the one way to configure a model's rule (and
+        ``set_params(rule=..., rule_options=...)`` before ``store``). A rule instance
+        is deprecated (``DeprecationWarning``): register its class and give its name.
+        ``None`` (default): ``"hebbian"`` for +/-1 units and
         ``"tsodyks-feigelman"`` (patterns centred on their global coding level ``a``,
         ``W = sum_mu (xi - a)(xi - a)^T / (N a (1 - a))``) for 0/1 units. A rule given by name gets ``rule_options`` and, unless those set one, the
         rule's default learning rate for ``N`` inputs (``1 / N`` for Hebb).
@@ -215,6 +219,8 @@ class Hopfield(Memory):
         threshold: float | str = "auto",
     ):
         self.n_units = check_int(n_units, "n_units", low=1)
+        if isinstance(rule, LearningRule):
+            deprecated_rule_instance(rule)
         self.rule = rule
         self.rule_options = rule_options
         self.units = check_choice(units, "units", UNITS)
@@ -339,8 +345,13 @@ class Hopfield(Memory):
 
     @property
     def weights_(self):
-        """Weight matrix ``(N, N)``: dense ndarray or scipy.sparse CSR."""
-        return self.synapse_.weights
+        """Weight matrix ``(N, N)``: dense ndarray or scipy.sparse CSR.
+
+        The live matrix: a user may write into it (what the model derives from the
+        weights is recomputed after each access). ``synapse_.weights`` is the pure,
+        read-only view.
+        """
+        return self.synapse_.live_weights()
 
     # -- memory -----------------------------------------------------------------------
     @transactional(when=iterative_rule)
@@ -474,7 +485,7 @@ class Hopfield(Memory):
         with np.errstate(over="ignore", invalid="ignore"):
             if self.units == "binary":
                 syn = self.synapse_
-                w = syn.layout.values(syn._weights)  # read only: keeps derived caches
+                w = syn.values
                 e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
                 e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
             else:
@@ -493,10 +504,9 @@ class Hopfield(Memory):
         """Energy of +/-1 states (for 0/1 units: of their +/-1 equivalents, which is
         the 0/1 energy times 4 plus a constant, so it orders states alike)."""
         syn = self.synapse_
-        w = syn.layout.values(syn._weights)  # read only: keeps derived caches
-        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
-        if syn._bias is not None:
-            e -= s @ syn._bias
+        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
+        if syn.bias is not None:
+            e -= s @ syn.bias
         return e
 
     @transactional(light=True)
@@ -587,7 +597,7 @@ class Hopfield(Memory):
         energy = None  # recorded by rec: one definition, self.energy
         rec = self._recording(measured, binary)
         syn = self.synapse_
-        if not binary and syn._bias is None:
+        if not binary and syn.bias is None:
             s = _unit_scale(s)
         tol = dyn.tie_tolerances(syn)  # cached until the weights change
         rng = self._recall_rng if seed is None else as_generator(seed)
@@ -747,7 +757,7 @@ class Hopfield(Memory):
         syn = self.synapse_
         # Kept to restore on divergence: the weights are left as they were before the
         # call, as a learning rule leaves them.
-        before = syn.layout.values(syn._weights).copy()
+        before = syn.values.copy()
         for done in long_loop(range(0, n_dreams, batch), "dream batches"):
             b = min(batch, n_dreams - done)
             starts = np.where(start_rng.random((b, self.n_units)) < 0.5, 1.0, -1.0)
@@ -765,15 +775,16 @@ class Hopfield(Memory):
                 # float) (about 1e154 in float64), so the weights stay finite.
                 total = np.einsum("i,i->", flat, flat)
             if not np.isfinite(total):
-                syn.values[...] = before
+                with syn.writing() as (w, _):
+                    w[...] = before
                 raise ValidationError(
                     "epsilon",
                     epsilon,
                     "a smaller epsilon: the unlearning step overflowed (the weights "
                     "were left as they were before the call)",
                 )
-            w = syn.values
-            w -= step
+            with syn.writing() as (w, _):
+                w -= step
         return self
 
     def to_networkx(self):

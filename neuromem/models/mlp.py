@@ -620,8 +620,9 @@ class MLP(Memory):
     def _restore(self, snap) -> None:
         params, states = snap
         for syn, (w, b) in zip(self.synapses_, params, strict=True):
-            syn.values[...] = w
-            syn.bias[...] = b
+            with syn.writing() as (values, bias):
+                values[...] = w
+                bias[...] = b
         for opt, st in zip(self.optimizers_, states, strict=True):
             opt.set_state(st)
 
@@ -632,7 +633,9 @@ class MLP(Memory):
         discrete = self.encoding_ != "real"
         denoise = self.noise > 0 and self.mode_ == "auto"
         snap = self._snapshot()
-        params = [[s.values, s.bias] for s in self.synapses_]
+        # The optimisers change the parameters in place, step after step; nothing is
+        # derived from the MLP's weights, so they are taken writable once.
+        params = [list(s.writable()) for s in self.synapses_]
         losses, accs = [], []
         reference = None
         start_epoch = len(self.history_["loss"])

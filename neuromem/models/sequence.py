@@ -420,7 +420,7 @@ class SequenceMemory(Memory):
             (self.symmetric_synapse_, self.symmetric, False),
         ):
             if syn is not None:
-                values = syn.layout.values(syn._weights)
+                values = syn.values
                 tol = tie_tolerances(syn)
                 plan.append((syn.layout, values, weight, tol, delayed))
         return plan

@@ -290,8 +290,13 @@ class Willshaw(Memory):
 
     @property
     def weights_(self) -> np.ndarray:
-        """The binary weight matrix ``(n_out, n_units)``."""
-        return self.synapse_.weights
+        """The binary weight matrix ``(n_out, n_units)``.
+
+        The live matrix: a user may write into it (what the model derives from the
+        weights is recomputed after each access). ``synapse_.weights`` is the pure,
+        read-only view.
+        """
+        return self.synapse_.live_weights()
 
     @property
     def load_(self) -> float:
