@@ -24,7 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import dynamics as dyn
 from .metrics import overlap
+from .synapse import Synapse
 
 __all__ = [
     "GRID",
@@ -33,6 +35,7 @@ __all__ = [
     "SWEEPS",
     "TIE_RTOL",
     "fewest_errors",
+    "relax_binary",
     "retrieval_threshold",
 ]
 
@@ -136,3 +139,24 @@ def retrieval_threshold(
     for t in best + step * np.array([-0.75, -0.5, -0.25, 0.25, 0.5, 0.75]):
         tried.setdefault(float(t), score(float(t)))
     return max(tried, key=tried.get)
+
+
+def relax_binary(
+    synapse: Synapse, max_steps: int
+) -> Callable[[float, np.ndarray], np.ndarray]:
+    """``relax(theta, cues)`` for :func:`retrieval_threshold`: the 0/1 states that
+    synchronous dynamics on ``synapse`` with threshold ``theta`` reach from 0/1 ``cues``
+    (a 0/1 network is the +/-1 network with the bias ``W 1 - 2 theta``). Each call
+    leaves the synapse's bias set for its ``theta``: the caller sets the final one."""
+    w = synapse.layout.wrap(synapse.layout.values(synapse._weights))
+    row_sums = np.asarray(w.sum(axis=1)).ravel()
+
+    def relax(theta: float, cues: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            synapse.bias = (row_sums - 2.0 * theta).astype(synapse.dtype)
+        s = (2.0 * cues - 1.0).astype(synapse.dtype)
+        tol = dyn.tie_tolerances(synapse)
+        states = dyn.synchronous(synapse.input, s, max_steps, tol=tol, binary=True)[0]
+        return (states + 1.0) / 2.0
+
+    return relax

@@ -17,7 +17,7 @@ from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
 from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
-from ..sparse_threshold import retrieval_threshold
+from ..sparse_threshold import relax_binary, retrieval_threshold
 from ..tags import ModelTags, get_tags
 from ..topology import Topology, check_topology
 from ..validation import (
@@ -426,7 +426,9 @@ class Hopfield(Memory):
             # recalled from themselves, are retrieved best (neuromem.sparse_threshold).
             x = self.patterns_
             h = syn.layout.field(syn.layout.values(syn._weights), x)
-            theta = retrieval_threshold(x, h, self._relax_at)
+            theta = retrieval_threshold(
+                x, h, relax_binary(syn, min(self.max_steps, SCAN_SWEEPS))
+            )
         else:
             theta = float(self.threshold)
         row_sums = np.asarray(w.sum(axis=1)).ravel()
@@ -441,18 +443,6 @@ class Hopfield(Memory):
             )
         self.threshold_ = float(theta)
         syn.bias = bias
-
-    def _relax_at(self, theta: float, cues: np.ndarray) -> np.ndarray:
-        """0/1 states synchronous dynamics reach from 0/1 ``cues`` with threshold
-        ``theta`` (the weights' bias is left set for ``theta``: the caller sets its own)."""
-        syn = self.synapse_
-        w = syn.layout.wrap(syn.layout.values(syn._weights))
-        with np.errstate(over="ignore", invalid="ignore"):
-            syn.bias = (np.asarray(w.sum(axis=1)).ravel() - 2.0 * theta).astype(self.dtype)
-        s = (2.0 * cues - 1.0).astype(self.dtype)
-        steps = min(self.max_steps, SCAN_SWEEPS)
-        tol = dyn.tie_tolerances(syn)
-        return (dyn.synchronous(syn.input, s, steps, tol=tol, binary=True)[0] + 1.0) / 2.0
 
     def field(self, states: np.ndarray) -> np.ndarray:
         """Local fields ``h = S @ W.T + b`` of states stored row-wise."""
