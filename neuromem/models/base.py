@@ -11,9 +11,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
-from ..registry import RegisteredName
+from ..registry import RegisteredName, rules
 from ..tags import ModelTags, TagAlias, legacy_tags
+from ..validation import check_bool
 
 __all__ = [
     "RECORDABLE",
@@ -75,8 +77,6 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     ``None`` or ``False`` keeps nothing, ``True`` everything in ``available``, a name or
     an iterable of names just those.
     """
-    from ..errors import ValidationError
-
     allowed = f"a bool or names from {list(available)}"
     if record is None or record is False:
         return frozenset()
@@ -100,8 +100,6 @@ def energy_request(
     Returns the names asked for, the names to measure (``"energies"`` added for
     ``record_energy=True``, which warns) and whether ``result.energy`` is wanted.
     """
-    from ..validation import check_bool
-
     names = check_record(record, available)
     if not check_bool(record_energy, "record_energy"):
         return names, names, False
@@ -189,8 +187,6 @@ def iterative_rule(model: Any) -> bool:
     """Whether ``model.rule`` learns in a loop of its own (it has ``max_epochs``)."""
     rule = getattr(model, "rule", None)
     if isinstance(rule, str):
-        from ..registry import rules
-
         try:
             return "max_epochs" in rules.get(rule).param_names()
         except Exception:
@@ -206,8 +202,6 @@ def not_stored(model: Any, method: str | None = None):
     design: before ``store`` its couplings are zero, a valid empty network that recalls
     every cue as it is.)
     """
-    from ..errors import ValidationError, described
-
     if method is None:  # the public method that was called: the first without a "_"
         import sys
 
