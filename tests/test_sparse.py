@@ -172,8 +172,8 @@ def test_silent_and_full_pattern_sets_give_zero_weights_not_nan():
 
 @pytest.mark.parametrize(
     ("a", "below", "above"),
-    # Critical loads at N = 300 (experiments/sparse_capacity.py, seeds 0-4):
-    # 0.37 +/- 0.04 for a = 0.1 and 0.57 +/- 0.04 for a = 0.05.
+    # Critical loads from clean cues at N = 500 (experiments/sparse_capacity.py, seeds
+    # 0-4, threshold "auto"): 0.40 +/- 0.01 for a = 0.1 and 0.70 +/- 0.03 for a = 0.05.
     [(0.1, 0.25, 0.5), (0.05, 0.45, 0.75)],
 )
 def test_model_matches_numpy_reference_and_capacity(a, below, above):
