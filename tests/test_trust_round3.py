@@ -338,3 +338,29 @@ def test_huge_cues_are_scored_or_refused_naming_the_cues():
     with pytest.raises(nm.ValidationError) as err:
         mem.recall(x[:1] * 1e307, record=True)  # its energy, ~1e614, does not fit
     assert err.value.param == "cues"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
+def test_set_params_seed_after_store_only_where_a_stream_depends_on_it(name):
+    """Models that draw nothing accept a new seed after store; those whose store or
+    recall streams come from it refuse, naming ``seed``."""
+    params, enc, hetero = MODELS_AND_DATA[name]
+    x = (
+        nm.patterns.random_bipolar(3, 20, seed=1)
+        if enc == "bipolar"
+        else nm.patterns.random_sparse(3, 20, n_active=3, seed=1)
+    )
+    mem = nm.create(name, n_units=20, seed=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        mem.store(x, x) if hetero else mem.store(x)
+    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp")
+    if draws:
+        with pytest.raises(nm.ValidationError) as err:
+            mem.set_params(seed=5)
+        assert err.value.param == "seed"
+    else:
+        before = mem.recall(x).states
+        mem.set_params(seed=5)
+        assert mem.seed == 5
+        np.testing.assert_array_equal(mem.recall(x).states, before)

@@ -82,8 +82,9 @@ class LinearAssociator(Memory):
             hetero_associative=True,
         )
 
-    # The output law is applied at recall only: it may change after store.
-    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"neuron"}
+    # The output law is applied at recall only, and nothing draws from the seed: both
+    # may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"neuron", "seed"}
 
     def __init__(
         self,

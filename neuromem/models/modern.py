@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 
@@ -103,6 +104,9 @@ class ModernHopfield(KeepsPatterns, Memory):
             energy=True,
             theory=("modern",),
         )
+
+    # Storage and recall draw nothing: the seed may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"seed"}
 
     def __init__(
         self,

@@ -173,7 +173,10 @@ class SequenceMemory(Memory):
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).
-    _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
+    # Storage and recall draw nothing: the seed may change after store.
+    _state_params: ClassVar[frozenset[str]] = (Memory._state_params | {"variant"}) - {
+        "seed"
+    }
 
     def __neuromem_tags__(self) -> ModelTags:
         # Not an auto-associative memory: recall moves the cue along its sequence, so

@@ -242,8 +242,9 @@ class Willshaw(Memory):
             theory=("willshaw",),
         )
 
-    # The threshold is read at recall only: it may change after store.
-    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"threshold"}
+    # The threshold is read at recall only, and nothing draws from the seed: both may
+    # change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"threshold", "seed"}
 
     def __init__(
         self,
