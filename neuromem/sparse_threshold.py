@@ -9,7 +9,9 @@ Two steps, both deterministic (no random draw):
    fewest *errors* is not the best *recall*, least of all near capacity.
 2. :func:`retrieval_threshold`: up to :data:`SAMPLE` stored patterns, spread evenly
    over all that are stored, are each recalled from themselves by synchronous dynamics
-   (at most :data:`SWEEPS` sweeps) at every threshold of a grid around the start. The
+   (at most :data:`SWEEPS` sweeps). If the start retrieves all of them it is kept
+   (below capacity, the usual case: one relaxation). Otherwise they are recalled at
+   every threshold of a grid around the start. The
    grid is ``theta_0 + g d`` for ``g`` in :data:`GRID` (``d``: the mean field of the
    active units minus that of the silent units), refined once at a quarter of its
    step around the best point. The threshold kept retrieves the most patterns (sparse
@@ -133,8 +135,14 @@ def retrieval_threshold(
         m = overlap(relax(theta, cues), cues, encoding="binary")
         return int(np.sum(m >= RETRIEVED)), float(np.mean(m)), -abs(theta - start)
 
+    first = score(start)
+    if first[0] == len(cues):
+        # The start retrieves every sampled pattern: nothing to gain for retrieval.
+        # Most stores below capacity end here, after one relaxation.
+        return start
     step = float(GRID[1] - GRID[0]) * gap
-    tried = {float(t): score(float(t)) for t in start + GRID * gap}
+    tried = {start: first}
+    tried.update({float(t): score(float(t)) for t in start + GRID * gap if t != start})
     best = max(tried, key=tried.get)
     for t in best + step * np.array([-0.75, -0.5, -0.25, 0.25, 0.5, 0.75]):
         tried.setdefault(float(t), score(float(t)))

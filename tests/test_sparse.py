@@ -67,8 +67,8 @@ def fewest_errors_threshold(h, x):
 
 
 def auto_threshold(x, w):
-    """The "auto" threshold, chosen for retrieval: from the fewest-errors start, the
-    grid start + g d (g = -0.4, -0.3, ..., 0.4; d = mean active field - mean silent
+    """The "auto" threshold, chosen for retrieval: the fewest-errors start if it
+    retrieves all 32 sampled patterns; else, from it, the grid start + g d (g = -0.4, -0.3, ..., 0.4; d = mean active field - mean silent
     field), then six points at a quarter step around the best; score = (number of 32
     evenly spread stored patterns retrieved from themselves in <= 20 synchronous sweeps
     with sparse overlap >= 0.95, their mean overlap, -|theta - start|)."""
@@ -81,6 +81,8 @@ def auto_threshold(x, w):
         m = sparse_overlap(reference_recall(cues, w, t, cues, max_steps=20), cues)
         return (int(np.sum(m >= 0.95)), float(np.mean(m)), -abs(t - start))
 
+    if score(start)[0] == len(cues):  # the start retrieves every sampled pattern
+        return start
     tried = [(score(t), t) for t in start + np.linspace(-0.4, 0.4, 9) * gap]
     best = max(tried, key=lambda st: st[0])[1]
     tried += [(score(t), t) for t in best + 0.1 * gap * np.array([-3, -2, -1, 1, 2, 3]) / 4]

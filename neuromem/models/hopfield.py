@@ -123,7 +123,8 @@ class Hopfield(Memory):
         Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
         ``sum_j w_ij s_j > theta``. ``"auto"`` (default) chooses it for retrieval
         after every ``store`` (:mod:`neuromem.sparse_threshold`): starting from the
-        threshold with the fewest one-step errors on the stored patterns, it scans
+        threshold with the fewest one-step errors on the stored patterns (kept when
+        it already retrieves every sampled pattern, see below), it scans
         ``theta_0 + g d`` (``g = -0.4, -0.3, ..., 0.4``; ``d`` the mean field of the
         stored patterns' active units minus that of their silent units), refined at a
         quarter step around the best, and keeps the threshold under which the most of
