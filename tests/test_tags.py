@@ -23,7 +23,7 @@ def test_hopfield_tags_follow_units_dynamics_and_rule():
         "bipolar",
     )
     assert t.energy and t.per_rule and not t.stochastic_recall
-    assert t.variants == (("hopfield-binary", {"units": "binary"}),)
+    assert t.variants == (("hopfield-binary", {"units": "binary", "rule": "covariance"}),)
     assert t.theory == ("hopfield-hebbian", "one-step-error", "perfect-recall")
     b = tags("hopfield", units="binary")
     assert (b.encodings, b.regime, b.theory) == (("binary",), "sparse", ("sparse-tsodyks",))

@@ -198,7 +198,9 @@ class Hopfield(Memory):
             stochastic_recall=self.dynamics == "glauber"
             or (self.dynamics == "async" and self.order == "random"),
             per_rule=True,
-            variants=(("hopfield-binary", {"units": "binary"}),),
+            # The 0/1 network with the covariance rule: its default rule
+            # (tsodyks-feigelman) is already one of the per-rule rows.
+            variants=(("hopfield-binary", {"units": "binary", "rule": "covariance"}),),
             theory=get_tags(self._make_rule()).theory,
         )
 
