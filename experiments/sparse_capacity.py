@@ -25,8 +25,8 @@ grid ``alpha = start, start + step, ...`` (linear interpolation). The table give
 the standard deviation over the seeds, next to the ``a -> 0`` asymptote
 ``1 / (2 a ln(1/a))`` of Tsodyks & Feigel'man (1988).
 
-Usage: python experiments/sparse_capacity.py [--n 1000] [--a 0.05 0.1] [--seeds 3]
-[--repeats 1] [--noise 0.02] [--grid 21] [--step 0.05] [--start 0.3]
+Usage: python experiments/sparse_capacity.py [--n 500] [--a 0.05 0.1] [--seeds 5]
+[--repeats 1] [--noise 0.02] [--grid 11] [--step 0.05] [--start 0.3]
 (docs/hopfield-theory.md quotes its output.)
 """
 
@@ -91,12 +91,12 @@ def critical_loads(n, a, seed, repeats, noise, grid, step, start, top=4.0):
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000, help="number of units N")
+    ap.add_argument("--n", type=int, default=500, help="number of units N")
     ap.add_argument("--a", type=float, nargs="+", default=[0.05, 0.1], help="coding levels")
-    ap.add_argument("--seeds", type=int, default=3, help="seeds 0..S-1")
+    ap.add_argument("--seeds", type=int, default=5, help="seeds 0..S-1")
     ap.add_argument("--repeats", type=int, default=1, help="corrupted cues per pattern")
     ap.add_argument("--noise", type=float, default=0.02, help="fraction of units flipped")
-    ap.add_argument("--grid", type=int, default=21, help="thresholds scanned for 'best'")
+    ap.add_argument("--grid", type=int, default=11, help="thresholds scanned for 'best'")
     ap.add_argument("--step", type=float, default=0.05, help="load grid step")
     ap.add_argument("--start", type=float, default=0.3, help="first load of the grid")
     args = ap.parse_args(argv)
