@@ -44,6 +44,8 @@ def test_sequence_tolerance_is_the_hopfield_tolerance_of_its_synapse():
     cue = 0.5 * x[:2]
     h, tol = mem._field(cue, cue)
     unit = ties.tie_tolerances(mem.transition_synapse_)
-    np.testing.assert_allclose(tol, 0.5 * mem.transition * np.tile(unit, (2, 1)))
+    # The field is linear: each cue is first scaled by one exact power of two that
+    # brings max|s| into [1, 2) (here 2), so that a huge cue cannot overflow it.
+    np.testing.assert_allclose(tol, 1.0 * mem.transition * np.tile(unit, (2, 1)))
     w = mem.transition_synapse_.weights
-    np.testing.assert_allclose(h, cue @ np.asarray(w).T, atol=1e-12)
+    np.testing.assert_allclose(h, (2 * cue) @ np.asarray(w).T, atol=1e-12)
