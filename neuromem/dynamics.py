@@ -62,6 +62,7 @@ import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
 from .errors import ValidationError, described
+from .memory import check_memory
 from .progress import steps as long_loop
 from .synapse import Synapse
 
@@ -196,11 +197,17 @@ class Recording:
     def __init__(self, measures: dict[str, Callable[[np.ndarray], np.ndarray]]):
         self.measures = dict(measures)
         self.sweeps: dict[str, list[np.ndarray]] = {k: [] for k in self.measures}
+        self.names = tuple(self.measures)
+        self.nbytes = 0
 
     def add(self, states: np.ndarray) -> None:
         for name, measure in self.measures.items():
             # A copy: a measure may return a view of ``states``, which keeps changing.
             self.sweeps[name].append(np.array(measure(states), copy=True))
+        # The trajectory grows with the sweeps a relaxation takes, unknown in advance:
+        # it is checked as it grows (twice its size: result() stacks a copy).
+        self.nbytes += sum(v[-1].nbytes for v in self.sweeps.values())
+        check_memory(2 * self.nbytes, "record", self.names, "the recorded trajectory")
 
     def result(self) -> dict[str, np.ndarray]:
         return {k: np.stack(v, axis=1) for k, v in self.sweeps.items()}

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import ValidationError
+from .memory import measured_peaks
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
 from .rules.base import LearningRule
@@ -215,3 +216,31 @@ def check_memory(
     assert np.array_equal(np.random.get_state()[1], global_state), (
         "the model touched numpy's global random state"
     )
+
+
+def check_memory_estimate(
+    memory: Memory,
+    patterns: np.ndarray,
+    *,
+    targets: np.ndarray | None = None,
+    cues: np.ndarray | None = None,
+    slack: float = 2.0,
+) -> dict:
+    """Check a model's ``memory_estimate`` against the peak traced by tracemalloc.
+
+    A clone of ``memory`` stores and recalls once untraced (compiled kernels and caches
+    are made then), then another clone is traced: the estimate of each call
+    (:func:`neuromem.memory.measured_peaks`) must be at least the peak and at most
+    ``slack`` times it. Returns the measurements.
+    """
+    args = (patterns,) if targets is None else (patterns, targets)
+    warm = memory.clone()
+    warm.store(*args)
+    warm.recall(patterns if cues is None else cues)
+    out = measured_peaks(memory.clone(), patterns, targets, cues)
+    for call, (peak, estimate) in out.items():
+        assert peak <= estimate <= slack * peak, (
+            f"{memory.name}.{call}: estimate {estimate} bytes, traced peak {peak} bytes "
+            f"(expected between 1 and {slack} times the peak)"
+        )
+    return out

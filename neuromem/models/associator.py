@@ -131,6 +131,11 @@ class LinearAssociator(Memory):
         """The memory matrix ``(n_out, n_units)``."""
         return self.synapse_.weights
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work)
+
     @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
         """Store ``keys -> values`` pairs (``values=None``: auto-association).
