@@ -104,7 +104,10 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--dense", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="every case at a tiny size")
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.k, args.repeats, args.dense = 2000, 10, 1, True
     d = run(DILUTED.format(n=args.n, k=args.k))
     gb = d["rss"] / 1e9
     print(
@@ -121,7 +124,7 @@ def main() -> None:
         "(target <= 1.2)"
     )
     if args.dense:
-        e = run(DENSE)
+        e = run(DENSE.replace("20000, 500", "300, 10" if args.smoke else "20000, 500"))
         base = e["weights"] + e["patterns"]
         print(
             f"dense N = 20000, P = 500, float32: store {e['store']:.1f} s = "
