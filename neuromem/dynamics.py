@@ -59,6 +59,7 @@ import os
 from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
 
 from .errors import ValidationError, described
@@ -75,6 +76,7 @@ __all__ = [
     "recording",
     "sign_keep",
     "stored_overlaps",
+    "sweep_mode",
     "synchronous",
     "tie_tolerance",
     "tie_tolerances",
@@ -86,6 +88,7 @@ Energy = Callable[[np.ndarray], np.ndarray]
 #: Safety factor of the tie tolerance over the rounding bound ``(n + 1) eps sum |w|``.
 TIE_FACTOR = 2.0
 KERNEL_ENV = "NEUROMEM_KERNELS"
+SWEEPS_ENV = "NEUROMEM_SWEEPS"
 _BLOCK_ROWS = 1024  # row blocks of the one-off scans of the weights (bounded temporaries)
 
 
@@ -292,6 +295,14 @@ def synchronous(
 ):
     """All units update at once under the tie law, until nothing changes.
 
+    Where ``field`` is a synapse's ``input`` (``h = S W^T + b``), the sweeps are
+    event-driven (:func:`_event_fields`): after the first, only the fields of units
+    that receive input from units that changed are updated, ``dh = W[:, changed]
+    ds``, and a cue that looks settled is confirmed on fields recomputed in full, so
+    the states, steps and convergence are those of full recomputation. Set the
+    environment variable ``NEUROMEM_SWEEPS=full`` to recompute every field at every
+    sweep (read at every call).
+
     Parameters
     ----------
     field : callable
@@ -318,20 +329,130 @@ def synchronous(
     """
     track = _Tracker(states, energy, record)
     work = track.out.copy()
+    syn = getattr(field, "__self__", None)
+    events = (
+        isinstance(syn, Synapse)
+        and getattr(field, "__func__", None) is Synapse.input
+        and sweep_mode() == "events"
+    )
+    if events:
+        field = _EventFields(syn)
+    h = field(work)
     before = None  # states one sweep earlier, for period-2 cycle detection
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
-        new = decide(field(work), work, tol, binary)
+        new = decide(h, work, tol, binary)
         fixed = (new == work).all(axis=1)
         finished = fixed
         if before is not None:
             finished = fixed | (new == before).all(axis=1)
+        if events and finished.any():
+            # Settled on updated fields: confirm on fields computed in full.
+            rows = np.flatnonzero(finished)
+            h[rows] = field.full(work[rows])
+            new[rows] = decide(h[rows], work[rows], tol, binary)
+            fixed = (new == work).all(axis=1)
+            finished = fixed if before is None else fixed | (new == before).all(axis=1)
+        change = new - work if events else None
         before = work
         work, keep = track.step(t, new, finished, fixed)
         if keep is not None:
             before = before[keep]
+            h = h[keep]
+            change = None if change is None else change[keep]
         if not len(work):
             break
+        h = field(work) if not events else field.update(h, work, change)
     return track.finish(work)
+
+
+def sweep_mode() -> str:
+    """``"events"`` (default) or ``"full"``: how synchronous sweeps compute the
+    fields after the first (environment variable ``NEUROMEM_SWEEPS``, read at every
+    call)."""
+    choice = os.environ.get(SWEEPS_ENV, "events").strip().lower() or "events"
+    if choice not in ("events", "full"):
+        raise ValidationError(SWEEPS_ENV, choice, "'events' or 'full'")
+    return choice
+
+
+class _EventFields:
+    """Fields of a synapse's units, computed in full or updated where states changed.
+
+    ``full(S)`` is ``S W^T + b``: for +/-1 states on a sparse synapse (compiled kernels
+    available), one compiled product over the CSR rows with the states held as int8,
+    the same sums in the same order as scipy's; otherwise the synapse's own
+    ``input``. ``update(h, S, dS)`` adds ``dS[:, C] W[:, C]^T`` for the units ``C`` that
+    changed, from the columns of ``W`` (:class:`Columns`), or recomputes in full when
+    more than a quarter of the units changed (dense: in any cue; sparse: of all the
+    cues' units).
+    """
+
+    #: Above this fraction of units changed, a full product is cheaper than the update.
+    full_fraction = 0.25
+
+    def __init__(self, synapse: Synapse):
+        self.syn = synapse
+        self.sparse = synapse.layout.is_sparse
+        self.fast = kernel_backend() == "numba"
+        self.n = synapse.layout.shape[1]
+
+    def __call__(self, s: np.ndarray) -> np.ndarray:
+        return self.full(s)
+
+    #: Whether +/-1 states on a sparse synapse use the compiled int8 product (exact
+    #: too). Off: on the shared 2-core machine it measured no faster than scipy's
+    #: per-state product (benchmarks/bench_scale.py prints both).
+    compiled = False
+
+    def full(self, s: np.ndarray) -> np.ndarray:
+        syn = self.syn
+        if not (self.sparse and self.fast and self.compiled) or s.dtype != syn.dtype:
+            return syn.input(s)
+        from . import _kernels
+
+        s_t = np.empty((s.shape[1], s.shape[0]), dtype=np.int8)
+        if not _kernels.signs_t(s, s_t):
+            return syn.input(s)
+        w = syn._weights
+        out = np.empty((w.shape[0], s.shape[0]), dtype=syn.dtype)
+        _kernels.csr_field_signs(w.indptr, w.indices, w.data, s_t, out)
+        h = np.ascontiguousarray(out.T)
+        if syn._bias is not None:
+            h += syn._bias
+        return h
+
+    def update(self, h: np.ndarray, s: np.ndarray, change: np.ndarray) -> np.ndarray:
+        if not self.sparse:
+            # One product over the units that changed in any cue: W[:, C] for all.
+            units = np.flatnonzero(change.any(axis=0))
+            if len(units) > self.full_fraction * self.n:
+                return self.full(s)
+            if len(units):
+                h += change[:, units] @ columns(self.syn).dense[units]
+            return h
+        # Sparse: each change costs its column alone.
+        cue, unit = np.nonzero(change)
+        if len(cue) > self.full_fraction * change.size:
+            return self.full(s)
+        cols = columns(self.syn)
+        delta = change[cue, unit]
+        if self.fast:
+            from . import _kernels
+
+            _kernels.add_changes(h, cue, unit, delta, cols.indptr, cols.indices, cols.data)
+            return h
+        for b in np.unique(cue):  # one sparse product per cue (numpy path)
+            mine = cue == b
+            sub = _column_block(cols, unit[mine])
+            h[b] += delta[mine] @ sub
+        return h
+
+
+def _column_block(cols: Columns, units: np.ndarray):
+    """Columns ``units`` of ``W`` as the rows of a CSR matrix ``(len(units), N)``."""
+    n = len(cols.indptr) - 1
+    t = sp.csr_array((cols.data, cols.indices, cols.indptr), shape=(n, n))
+    return t[units]
 
 
 class Columns:

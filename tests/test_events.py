@@ -1,0 +1,80 @@
+"""Event-driven synchronous sweeps and the compiled sparse field, against full
+recomputation on networks larger than the property tests' (where the updates are
+partial: few units change after the first sweep)."""
+
+import os
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem import _kernels
+from neuromem import dynamics as dyn
+
+
+@contextmanager
+def env(name, value):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = old
+
+
+def _recall(mem, cues, mode, kernels="auto", **kw):
+    with env("NEUROMEM_SWEEPS", mode), env("NEUROMEM_KERNELS", kernels):
+        return mem.recall(cues, **kw)
+
+
+KERNELS = ["numpy"] + (["numba"] if _kernels.AVAILABLE else [])
+
+
+@pytest.mark.parametrize("kernels", KERNELS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_events_give_the_full_recomputation(kernels, dtype, sparse):
+    n = 1500
+    topo = nm.topology.erdos_renyi(n, 30 / n, seed=3) if sparse else None
+    mem = nm.create("hopfield", n_units=n, topology=topo, dtype=dtype)
+    x = nm.patterns.random_bipolar(4 if sparse else 150, n, seed=1)
+    mem.store(x)
+    cues = nm.patterns.flip(x[np.arange(12) % len(x)], 0.2, seed=2)
+    cues[0, :40] = 0.0  # a masked cue
+    full = _recall(mem, cues, "full", kernels, record="overlaps", record_energy=True)
+    ev = _recall(mem, cues, "events", kernels, record="overlaps", record_energy=True)
+    assert full.steps.max() >= 3  # several sweeps: the updates ran
+    np.testing.assert_array_equal(ev.states, full.states)
+    np.testing.assert_array_equal(ev.steps, full.steps)
+    np.testing.assert_array_equal(ev.converged, full.converged)
+    np.testing.assert_array_equal(ev.energy, full.energy)
+    np.testing.assert_array_equal(ev.trajectory["overlaps"], full.trajectory["overlaps"])
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba not installed")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_sparse_field_is_scipys_bit_for_bit(dtype):
+    n = 3000
+    topo = nm.topology.erdos_renyi(n, 40 / n, seed=0)
+    mem = nm.create("hopfield", n_units=n, topology=topo, dtype=dtype)
+    mem.store(nm.patterns.random_bipolar(5, n, seed=1))
+    s = nm.patterns.random_bipolar(7, n, seed=2).astype(dtype)
+    syn = mem.synapse_
+    want = syn.input(s)
+    fields = dyn._EventFields(syn)
+    fields.compiled = True
+    got = fields.full(s)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    # Graded states are not +/-1: the synapse's own product.
+    s[0, 0] = 0.5
+    np.testing.assert_array_equal(fields.full(s), syn.input(s))
+
+
+def test_sweeps_mode_is_validated():
+    with env("NEUROMEM_SWEEPS", "bogus"), pytest.raises(nm.ValidationError):
+        dyn.sweep_mode()
