@@ -55,21 +55,35 @@ same states, steps and convergence as the numpy path; set the environment variab
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
 
 from .errors import ValidationError, described
-from .memory import check_memory
 from .progress import steps as long_loop
+from .sweeps import (
+    KERNEL_ENV,
+    SWEEPS_ENV,
+    Columns,
+    EventFields,
+    Recording,
+    columns,
+    kernel_args,
+    kernel_backend,
+    recording,
+    stored_overlaps,
+    sweep_mode,
+)
 from .synapse import Synapse
 
 __all__ = [
+    "KERNEL_ENV",
+    "SWEEPS_ENV",
+    "Columns",
     "Recording",
     "asynchronous",
+    "columns",
     "decide",
     "glauber",
     "kernel_backend",
@@ -87,8 +101,6 @@ Energy = Callable[[np.ndarray], np.ndarray]
 
 #: Safety factor of the tie tolerance over the rounding bound ``(n + 1) eps sum |w|``.
 TIE_FACTOR = 2.0
-KERNEL_ENV = "NEUROMEM_KERNELS"
-SWEEPS_ENV = "NEUROMEM_SWEEPS"
 _BLOCK_ROWS = 1024  # row blocks of the one-off scans of the weights (bounded temporaries)
 
 
@@ -180,62 +192,6 @@ def decide(h: np.ndarray, current: np.ndarray, tol=0.0, binary: bool = False) ->
 def sign_keep(h: np.ndarray, current: np.ndarray, tol=0.0) -> np.ndarray:
     """``sign(h)`` under the +/-1 tie law: at a tie the sign of ``current`` (0: +1)."""
     return decide(h, current, tol)
-
-
-class Recording:
-    """Per-sweep measurements of every cue, filled in by the dynamics (``record=``).
-
-    After the dynamics ran, :meth:`result` stacks the measurements cue-major:
-    ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
-    stopped early is measured on its final state in later sweeps.
-
-    Parameters
-    ----------
-    measures : dict of str to callable
-        Each maps the states of all cues ``(P, N)`` (in the dynamics' own encoding) to
-        an array ``(P, ...)``: the states in the patterns' encoding, the overlaps with
-        every stored pattern, the energies.
-    """
-
-    def __init__(self, measures: dict[str, Callable[[np.ndarray], np.ndarray]]):
-        self.measures = dict(measures)
-        self.sweeps: dict[str, list[np.ndarray]] = {k: [] for k in self.measures}
-        self.names = tuple(self.measures)
-        self.nbytes = 0
-
-    def add(self, states: np.ndarray) -> None:
-        for name, measure in self.measures.items():
-            # A copy: a measure may return a view of ``states``, which keeps changing.
-            self.sweeps[name].append(np.array(measure(states), copy=True))
-        # The trajectory grows with the sweeps a relaxation takes, unknown in advance:
-        # it is checked as it grows (twice its size: result() stacks a copy).
-        self.nbytes += sum(v[-1].nbytes for v in self.sweeps.values())
-        check_memory(2 * self.nbytes, "record", self.names, "the recorded trajectory")
-
-    def result(self) -> dict[str, np.ndarray]:
-        return {k: np.stack(v, axis=1) for k, v in self.sweeps.items()}
-
-
-def recording(names, **measures) -> Recording | None:
-    """A :class:`Recording` of the ``measures`` whose names are in ``names``, or ``None``
-    when nothing is recorded (the dynamics then pay nothing)."""
-    chosen = {k: f for k, f in measures.items() if k in names}
-    return Recording(chosen) if chosen else None
-
-
-def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """A measure for :class:`Recording`: overlaps ``(P, n_stored)`` of the states with
-    every stored pattern, each from :func:`neuromem.metrics.overlap` (so 0/1 patterns
-    get the sparse overlap)."""
-    from .metrics import overlap
-
-    def measure(states: np.ndarray) -> np.ndarray:
-        out = np.empty((len(states), len(patterns)))
-        for k, xi in enumerate(patterns):  # one pattern at a time: no (P, K, N) temporary
-            out[:, k] = overlap(states, np.broadcast_to(xi, states.shape))
-        return out
-
-    return measure
 
 
 class _Tracker:
@@ -336,7 +292,7 @@ def synchronous(
         and sweep_mode() == "events"
     )
     if events:
-        field = _EventFields(syn)
+        field = EventFields(syn)
     h = field(work)
     before = None  # states one sweep earlier, for period-2 cycle detection
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
@@ -365,177 +321,6 @@ def synchronous(
     return track.finish(work)
 
 
-def sweep_mode() -> str:
-    """``"events"`` (default) or ``"full"``: how synchronous sweeps compute the
-    fields after the first (environment variable ``NEUROMEM_SWEEPS``, read at every
-    call)."""
-    choice = os.environ.get(SWEEPS_ENV, "events").strip().lower() or "events"
-    if choice not in ("events", "full"):
-        raise ValidationError(SWEEPS_ENV, choice, "'events' or 'full'")
-    return choice
-
-
-class _EventFields:
-    """Fields of a synapse's units, computed in full or updated where states changed.
-
-    ``full(S)`` is ``S W^T + b``: for +/-1 states on a sparse synapse (compiled kernels
-    available), one compiled product over the CSR rows with the states held as int8,
-    the same sums in the same order as scipy's; otherwise the synapse's own
-    ``input``. ``update(h, S, dS)`` adds ``dS[:, C] W[:, C]^T`` for the units ``C`` that
-    changed, from the columns of ``W`` (:class:`Columns`), or recomputes in full when
-    more than a quarter of the units changed (dense: in any cue; sparse: of all the
-    cues' units).
-    """
-
-    #: Above this fraction of units changed, a full product is cheaper than the update.
-    full_fraction = 0.25
-
-    def __init__(self, synapse: Synapse):
-        self.syn = synapse
-        self.sparse = synapse.layout.is_sparse
-        self.fast = kernel_backend() == "numba"
-        self.n = synapse.layout.shape[1]
-
-    def __call__(self, s: np.ndarray) -> np.ndarray:
-        return self.full(s)
-
-    #: Whether +/-1 states on a sparse synapse use the compiled int8 product (exact
-    #: too). Off: on the shared 2-core machine it measured no faster than scipy's
-    #: per-state product (benchmarks/bench_scale.py prints both).
-    compiled = False
-
-    def full(self, s: np.ndarray) -> np.ndarray:
-        syn = self.syn
-        if not (self.sparse and self.fast and self.compiled) or s.dtype != syn.dtype:
-            return syn.input(s)
-        from . import _kernels
-
-        s_t = np.empty((s.shape[1], s.shape[0]), dtype=np.int8)
-        if not _kernels.signs_t(s, s_t):
-            return syn.input(s)
-        w = syn._weights
-        out = np.empty((w.shape[0], s.shape[0]), dtype=syn.dtype)
-        _kernels.csr_field_signs(w.indptr, w.indices, w.data, s_t, out)
-        h = np.ascontiguousarray(out.T)
-        if syn._bias is not None:
-            h += syn._bias
-        return h
-
-    def update(self, h: np.ndarray, s: np.ndarray, change: np.ndarray) -> np.ndarray:
-        if not self.sparse:
-            # One product over the units that changed in any cue: W[:, C] for all.
-            units = np.flatnonzero(change.any(axis=0))
-            if len(units) > self.full_fraction * self.n:
-                return self.full(s)
-            if len(units):
-                h += change[:, units] @ columns(self.syn).dense[units]
-            return h
-        # Sparse: each change costs its column alone.
-        cue, unit = np.nonzero(change)
-        if len(cue) > self.full_fraction * change.size:
-            return self.full(s)
-        cols = columns(self.syn)
-        delta = change[cue, unit]
-        if self.fast:
-            from . import _kernels
-
-            _kernels.add_changes(h, cue, unit, delta, cols.indptr, cols.indices, cols.data)
-            return h
-        for b in np.unique(cue):  # one sparse product per cue (numpy path)
-            mine = cue == b
-            sub = _column_block(cols, unit[mine])
-            h[b] += delta[mine] @ sub
-        return h
-
-
-def _column_block(cols: Columns, units: np.ndarray):
-    """Columns ``units`` of ``W`` as the rows of a CSR matrix ``(len(units), N)``."""
-    n = len(cols.indptr) - 1
-    t = sp.csr_array((cols.data, cols.indices, cols.indptr), shape=(n, n))
-    return t[units]
-
-
-class Columns:
-    """Where each unit projects: ``W[:, i]`` for every unit ``i``, contiguous.
-
-    Symmetric weights are their own transpose, so no copy is made; otherwise the
-    transpose (dense) or the CSC form (sparse) is made once per change of weights.
-
-    Attributes
-    ----------
-    dense : ndarray or None
-        Row ``i`` is column ``i`` of ``W`` (dense synapses).
-    indptr, indices, data : ndarray or None
-        Column ``i`` of ``W`` is ``data[indptr[i]:indptr[i+1]]`` at rows
-        ``indices[...]`` (sparse synapses).
-    symmetric : bool
-        Whether ``W`` equals its transpose (no copy was needed).
-    """
-
-    def __init__(self, synapse: Synapse):
-        w = synapse._weights
-        self.dense = self.indptr = self.indices = self.data = None
-        if synapse.layout.is_sparse:
-            self.symmetric = w.shape[0] == w.shape[1] and (w != w.T).nnz == 0
-            cols = w if self.symmetric else sp_csc(w)
-            self.indptr, self.indices, self.data = cols.indptr, cols.indices, cols.data
-        else:
-            self.symmetric = _dense_symmetric(w)
-            self.dense = w if self.symmetric else np.ascontiguousarray(w.T)
-
-    def column(self, i: int):
-        """``(where, values)`` of column ``i``: a slice (dense) or row indices."""
-        if self.dense is not None:
-            return slice(None), self.dense[i]
-        lo, hi = self.indptr[i], self.indptr[i + 1]
-        return self.indices[lo:hi], self.data[lo:hi]
-
-
-def sp_csc(w):
-    """Column-compressed copy with sorted indices, as CSR arrays of ``W.T``."""
-    cols = w.tocsc()
-    cols.sort_indices()
-    return cols
-
-
-def _dense_symmetric(w: np.ndarray) -> bool:
-    n_post, n_pre = w.shape
-    if n_post != n_pre:
-        return False
-    for lo in range(0, n_post, _BLOCK_ROWS):  # bounded temporaries
-        if not np.array_equal(w[lo : lo + _BLOCK_ROWS], w[:, lo : lo + _BLOCK_ROWS].T):
-            return False
-    return True
-
-
-def columns(synapse: Synapse) -> Columns:
-    """The synapse's :class:`Columns`, cached until its weights change."""
-    return synapse.derived("dynamics.columns", Columns)
-
-
-def kernel_backend() -> str:
-    """``"numba"`` or ``"numpy"``: which kernels the sequential dynamics use now.
-
-    Reads the environment variable ``NEUROMEM_KERNELS`` at every call: ``numpy``
-    forces the numpy reference path, ``numba`` requires the compiled kernels, and
-    ``auto`` (or unset) uses numba when it can be imported.
-    """
-    choice = os.environ.get(KERNEL_ENV, "auto").strip().lower() or "auto"
-    if choice not in ("auto", "numba", "numpy"):
-        raise ValidationError(KERNEL_ENV, choice, "'auto', 'numba' or 'numpy'")
-    if choice == "numpy":
-        return "numpy"
-    from . import _kernels
-
-    if _kernels.AVAILABLE:
-        return "numba"
-    if choice == "numba":
-        raise ValidationError(
-            KERNEL_ENV, choice, "'auto' or 'numpy': numba is not installed"
-        )
-    return "numpy"
-
-
 def _add_columns(h, idx, delta, where, col, axpy) -> None:
     """Fields of cues ``idx`` after their unit (column ``col``) changed by ``delta``.
 
@@ -549,15 +334,6 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
             axpy(col, h[b], a=d)
     else:
         h[np.ix_(idx, where)] += delta[:, None] * col
-
-
-def _kernel_args(cols: Columns, dtype):
-    """Column arrays for a compiled kernel (empty placeholders for the unused form)."""
-    if cols.dense is not None:
-        empty_i = np.zeros(1, dtype=np.int32)  # the CSR index type: one compiled variant
-        return True, cols.dense, empty_i, empty_i, np.zeros(1, dtype=dtype)
-    dense = np.zeros((1, 1), dtype=dtype)
-    return False, dense, cols.indptr, cols.indices, cols.data
 
 
 def glauber(
@@ -595,7 +371,7 @@ def glauber(
     if fast:
         from . import _kernels
 
-        args = _kernel_args(cols, work.dtype)
+        args = kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
@@ -691,7 +467,7 @@ def asynchronous(
     if fast:
         from . import _kernels
 
-        args = _kernel_args(cols, work.dtype)
+        args = kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)

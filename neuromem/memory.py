@@ -408,7 +408,7 @@ def recurrent_estimate(
     # The tie scan holds two blocks of 1024 rows (dynamics.tie_tolerances).
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
     block *= scan
-    cols = w if getattr(model, "dynamics", "sync") != "sync" else 0
+    cols = w  # columns of W (a transposed copy, or the symmetry check of a sparse W)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

@@ -65,7 +65,7 @@ def test_compiled_sparse_field_is_scipys_bit_for_bit(dtype):
     s = nm.patterns.random_bipolar(7, n, seed=2).astype(dtype)
     syn = mem.synapse_
     want = syn.input(s)
-    fields = dyn._EventFields(syn)
+    fields = dyn.EventFields(syn)
     fields.compiled = True
     got = fields.full(s)
     assert got.dtype == want.dtype
@@ -78,3 +78,32 @@ def test_compiled_sparse_field_is_scipys_bit_for_bit(dtype):
 def test_sweeps_mode_is_validated():
     with env("NEUROMEM_SWEEPS", "bogus"), pytest.raises(nm.ValidationError):
         dyn.sweep_mode()
+
+
+@pytest.mark.parametrize("kind", ["bipolar", "binary", "real", "flat"])
+def test_stored_overlaps_is_one_product_with_overlaps_numbers(kind):
+    rng = np.random.default_rng(5)
+    n = 200
+    if kind == "bipolar":
+        x = np.where(rng.random((6, n)) < 0.5, -1.0, 1.0)
+        s = np.where(rng.random((9, n)) < 0.5, -1.0, 1.0)
+        s[0] = 0.3  # a graded state
+    elif kind in ("binary", "flat"):
+        x = (rng.random((6, n)) < 0.1).astype(float)
+        s = (rng.random((9, n)) < 0.2).astype(float)
+        if kind == "flat":
+            x[2] = 0.0  # all silent: the +/-1 overlap
+    else:
+        x = rng.standard_normal((6, n))
+        s = rng.standard_normal((9, n))
+    got = dyn.stored_overlaps(x)(s)
+    want = np.stack([nm.metrics.overlap(s, np.broadcast_to(xi, s.shape)) for xi in x], 1)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    if kind != "real":
+        np.testing.assert_array_equal(got[1:], want[1:])  # integer sums: exact
+
+
+def test_stored_overlaps_refuses_what_overlap_refuses():
+    x = (np.random.default_rng(0).random((3, 50)) < 0.2).astype(float)
+    with pytest.raises(nm.ValidationError):
+        dyn.stored_overlaps(x)(-np.ones((2, 50)))
