@@ -6,6 +6,18 @@ with the memory available (read once per process from ``/proc/meminfo`` or
 bytes needed and the bytes available. The limit can be set explicitly with the
 environment variable ``NEUROMEM_MEMORY_LIMIT`` (bytes; ``0`` turns the check off) or,
 for one block of code, with :func:`memory_limit`.
+
+Every model declares what it needs through ``memory_estimate(work)``: its state and the
+temporaries of one call described by a :class:`Workload` (the stage, the rows stored or
+recalled, the output width, the sweeps and what they record), computed from its real
+structure by the estimators here (:func:`recurrent_estimate` for the Hopfield and
+sequence networks, dense or sparse from their topology; :func:`feedforward_estimate`
+for layered models; :func:`patterns_estimate` for models that compute with their
+patterns). :func:`neuromem.create` checks the model as built, and every ``store`` and
+``recall`` is checked before it runs (:func:`guarded`, installed on every model class).
+:func:`measured_peaks` measures the same calls with :mod:`tracemalloc`; the conformance
+kit (:func:`neuromem.testing.check_memory_estimate`) keeps each estimate between the
+peak and twice it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neuromem as nm
-from neuromem import _kernels
+from neuromem import _kernels, sweeps
 from neuromem import dynamics as dyn
 
 
@@ -107,3 +107,23 @@ def test_stored_overlaps_refuses_what_overlap_refuses():
     x = (np.random.default_rng(0).random((3, 50)) < 0.2).astype(float)
     with pytest.raises(nm.ValidationError):
         dyn.stored_overlaps(x)(-np.ones((2, 50)))
+
+
+@pytest.mark.parametrize("kernels", KERNELS)
+def test_sparse_columns_know_a_symmetric_matrix(kernels):
+    n = 400
+    topo = nm.topology.erdos_renyi(n, 0.05, seed=0)
+    mem = nm.create("hopfield", n_units=n, topology=topo)
+    mem.store(nm.patterns.random_bipolar(3, n, seed=1))
+    with env("NEUROMEM_KERNELS", kernels):
+        cols = sweeps.Columns(mem.synapse_)
+        assert cols.symmetric and cols.indices is mem.synapse_.weights.indices
+        w = mem.synapse_._weights
+        w.data[5] += 1.0  # one weight without its twin
+        mem.synapse_._derived.clear()
+        cols = sweeps.Columns(mem.synapse_)
+    assert not cols.symmetric
+    t = w.T.tocsr()
+    t.sort_indices()
+    np.testing.assert_array_equal(cols.indices, t.indices)
+    np.testing.assert_array_equal(cols.data, t.data)
