@@ -29,6 +29,7 @@ __all__ = [
     "csr_field_signs",
     "csr_symmetric",
     "glauber_sweep",
+    "recompute_rows",
     "signs_t",
     "storkey_sequential",
 ]
@@ -238,3 +239,38 @@ def csr_symmetric(indptr, indices, data):
                 bad[i] = True
                 break
     return not bad.any()
+
+
+@_jit
+def recompute_rows(h, s, cue, unit, indptr, indices, data, bias, mark):
+    """Recompute ``h[b, i] = sum_p data[p] s[b, indices[p]] (+ bias[i])`` over CSR row
+    ``i`` for every unit ``i`` connected to a unit that changed in cue ``b`` (changes
+    ``(cue[k], unit[k])`` sorted by cue; a symmetric structure, so the units a unit
+    reaches are its row). Each sum runs in CSR order in the dtype of ``h`` from 0, as
+    scipy's product does: the fields are those of a full product, bit for bit.
+    ``mark`` is a boolean work array of N falses, left all false.
+    """
+    k = 0
+    n_changes = cue.shape[0]
+    has_bias = bias.shape[0] == h.shape[1]
+    while k < n_changes:
+        b = cue[k]
+        start = k
+        while k < n_changes and cue[k] == b:
+            j = unit[k]
+            for p in range(indptr[j], indptr[j + 1]):
+                mark[indices[p]] = True
+            k += 1
+        row = h[b]
+        state = s[b]
+        for q in range(start, k):
+            j = unit[q]
+            for p in range(indptr[j], indptr[j + 1]):
+                i = indices[p]
+                if mark[i]:
+                    mark[i] = False
+                    row[i] = 0
+                    for r in range(indptr[i], indptr[i + 1]):
+                        row[i] += data[r] * state[indices[r]]
+                    if has_bias:
+                        row[i] += bias[i]

@@ -252,10 +252,12 @@ def synchronous(
     """All units update at once under the tie law, until nothing changes.
 
     Where ``field`` is a synapse's ``input`` (``h = S W^T + b``), the sweeps are
-    event-driven (:func:`_event_fields`): after the first, only the fields of units
-    that receive input from units that changed are updated, ``dh = W[:, changed]
-    ds``, and a cue that looks settled is confirmed on fields recomputed in full, so
-    the states, steps and convergence are those of full recomputation. Set the
+    event-driven (:class:`~neuromem.sweeps.EventFields`): after the first, only the
+    fields of units that receive input from units that changed are updated, ``dh =
+    W[:, changed] ds`` (on a sparse synapse of symmetric structure, with the compiled
+    kernels, their rows are recomputed instead: exact fields), and a cue that looks
+    settled on updated fields is confirmed on fields recomputed in full, so the
+    states, steps and convergence are those of full recomputation. Set the
     environment variable ``NEUROMEM_SWEEPS=full`` to recompute every field at every
     sweep (read at every call).
 
@@ -301,7 +303,7 @@ def synchronous(
         finished = fixed
         if before is not None:
             finished = fixed | (new == before).all(axis=1)
-        if events and finished.any():
+        if events and not field.exact and finished.any():
             # Settled on updated fields: confirm on fields computed in full.
             rows = np.flatnonzero(finished)
             h[rows] = field.full(work[rows])
