@@ -49,7 +49,8 @@ def test_events_give_the_full_recomputation(kernels, dtype, sparse):
     ev = _recall(mem, cues, "events", kernels, record="overlaps", record_energy=True)
     assert full.steps.max() >= 3  # several sweeps: the updates ran
     # An undirected random graph is known to be symmetric: exact row updates.
-    fields = sweeps.EventFields(mem.synapse_)
+    with env("NEUROMEM_KERNELS", kernels):
+        fields = sweeps.EventFields(mem.synapse_)
     assert fields.exact == (sparse and kernels == "numba")
     np.testing.assert_array_equal(ev.states, full.states)
     np.testing.assert_array_equal(ev.steps, full.steps)
