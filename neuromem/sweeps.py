@@ -154,8 +154,14 @@ class EventFields:
     exact fields, no column copy.
     """
 
-    #: Above this fraction of units changed, a full product is cheaper than the update.
+    #: Dense: above this fraction of units changed (in any cue), a full product is
+    #: cheaper than the update.
     full_fraction = 0.25
+    #: Sparse: the update reads the synapses of the changed units at random where a
+    #: full product streams through them all; above this fraction of a full
+    #: product's reads (the changes' columns, or for the exact update the rows they
+    #: reach), the full product is cheaper.
+    sparse_fraction = 0.02
 
     def __init__(self, synapse: Synapse):
         self.syn = synapse
@@ -211,10 +217,13 @@ class EventFields:
             return h
         # Sparse: each change costs its column alone.
         cue, unit = np.nonzero(change)
-        if len(cue) > self.full_fraction * change.size:
-            return self.full(s)
         syn = self.syn
-        if self.exact and s.dtype == syn.dtype == h.dtype:
+        exact = self.exact and s.dtype == syn.dtype == h.dtype
+        per_unit = max(1.0, syn.layout.nnz / max(1, self.n))  # synapses per column
+        reads = len(cue) * (per_unit if exact else 1.0)
+        if reads > self.sparse_fraction * change.size:
+            return self.full(s)
+        if exact:
             from . import _kernels
 
             if self._mark is None:

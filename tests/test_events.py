@@ -47,6 +47,18 @@ def test_events_give_the_full_recomputation(kernels, dtype, sparse):
     cues[0, :40] = 0.0  # a masked cue
     full = _recall(mem, cues, "full", kernels, record="overlaps", record_energy=True)
     ev = _recall(mem, cues, "events", kernels, record="overlaps", record_energy=True)
+    fractions = sweeps.EventFields.full_fraction, sweeps.EventFields.sparse_fraction
+    try:  # the updates on every sweep after the first, however many units changed
+        sweeps.EventFields.full_fraction = sweeps.EventFields.sparse_fraction = np.inf
+        always = _recall(mem, cues, "events", kernels, record="overlaps")
+    finally:
+        sweeps.EventFields.full_fraction, sweeps.EventFields.sparse_fraction = fractions
+    np.testing.assert_array_equal(always.states, full.states)
+    np.testing.assert_array_equal(always.steps, full.steps)
+    np.testing.assert_array_equal(always.converged, full.converged)
+    np.testing.assert_array_equal(
+        always.trajectory["overlaps"], full.trajectory["overlaps"]
+    )
     assert full.steps.max() >= 3  # several sweeps: the updates ran
     # An undirected random graph is known to be symmetric: exact row updates.
     with env("NEUROMEM_KERNELS", kernels):

@@ -198,13 +198,13 @@ def sweeps(mode):
     where most units changed, so that the small networks here exercise the update)."""
     old = os.environ.get("NEUROMEM_SWEEPS")
     os.environ["NEUROMEM_SWEEPS"] = "full" if mode == "full" else "events"
-    fraction = dyn.EventFields.full_fraction
+    fractions = dyn.EventFields.full_fraction, dyn.EventFields.sparse_fraction
     if mode == "events-always":
-        dyn.EventFields.full_fraction = 1.0
+        dyn.EventFields.full_fraction = dyn.EventFields.sparse_fraction = np.inf
     try:
         yield
     finally:
-        dyn.EventFields.full_fraction = fraction
+        dyn.EventFields.full_fraction, dyn.EventFields.sparse_fraction = fractions
         if old is None:
             del os.environ["NEUROMEM_SWEEPS"]
         else:
