@@ -27,7 +27,6 @@ __all__ = [
     "add_changes",
     "async_sweep",
     "csr_field_signs",
-    "csr_symmetric",
     "glauber_sweep",
     "recompute_rows",
     "signs_t",
@@ -216,29 +215,6 @@ def storkey_sequential(w, x, lr, zero_diagonal):
                         w[i, j] = wij + lr * (xi * xj - xi * h_ji - h_ij * xj)
                         w[j, i] = wji + lr * (xj * xi - xj * h_ij - h_ji * xi)
     return w
-
-
-@_pjit
-def csr_symmetric(indptr, indices, data):
-    """Whether a square CSR matrix with sorted indices equals its transpose: each
-    entry ``(i, j)`` finds ``(j, i)`` by binary search in row ``j`` (no copy)."""
-    n = indptr.shape[0] - 1
-    bad = np.zeros(n, dtype=np.bool_)
-    for i in _prange(n):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            lo = indptr[j]
-            hi = indptr[j + 1]
-            while lo < hi:  # first position in row j whose column is >= i
-                mid = (lo + hi) // 2
-                if indices[mid] < i:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo == indptr[j + 1] or indices[lo] != i or data[lo] != data[p]:
-                bad[i] = True
-                break
-    return not bad.any()
 
 
 @_jit
