@@ -146,6 +146,11 @@ class LinearAssociator(Memory):
         """
         return self.synapse_.live_weights()
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work)
+
     @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
         """Store ``keys -> values`` pairs (``values=None``: auto-association).

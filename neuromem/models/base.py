@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import memory
 from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
@@ -283,21 +284,29 @@ class Memory(Parametrized):
         """Recall from cues stored row-wise; returns a :class:`RecallResult`."""
         raise NotImplementedError
 
-    def memory_estimate(self) -> int:
-        """Bytes this model will need (checked by :func:`neuromem.create`).
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every store and recall is checked against the memory available, from the
+        # sizes of the call (memory.guarded), before it allocates anything.
+        super().__init_subclass__(**kwargs)
+        for method in ("store", "recall"):
+            fn = cls.__dict__.get(method)
+            if callable(fn) and not getattr(fn, "__neuromem_guarded__", False):
+                setattr(cls, method, memory.guarded(method, fn))
 
-        The default is two ``n_units x n_units`` matrices of the model's dtype (the
-        weights and one temporary of the same size), a fair estimate for a model with
-        one dense recurrent synapse; a model that needs something else overrides this.
+    def memory_estimate(self, work: memory.Workload | None = None) -> int:
+        """Bytes this model needs for ``work`` (its state and the call's temporaries).
+
+        Checked by :func:`neuromem.create` (``work=None``: the model as built) and
+        before every ``store`` and ``recall`` (see :mod:`neuromem.memory`). The default
+        counts one dense ``n_units x n_out`` matrix, the stored patterns and a few
+        copies of the call's arrays; a model with another structure overrides it.
         """
-        n = getattr(self, "n_units", 0)
-        n_out = getattr(self, "n_out", None)
-        try:
-            itemsize = np.dtype(getattr(self, "dtype", "float64")).itemsize
-        except TypeError:
-            itemsize = 8
-        m = n_out if isinstance(n_out, int) else n
-        return 2 * int(n) * int(m) * itemsize if isinstance(n, int) else 0
+        return self._estimate("default", work)
+
+    def _estimate(self, kind: str, work: memory.Workload | None, **options: Any) -> int:
+        """``neuromem.memory.<kind>_estimate(self, work, **options)``."""
+        estimate = getattr(memory, f"{kind}_estimate")
+        return int(memory.MARGIN * estimate(self, work or memory.Workload(), **options))
 
     # -- persistence ---------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
@@ -325,10 +334,6 @@ class KeepsPatterns:
     Dense and modern Hopfield networks compute with the pattern matrix directly (their
     couplings are never formed): storing appends to ``patterns_``.
     """
-
-    def memory_estimate(self) -> int:
-        """The pattern matrix grows with what is stored: nothing to check up front."""
-        return 0
 
     def _keep(self, x: np.ndarray) -> None:
         old = getattr(self, "patterns_", None)

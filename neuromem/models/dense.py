@@ -324,6 +324,11 @@ class DenseHopfield(KeepsPatterns, Memory):
             (self._recall_rng,) = spawn(self.seed, 1)
         return self._recall_rng
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.patterns_estimate`."""
+        return self._estimate("patterns", work, blocked=True)
+
     def store(self, patterns, targets=None) -> DenseHopfield:
         """Store +/-1 patterns, adding to those already stored."""
         if targets is not None:

@@ -356,6 +356,11 @@ class Hopfield(Memory):
         """
         return self.synapse_.live_weights()
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work``: see :func:`neuromem.memory.recurrent_estimate` (a
+        recorded trajectory is counted one sweep ahead: it is checked as it grows)."""
+        return self._estimate("recurrent", work)
+
     # -- memory -----------------------------------------------------------------------
     @transactional(when=iterative_rule)
     def store(self, patterns, targets=None) -> Hopfield:

@@ -449,6 +449,11 @@ class MLP(Memory):
             raise not_stored(self)
 
     # -- memory -------------------------------------------------------------------------
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work, widths=self.widths)
+
     @transactional
     def store(
         self,

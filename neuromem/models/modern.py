@@ -124,6 +124,11 @@ class ModernHopfield(KeepsPatterns, Memory):
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.patterns_estimate`."""
+        return self._estimate("patterns", work)
+
     def store(self, patterns, targets=None) -> ModernHopfield:
         """Store patterns (+/-1 or real), adding to those already stored."""
         if targets is not None:

@@ -298,6 +298,11 @@ class SequenceMemory(Memory):
             syn.learn(self.patterns_, self.patterns_)
         return syn
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.sequence_estimate`."""
+        return self._estimate("sequence", work)
+
     # -- memory -----------------------------------------------------------------------
     def _sequences(self, sequence) -> list[np.ndarray]:
         if isinstance(sequence, list | tuple):

@@ -304,6 +304,11 @@ class Willshaw(Memory):
         """Fraction of synapses set to 1 (``p1``; information peaks near 1/2)."""
         return float(np.mean(self.synapse_.weights))
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work)
+
     def store(self, keys, values=None) -> Willshaw:
         """Store 0/1 ``keys -> values`` pairs (``values=None``: auto-association).
 
