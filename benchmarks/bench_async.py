@@ -132,7 +132,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="skip N = 4000 x 100 cues")
+    ap.add_argument(
+        "--smoke", action="store_true", help="run every code path at a tiny size"
+    )
     args = ap.parse_args()
+    if args.smoke:
+        case(200, 1, 1, peer=True)
+        case(100, 5, 1, peer=False)
+        storkey(100, 5, 1)
+        return
     case(4000, 1, args.repeat, peer=True)
     case(1000, 100, args.repeat, peer=True)
     if not args.quick:

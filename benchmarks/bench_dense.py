@@ -176,14 +176,19 @@ def run_case(n, p, noise, dynamics, order, repeat):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--smoke", action="store_true", help="run every code path at a tiny size"
+    )
     args = ap.parse_args()
+    cases = [(40, 6, 0.1)] if args.smoke else CASES
+    args.repeat = 1 if args.smoke else args.repeat
     order = 3
     print(f"order {order}, polynomial; cues = all P patterns; best of {args.repeat}")
     print(
         f"{'N':>5} {'P':>4} {'noise':>5} {'dynamics':>8} {'neuromem':>10} "
         f"{'previous':>10} {'ratio':>6} {'numpy':>10} {'ratio':>6} same"
     )
-    for n, p, noise in CASES:
+    for n, p, noise in cases:
         for dyn in ("async", "sync"):
             t_ours, t_prev, t_plain, same = run_case(n, p, noise, dyn, order, args.repeat)
             print(

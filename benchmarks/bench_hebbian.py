@@ -68,4 +68,6 @@ def main(n: int = 2000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    # python benchmarks/bench_hebbian.py [N | --smoke]  (--smoke: N = 100)
+    arg = sys.argv[1] if len(sys.argv) > 1 else "2000"
+    main(100 if arg == "--smoke" else int(arg))

@@ -61,7 +61,12 @@ def main() -> None:
     ap.add_argument("--cues", type=int, default=100)
     ap.add_argument("--noise", type=float, default=0.2)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument(
+        "--smoke", action="store_true", help="run every code path at a tiny size"
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.patterns, args.cues, args.repeat = 100, 5, 5, 1
 
     x = nm.patterns.random_bipolar(args.patterns, args.n, seed=0)
     cues = nm.patterns.flip(x[: args.cues], args.noise, seed=1)

@@ -140,6 +140,11 @@ def bench_peers(n=1000, p=100, n_cues=100):
 
 
 def main(argv):
+    if "--smoke" in argv:  # every code path at a tiny size
+        bench_recall(100, 8, 5)
+        bench_storkey(60, 5)
+        bench_peers(100, 5, 5)
+        return
     quick = "--quick" in argv
     n = 1000 if quick else 4000
     bench_recall(n, 256, n // 20)

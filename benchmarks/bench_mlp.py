@@ -100,7 +100,12 @@ def run_sklearn(x: np.ndarray) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="a tiny size, one repeat")
     args = parser.parse_args()
+    if args.smoke:
+        global N_UNITS, HIDDEN, N_PATTERNS, BATCH, EPOCHS
+        N_UNITS, HIDDEN, N_PATTERNS, BATCH, EPOCHS = 16, 8, 20, 8, 2
+        args.repeats = 1
     x = nm.patterns.random_bipolar(N_PATTERNS, N_UNITS, seed=0)
     print(
         f"autoencoder {N_UNITS}-{HIDDEN}-{N_UNITS}, {N_PATTERNS} patterns, batch {BATCH}, "

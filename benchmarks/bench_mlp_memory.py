@@ -49,7 +49,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--smoke", action="store_true", help="a tiny size, one repeat")
     args = parser.parse_args()
+    if args.smoke:
+        global N, P
+        N, P, args.repeats, args.seeds = 32, 4, 1, 1
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
 

@@ -51,7 +51,10 @@ def main() -> None:
     parser.add_argument("--cues", type=int, default=32)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="a tiny size, one repeat")
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.patterns, args.cues, args.steps, args.repeat = 50, 5, 4, 5, 1
     n, p = args.n, args.patterns
     x = nm.patterns.random_bipolar(p, n, seed=0)
     cues = nm.patterns.flip(x[np.arange(args.cues) % p], 0.1, seed=1)

@@ -77,13 +77,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--big", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="every case at a tiny size")
     args = parser.parse_args()
-    r1 = case(1000, 100, "float64", args.repeats)
-    r2 = case(8000, 500, "float32", max(2, args.repeats // 2))
+    small = args.smoke
+    r1 = case(100 if small else 1000, 10 if small else 100, "float64", args.repeats)
+    r2 = case(200 if small else 8000, 20 if small else 500, "float32", 2)
+    big = BIG.replace("200, 20000", "5, 200").replace("=20000", "=200") if small else BIG
+    args.big = args.big or small
     print(f"first Hebbian store, N = 1000: {r1:.2f} x numpy (target <= 1.5)")
     print(f"float32 store, N = 8000:       {r2:.2f} x numpy float32 (target <= 1.2)")
     if args.big:
-        proc = subprocess.run([sys.executable, "-c", BIG], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-c", big], capture_output=True, text=True)
         print(proc.stdout.strip() or proc.stderr.strip()[-500:])
         print(f"exit status {proc.returncode} (a segfault is -11)")
 

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 from neuromem.experiments import IDENTITY_COLUMNS, Experiment, run
 
 
-def sweep(n_units: int) -> Experiment:
+def sweep(n_units: int, smoke: bool = False) -> Experiment:
     # At N = 1200 a trial takes about 0.17 s: heavy enough that starting the worker
     # processes does not dominate (at N = 600, about 40 ms a trial, it does: 1.3-1.5x).
     return Experiment(
@@ -30,9 +30,9 @@ def sweep(n_units: int) -> Experiment:
             {"name": "hopfield", "params": {"rule": "pseudoinverse"}, "label": "proj"},
         ],
         patterns=[{"kind": "random_bipolar", "n_units": n_units}],
-        loads=[0.04, 0.08, 0.12, 0.16],
-        noise=[0.1, 0.2, 0.3],
-        repeats=2,
+        loads=[0.1] if smoke else [0.04, 0.08, 0.12, 0.16],
+        noise=[0.1] if smoke else [0.1, 0.2, 0.3],
+        repeats=1 if smoke else 2,
         seed=0,
     )
 
@@ -47,8 +47,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--n-units", type=int, default=1200)
+    ap.add_argument("--smoke", action="store_true", help="a tiny sweep")
     args = ap.parse_args()
-    exp = sweep(args.n_units)
+    exp = sweep(40 if args.smoke else args.n_units, smoke=args.smoke)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -1,6 +1,6 @@
 """Count the outcomes of the fuzz targets of tests/test_fuzz.py at a larger scale.
 
-    python benchmarks/fuzz_census.py [EXAMPLES_PER_TARGET]
+    python benchmarks/fuzz_census.py [EXAMPLES_PER_TARGET | --smoke]
 
 Every generated input ends in one of: ``ok`` (a result that agrees with the reference),
 ``refused`` (a ValidationError), ``crash`` (any other exception), ``wrong`` (accepted,
@@ -92,7 +92,9 @@ def _runner(name, target, counts, kinds, n):
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    # --smoke: two examples per target
+    arg = sys.argv[1] if len(sys.argv) > 1 else "300"
+    n = 2 if arg == "--smoke" else int(arg)
     out = census(n)
     grand: collections.Counter = collections.Counter()
     for c in out["totals"].values():

@@ -22,13 +22,87 @@ except ImportError:  # pragma: no cover
     numba = None
     AVAILABLE = False
 
-__all__ = ["AVAILABLE", "async_sweep", "glauber_sweep", "storkey_sequential"]
+__all__ = [
+    "AVAILABLE",
+    "add_changes",
+    "async_sweep",
+    "csr_field_signs",
+    "glauber_sweep",
+    "recompute_rows",
+    "signs_t",
+    "storkey_sequential",
+]
 
 
 def _jit(fn):
     if not AVAILABLE:
         return fn
     return numba.njit(cache=True, nogil=True)(fn)
+
+
+def _pjit(fn):
+    """Compiled with the rows of the outer ``prange`` loop shared among threads."""
+    if not AVAILABLE:
+        return fn
+    return numba.njit(cache=True, nogil=True, parallel=True)(fn)
+
+
+if AVAILABLE:  # pragma: no cover - depends on the environment
+    _prange = numba.prange
+else:  # pragma: no cover
+    _prange = range
+
+
+@_jit
+def signs_t(states, out):
+    """``out[i, b] = states[b, i]`` as int8 when every state is exactly +/-1; returns
+    False (``out`` partly written) as soon as one is not."""
+    n_cues, n = states.shape
+    for b in range(n_cues):
+        row = states[b]
+        for i in range(n):
+            v = row[i]
+            if v == 1.0:
+                out[i, b] = 1
+            elif v == -1.0:
+                out[i, b] = -1
+            else:
+                return False
+    return True
+
+
+@_pjit
+def csr_field_signs(indptr, indices, data, s_t, out):
+    """``out[i, b] = sum_p data[p] s_t[indices[p], b]`` over row ``i`` of a CSR matrix,
+    for +/-1 states ``s_t`` (int8, unit-major: the ``B`` states of a unit are one
+    cache line, so each connection reads them in one gather).
+
+    Each sum runs over the row in CSR order in the dtype of ``out``, as scipy's
+    ``csr_matvec`` does, and ``data[p] * (+/-1)`` is exact: the fields are the same,
+    bit for bit, as ``W @ s`` of each state.
+    """
+    n, n_cues = out.shape
+    for i in _prange(n):
+        row = out[i]
+        for b in range(n_cues):
+            row[b] = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            w = data[p]
+            s = s_t[indices[p]]
+            for b in range(n_cues):
+                row[b] += w * s[b]
+
+
+@_jit
+def add_changes(h, cue, unit, delta, indptr, indices, data):
+    """``h[cue[k]] += delta[k] * W[:, unit[k]]`` for every change ``k``: the columns of
+    ``W`` as CSR rows of its transpose (``indptr``, ``indices``, ``data``)."""
+    for k in range(cue.shape[0]):
+        row = h[cue[k]]
+        d = delta[k]
+        j = unit[k]
+        for p in range(indptr[j], indptr[j + 1]):
+            row[indices[p]] += d * data[p]
 
 
 @_jit
@@ -141,3 +215,38 @@ def storkey_sequential(w, x, lr, zero_diagonal):
                         w[i, j] = wij + lr * (xi * xj - xi * h_ji - h_ij * xj)
                         w[j, i] = wji + lr * (xj * xi - xj * h_ij - h_ji * xi)
     return w
+
+
+@_jit
+def recompute_rows(h, s, cue, unit, indptr, indices, data, bias, mark):
+    """Recompute ``h[b, i] = sum_p data[p] s[b, indices[p]] (+ bias[i])`` over CSR row
+    ``i`` for every unit ``i`` connected to a unit that changed in cue ``b`` (changes
+    ``(cue[k], unit[k])`` sorted by cue; a symmetric structure, so the units a unit
+    reaches are its row). Each sum runs in CSR order in the dtype of ``h`` from 0, as
+    scipy's product does: the fields are those of a full product, bit for bit.
+    ``mark`` is a boolean work array of N falses, left all false.
+    """
+    k = 0
+    n_changes = cue.shape[0]
+    has_bias = bias.shape[0] == h.shape[1]
+    while k < n_changes:
+        b = cue[k]
+        start = k
+        while k < n_changes and cue[k] == b:
+            j = unit[k]
+            for p in range(indptr[j], indptr[j + 1]):
+                mark[indices[p]] = True
+            k += 1
+        row = h[b]
+        state = s[b]
+        for q in range(start, k):
+            j = unit[q]
+            for p in range(indptr[j], indptr[j + 1]):
+                i = indices[p]
+                if mark[i]:
+                    mark[i] = False
+                    row[i] = 0
+                    for r in range(indptr[i], indptr[i + 1]):
+                        row[i] += data[r] * state[indices[r]]
+                    if has_bias:
+                        row[i] += bias[i]

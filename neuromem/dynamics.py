@@ -21,28 +21,44 @@ same states, steps and convergence as the numpy path; set the environment variab
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
-from .errors import ValidationError
 from .progress import steps as long_loop
+from .sweeps import (
+    KERNEL_ENV,
+    SWEEPS_ENV,
+    Columns,
+    EventFields,
+    Recording,
+    columns,
+    kernel_args,
+    kernel_backend,
+    recording,
+    stored_overlaps,
+    sweep_mode,
+)
 from .synapse import Synapse
 from .ties import all_signed as _all_signed
 from .ties import decide, sign_keep, tie_tolerance, tie_tolerances
 from .ties import flips as _flips
 
 __all__ = [
+    "KERNEL_ENV",
+    "SWEEPS_ENV",
+    "Columns",
     "Recording",
     "asynchronous",
+    "columns",
     "decide",
     "glauber",
     "kernel_backend",
     "recording",
     "sign_keep",
     "stored_overlaps",
+    "sweep_mode",
     "synchronous",
     "tie_tolerance",
     "tie_tolerances",
@@ -50,59 +66,6 @@ __all__ = [
 
 Field = Callable[[np.ndarray], np.ndarray]
 Energy = Callable[[np.ndarray], np.ndarray]
-
-KERNEL_ENV = "NEUROMEM_KERNELS"
-_BLOCK_ROWS = 1024  # row blocks of the one-off scans of the weights (bounded temporaries)
-
-
-class Recording:
-    """Per-sweep measurements of every cue, filled in by the dynamics (``record=``).
-
-    After the dynamics ran, :meth:`result` stacks the measurements cue-major:
-    ``(P, T + 1, ...)``, index 0 taken on the cues before the first sweep. A cue that
-    stopped early is measured on its final state in later sweeps.
-
-    Parameters
-    ----------
-    measures : dict of str to callable
-        Each maps the states of all cues ``(P, N)`` (in the dynamics' own encoding) to
-        an array ``(P, ...)``: the states in the patterns' encoding, the overlaps with
-        every stored pattern, the energies.
-    """
-
-    def __init__(self, measures: dict[str, Callable[[np.ndarray], np.ndarray]]):
-        self.measures = dict(measures)
-        self.sweeps: dict[str, list[np.ndarray]] = {k: [] for k in self.measures}
-
-    def add(self, states: np.ndarray) -> None:
-        for name, measure in self.measures.items():
-            # A copy: a measure may return a view of ``states``, which keeps changing.
-            self.sweeps[name].append(np.array(measure(states), copy=True))
-
-    def result(self) -> dict[str, np.ndarray]:
-        return {k: np.stack(v, axis=1) for k, v in self.sweeps.items()}
-
-
-def recording(names, **measures) -> Recording | None:
-    """A :class:`Recording` of the ``measures`` whose names are in ``names``, or ``None``
-    when nothing is recorded (the dynamics then pay nothing)."""
-    chosen = {k: f for k, f in measures.items() if k in names}
-    return Recording(chosen) if chosen else None
-
-
-def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """A measure for :class:`Recording`: overlaps ``(P, n_stored)`` of the states with
-    every stored pattern, each from :func:`neuromem.metrics.overlap` (so 0/1 patterns
-    get the sparse overlap)."""
-    from .metrics import overlap
-
-    def measure(states: np.ndarray) -> np.ndarray:
-        out = np.empty((len(states), len(patterns)))
-        for k, xi in enumerate(patterns):  # one pattern at a time: no (P, K, N) temporary
-            out[:, k] = overlap(states, np.broadcast_to(xi, states.shape))
-        return out
-
-    return measure
 
 
 class _Tracker:
@@ -119,22 +82,59 @@ class _Tracker:
         self.energy = energy
         self.trace = [energy(self.out)] if energy is not None else None
         self.record = record
+        # Cues stopped in a period-2 cycle: their rows, the sweep they stopped at and
+        # the other state of the cycle, shown at every odd later sweep of a recording
+        # so that a trace shows the cycle rather than a fixed point.
+        self.cycled = np.zeros(n, dtype=bool)
+        self._cycle_rows = np.empty(0, dtype=np.intp)
+        self._cycle_t = np.empty(0, dtype=np.int64)
+        self._cycle_other = states[:0].copy()
         if record is not None:
             record.add(self.out)
 
-    def step(self, t: int, work: np.ndarray, finished: np.ndarray, fixed: np.ndarray):
-        """Record sweep ``t``; returns the rows of ``work`` still running."""
+    def _view(self, t: int) -> np.ndarray:
+        """The states as recorded at sweep ``t``: a stopped cycle keeps alternating."""
+        odd = (t - self._cycle_t) % 2 == 1
+        if not odd.any():
+            return self.out
+        view = self.out.copy()
+        view[self._cycle_rows[odd]] = self._cycle_other[odd]
+        return view
+
+    def step(
+        self,
+        t: int,
+        work: np.ndarray,
+        finished: np.ndarray,
+        fixed: np.ndarray,
+        other: np.ndarray | None = None,
+    ):
+        """Record sweep ``t``; returns the rows of ``work`` still running.
+
+        ``other``: the states one sweep earlier, rows aligned with ``work``; a cue that
+        finished without being fixed stopped in the period-2 cycle it forms with them.
+        """
         self.steps[self.active] = t
         if self.trace is not None or self.record is not None:
             self.out[self.active] = work
+            view = self._view(t)
             if self.trace is not None:
-                self.trace.append(self.energy(self.out))
+                self.trace.append(self.energy(view))
             if self.record is not None:
-                self.record.add(self.out)
+                self.record.add(view)
         if finished.any():
             done = self.active[finished]
             self.out[done] = work[finished]
             self.converged[done] = fixed[finished]
+            cyc = finished & ~fixed
+            if other is not None and cyc.any():
+                self.cycled[self.active[cyc]] = True
+                self._cycle_rows = np.concatenate([self._cycle_rows, self.active[cyc]])
+                self._cycle_t = np.concatenate(
+                    [self._cycle_t, np.full(int(cyc.sum()), t, dtype=np.int64)]
+                )
+                self._cycle_other = np.concatenate([self._cycle_other, other[cyc]])
+        if finished.any():
             keep = ~finished
             self.active = self.active[keep]
             return work[keep], keep
@@ -159,8 +159,19 @@ def synchronous(
     tol=0.0,
     binary: bool = False,
     record: Recording | None = None,
+    follow_cycles: bool = False,
 ):
     """All units update at once under the tie law, until nothing changes.
+
+    Where ``field`` is a synapse's ``input`` (``h = S W^T + b``), the sweeps are
+    event-driven (:class:`~neuromem.sweeps.EventFields`): after the first, only the
+    fields of units that receive input from units that changed are updated, ``dh =
+    W[:, changed] ds`` (on a sparse synapse of symmetric structure, with the compiled
+    kernels, their rows are recomputed instead: exact fields), and a cue that looks
+    settled on updated fields is confirmed on fields recomputed in full, so the
+    states, steps and convergence are those of full recomputation. Set the
+    environment variable ``NEUROMEM_SWEEPS=full`` to recompute every field at every
+    sweep (read at every call).
 
     Parameters
     ----------
@@ -178,111 +189,54 @@ def synchronous(
         0/1 units in the +/-1 encoding (a tie means inactive).
     record : Recording, optional
         Filled with per-sweep measurements of every cue (see :class:`Recording`).
+    follow_cycles : bool
+        Keep iterating a cue that entered a period-2 cycle instead of stopping it.
 
     Returns
     -------
     states, steps, converged, trace
         ``steps`` counts sweeps including the one that confirmed the fixed point. A cue
         caught in a period-2 cycle (possible under synchronous updates of a symmetric
-        network) stops there with ``converged = False``.
+        network) stops there with ``converged = False`` (its later recorded sweeps
+        alternate between the two states of the cycle), unless ``follow_cycles``: then
+        it keeps iterating through the cycle until ``max_steps``.
     """
     track = _Tracker(states, energy, record)
     work = track.out.copy()
+    syn = getattr(field, "__self__", None)
+    events = (
+        isinstance(syn, Synapse)
+        and getattr(field, "__func__", None) is Synapse.input
+        and sweep_mode() == "events"
+    )
+    if events:
+        field = EventFields(syn)
+    h = field(work)
     before = None  # states one sweep earlier, for period-2 cycle detection
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
-        new = decide(field(work), work, tol, binary)
+        new = decide(h, work, tol, binary)
         fixed = (new == work).all(axis=1)
         finished = fixed
-        if before is not None:
+        if before is not None and not follow_cycles:
             finished = fixed | (new == before).all(axis=1)
+        if events and not field.exact and finished.any():
+            # Settled on updated fields: confirm on fields computed in full.
+            rows = np.flatnonzero(finished)
+            h[rows] = field.full(work[rows])
+            new[rows] = decide(h[rows], work[rows], tol, binary)
+            fixed = (new == work).all(axis=1)
+            finished = fixed if before is None else fixed | (new == before).all(axis=1)
+        change = new - work if events else None
         before = work
-        work, keep = track.step(t, new, finished, fixed)
+        work, keep = track.step(t, new, finished, fixed, other=before)
         if keep is not None:
             before = before[keep]
+            h = h[keep]
+            change = None if change is None else change[keep]
         if not len(work):
             break
+        h = field(work) if not events else field.update(h, work, change)
     return track.finish(work)
-
-
-class Columns:
-    """Where each unit projects: ``W[:, i]`` for every unit ``i``, contiguous.
-
-    Symmetric weights are their own transpose, so no copy is made; otherwise the
-    transpose (dense) or the CSC form (sparse) is made once per change of weights.
-
-    Attributes
-    ----------
-    dense : ndarray or None
-        Row ``i`` is column ``i`` of ``W`` (dense synapses).
-    indptr, indices, data : ndarray or None
-        Column ``i`` of ``W`` is ``data[indptr[i]:indptr[i+1]]`` at rows
-        ``indices[...]`` (sparse synapses).
-    symmetric : bool
-        Whether ``W`` equals its transpose (no copy was needed).
-    """
-
-    def __init__(self, synapse: Synapse):
-        w = synapse._weights
-        self.dense = self.indptr = self.indices = self.data = None
-        if synapse.layout.is_sparse:
-            self.symmetric = w.shape[0] == w.shape[1] and (w != w.T).nnz == 0
-            cols = w if self.symmetric else sp_csc(w)
-            self.indptr, self.indices, self.data = cols.indptr, cols.indices, cols.data
-        else:
-            self.symmetric = _dense_symmetric(w)
-            self.dense = w if self.symmetric else np.ascontiguousarray(w.T)
-
-    def column(self, i: int):
-        """``(where, values)`` of column ``i``: a slice (dense) or row indices."""
-        if self.dense is not None:
-            return slice(None), self.dense[i]
-        lo, hi = self.indptr[i], self.indptr[i + 1]
-        return self.indices[lo:hi], self.data[lo:hi]
-
-
-def sp_csc(w):
-    """Column-compressed copy with sorted indices, as CSR arrays of ``W.T``."""
-    cols = w.tocsc()
-    cols.sort_indices()
-    return cols
-
-
-def _dense_symmetric(w: np.ndarray) -> bool:
-    n_post, n_pre = w.shape
-    if n_post != n_pre:
-        return False
-    for lo in range(0, n_post, _BLOCK_ROWS):  # bounded temporaries
-        if not np.array_equal(w[lo : lo + _BLOCK_ROWS], w[:, lo : lo + _BLOCK_ROWS].T):
-            return False
-    return True
-
-
-def columns(synapse: Synapse) -> Columns:
-    """The synapse's :class:`Columns`, cached until its weights change."""
-    return synapse.derived("dynamics.columns", Columns)
-
-
-def kernel_backend() -> str:
-    """``"numba"`` or ``"numpy"``: which kernels the sequential dynamics use now.
-
-    Reads the environment variable ``NEUROMEM_KERNELS`` at every call: ``numpy``
-    forces the numpy reference path, ``numba`` requires the compiled kernels, and
-    ``auto`` (or unset) uses numba when it can be imported.
-    """
-    choice = os.environ.get(KERNEL_ENV, "auto").strip().lower() or "auto"
-    if choice not in ("auto", "numba", "numpy"):
-        raise ValidationError(KERNEL_ENV, choice, "'auto', 'numba' or 'numpy'")
-    if choice == "numpy":
-        return "numpy"
-    from . import _kernels
-
-    if _kernels.AVAILABLE:
-        return "numba"
-    if choice == "numba":
-        raise ValidationError(
-            KERNEL_ENV, choice, "'auto' or 'numpy': numba is not installed"
-        )
-    return "numpy"
 
 
 def _add_columns(h, idx, delta, where, col, axpy) -> None:
@@ -298,15 +252,6 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
             axpy(col, h[b], a=d)
     else:
         h[np.ix_(idx, where)] += delta[:, None] * col
-
-
-def _kernel_args(cols: Columns, dtype):
-    """Column arrays for a compiled kernel (empty placeholders for the unused form)."""
-    if cols.dense is not None:
-        empty_i = np.zeros(1, dtype=np.int32)  # the CSR index type: one compiled variant
-        return True, cols.dense, empty_i, empty_i, np.zeros(1, dtype=dtype)
-    dense = np.zeros((1, 1), dtype=dtype)
-    return False, dense, cols.indptr, cols.indices, cols.data
 
 
 def glauber(
@@ -344,7 +289,7 @@ def glauber(
     if fast:
         from . import _kernels
 
-        args = _kernel_args(cols, work.dtype)
+        args = kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
@@ -420,7 +365,7 @@ def asynchronous(
     if fast:
         from . import _kernels
 
-        args = _kernel_args(cols, work.dtype)
+        args = kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)

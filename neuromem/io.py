@@ -35,8 +35,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import ValidationError, described
+from .neurons import Neuron, get_neuron
 from .registry import create, create_rule, models, rules
+from .rules.base import LearningRule
 from .tags import get_tags
+from .topology import Topology, complete
 
 __all__ = ["atomic_write", "check_path", "load", "save"]
 
@@ -163,10 +166,6 @@ class _Encoder:
         self.arrays: dict[str, np.ndarray] = {}
 
     def encode(self, value: Any, key: str) -> Any:
-        from .neurons import Neuron
-        from .rules.base import LearningRule
-        from .topology import Topology
-
         if value is None or isinstance(value, bool | str):
             return value
         if isinstance(value, int | float):
@@ -214,9 +213,6 @@ class _Encoder:
 
     @staticmethod
     def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-        from .neurons import get_neuron
-        from .topology import Topology, complete
-
         dec = _Encoder.decode
         if isinstance(value, list):
             return [dec(v, arrays) for v in value]

@@ -262,8 +262,10 @@ class SparseLayout(Layout):
 
     is_sparse = True
 
-    def __init__(self, structure: sp.csr_array):
+    def __init__(self, structure: sp.csr_array, symmetric: bool | None = None):
         super().__init__(structure.shape)
+        #: Whether the structure (not the values) is symmetric; None: not known.
+        self.symmetric_structure = symmetric
         structure = sp.csr_array(structure)
         structure.sort_indices()
         self.indptr = structure.indptr

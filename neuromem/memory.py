@@ -6,18 +6,48 @@ with the memory available (read once per process from ``/proc/meminfo`` or
 bytes needed and the bytes available. The limit can be set explicitly with the
 environment variable ``NEUROMEM_MEMORY_LIMIT`` (bytes; ``0`` turns the check off) or,
 for one block of code, with :func:`memory_limit`.
+
+Every model declares what it needs through ``memory_estimate(work)``: its state and the
+temporaries of one call described by a :class:`Workload` (the stage, the rows stored or
+recalled, the output width, the sweeps and what they record), computed from its real
+structure by the estimators here (:func:`recurrent_estimate` for the Hopfield and
+sequence networks, dense or sparse from their topology; :func:`feedforward_estimate`
+for layered models; :func:`patterns_estimate` for models that compute with their
+patterns). :func:`neuromem.create` checks the model as built, and every ``store`` and
+``recall`` is checked before it runs (:func:`guarded`, installed on every model class).
+:func:`measured_peaks` measures the same calls with :mod:`tracemalloc`; the conformance
+kit (:func:`neuromem.testing.check_memory_estimate`) keeps each estimate between the
+peak and twice it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
+import itertools
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .errors import ValidationError
 
-__all__ = ["available_memory", "check_memory", "format_bytes", "memory_limit"]
+__all__ = [
+    "Workload",
+    "array_bytes",
+    "available_memory",
+    "check_memory",
+    "check_model",
+    "format_bytes",
+    "guarded",
+    "memory_limit",
+    "synapse_bytes",
+    "trajectory_bytes",
+]
 
 _AVAILABLE: list[int | None] = []  # read once, lazily
 _OVERRIDE: list[int | None] = []
@@ -100,3 +130,361 @@ def check_memory(nbytes: float, param: str, given: Any, what: str = "") -> None:
         given,
         f"a value that fits in memory ({need}; {format_bytes(limit)} available)",
     )
+
+
+# -- what a model needs -------------------------------------------------------------
+@dataclass(frozen=True)
+class Workload:
+    """The sizes of one call, which a model's ``memory_estimate(work)`` is asked about.
+
+    Attributes
+    ----------
+    stage : {"create", "store", "recall"}
+        The call: building the model, storing, recalling.
+    n_patterns : int
+        Rows stored by this call (``store``), added to those already stored.
+    n_out : int or None
+        Width of the targets of a hetero-associative ``store`` (None: the model's own).
+    n_cues : int
+        Cues relaxed by this call (``recall``).
+    n_steps : int or None
+        Sweeps (steps) of the call; None: the model's default.
+    record : frozenset of str
+        What the call keeps sweep by sweep (``"states"``, ``"overlaps"``,
+        ``"energies"``): a trajectory of ``n_steps + 1`` frames each.
+    """
+
+    stage: str = "create"
+    n_patterns: int = 0
+    n_out: int | None = None
+    n_cues: int = 0
+    n_steps: int | None = None
+    record: frozenset = frozenset()
+
+
+def array_bytes(*shape: float, dtype: Any = "float64") -> int:
+    """Bytes of an array of ``shape`` and ``dtype`` (sizes may be floats: estimates)."""
+    n = 1.0
+    for d in shape:
+        n *= max(0.0, float(d))
+    return int(n * np.dtype(dtype).itemsize)
+
+
+def index_width(n: float) -> int:
+    """Bytes of one sparse index: scipy uses int32 below 2**31 entries, else int64."""
+    return 4 if n < 2**31 else 8
+
+
+def synapse_bytes(
+    n_post: int, n_pre: int, dtype: Any, topology: Any = None, sparse: bool | None = None
+) -> int:
+    """Bytes of a weight matrix ``(n_post, n_pre)`` compiled from ``topology``.
+
+    Dense: ``n_post * n_pre`` values. Sparse (``sparse=True``, or a topology below
+    :data:`neuromem.topology.SPARSE_DENSITY`): one value and one index per connection
+    and one row pointer per unit (CSR).
+    """
+    nnz = float(n_post) * float(n_pre)
+    if topology is not None:
+        nnz = float(topology.n_connections)
+        if sparse is None:
+            sparse = topology.prefers_sparse()
+    if not sparse:
+        return array_bytes(n_post, n_pre, dtype=dtype)
+    width = index_width(nnz)
+    return int(nnz * (np.dtype(dtype).itemsize + width) + (n_post + 1) * width)
+
+
+def trajectory_bytes(
+    work: Workload, n_units: int, n_stored: int, dtype: Any, stacked: int = 2
+) -> int:
+    """Bytes of what ``record`` keeps over ``work.n_steps`` sweeps of ``work.n_cues``:
+    states ``(B, T + 1, N)``, overlaps ``(B, T + 1, n_stored)``, energies ``(B, T + 1)``,
+    ``stacked`` times (2: the frames, then their stacked copy)."""
+    if not work.record:
+        return 0
+    frames = float(work.n_cues) * (float(work.n_steps or 1) + 1)
+    per = 0.0
+    if "states" in work.record:
+        per += n_units
+    if "overlaps" in work.record:
+        per += n_stored
+    if "energies" in work.record:
+        per += 1
+    return stacked * array_bytes(frames, per, dtype=dtype)
+
+
+def check_model(model: Any, work: Workload, param: str, given: Any) -> None:
+    """Refuse ``work`` on ``model`` when its ``memory_estimate(work)`` does not fit."""
+    estimate = getattr(model, "memory_estimate", None)
+    if not callable(estimate):
+        return
+    if available_memory() is None:
+        return
+    check_memory(estimate(work), param, given, f"{model.name}.{work.stage}")
+
+
+#: Margin of every estimate over the arrays it counts (small objects, allocator slack).
+MARGIN = 1.05
+
+
+_DEPTH = threading.local()  # nested guarded calls (a subclass calling super) check once
+
+
+def _rows_width(x: Any) -> tuple[int, int | None]:
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        try:
+            shape = np.shape(x)
+        except (ValueError, TypeError):
+            return 0, None  # ragged or unknown: the model's own checks speak
+    if len(shape) == 0:
+        return 0, None
+    if len(shape) == 1:
+        return 1, int(shape[0])
+    return int(shape[0]), int(shape[-1])
+
+
+def _record_names(value: Any, default: frozenset) -> frozenset:
+    if value is None or value is False:
+        return frozenset()
+    if value is True:
+        return default
+    if isinstance(value, str):
+        return frozenset({value})
+    try:
+        return frozenset(str(v) for v in value)
+    except TypeError:
+        return frozenset()
+
+
+def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
+    """``(Workload, param, given)`` of a call ``fn(self, *args, **kwargs)``."""
+    sig = inspect.signature(fn)
+    try:
+        bound = sig.bind(None, *args, **kwargs)
+    except TypeError:
+        return None, None, None  # the method itself reports the bad call
+    values = dict(bound.arguments)
+    names = list(sig.parameters)[1:]
+    first = values.get(names[0]) if names else None
+    if method == "store":
+        rows, _ = _rows_width(first)
+        target = values.get(names[1]) if len(names) > 1 else None
+        n_out = None if target is None else _rows_width(target)[1]
+        param = names[0] if target is None or n_out is None else names[1]
+        return Workload("store", n_patterns=rows, n_out=n_out), param, (rows, n_out)
+    rows, _ = _rows_width(first)
+    steps = values.get("n_steps", values.get("max_steps"))
+    record = sig.parameters.get("record")
+    default = frozenset({"states", "overlaps", "energies"})
+    if record is not None and record.default is True:
+        default = frozenset({"states", "overlaps"})  # the sequence model's default
+    chosen = values.get("record", record.default if record is not None else None)
+    kept = _record_names(chosen, default)
+    param = "n_steps" if "n_steps" in sig.parameters else names[0]
+    if kept and "max_steps" in sig.parameters:
+        param = "record"
+    work = Workload(
+        "recall",
+        n_cues=rows,
+        n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
+        record=kept,
+    )
+    return work, param, steps if param == "n_steps" else chosen
+
+
+def guarded(method: str, fn: Callable) -> Callable:
+    """``fn`` (a model's ``store`` or ``recall``) preceded by :func:`check_model`."""
+
+    @functools.wraps(fn)
+    def call(self, *args, **kwargs):
+        depth = getattr(_DEPTH, "n", 0)
+        if depth == 0 and available_memory() is not None:
+            work, param, given = workload(method, fn, args, kwargs)
+            if work is not None:
+                check_model(self, work, param, given)
+        _DEPTH.n = depth + 1
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            _DEPTH.n = depth
+
+    call.__neuromem_guarded__ = True
+    return call
+
+
+def _nbytes(*arrays: Any) -> int:
+    return sum(int(getattr(a, "nbytes", 0)) for a in arrays)
+
+
+def measured_peaks(model: Any, patterns, targets=None, cues=None, **recall) -> dict:
+    """Peak bytes traced by :mod:`tracemalloc` while ``model`` (new, unfitted) is
+    stored and recalled, beside its estimates for the same calls.
+
+    Returns a dict with ``store`` and ``recall``, each ``(peak, estimate)``: the peak of
+    building and storing (state included), and the peak of recalling (the stored state
+    included, as it is held during the call). The inputs exist before tracing starts
+    and are not counted.
+    """
+    import tracemalloc
+
+    cues = patterns if cues is None else cues
+    args = (patterns,) if targets is None else (patterns, targets)
+    store_work, _, _ = workload("store", type(model).store, args, {})
+    recall_work, _, _ = workload("recall", type(model).recall, (cues,), recall)
+    started = tracemalloc.is_tracing()
+    if not started:
+        tracemalloc.start()
+    try:
+        tracemalloc.clear_traces()
+        base = tracemalloc.get_traced_memory()[0]
+        est_store = model.memory_estimate(store_work)
+        model.store(*args)
+        peak_store = tracemalloc.get_traced_memory()[1] - base + _nbytes(*args)
+        est_recall = model.memory_estimate(recall_work)
+        tracemalloc.reset_peak()
+        model.recall(cues, **recall)
+        peak_recall = tracemalloc.get_traced_memory()[1] - base + _nbytes(cues)
+    finally:
+        if not started:
+            tracemalloc.stop()
+    return {"store": (peak_store, est_store), "recall": (peak_recall, est_recall)}
+
+
+def default_estimate(model: Any, work: Workload) -> int:
+    """A model with one dense ``n_units x n_out`` matrix that keeps its patterns."""
+    n = int(getattr(model, "n_units", 0) or 0)
+    dtype = getattr(model, "dtype", "float64")
+    n_out = work.n_out or getattr(model, "n_out_", None) or n
+    stored = getattr(model, "n_stored_", 0) + work.n_patterns
+    state = array_bytes(n, n_out, dtype=dtype) + array_bytes(stored, n + n_out, dtype=dtype)
+    calls = array_bytes(3 * (work.n_patterns + work.n_cues), n + n_out, dtype=dtype)
+    return state + calls + trajectory_bytes(work, n, stored, dtype)
+
+
+#: Temporaries of a rule's ``update`` on a dense ``N x N`` synapse, in weight matrices
+#: (measured with tracemalloc; rules absent here need less than one matrix).
+RULE_TEMPORARIES = {"storkey": 1.0, "pseudoinverse": 2.0, "perceptron": 2.0}
+
+
+def _itemsize(dtype: Any) -> int:
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:
+        return 8
+
+
+def _rule_name(rule: Any) -> str:
+    return rule if isinstance(rule, str) else getattr(rule, "name", "hebbian") or ""
+
+
+def recurrent_estimate(
+    model: Any,
+    work: Workload,
+    n_synapses: int = 1,
+    kept: int = 1,
+    steps: int = 1,
+    stacked: int = 2,
+    online: bool = False,
+    scan: bool = True,
+) -> int:
+    """A recurrent model of ``n_synapses`` ``N x N`` synapses (dense, or sparse from its
+    topology) that keeps ``kept`` copies of its patterns: the Hopfield and sequence
+    networks.
+
+    Store: the weights, the patterns kept and the rule's temporaries. Recall: the
+    weights and patterns, a few copies of the cues, one block of the tie scan (or a
+    copy of the sparse values), a column copy for asynchronous sweeps and a
+    trajectory of ``steps`` sweeps where one is recorded (``stacked`` times: see
+    :func:`trajectory_bytes`). ``online``: patterns presented one at a time, each
+    with a temporary outer product of the weights' size. ``scan``: the recall
+    computes the tie tolerances of :mod:`neuromem.dynamics` (in row blocks).
+    """
+    n = int(model.n_units)
+    dtype = getattr(model, "dtype", "float64")
+    topo = getattr(model, "topology", None)
+    w = synapse_bytes(n, n, dtype, topo, getattr(model, "sparse", None))
+    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
+    weights = n_synapses * w
+    state = weights + kept * array_bytes(stored, n, dtype=dtype)
+    if work.stage == "create":
+        return weights
+    dense = w == array_bytes(n, n, dtype=dtype)
+    rows = work.n_patterns if work.stage == "store" else work.n_cues
+    calls = (4 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
+    if work.stage == "store":
+        rule = RULE_TEMPORARIES.get(_rule_name(getattr(model, "rule", None)), 0.0)
+        temps = ((rule if dense else 2.0) + online) * w * max(1, n_synapses)
+        return state + int(temps) + array_bytes(stored, stored) + calls
+    # The tie scan holds two blocks of 1024 rows (dynamics.tie_tolerances).
+    block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
+    block *= scan
+    cols = w  # columns of W (a transposed copy, or the symmetry check of a sparse W)
+    trail = trajectory_bytes(
+        Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
+        n,
+        stored,
+        dtype,
+        stacked,
+    )
+    return state + n_synapses * max(block, cols) + calls + trail
+
+
+def sequence_estimate(model: Any, work: Workload) -> int:
+    """The sequence memory: its transition synapse (and a symmetric one), the patterns
+    kept three times (patterns, pre- and post-transition rows) and a trajectory
+    allocated up front for ``n_steps`` steps (:func:`recurrent_estimate`)."""
+    pairwise = getattr(model, "variant", "hebbian") != "dense"
+    n_syn = (1 + bool(getattr(model, "symmetric", 0))) if pairwise else 0
+    steps = work.n_steps or getattr(model, "n_steps", None)
+    if steps is None:
+        lengths = getattr(model, "lengths_", None)
+        steps = int(np.max(lengths)) if lengths is not None and len(lengths) else 1
+    return recurrent_estimate(
+        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False
+    )
+
+
+def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
+    """A feed-forward model ``n_units -> widths... -> n_out`` of dense layers: the
+    weights (with ``copies`` of them for an optimiser's state and gradients), the
+    pairs kept and the activations of the rows of the call in every layer."""
+    n = int(model.n_units)
+    dtype = getattr(model, "dtype", "float64")
+    n_out = work.n_out or getattr(model, "n_out_", None) or getattr(model, "n_out", None)
+    if n_out is None and work.stage == "create" and not widths:
+        return 0  # the output width is known at store (auto- or hetero-association)
+    n_out = int(n_out or n)
+    sizes = (n, *widths, n_out)
+    params = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    copies = 5 if widths else 1  # optimiser moments, gradients, a snapshot
+    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
+    state = array_bytes(copies * params, dtype=dtype)
+    if work.stage == "create":
+        return array_bytes(params, dtype=dtype)
+    state += array_bytes(stored, n + n_out, dtype=dtype)
+    rows = work.n_patterns if work.stage == "store" else work.n_cues
+    if widths and work.stage == "store":
+        rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
+    acts = array_bytes((8 if widths else 2) * rows, sum(sizes), dtype=dtype)
+    return state + acts + trajectory_bytes(work, n, stored, dtype)
+
+
+def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
+    """A model that computes with its pattern matrix (dense and modern Hopfield): the
+    patterns, and per call the cues' similarities with every pattern (``blocked``:
+    and a block of cue x pattern x unit products, the dense model's sweep)."""
+    n = int(model.n_units)
+    dtype = getattr(model, "dtype", "float64")
+    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
+    state = array_bytes(stored, n, dtype=dtype)
+    if work.stage == "create":
+        return 0
+    if work.stage == "store":
+        return state + array_bytes(work.n_patterns, n, dtype=dtype)
+    # The dense model's synchronous sweep works in blocks of at most 2**22 products.
+    block = blocked * min(float(work.n_cues) * stored * n, 2**22) / 2
+    sims = array_bytes(6 * work.n_cues * stored + block, dtype="float64")
+    cues = array_bytes(8 * work.n_cues, n, dtype=dtype)
+    return state + sims + cues + trajectory_bytes(work, n, stored, dtype)

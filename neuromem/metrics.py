@@ -10,14 +10,68 @@ from .validation import check_choice, check_float, check_patterns, infer_encodin
 __all__ = ["hamming", "overlap", "recall_accuracy"]
 
 
+def _shape(value) -> tuple[int, ...] | None:
+    """The shape of what the caller passed (``None`` where it has none)."""
+    try:
+        return np.shape(value)
+    except (TypeError, ValueError):  # ragged nested lists: check_patterns says so
+        return None
+
+
 def _pair(states, patterns):
+    """Both sets as 2-D arrays of one shape; a mismatch is reported as passed."""
+    given_s, given_x = _shape(states), _shape(patterns)
     s = check_patterns(states, "states", allow_1d=True)
     x = check_patterns(patterns, "patterns", allow_1d=True)
     if s.shape != x.shape:
+        # Name the shapes the caller passed (a 1-D state is promoted to one row here,
+        # which is not what they wrote) and say the fix where it is obvious.
+        hint = ""
+        if s.shape[1] == x.shape[1] and len(given_s) == 1 and len(x) > 1:
+            hint = (
+                "; to score one state against every pattern, pass "
+                "np.broadcast_to(state, patterns.shape)"
+            )
+        elif s.shape[1] == x.shape[1] and len(given_x) == 1 and len(s) > 1:
+            hint = (
+                "; to score every state against one pattern, pass "
+                "np.broadcast_to(pattern, states.shape)"
+            )
+        elif s.shape[1] != x.shape[1] and (
+            s.size in (x.size, x.shape[1]) or x.size == s.shape[1]
+        ):
+            hint = (
+                "; flatten each 2-D state and pattern (an image) to one row of N "
+                "units: .reshape(-1) for one, .reshape(P, -1) for P of them"
+            )
         raise ValidationError(
-            "states", described(f"shape {s.shape}"), f"the shape of patterns, {x.shape}"
+            "states",
+            described(f"states of shape {given_s} against patterns of shape {given_x}"),
+            "one state per pattern, both of shape (P, N) (or both (N,))" + hint,
         )
     return s, x
+
+
+def _check_mix(s: np.ndarray, x: np.ndarray) -> None:
+    """Refuse 0/1 states scored against +/-1 patterns (the reverse mix is refused too).
+
+    A 0/1 state against a +/-1 pattern counts every silent unit as agreeing with
+    neither sign, so a perfect recall scores about 0.5 in silence.
+    """
+    if (
+        infer_encoding(x) == "bipolar"
+        and np.any(x == -1)
+        and infer_encoding(s) == "binary"
+        and np.any(s == 0)
+        and np.any(s == 1)
+    ):
+        raise ValidationError(
+            "states",
+            described("0/1 states against +/-1 patterns"),
+            "states in the patterns' +/-1 encoding (convert with "
+            "neuromem.patterns.to_bipolar), or 0/1 patterns (neuromem.patterns."
+            "to_binary); pass encoding='bipolar' to score the values as they are",
+        )
 
 
 ENCODINGS = ("bipolar", "binary", "real")
@@ -26,6 +80,7 @@ ENCODINGS = ("bipolar", "binary", "real")
 def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
     """The encoding the patterns are scored in (see :func:`overlap`)."""
     if encoding is None:
+        _check_mix(s, x)
         encoding = infer_encoding(x)
         if encoding == "bipolar" and np.all(x == 1):
             # All-ones patterns are valid in both encodings: the states decide.
@@ -83,7 +138,8 @@ def overlap(
     """
     s, x = _pair(states, patterns)
     with np.errstate(over="ignore", invalid="ignore"):
-        if _encoding(s, x, encoding) != "binary":
+        enc = _encoding(s, x, encoding)
+        if enc != "binary":
             m = np.einsum("ij,ij->i", s, x) / s.shape[1]
         else:
             n = s.shape[1]
@@ -97,6 +153,11 @@ def overlap(
                 m[flat] = (
                     np.einsum("ij,ij->i", 2.0 * s[flat] - 1.0, 2.0 * x[flat] - 1.0) / n
                 )
+        bad = ~np.isfinite(m)
+        if bad.any():
+            # A huge state (a cue times 1e307) whose overlap itself fits: the sums
+            # overflowed, not the result. Rescore those rows dividing first.
+            m[bad] = _overlap_dividing_first(s[bad], x[bad], binary=enc == "binary")
     if not np.all(np.isfinite(m)):
         raise ValidationError(
             "states",
@@ -106,11 +167,34 @@ def overlap(
     return m
 
 
+def _overlap_dividing_first(s: np.ndarray, x: np.ndarray, binary: bool) -> np.ndarray:
+    """:func:`overlap`'s formulas with each term divided before the sum (rounds
+    differently, so used only where the direct sums overflow)."""
+    n = s.shape[1]
+    if not binary:
+        return np.einsum("ij,ij->i", s / n, x)
+    k = x.sum(axis=1, keepdims=True)
+    flat = ((k == 0) | (k == n)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(flat[:, None], (2.0 * x - 1.0) / n, (n * x - k) / (k * (n - k)))
+    m = np.einsum("ij,ij->i", s, v)
+    m[flat] = 2.0 * m[flat] - np.mean(2.0 * x[flat] - 1.0, axis=1)
+    return m
+
+
 def hamming(
     states: np.ndarray, patterns: np.ndarray, *, normalize: bool = False
 ) -> np.ndarray:
     """Row-wise number (or fraction, with ``normalize``) of units that differ."""
     s, x = _pair(states, patterns)
+    _check_mix(s, x)
+    if infer_encoding(x) == "binary" and infer_encoding(s) == "bipolar" and np.any(s == -1):
+        raise ValidationError(
+            "states",
+            described("+/-1 states against 0/1 patterns"),
+            "states in the patterns' 0/1 encoding (convert with "
+            "neuromem.patterns.to_binary)",
+        )
     d = np.count_nonzero(s != x, axis=1)
     return d / s.shape[1] if normalize else d
 

@@ -27,6 +27,8 @@ class Parametrized:
     #: once something has been learned (clone first). Names a class does not take are
     #: ignored.
     _state_params: ClassVar[frozenset[str]] = frozenset()
+    #: For a parameter of ``_state_params``: how to change it on a stored model.
+    _state_param_fixes: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def _signature_params(cls) -> dict[str, inspect.Parameter]:
@@ -146,11 +148,17 @@ class Parametrized:
                 if n in merged and not _same(merged[n], current[n])
             ]
             if changed:
+                name = changed[0]
+                # A parameter with a method of its own that changes it on a stored
+                # model (a 0/1 Hopfield network's set_threshold) points to it.
+                fix = self._state_param_fixes.get(
+                    name, "use clone().set_params(...) for a new model"
+                )
                 raise ValidationError(
-                    changed[0],
-                    merged[changed[0]],
-                    f"the current value {current[changed[0]]!r}: it shapes what is "
-                    "already stored (use clone().set_params(...) for a new model)",
+                    name,
+                    merged[name],
+                    f"the current value {current[name]!r}: it shapes what is "
+                    f"already stored ({fix})",
                 )
         fresh = type(self)(**merged)  # validates every value as __init__ does
         for name in names:

@@ -17,7 +17,8 @@ import scipy.sparse as sp
 from scipy.special import erf
 
 from .errors import ValidationError, described
-from .validation import as_real_array, check_choice, check_int
+from .params import Parametrized
+from .validation import as_real_array, check_choice, check_float, check_int
 
 __all__ = [
     "basin_curve",
@@ -201,8 +202,6 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
     -------
     matplotlib Axes
     """
-    from .params import Parametrized
-
     allowed = "a model with weights_ or a 2-D matrix"
     w = getattr(weights, "weights_", weights)
     if isinstance(w, Parametrized):  # a model without one weight matrix (dense, MLP)
@@ -228,6 +227,24 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
     if colorbar:
         ax.figure.colorbar(im, ax=ax, label="w_ij")
     return ax
+
+
+def _labels(labels, n: int, name: str, what: str) -> list[str] | None:
+    """``labels`` as a list of ``n`` strings (any iterable; one string is no list)."""
+    if labels is None:
+        return None
+    given = labels
+    try:  # a generator has no len; a number or one string is not a list of labels
+        labels = None if isinstance(labels, str | bytes) else list(labels)
+    except TypeError:
+        labels = None
+    if labels is None:
+        raise ValidationError(name, given, f"a sequence of {n} labels, one per {what}")
+    if len(labels) != n:
+        raise ValidationError(
+            name, described(f"{len(labels)} labels"), f"{n}, one per {what}"
+        )
+    return [str(t) for t in labels]
 
 
 def _trajectory(result, key: str) -> np.ndarray:
@@ -279,12 +296,7 @@ def overlap_trajectory(result, ax=None, *, cue: int = 0, labels=None, top: int =
     k = check_int(cue, "cue", low=-len(m), high=len(m) - 1) % len(m)  # one cue
     m = m[k]  # (T + 1, n_stored)
     top = check_int(top, "top", low=0)
-    if labels is not None and len(labels) != m.shape[1]:
-        raise ValidationError(
-            "labels",
-            described(f"{len(labels)} labels"),
-            f"{m.shape[1]}, one per stored pattern",
-        )
+    labels = _labels(labels, m.shape[1], "labels", "stored pattern")
     ax = _axes(ax)
     sweeps = np.arange(len(m))
     order = np.argsort(-np.abs(m[-1]), kind="stable")
@@ -298,8 +310,10 @@ def overlap_trajectory(result, ax=None, *, cue: int = 0, labels=None, top: int =
     ax.set_xlabel("sweep")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("overlap m")
-    ax.set_ylim(min(-0.05, float(m.min()) - 0.05), 1.05)
-    ax.set_title(f"cue {k}")
+    # A recall made before store has no stored pattern to overlap with: empty axes.
+    low = float(m.min()) if m.size else 0.0
+    ax.set_ylim(min(-0.05, low - 0.05), 1.05)
+    ax.set_title(f"cue {k}" + ("" if m.shape[1] else " (nothing stored)"))
     if m.shape[1] and top:  # top=0: no line is labelled, so no legend
         ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
@@ -374,6 +388,25 @@ def recall_grid(cues, recalled, ax=None, *, targets=None, shape=None, cmap: str 
     return ax
 
 
+def _drawn(ax, gid: str) -> bool:
+    """Whether a theory line of this id is already on the axes (an overlaid curve)."""
+    return any(line.get_gid() == gid for line in ax.get_lines())
+
+
+def _theory_line(ax, key: str, label: str, x, y) -> None:
+    """A theory curve, labelled once however many curves are overlaid on ``ax``."""
+    gid = f"neuromem-theory-{key}"
+    shown = _drawn(ax, gid)
+    ax.plot(x, y, "k:", lw=1, label="_nolegend_" if shown else label, gid=gid)
+
+
+def _theory_vline(ax, x: float, label: str, ls: str) -> None:
+    """A vertical theory line, drawn (and labelled) once per axes and position."""
+    gid = f"neuromem-theory-{label}"
+    if not _drawn(ax, gid):
+        ax.axvline(x, color="grey", ls=ls, lw=1, label=label, gid=gid)
+
+
 def capacity_curve(
     loads,
     values,
@@ -403,7 +436,9 @@ def capacity_curve(
         ``erf(sqrt(N / 2P))`` of Hertz, Krogh & Palmer is drawn for overlaps).
     theory : bool
         Draw ``alpha_c = 0.138`` (Amit, Gutfreund & Sompolinsky 1985) and the bounds
-        above.
+        above. Curves overlaid on one ``ax`` share them: each theory line is drawn and
+        put in the legend once (the one-step curve again, unlabelled, where a later
+        curve spans other loads).
 
     Returns
     -------
@@ -430,23 +465,18 @@ def capacity_curve(
     if theory:
         grid = np.linspace(a.min(), a.max(), 200)
         if value == "overlap":
-            ax.plot(
+            _theory_line(
+                ax,
+                "one-step",
+                "one-step overlap erf(sqrt(N/2P))",
                 grid,
                 erf(np.sqrt(1.0 / (2.0 * grid))),
-                "k:",
-                lw=1,
-                label="one-step overlap erf(sqrt(N/2P))",
             )
-        ax.axvline(ALPHA_C, color="grey", ls="--", lw=1, label=f"alpha_c = {ALPHA_C}")
+        _theory_vline(ax, ALPHA_C, f"alpha_c = {ALPHA_C}", ls="--")
         if n_units is not None:
             n = check_int(n_units, "n_units", low=2)
-            ax.axvline(
-                1.0 / (2.0 * math.log(n)),
-                color="grey",
-                ls="-.",
-                lw=1,
-                label=f"perfect recall 1/(2 ln N) = {1 / (2 * math.log(n)):.3f}",
-            )
+            bound = 1.0 / (2.0 * math.log(n))
+            _theory_vline(ax, bound, f"perfect recall 1/(2 ln N) = {bound:.3f}", ls="-.")
     ax.set_xlabel("load alpha = P / N")
     ax.set_ylabel({"overlap": "overlap", "accuracy": "fraction recalled"}.get(value, value))
     ax.legend(fontsize=7, loc="best")
@@ -499,16 +529,11 @@ def basin_curve(
         raise ValidationError(
             "values", described(f"shape {v.shape}"), f"({len(f)},) or (curves, {len(f)})"
         )
-    if labels is not None and len(labels) != len(v):
-        raise ValidationError(
-            "labels", described(f"{len(labels)} labels"), f"{len(v)}, one per curve"
-        )
+    labels = _labels(labels, len(v), "labels", "curve")
     ax = _axes(ax)
     for k, row in enumerate(v):
         ax.plot(f, row, marker="o", ms=3, label=None if labels is None else labels[k])
     if load is not None:
-        from .validation import check_float
-
         alpha = check_float(load, "load", low=0.0, low_inclusive=False)
         grid = np.linspace(f.min(), f.max(), 200)
         ax.plot(

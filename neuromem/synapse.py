@@ -144,7 +144,7 @@ class Synapse:
     @staticmethod
     def _compile(topology: Topology, sparse: bool) -> Layout:
         if sparse:
-            return SparseLayout(topology.adjacency)
+            return SparseLayout(topology.adjacency, topology.known_symmetric)
         if topology.is_complete:
             n_post, n_pre = topology.shape
             square_no_self = n_post == n_pre and topology.n_connections < n_post * n_pre

@@ -165,7 +165,14 @@ class TagAlias:
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(get_tags(owner if obj is None else obj), self.tag)
+        if obj is None:
+            try:
+                obj = _example(owner)
+            except Exception as exc:  # a class that cannot be built with defaults
+                raise AttributeError(
+                    f"{owner.__name__}.{self.name}: build an instance to read its tags"
+                ) from exc
+        return getattr(get_tags(obj), self.tag)
 
 
 def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):

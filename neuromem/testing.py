@@ -35,6 +35,7 @@ from . import patterns as pat
 from . import registry
 from .errors import ValidationError
 from .io import _Encoder, load
+from .memory import measured_peaks
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
 from .rules.base import LearningRule
@@ -43,6 +44,7 @@ from .tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
 __all__ = [
     "Sample",
     "check_memory",
+    "check_memory_estimate",
     "check_rule",
     "memory_checks",
     "parametrize_with_checks",
@@ -548,3 +550,31 @@ def _runner(check: Callable) -> Callable:
     run.__name__ = run.__qualname__ = check.__name__
     run.__doc__ = check.__doc__
     return run
+
+
+def check_memory_estimate(
+    memory: Memory,
+    patterns: np.ndarray,
+    *,
+    targets: np.ndarray | None = None,
+    cues: np.ndarray | None = None,
+    slack: float = 2.0,
+) -> dict:
+    """Check a model's ``memory_estimate`` against the peak traced by tracemalloc.
+
+    A clone of ``memory`` stores and recalls once untraced (compiled kernels and caches
+    are made then), then another clone is traced: the estimate of each call
+    (:func:`neuromem.memory.measured_peaks`) must be at least the peak and at most
+    ``slack`` times it. Returns the measurements.
+    """
+    args = (patterns,) if targets is None else (patterns, targets)
+    warm = memory.clone()
+    warm.store(*args)
+    warm.recall(patterns if cues is None else cues)
+    out = measured_peaks(memory.clone(), patterns, targets, cues)
+    for call, (peak, estimate) in out.items():
+        assert peak <= estimate <= slack * peak, (
+            f"{memory.name}.{call}: estimate {estimate} bytes, traced peak {peak} bytes "
+            f"(expected between 1 and {slack} times the peak)"
+        )
+    return out

@@ -45,6 +45,9 @@ class Topology:
         How the topology was made (``"complete"``, ``"erdos_renyi"``, ...).
     params : dict
         The parameters it was made with, recorded for results and files.
+    symmetric : bool, optional
+        Whether the adjacency is symmetric, when its maker knows (an undirected random
+        graph): :attr:`symmetric` is then not computed.
     """
 
     def __init__(
@@ -52,10 +55,12 @@ class Topology:
         adjacency: sp.csr_array,
         name: str = "custom",
         params: dict[str, Any] | None = None,
+        symmetric: bool | None = None,
     ):
         self._adjacency = adjacency
         self.name = name
         self.params = dict(params or {})
+        self.known_symmetric = symmetric
 
     @property
     def adjacency(self) -> sp.csr_array:
@@ -81,6 +86,8 @@ class Topology:
     @property
     def symmetric(self) -> bool:
         """Whether every connection ``j -> i`` comes with ``i -> j``."""
+        if self.known_symmetric is not None:
+            return self.known_symmetric
         a = self.adjacency
         return a.shape[0] == a.shape[1] and (a != a.T).nnz == 0
 
@@ -343,7 +350,7 @@ def erdos_renyi(
         params["directed"] = True
     if n_pairs * p > _SKIP_SAMPLING and p > 0:
         adj = _skip_sampled(rng, n, p, directed)
-        return Topology(adj, "erdos_renyi", params)
+        return Topology(adj, "erdos_renyi", params, symmetric=not directed)
     m = int(rng.binomial(n_pairs, p))
     k = np.sort(rng.choice(n_pairs, size=m, replace=False)).astype(np.int64)
     if directed:
@@ -354,7 +361,8 @@ def erdos_renyi(
         i, j = _pair_index_to_upper(k, n)
         rows = np.concatenate([i, j])
         cols = np.concatenate([j, i])
-    return Topology(_from_pairs(rows, cols, (n, n)), "erdos_renyi", params)
+    adj = _from_pairs(rows, cols, (n, n))
+    return Topology(adj, "erdos_renyi", params, symmetric=not directed)
 
 
 def small_world(n: int, k: int, p: float, *, seed: SeedLike = None) -> Topology:

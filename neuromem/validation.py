@@ -166,6 +166,20 @@ def infer_encoding(x: np.ndarray) -> str:
     return "real"
 
 
+def _reshape_hint(shape: tuple[int, ...], n_units: int | None) -> str:
+    """The obvious fix for an array whose units are not laid out as one row each."""
+    size = int(np.prod(shape))
+    if len(shape) == 1:
+        if n_units is None or shape[0] == n_units:
+            return "; one pattern is one row: x.reshape(1, -1)"
+        return ""
+    if n_units is not None and size == n_units:
+        return "; flatten the image to one row of n_units: x.reshape(1, -1)"
+    if len(shape) > 2 and (n_units is None or int(np.prod(shape[1:])) == n_units):
+        return "; flatten each pattern to one row: x.reshape(len(x), -1)"
+    return ""
+
+
 def check_patterns(
     patterns: Any,
     name: str = "patterns",
@@ -202,6 +216,7 @@ def check_patterns(
     if sp.issparse(patterns):
         patterns = patterns.toarray()
     arr = as_real_array(patterns, name, "a 2-D array of real numbers")
+    given = arr.shape
     if arr.ndim == 1 and allow_1d:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -209,7 +224,9 @@ def check_patterns(
         if allow_1d:
             allowed += " or one 1-D pattern"
         raise ValidationError(
-            name, described(f"an array with {arr.ndim} dimension(s)"), allowed
+            name,
+            described(f"an array of shape {given} ({arr.ndim} dimension(s))"),
+            allowed + _reshape_hint(given, n_units),
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValidationError(
@@ -220,8 +237,8 @@ def check_patterns(
     if n_units is not None and arr.shape[1] != n_units:
         raise ValidationError(
             name,
-            described(f"patterns of width {arr.shape[1]}"),
-            f"patterns of width n_units = {n_units}",
+            described(f"an array of shape {given} (patterns of width {arr.shape[1]})"),
+            f"patterns of width n_units = {n_units}" + _reshape_hint(given, n_units),
         )
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if not np.all(np.isfinite(arr)):

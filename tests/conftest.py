@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
-import tomllib
 
 from neuromem.registry import models, rules
 

@@ -7,12 +7,12 @@ import math
 import re
 import subprocess
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 from scipy import stats
 
 import neuromem as nm

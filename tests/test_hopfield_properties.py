@@ -6,8 +6,9 @@ path runs too); dense and CSR-sparse; float32 and float64; weight scales 1, tiny
 huge; +/-1 units with zero (masked) cues, and 0/1 units with thresholds. The reference
 below is written from the law in the docstring of ``neuromem.dynamics`` alone: a fresh
 dot product per unit visit, the documented tolerance, the documented random draws.
-Both kernel paths (numpy; numba when installed) must agree with it exactly: states,
-steps and ``converged``.
+Both kernel paths (numpy; numba when installed), and for synchronous sweeps both the
+full recomputation and the event-driven updates of the fields, must agree with it
+exactly: states, steps and ``converged``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 import neuromem as nm
 from neuromem import _kernels
+from neuromem import dynamics as dyn
 
 BACKENDS = [
     "numpy",
@@ -190,11 +192,34 @@ def check(got, want):
     assert set(np.unique(got.states)) <= ({0.0, 1.0} if binary else {-1.0, 1.0})
 
 
+@contextmanager
+def sweeps(mode):
+    """Full recomputation, or event-driven updates (``"events-always"``: updated even
+    where most units changed, so that the small networks here exercise the update)."""
+    old = os.environ.get("NEUROMEM_SWEEPS")
+    os.environ["NEUROMEM_SWEEPS"] = "full" if mode == "full" else "events"
+    fractions = dyn.EventFields.full_fraction, dyn.EventFields.sparse_fraction
+    if mode == "events-always":
+        dyn.EventFields.full_fraction = dyn.EventFields.sparse_fraction = np.inf
+    try:
+        yield
+    finally:
+        dyn.EventFields.full_fraction, dyn.EventFields.sparse_fraction = fractions
+        if old is None:
+            del os.environ["NEUROMEM_SWEEPS"]
+        else:
+            os.environ["NEUROMEM_SWEEPS"] = old
+
+
+@pytest.mark.parametrize("kernels", BACKENDS)
+@pytest.mark.parametrize("mode", ["full", "events", "events-always"])
 @given(networks())
 @SETTINGS
-def test_synchronous_matches_the_reference(case):
+def test_synchronous_matches_the_reference(kernels, mode, case):
     mem, cues = case
-    check(mem.recall(cues, dynamics="sync", max_steps=MAX_STEPS), reference_sync(mem, cues))
+    with backend(kernels), sweeps(mode):
+        got = mem.recall(cues, dynamics="sync", max_steps=MAX_STEPS)
+    check(got, reference_sync(mem, cues))
 
 
 @pytest.mark.parametrize("kernels", BACKENDS)

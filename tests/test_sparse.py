@@ -7,6 +7,7 @@ import pytest
 
 import neuromem as nm
 from neuromem.rules import TsodyksFeigelman
+from neuromem.sparse_threshold import fewest_errors
 
 ISSUE_P = np.array(
     [[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]], dtype=float
@@ -23,14 +24,15 @@ def tf_reference(x, center="global"):
     return w
 
 
-def reference_recall(x, w, theta, cues, max_steps=50):
-    """Synchronous 0/1 dynamics: s_i <- 1 if sum_j w_ij s_j > theta else 0, per cue
-    until a fixed point or a period-2 cycle (which stops on its newer state)."""
+def reference_recall(x, w, theta, cues, max_steps=50, tol=1e-9):
+    """Synchronous 0/1 dynamics: s_i <- 1 if sum_j w_ij s_j > theta + tol else 0 (a
+    field at the threshold, up to rounding, is a tie: inactive), per cue until a fixed
+    point or a period-2 cycle (which stops on its newer state)."""
     out = cues.copy()
     for k, s in enumerate(cues):
         before = None
         for _ in range(max_steps):
-            new = (w @ s > theta).astype(float)
+            new = (w @ s - theta > tol).astype(float)
             done = np.array_equal(new, s) or (
                 before is not None and np.array_equal(new, before)
             )
@@ -48,19 +50,53 @@ def fewest_errors_threshold(h, x):
     order = np.argsort(h, axis=None, kind="stable")
     hs, on = h.ravel()[order], x.ravel()[order] > 0.5
     vals = np.unique(hs)
+    tol = 1e-12 * np.abs(vals).max()  # fields equal up to rounding count as equal
     # errors with theta = vals[k]: actives with h <= vals[k] + silents with h > vals[k]
-    right = np.searchsorted(hs, vals, "right")
+    right = np.searchsorted(hs, vals + tol, "right")
     act_below = np.concatenate([[0], np.cumsum(on)])[right]
     sil_above = (~on).sum() - np.concatenate([[0], np.cumsum(~on)])[right]
     err = act_below + sil_above
+    if (~on).sum() < err.min():  # below every field (all fire) is strictly best
+        return vals[0] - max(abs(vals[0]), 1.0)
     best = np.flatnonzero(err == err.min())
-    last = best[-1] + 1 if best[-1] + 1 < len(vals) else best[-1]
+    end = best[0]
+    while end + 1 in best:  # the first run of adjacent best values only
+        end += 1
+    last = end + 1 if end + 1 < len(vals) else end
     return 0.5 * (vals[best[0]] + vals[last])
 
 
+def auto_threshold(x, w):
+    """The "auto" threshold, chosen for retrieval: the fewest-errors start if it
+    retrieves all 32 sampled patterns; else, from it, the grid start + g d (g = -0.4, -0.3, ..., 0.4; d = mean active field - mean silent
+    field), then six points at a quarter step around the best; score = (number of 32
+    evenly spread stored patterns retrieved from themselves in <= 20 synchronous sweeps
+    with sparse overlap >= 0.95, their mean overlap, -|theta - start|)."""
+    h = x @ w.T
+    start = fewest_errors_threshold(h, x)
+    gap = h[x > 0.5].mean() - h[x < 0.5].mean()
+    cues = x[np.unique(np.linspace(0, len(x) - 1, min(32, len(x))).round()).astype(int)]
+
+    def score(t):
+        m = sparse_overlap(reference_recall(cues, w, t, cues, max_steps=20), cues)
+        return (int(np.sum(m >= 0.95)), float(np.mean(m)), -abs(t - start))
+
+    if score(start)[0] == len(cues):  # the start retrieves every sampled pattern
+        return start
+    tried = [(score(t), t) for t in start + np.linspace(-0.4, 0.4, 9) * gap]
+    best = max(tried, key=lambda st: st[0])[1]
+    tried += [(score(t), t) for t in best + 0.1 * gap * np.array([-3, -2, -1, 1, 2, 3]) / 4]
+    return max(tried, key=lambda st: st[0])[1]
+
+
 def sparse_overlap(s, x):
+    """The sparse overlap; a row without variance (all silent or all active) gets the
+    +/-1 overlap 1 - 2 d / N, as documented for metrics.overlap."""
     a = x.mean(1)
-    return ((x - a[:, None]) * s).sum(1) / (x.shape[1] * a * (1 - a))
+    flat = (a == 0) | (a == 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = ((x - a[:, None]) * s).sum(1) / (x.shape[1] * a * (1 - a))
+    return np.where(flat, ((2 * s - 1) * (2 * x - 1)).mean(1), m)
 
 
 @pytest.mark.parametrize("dynamics", ["sync", "async"])
@@ -138,8 +174,8 @@ def test_silent_and_full_pattern_sets_give_zero_weights_not_nan():
 
 @pytest.mark.parametrize(
     ("a", "below", "above"),
-    # Critical loads at N = 300 (experiments/sparse_capacity.py, seeds 0-4):
-    # 0.37 +/- 0.04 for a = 0.1 and 0.57 +/- 0.04 for a = 0.05.
+    # Critical loads from clean cues at N = 500 (experiments/sparse_capacity.py, seeds
+    # 0-4, threshold "auto"): 0.40 +/- 0.01 for a = 0.1 and 0.70 +/- 0.03 for a = 0.05.
     [(0.1, 0.25, 0.5), (0.05, 0.45, 0.75)],
 )
 def test_model_matches_numpy_reference_and_capacity(a, below, above):
@@ -149,9 +185,8 @@ def test_model_matches_numpy_reference_and_capacity(a, below, above):
         x = nm.patterns.random_sparse(round(alpha * n), n, coding_level=a, seed=7)
         mem = nm.create("hopfield", n_units=n, units="binary", max_steps=50).store(x)
         w = tf_reference(x)
-        h = x @ w.T
-        theta = fewest_errors_threshold(h, x)  # "auto"
-        assert mem.threshold_ == pytest.approx(theta, rel=1e-9)
+        assert mem.threshold_ == pytest.approx(auto_threshold(x, w), rel=1e-9)
+        theta = mem.threshold_
         cues = nm.patterns.flip(x, 0.02, seed=8)
         ref = reference_recall(x, w, theta, cues)
         np.testing.assert_array_equal(mem.recall(cues).states, ref)  # no disagreement
@@ -159,6 +194,45 @@ def test_model_matches_numpy_reference_and_capacity(a, below, above):
         np.testing.assert_allclose(nm.metrics.overlap(ref, x), m, rtol=1e-9, atol=1e-12)
         fractions[alpha] = np.mean(m >= 0.95)
     assert fractions[below] > 0.5 > fractions[above]
+
+
+def one_step_errors(h, x, theta):
+    return int(np.sum((h > theta) != (x > 0.5)))
+
+
+def test_fewest_errors_takes_one_stretch_not_the_middle_of_two():
+    # Issue 19: on = [1, 3], off = [0.5, 2]: the best values 0.5 and 2 are not
+    # adjacent; their midpoint 1.75 makes 2 errors, 0.75 makes 1.
+    on, off = np.array([1.0, 3.0]), np.array([0.5, 2.0])
+    assert fewest_errors(on, off) == 0.75
+    h, x = np.concatenate([on, off]), np.array([1, 1, 0, 0])
+    assert one_step_errors(h, x, fewest_errors(on, off)) == 1
+    # 40 sparse patterns at N = 150 (seed 0): 22 errors are possible, not 23.
+    x = nm.patterns.random_sparse(40, 150, coding_level=0.1, seed=0)
+    h = x @ tf_reference(x).T
+    theta = fewest_errors(h[x > 0.5], h[x < 0.5])
+    vals = np.unique(h)
+    fewest = min(one_step_errors(h, x, t) for t in vals)
+    assert one_step_errors(h, x, theta) == fewest
+    assert theta == pytest.approx(fewest_errors_threshold(h, x), rel=1e-12)
+
+
+def test_auto_threshold_retrieves_at_least_as_well_as_fewest_errors():
+    # Near capacity (N = 300, a = 0.05, alpha = 0.6) the auto threshold is chosen for
+    # retrieval: on the stored patterns it never does worse than the fewest-errors
+    # start it improves on (which is one of the thresholds it tries).
+    n, a = 300, 0.05
+    x = nm.patterns.random_sparse(round(0.6 * n), n, coding_level=a, seed=3)
+    mem = nm.create("hopfield", n_units=n, units="binary", max_steps=50).store(x)
+    w = tf_reference(x)
+    h = x @ w.T
+    start = fewest_errors_threshold(h, x)
+    auto = sparse_overlap(reference_recall(x, w, mem.threshold_, x), x)
+    old = sparse_overlap(reference_recall(x, w, start, x), x)
+    assert np.mean(auto >= 0.95) >= np.mean(old >= 0.95)
+    np.testing.assert_array_equal(
+        mem.recall(x).states, reference_recall(x, w, mem.threshold_, x)
+    )
 
 
 def test_set_threshold_fixed_and_auto():

@@ -4,16 +4,11 @@ the key."""
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from pathlib import Path
 
 from ..errors import ValidationError, described
 from .spec import Experiment, _key_text
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["load_experiment"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -82,6 +82,10 @@ class LinearAssociator(Memory):
             hetero_associative=True,
         )
 
+    # The output law is applied at recall only, and nothing draws from the seed: both
+    # may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"neuron", "seed"}
+
     def __init__(
         self,
         n_units: int,
@@ -142,6 +146,11 @@ class LinearAssociator(Memory):
         """
         return self.synapse_.live_weights()
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work)
+
     @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
         """Store ``keys -> values`` pairs (``values=None``: auto-association).
@@ -178,7 +187,8 @@ class LinearAssociator(Memory):
             if self.n_out is None:
                 raise not_stored(self, "recall")
             self._build(self.n_out)
-        states = self.network_.populations["values"].activate(self.synapse_.input(s))
+        # The model's current law (set_params may change it after store).
+        states = get_neuron(self.neuron, "neuron")(self.synapse_.input(s))
         n = len(s)
         return RecallResult(
             np.asarray(states, dtype=self.dtype),

@@ -11,9 +11,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import memory
+from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
-from ..registry import RegisteredName
+from ..registry import RegisteredName, rules
 from ..tags import ModelTags, TagAlias, legacy_tags
+from ..validation import check_bool
 
 __all__ = [
     "RECORDABLE",
@@ -48,7 +51,8 @@ class RecallResult:
         ``(P, T + 1, n_stored)`` and ``"energies"`` ``(P, T + 1)`` (the model's
         ``energy(states)`` of each recorded state), where ``T`` is the
         largest number of sweeps any cue took. Index 0 is the cue itself; a cue that
-        stopped earlier repeats its final state. ``None`` when nothing was recorded.
+        stopped earlier repeats its final state (one stopped in a period-2 cycle
+        alternates between the two states of the cycle). ``None`` when nothing was recorded.
     info : dict
         Model-specific extras.
     """
@@ -74,8 +78,6 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     ``None`` or ``False`` keeps nothing, ``True`` everything in ``available``, a name or
     an iterable of names just those.
     """
-    from ..errors import ValidationError
-
     allowed = f"a bool or names from {list(available)}"
     if record is None or record is False:
         return frozenset()
@@ -99,8 +101,6 @@ def energy_request(
     Returns the names asked for, the names to measure (``"energies"`` added for
     ``record_energy=True``, which warns) and whether ``result.energy`` is wanted.
     """
-    from ..validation import check_bool
-
     names = check_record(record, available)
     if not check_bool(record_energy, "record_energy"):
         return names, names, False
@@ -188,8 +188,6 @@ def iterative_rule(model: Any) -> bool:
     """Whether ``model.rule`` learns in a loop of its own (it has ``max_epochs``)."""
     rule = getattr(model, "rule", None)
     if isinstance(rule, str):
-        from ..registry import rules
-
         try:
             return "max_epochs" in rules.get(rule).param_names()
         except Exception:
@@ -205,8 +203,6 @@ def not_stored(model: Any, method: str | None = None):
     design: before ``store`` its couplings are zero, a valid empty network that recalls
     every cue as it is.)
     """
-    from ..errors import ValidationError, described
-
     if method is None:  # the public method that was called: the first without a "_"
         import sys
 
@@ -288,21 +284,29 @@ class Memory(Parametrized):
         """Recall from cues stored row-wise; returns a :class:`RecallResult`."""
         raise NotImplementedError
 
-    def memory_estimate(self) -> int:
-        """Bytes this model will need (checked by :func:`neuromem.create`).
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every store and recall is checked against the memory available, from the
+        # sizes of the call (memory.guarded), before it allocates anything.
+        super().__init_subclass__(**kwargs)
+        for method in ("store", "recall"):
+            fn = cls.__dict__.get(method)
+            if callable(fn) and not getattr(fn, "__neuromem_guarded__", False):
+                setattr(cls, method, memory.guarded(method, fn))
 
-        The default is two ``n_units x n_units`` matrices of the model's dtype (the
-        weights and one temporary of the same size), a fair estimate for a model with
-        one dense recurrent synapse; a model that needs something else overrides this.
+    def memory_estimate(self, work: memory.Workload | None = None) -> int:
+        """Bytes this model needs for ``work`` (its state and the call's temporaries).
+
+        Checked by :func:`neuromem.create` (``work=None``: the model as built) and
+        before every ``store`` and ``recall`` (see :mod:`neuromem.memory`). The default
+        counts one dense ``n_units x n_out`` matrix, the stored patterns and a few
+        copies of the call's arrays; a model with another structure overrides it.
         """
-        n = getattr(self, "n_units", 0)
-        n_out = getattr(self, "n_out", None)
-        try:
-            itemsize = np.dtype(getattr(self, "dtype", "float64")).itemsize
-        except TypeError:
-            itemsize = 8
-        m = n_out if isinstance(n_out, int) else n
-        return 2 * int(n) * int(m) * itemsize if isinstance(n, int) else 0
+        return self._estimate("default", work)
+
+    def _estimate(self, kind: str, work: memory.Workload | None, **options: Any) -> int:
+        """``neuromem.memory.<kind>_estimate(self, work, **options)``."""
+        estimate = getattr(memory, f"{kind}_estimate")
+        return int(memory.MARGIN * estimate(self, work or memory.Workload(), **options))
 
     # -- persistence ---------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
@@ -330,10 +334,6 @@ class KeepsPatterns:
     Dense and modern Hopfield networks compute with the pattern matrix directly (their
     couplings are never formed): storing appends to ``patterns_``.
     """
-
-    def memory_estimate(self) -> int:
-        """The pattern matrix grows with what is stored: nothing to check up front."""
-        return 0
 
     def _keep(self, x: np.ndarray) -> None:
         old = getattr(self, "patterns_", None)

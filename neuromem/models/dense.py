@@ -205,7 +205,8 @@ class _Law:
 def _overlaps(s: np.ndarray, x: np.ndarray, name: str) -> np.ndarray:
     """``s @ x.T`` in float64, refusing states whose overlaps could overflow."""
     s64 = s.astype(np.float64, copy=False)
-    size = np.abs(s64).sum(axis=1)
+    with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+        size = np.abs(s64).sum(axis=1)
     if not np.all(size < _LARGEST):
         raise ValidationError(
             name,
@@ -322,6 +323,11 @@ class DenseHopfield(KeepsPatterns, Memory):
         if getattr(self, "_recall_rng", None) is None:
             (self._recall_rng,) = spawn(self.seed, 1)
         return self._recall_rng
+
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.patterns_estimate`."""
+        return self._estimate("patterns", work, blocked=True)
 
     def store(self, patterns, targets=None) -> DenseHopfield:
         """Store +/-1 patterns, adding to those already stored."""
@@ -472,6 +478,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         seed: SeedLike = None,
         record_energy: bool = False,
         record: bool | str | tuple[str, ...] | None = None,
+        cycles: str = "stop",
     ) -> RecallResult:
         """Relax every cue to a minimum of the energy.
 
@@ -492,13 +499,20 @@ class DenseHopfield(KeepsPatterns, Memory):
             Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
             ``"energies"`` sweep by sweep in ``result.trajectory`` (see
             :class:`~neuromem.models.base.RecallResult`).
+        cycles : {"stop", "follow"}
+            Synchronous dynamics only: stop a cue that enters a period-2 cycle
+            (``converged=False``; its later recorded sweeps alternate between the two
+            states), or keep iterating it through the cycle until ``max_steps``.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         x = self._fitted()
         _overlaps(s[:0], x, "cues")
-        if not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST):
+        with np.errstate(over="ignore"):  # an overflowing sum is refused below
+            too_large = not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST)
+        if too_large:
             _overlaps(s, x, "cues")  # raises, naming the cues
         names, measured, legacy = energy_request(record, record_energy)
+        cycles = check_choice(cycles, "cycles", ("stop", "follow"))
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         max_steps = self.max_steps if max_steps is None else max_steps
@@ -515,7 +529,13 @@ class DenseHopfield(KeepsPatterns, Memory):
             # The update law decides every unit (ties included) and returns +/-1
             # states; with tol = 0 sign_keep passes them through unchanged.
             out = dyn.synchronous(
-                lambda w: self._sync_update(w, law), s, max_steps, energy, 0.0, record=rec
+                lambda w: self._sync_update(w, law),
+                s,
+                max_steps,
+                energy,
+                0.0,
+                record=rec,
+                follow_cycles=cycles == "follow",
             )
         else:
             rng = self._rng() if seed is None else as_generator(seed)

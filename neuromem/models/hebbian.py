@@ -156,6 +156,11 @@ class HebbianMemory(Hopfield):
         finally:
             self.rule_options = saved
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.recurrent_estimate`."""
+        return self._estimate("recurrent", work, online=True)
+
     def store(self, patterns, targets=None) -> HebbianMemory:
         """Present +/-1 patterns one at a time, in order, to the learning rule.
 

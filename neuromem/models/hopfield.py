@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import warnings
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import dynamics as dyn
-from ..errors import ValidationError, described
+from ..errors import NeuromemWarning, ValidationError, described
 from ..network import Network
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..registry import rules
 from ..rules.base import LearningRule
+from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
+from ..sparse_threshold import relax_binary, retrieval_threshold
 from ..tags import ModelTags, get_tags
 from ..topology import Topology, check_topology
 from ..validation import (
@@ -58,6 +61,7 @@ DYNAMICS = ("sync", "async", "glauber")
 #: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
 DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
+CYCLES = ("stop", "follow")
 
 
 def _check_threshold(threshold: Any) -> float | str:
@@ -81,37 +85,6 @@ def _check_threshold_range(threshold: float | str, dtype: str) -> None:
         raise ValidationError(
             "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
         )
-
-
-def _fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
-    """Threshold that misclassifies fewest fields (``on`` must exceed it, ``off`` not).
-
-    Errors are counted at every field value; the threshold is the middle of the
-    stretch of values with the fewest errors, so a zero-error gap gets its midpoint.
-    When only one set has fields (every stored unit active, or every one silent) the
-    threshold lies a margin ``max(|h|, 1)`` beyond its extreme field, on the side that
-    classifies all of them right; 0 when both are empty (nothing stored).
-    """
-    if not len(on) and not len(off):
-        return 0.0
-    if not len(off):
-        # Before, 0: an all-active stored pattern (W = 0 under the global-level rule,
-        # every field 0) had its units at a tie, inactive, and was lost in silence.
-        lo = float(np.min(on))
-        return lo - max(abs(lo), 1.0)
-    if not len(on):
-        hi = float(np.max(off))
-        return hi + max(abs(hi), 1.0)
-    on, off = np.sort(on), np.sort(off)
-    cand = np.unique(np.concatenate([on, off]))
-    # theta = cand[k]: on-units with h <= theta miss, off-units with h > theta fire.
-    errors = np.searchsorted(on, cand, "right") + (
-        len(off) - np.searchsorted(off, cand, "right")
-    )
-    best = np.flatnonzero(errors == errors.min())
-    lo = cand[best[0]]
-    hi = cand[best[-1] + 1] if best[-1] + 1 < len(cand) else lo
-    return float(0.5 * (lo + hi))
 
 
 class Hopfield(Memory):
@@ -148,11 +121,18 @@ class Hopfield(Memory):
         0/1 patterns, stored by default with the ``tsodyks-feigelman`` rule).
     threshold : float or "auto"
         Firing threshold ``theta`` of 0/1 units: unit ``i`` is active when
-        ``sum_j w_ij s_j > theta``. ``"auto"`` (default) places it, after every
-        ``store``, where the fields of the stored patterns (the last 256) are
-        separated with the fewest errors (active units at or below it, silent units
-        above it); within the range of equally good values, at its middle. Ignored for +/-1 units. Change or re-tune it after
-        ``store`` with :meth:`set_threshold`.
+        ``sum_j w_ij s_j > theta``. ``"auto"`` (default) chooses it for retrieval
+        after every ``store`` (:mod:`neuromem.sparse_threshold`): starting from the
+        threshold with the fewest one-step errors on the stored patterns (kept when
+        it already retrieves every sampled pattern, see below), it scans
+        ``theta_0 + g d`` (``g = -0.4, -0.3, ..., 0.4``; ``d`` the mean field of the
+        stored patterns' active units minus that of their silent units), refined at a
+        quarter step around the best, and keeps the threshold under which the most of
+        32 stored patterns (evenly spread over all stored) stay retrieved (sparse
+        overlap ``>= 0.95``) when recalled from themselves by synchronous dynamics (at
+        most 20 sweeps); ties go to the larger mean overlap, then to the threshold
+        nearest ``theta_0``. Deterministic (no random draw). Ignored for +/-1 units.
+        Change or re-tune it after ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
         stochastically at temperature ``temperature`` (Glauber's heat bath).
@@ -201,6 +181,11 @@ class Hopfield(Memory):
     >>> bool((nm.metrics.overlap(res.states, X) == 1).all())
     True
     """
+
+    _state_param_fixes: ClassVar[dict[str, str]] = {
+        "threshold": "use set_threshold(value) to change the threshold of 0/1 units "
+        "after store"
+    }
 
     def __neuromem_tags__(self) -> ModelTags:
         # The published results depend on the storage rule (AGS for Hebb's, ...).
@@ -308,7 +293,25 @@ class Hopfield(Memory):
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
             rule = rules.create(name, **options)
-        encodings = get_tags(rule).encodings
+        tags = get_tags(rule)
+        # What the rule declares decides whether it can store patterns here: a model
+        # that shows it patterns (one at a time, online) cannot give it a third factor
+        # or a sequence, and would report them stored with no weight changed.
+        if tags.needs_signal:
+            raise ValidationError(
+                "rule",
+                self.rule,
+                "a rule that stores patterns on its own (this one needs a third factor, "
+                "an error signal: train it in the 'mlp' model)",
+            )
+        if tags.temporal:
+            raise ValidationError(
+                "rule",
+                self.rule,
+                "a rule that stores patterns (this one learns transitions between "
+                "consecutive rows: store sequences with nm.create('sequence', ...))",
+            )
+        encodings = tags.encodings
         if self.units not in encodings:
             what = "+/-1" if self.units == "bipolar" else "0/1"
             raise ValidationError(
@@ -353,6 +356,11 @@ class Hopfield(Memory):
         """
         return self.synapse_.live_weights()
 
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work``: see :func:`neuromem.memory.recurrent_estimate` (a
+        recorded trajectory is counted one sweep ahead: it is checked as it grows)."""
+        return self._estimate("recurrent", work)
+
     # -- memory -----------------------------------------------------------------------
     @transactional(when=iterative_rule)
     def store(self, patterns, targets=None) -> Hopfield:
@@ -396,8 +404,8 @@ class Hopfield(Memory):
         ----------
         threshold : float or "auto"
             A fixed threshold ``theta`` (unit ``i`` fires when ``sum_j w_ij s_j >
-            theta``), or ``"auto"``: the threshold with the fewest one-step errors
-            on the stored patterns (see the ``threshold`` parameter). It becomes the model's
+            theta``), or ``"auto"``: the threshold under which the stored patterns are
+            retrieved best (see the ``threshold`` parameter). It becomes the model's
             ``threshold`` parameter, so later ``store`` calls keep it (a number) or
             re-tune it (``"auto"``).
 
@@ -422,12 +430,13 @@ class Hopfield(Memory):
         syn = self.synapse_
         w = syn.layout.wrap(syn.layout.values(syn._weights))
         if self.threshold == "auto":
-            # The threshold with the fewest one-step errors on (up to 256 of) the
-            # stored patterns themselves: rule-agnostic, and it leans toward the
-            # active units' fields as sparse codes need (silent units outnumber them).
-            x = self.patterns_[-256:]
+            # Chosen for retrieval: the threshold under which the stored patterns,
+            # recalled from themselves, are retrieved best (neuromem.sparse_threshold).
+            x = self.patterns_
             h = syn.layout.field(syn.layout.values(syn._weights), x)
-            theta = _fewest_errors(h[x > 0.5], h[x < 0.5])
+            theta = retrieval_threshold(
+                x, h, relax_binary(syn, min(self.max_steps, SCAN_SWEEPS))
+            )
         else:
             theta = float(self.threshold)
         row_sums = np.asarray(w.sum(axis=1)).ravel()
@@ -510,6 +519,7 @@ class Hopfield(Memory):
         temperature: float | None = None,
         beta: float | None = None,
         record: bool | str | tuple[str, ...] | None = None,
+        cycles: str = "stop",
     ) -> RecallResult:
         """Relax every cue to an attractor.
 
@@ -544,12 +554,27 @@ class Hopfield(Memory):
             n_stored_)`` and ``"energies"`` ``(P, T + 1)`` in ``result.trajectory``
             (``True``: all three). Index 0 is the cue as given (a graded cue relaxes
             as its copy scaled into [-1, 1], so its energy changes by that scale at
-            the first sweep); see :class:`~neuromem.models.base.RecallResult`.
+            the first sweep; a graded cue of 0/1 units shows its own overlap, not
+            that of the 0/1 copy the dynamics start from); see
+            :class:`~neuromem.models.base.RecallResult`.
+        cycles : {"stop", "follow"}
+            What synchronous dynamics do with a cue that enters a period-2 cycle
+            (two states that map to each other, possible even with symmetric weights):
+            ``"stop"`` (default) ends it there, ``converged=False``, and its later
+            recorded sweeps alternate between the two states; ``"follow"`` keeps
+            iterating it through the cycle until ``max_steps``, as a textbook loop
+            does. Asynchronous and Glauber dynamics have no such cycles (symmetric
+            weights) and ignore it.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
         if binary:
+            graded = not np.all((s == 0) | (s == 1))
+            given = 2.0 * s - 1.0 if graded else None  # the cue itself, for index 0
             s = 2.0 * (s > 0.5).astype(self.dtype) - 1.0  # 0/1 -> the +/-1 equivalent
+            given = s if given is None else given
+        else:
+            given = s
         dynamics = (
             self.dynamics
             if dynamics is None
@@ -561,6 +586,7 @@ class Hopfield(Memory):
             else check_int(max_steps, "max_steps", low=1)
         )
         names, measured, legacy = energy_request(record, record_energy)
+        cycles = check_choice(cycles, "cycles", CYCLES)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
         else:
@@ -569,14 +595,20 @@ class Hopfield(Memory):
         energy = None  # recorded by rec: one definition, self.energy
         rec = self._recording(measured, binary)
         syn = self.synapse_
-        given = s
         if not binary and syn.bias is None:
             s = _unit_scale(s)
         tol = dyn.tie_tolerances(syn)  # cached until the weights change
         rng = self._recall_rng if seed is None else as_generator(seed)
         if dynamics == "sync":
             out = dyn.synchronous(
-                syn.input, s, max_steps, energy=energy, tol=tol, binary=binary, record=rec
+                syn.input,
+                s,
+                max_steps,
+                energy=energy,
+                tol=tol,
+                binary=binary,
+                record=rec,
+                follow_cycles=cycles == "follow",
             )
         elif dynamics == "glauber":
             out = dyn.glauber(
@@ -599,15 +631,53 @@ class Hopfield(Memory):
             states = (states + 1.0) / 2.0
         trajectory = None if rec is None else rec.result()
         if s is not given:
-            # A graded cue relaxes as its scaled copy, but what is reported before the
-            # first sweep is the cue itself (its overlaps and energy, not the copy's),
-            # as the dense and modern models report it.
+            # A graded cue relaxes as its scaled (0/1 units: thresholded) copy, but
+            # what is reported before the first sweep is the cue itself (its overlaps
+            # and energy, not the copy's), as the dense and modern models report it.
             if trajectory is not None:
                 first = rec.measures
                 for name in trajectory:
-                    trajectory[name][:, 0] = first[name](given)
+                    try:
+                        trajectory[name][:, 0] = first[name](given)
+                    except ValidationError as err:  # the caller passed cues
+                        raise ValidationError(
+                            "cues", err.given, f"{err.allowed} to record {name!r}"
+                        ) from None
         trajectory, trace = energy_result(trajectory, names, legacy)
-        return RecallResult(states, steps, converged, trace, trajectory=trajectory)
+        info = {}
+        if trace is not None or (trajectory is not None and "energies" in trajectory):
+            info["energy_descends"] = self._energy_descends(dynamics)
+        return RecallResult(
+            states, steps, converged, trace, info=info, trajectory=trajectory
+        )
+
+    def _energy_descends(self, dynamics: str) -> bool:
+        """Whether the energy is a Lyapunov function of ``dynamics`` on these weights.
+
+        Only asynchronous updates with symmetric weights and a zero diagonal never
+        raise it (Hopfield 1982). Asymmetric storage (perceptron, BCM, Oja) breaks
+        that: the recorded energy may rise, and a warning says so.
+        """
+        if dynamics != "async":
+            return False
+        syn = self.synapse_
+        w = syn._weights
+        ok = not np.any(w.diagonal())
+        if ok and not dyn.columns(syn).symmetric:
+            # Symmetric up to rounding (Storkey's and the projection rule's weights
+            # are symmetric in exact arithmetic): the descent holds up to that rounding.
+            gap = abs(w - w.T).max()
+            ok = gap <= 8 * self.n_units * np.finfo(w.dtype).eps * abs(w).max()
+        if not ok:
+            warnings.warn(
+                f"the weights (rule {type(syn.rule).__name__}) are not symmetric with "
+                "a zero diagonal: under asynchronous dynamics the recorded energy is "
+                "no Lyapunov function and may rise (result.info['energy_descends'] "
+                "is False)",
+                NeuromemWarning,
+                stacklevel=4,
+            )
+        return bool(ok)
 
     def _recording(self, names, binary: bool):
         """What ``recall(record=...)`` measures on the dynamics' +/-1 states."""

@@ -262,6 +262,11 @@ class MLP(Memory):
 
     # -- construction -----------------------------------------------------------------
     @property
+    def n_stored_(self) -> int:
+        """Number of distinct patterns (or pairs) trained on (shown by ``repr``)."""
+        return len(self.patterns_)
+
+    @property
     def widths(self) -> tuple[int, ...]:
         """Hidden layer widths in effect."""
         hidden = _check_hidden(self.hidden)
@@ -444,6 +449,11 @@ class MLP(Memory):
             raise not_stored(self)
 
     # -- memory -------------------------------------------------------------------------
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work, widths=self.widths)
+
     @transactional
     def store(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 
@@ -104,6 +105,9 @@ class ModernHopfield(KeepsPatterns, Memory):
             theory=("modern",),
         )
 
+    # Storage and recall draw nothing: the seed may change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"seed"}
+
     def __init__(
         self,
         n_units: int,
@@ -119,6 +123,11 @@ class ModernHopfield(KeepsPatterns, Memory):
         self.tol = check_float(tol, "tol", low=0.0)
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
+
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.patterns_estimate`."""
+        return self._estimate("patterns", work)
 
     def store(self, patterns, targets=None) -> ModernHopfield:
         """Store patterns (+/-1 or real), adding to those already stored."""

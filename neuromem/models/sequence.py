@@ -20,7 +20,9 @@ push the network on: stable, slow transitions. Three ways to form the couplings:
   1998).
 - ``"pseudoinverse"``: ``J^T = X_next^T (X X^T)^+ X``, which maps every pattern exactly
   to its successor when the patterns are linearly independent, correlated ones included
-  (Personnaz, Guyon & Dreyfus 1986); ``J^S`` is the projector onto the patterns.
+  (Personnaz, Guyon & Dreyfus 1986); ``J^S`` is the projector onto the patterns,
+  ``X^T (X X^T)^+ X``, with its diagonal set to 0 (no self-coupling, as every
+  recurrent synapse here), so it is no longer exactly a projector.
 - ``"dense"``: no pairwise couplings; ``h_i = sum_mu xi_i^(mu+1) F(xi^mu . s / N)`` with a
   steep ``F`` (polynomial ``x^n`` or exponential), whose sequence capacity grows like
   ``N^n / ln N`` or exponentially in ``N`` (Chaudhry, Zavatone-Veth, Krotov & Pehlevan
@@ -44,6 +46,7 @@ from ..tags import ModelTags
 from ..ties import decide, rounding_tolerance, tie_tolerances
 from ..topology import Topology, check_topology
 from ..validation import (
+    as_real_array,
     check_bool,
     check_choice,
     check_dtype,
@@ -170,7 +173,10 @@ class SequenceMemory(Memory):
     #: ``variant`` decides how the stored couplings were formed: once something is
     #: stored, set_params refuses to change it (the weights would silently stay those
     #: of the old variant, or, from ``"dense"``, be missing: every field zero).
-    _state_params: ClassVar[frozenset[str]] = Memory._state_params | {"variant"}
+    # Storage and recall draw nothing: the seed may change after store.
+    _state_params: ClassVar[frozenset[str]] = (Memory._state_params | {"variant"}) - {
+        "seed"
+    }
 
     def __neuromem_tags__(self) -> ModelTags:
         # Not an auto-associative memory: recall moves the cue along its sequence, so
@@ -291,6 +297,11 @@ class SequenceMemory(Memory):
         if self.n_stored_:
             syn.learn(self.patterns_, self.patterns_)
         return syn
+
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.sequence_estimate`."""
+        return self._estimate("sequence", work)
 
     # -- memory -----------------------------------------------------------------------
     def _sequences(self, sequence) -> list[np.ndarray]:
@@ -451,6 +462,9 @@ class SequenceMemory(Memory):
         # arithmetic (a pattern stored with two successors maps to their mean) comes
         # out as noise and flips units the tie law keeps.
         tol = np.zeros_like(now)
+        # The field is linear in (now, past): one exact power of two per cue keeps a
+        # huge cue (1e307) from overflowing it and a tiny one from underflowing.
+        now, past = _common_scale(now, past)
         for layout, values, weight, unit_tol, delayed in plan or self._plan():
             state = past if delayed else now
             if state is None:
@@ -551,7 +565,18 @@ class SequenceMemory(Memory):
             if traj is not None:
                 traj[:, t] = state
             if over is not None:
-                over[:, t] = (state @ x_t) / n
+                with np.errstate(over="ignore", invalid="ignore"):
+                    o = (state @ x_t) / n
+                    if not np.all(np.isfinite(o)):  # a huge cue: divide first
+                        o = (state / n) @ x_t
+                if not np.all(np.isfinite(o)):
+                    raise ValidationError(
+                        "cues",
+                        described("a cue whose overlaps overflow " + str(s.dtype)),
+                        "a cue of smaller magnitude (scale it into [-1, 1]), or "
+                        "record='states'",
+                    )
+                over[:, t] = o
 
         note(0, s)
         for t in range(n_steps):  # time steps are sequential by definition
@@ -684,7 +709,10 @@ def expected_overlaps(
     -------
     ndarray, shape (B, T + 1)
     """
-    states = np.asarray(states, dtype=np.float64)
+    # As every input: strings, complex values (their imaginary part would be
+    # dropped) and NaN are refused, not converted or carried into the result.
+    states = as_real_array(states, "states", "a real array (B, T + 1, N)")
+    states = states.astype(np.float64, copy=False)
     x = check_patterns(sequence, "sequence")
     if states.ndim != 3 or states.shape[2] != x.shape[1]:
         raise ValidationError(
@@ -692,7 +720,14 @@ def expected_overlaps(
             described(f"an array of shape {states.shape}"),
             f"shape (B, T + 1, {x.shape[1]})",
         )
-    dwell = check_int(dwell, "dwell", low=1)
+    if not np.all(np.isfinite(states)):
+        raise ValidationError(
+            "states", described("NaN or infinite values"), "finite states only"
+        )
+    cyclic = check_bool(cyclic, "cyclic")
+    # Bounded so that the step indices stay int64 (any dwell past the last step acts
+    # as this one: every step is at the start pattern).
+    dwell = check_int(dwell, "dwell", low=1, high=int(np.iinfo(np.int64).max))
     b, t1, n = states.shape
     # Checked: a float was truncated, a negative index counted from the end (a
     # non-cyclic sequence then compared step 0 with its last pattern), and a

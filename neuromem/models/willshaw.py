@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import hypergeom
@@ -242,6 +242,10 @@ class Willshaw(Memory):
             theory=("willshaw",),
         )
 
+    # The threshold is read at recall only, and nothing draws from the seed: both may
+    # change after store.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"threshold", "seed"}
+
     def __init__(
         self,
         n_units: int,
@@ -276,6 +280,11 @@ class Willshaw(Memory):
         self.values_ = np.zeros((0, n_out), dtype=bool)
 
     @property
+    def n_stored_(self) -> int:
+        """Number of pairs stored (shown by ``repr``)."""
+        return len(self.keys_)
+
+    @property
     def synapse_(self):
         """The keys -> values synapse set."""
         return self.network_.synapse("keys", "values")
@@ -294,6 +303,11 @@ class Willshaw(Memory):
     def load_(self) -> float:
         """Fraction of synapses set to 1 (``p1``; information peaks near 1/2)."""
         return float(np.mean(self.synapse_.weights))
+
+    def memory_estimate(self, work=None) -> int:
+        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
+        :func:`neuromem.memory.feedforward_estimate`."""
+        return self._estimate("feedforward", work)
 
     def store(self, keys, values=None) -> Willshaw:
         """Store 0/1 ``keys -> values`` pairs (``values=None``: auto-association).

@@ -1,0 +1,155 @@
+"""Memory estimates from each model's structure, checked at create, store and recall.
+
+The refusals and MemoryErrors of issue 18 as tests, made cheap with
+``nm.memory.memory_limit`` (the available memory is set, nothing large is allocated).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem.memory import Workload, memory_limit
+from neuromem.registry import models
+from neuromem.testing import check_memory_estimate
+
+GiB = 2**30
+N = 400
+
+
+def _bipolar(rng, p, n):
+    return np.where(rng.random((p, n)) < 0.5, -1.0, 1.0)
+
+
+def _case(name):
+    """Parameters and inputs of a registered model at a small size."""
+    rng = np.random.default_rng(0)
+    params = {"n_units": N, "seed": 0}
+    targets = None
+    if name == "willshaw":
+        x = (rng.random((20, N)) < 0.05).astype(float)
+        targets = (rng.random((20, N)) < 0.05).astype(float)
+    elif name == "linear-associator":
+        x, targets = _bipolar(rng, 20, N), _bipolar(rng, 20, 30)
+    elif name == "mlp":
+        params.update(hidden=[32], epochs=5)
+        x = _bipolar(rng, 20, N)
+    else:
+        x = _bipolar(rng, 10, N)
+    return params, x, targets
+
+
+@pytest.mark.parametrize("name", sorted(models._load()))
+def test_every_registered_model_estimates_between_its_peak_and_twice_it(name):
+    params, x, targets = _case(name)
+    known = nm.create(name, n_units=N).get_params()
+    params = {k: v for k, v in params.items() if k in known}
+    model = nm.create(name, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the small MLP's convergence warning
+        out = check_memory_estimate(model, x, targets=targets)
+    assert out["store"][0] > 0 and out["recall"][0] > 0
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"dtype": "float32"},
+        {"rule": "storkey"},
+        {"rule": "pseudoinverse"},
+        {"dynamics": "async"},
+        {"topology": "sparse"},
+    ],
+)
+def test_hopfield_variants_estimate_between_peak_and_twice_it(variant):
+    if variant.get("topology") == "sparse":
+        variant = {"topology": nm.topology.erdos_renyi(N, 20 / N, seed=0)}
+    x = _bipolar(np.random.default_rng(1), 10, N)
+    check_memory_estimate(nm.create("hopfield", n_units=N, seed=0, **variant), x)
+
+
+def test_sequence_variants_estimate_between_peak_and_twice_it():
+    x = _bipolar(np.random.default_rng(2), 10, N)
+    for variant in ("hebbian", "dense"):
+        model = nm.create("sequence", n_units=N, variant=variant)
+        check_memory_estimate(model, x, cues=x[:3])
+
+
+def test_none_of_issue_18s_refusals_at_create():
+    # Each of these needs well under a GiB; the former estimate (two N x N matrices)
+    # asked for 53 GiB to 7 TiB.
+    with memory_limit(GiB):
+        nm.create("sequence", n_units=200_000, variant="dense")
+        nm.create("mlp", n_units=60_000, hidden=[64])
+        nm.create("linear-associator", n_units=60_000)
+        n = 10**5
+        topo = nm.topology.erdos_renyi(n, 20 / n, seed=0)
+        nm.create("sequence", n_units=n, topology=topo)
+        nm.create("hopfield", n_units=n, topology=topo, dtype="float32")
+
+
+def test_sparse_estimate_counts_values_and_indices():
+    n = 10**5
+    topo = nm.topology.erdos_renyi(n, 20 / n, seed=0)
+    model = nm.create("hopfield", n_units=n, topology=topo, dtype="float32")
+    nnz = topo.n_connections
+    est = model.memory_estimate()
+    # float32 values and int32 indices, row pointers: about 8 bytes per synapse.
+    assert 8 * nnz <= est <= 8.5 * nnz + 8 * (n + 1)
+
+
+def test_hetero_store_too_wide_is_refused_before_allocating():
+    mem = nm.create("linear-associator", n_units=1000)
+    keys = np.ones((1, 1000))
+    values = np.ones((1, 3_500_000))  # W would be 3.5e9 float64: 26 GiB
+    with memory_limit(GiB), pytest.raises(nm.ValidationError) as err:
+        mem.store(keys, values)
+    msg = str(err.value)
+    assert "values" in msg and "GiB" in msg and "available" in msg
+
+
+def test_store_too_large_names_the_patterns():
+    mem = nm.create("hopfield", n_units=2000)
+    x = np.ones((4, 2000))
+    with memory_limit(10 * 2**20), pytest.raises(nm.ValidationError, match="patterns"):
+        mem.store(x)
+    assert mem.memory_estimate(Workload("store", n_patterns=4)) > 10 * 2**20
+
+
+def test_sequence_huge_trajectory_is_refused_naming_n_steps():
+    rng = np.random.default_rng(0)
+    mem = nm.create("sequence", n_units=100).store(_bipolar(rng, 5, 100))
+    with pytest.raises(nm.ValidationError, match="n_steps"):
+        mem.recall(mem.patterns_[:1], n_steps=10**12)
+
+
+def test_sequence_without_record_does_not_count_the_trajectory():
+    rng = np.random.default_rng(0)
+    mem = nm.create("sequence", n_units=100).store(_bipolar(rng, 5, 100))
+    kept = mem.memory_estimate(
+        Workload("recall", n_cues=1, n_steps=10**6, record=frozenset({"states"}))
+    )
+    none = mem.memory_estimate(Workload("recall", n_cues=1, n_steps=10**6))
+    assert kept > 10**8 > none
+    with memory_limit(none + 2**20):
+        out = mem.recall(mem.patterns_[:1], n_steps=2000, record=False)
+    assert out.trajectory is None and out.steps[0] == 2000
+
+
+def test_hopfield_recorded_trajectory_is_checked_as_it_grows():
+    rng = np.random.default_rng(0)
+    x = _bipolar(rng, 3, 300)
+    mem = nm.create("hopfield", n_units=300).store(x)
+    cues = np.repeat(x, 200, axis=0)  # 600 cues: 1.4 MB per recorded sweep
+    need = mem.memory_estimate(Workload("recall", n_cues=600))
+    with memory_limit(need + 2**20), pytest.raises(nm.ValidationError, match="record"):
+        mem.recall(cues, record="states")
+    with memory_limit(need + 2**20):
+        mem.recall(cues)  # without the trajectory it fits
+
+
+def test_no_limit_no_check(monkeypatch):
+    monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "0")
+    mem = nm.create("linear-associator", n_units=10)
+    mem.store(np.ones((1, 10)), np.ones((1, 5)))

@@ -1,0 +1,366 @@
+"""Issue 19 (trust, round three): each example with its right value, and each kind of
+fault checked everywhere it can occur (every model, every rule x model pairing)."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+import neuromem as nm
+import neuromem.plotting as nmp
+from neuromem.models.sequence import expected_overlaps
+from neuromem.registry import models, rules
+
+matplotlib.use("Agg")
+
+
+# -- rules a model cannot store with are refused, never stored as nothing --------------
+def _rule_models():
+    return [
+        m for m in models.names() if "rule" in inspect.signature(models.get(m)).parameters
+    ]
+
+
+@pytest.mark.parametrize("model", _rule_models())
+@pytest.mark.parametrize("rule", rules.names())
+@pytest.mark.parametrize("units", ["bipolar", "binary"])
+def test_every_rule_model_pairing_stores_or_refuses(model, rule, units):
+    """Issue 19: hebbian + temporal-hebbian reported 10 patterns stored with every
+    weight 0. Every pairing either refuses (a ValidationError naming ``rule`` or
+    ``units``) or changes the weights when it stores."""
+    kw = {"units": units} if model == "hopfield" else {}
+    if units == "binary" and model != "hopfield":
+        pytest.skip("only hopfield has 0/1 units")
+    tags = nm.get_tags(rules.get(rule))
+    try:
+        mem = nm.create(model, n_units=30, rule=rule, **kw)
+    except nm.ValidationError as err:
+        assert err.param in ("rule", "units")
+        return
+    assert not tags.needs_signal and not tags.temporal, "accepted a rule it cannot use"
+    x = (
+        nm.patterns.random_bipolar(10, 30, seed=0)
+        if units == "bipolar"
+        else nm.patterns.random_sparse(10, 30, coding_level=0.2, seed=0)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        mem.store(x)
+    assert mem.n_stored_ == 10
+    w = mem.weights_
+    w = w.toarray() if hasattr(w, "toarray") else np.asarray(w)
+    assert np.any(w != 0), f"{model} + {rule}: n_stored_ = 10 and every weight 0"
+
+
+def test_temporal_and_third_factor_rules_point_to_their_models():
+    with pytest.raises(nm.ValidationError, match="sequence") as err:
+        nm.create("hebbian", n_units=20, rule="temporal-hebbian")
+    assert err.value.param == "rule"
+    with pytest.raises(nm.ValidationError, match="mlp"):
+        nm.create("hopfield", n_units=20, rule="backprop")
+
+
+# -- huge cues: every model copes or refuses ---------------------------------------------
+@pytest.mark.parametrize(("dtype", "scale"), [("float64", 1e307), ("float32", 1e37)])
+def test_sequence_recall_of_a_huge_cue(dtype, scale):
+    """Issue 19: the best overlap at step 1 was 0.8 instead of 1.0, with only a
+    RuntimeWarning. The field is linear: the cue recalls as its unit copy does."""
+    x = nm.patterns.random_bipolar(10, 100, seed=0)
+    mem = nm.create("sequence", n_units=100, dtype=dtype).store(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning either
+        res = mem.recall(x[:1] * scale)
+    over = res.trajectory["overlaps"]
+    assert over[0, 1].max() == 1.0
+    assert np.all(np.isfinite(over))
+    np.testing.assert_allclose(over[0, 0, 0], scale, rtol=1e-6)
+    ref = mem.recall(x[:1])
+    np.testing.assert_array_equal(
+        res.trajectory["states"][:, 1:], ref.trajectory["states"][:, 1:]
+    )
+
+
+MODELS_AND_DATA = {
+    "hopfield": ({}, "bipolar", False),
+    "hebbian": ({}, "bipolar", False),
+    "dense-hopfield": ({}, "bipolar", False),
+    "modern-hopfield": ({}, "bipolar", False),
+    "sequence": ({}, "bipolar", False),
+    "linear-associator": ({}, "bipolar", True),
+    "willshaw": ({}, "binary", True),
+    "mlp": ({"epochs": 3}, "bipolar", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
+@pytest.mark.parametrize(("dtype", "scale"), [("float64", 1e307), ("float32", 1e37)])
+def test_every_model_copes_with_or_refuses_a_huge_cue(name, dtype, scale):
+    assert set(MODELS_AND_DATA) == set(models.names())
+    params, enc, hetero = MODELS_AND_DATA[name]
+    x = (
+        nm.patterns.random_bipolar(4, 40, seed=1)
+        if enc == "bipolar"
+        else nm.patterns.random_sparse(4, 40, n_active=5, seed=1)
+    )
+    mem = nm.create(name, n_units=40, dtype=dtype, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        mem.store(x, x) if hetero else mem.store(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            res = mem.recall(x[:1] * scale)
+        except nm.ValidationError as err:
+            assert err.param == "cues"
+            return
+    assert np.all(np.isfinite(res.states))
+    if name not in ("linear-associator", "mlp"):  # sign or threshold units
+        np.testing.assert_array_equal(res.states, mem.recall(x[:1]).states)
+
+
+# -- metrics: mixed encodings and shapes -------------------------------------------------
+def test_overlap_refuses_01_states_against_pm1_patterns():
+    """Issue 19: a perfect recall scored 0.35-0.58 without complaint."""
+    x = nm.patterns.random_bipolar(5, 100, seed=0)
+    with pytest.raises(nm.ValidationError, match="to_bipolar"):
+        nm.metrics.overlap(nm.patterns.to_binary(x), x)
+    with pytest.raises(nm.ValidationError, match="to_bipolar"):
+        nm.metrics.hamming(nm.patterns.to_binary(x), x)
+    with pytest.raises(nm.ValidationError, match="to_binary"):
+        nm.metrics.hamming(x, nm.patterns.to_binary(x))
+    # Asked for explicitly, the values are scored as they are: (#agree(+1)) / N.
+    s = nm.patterns.to_binary(x)
+    np.testing.assert_allclose(
+        nm.metrics.overlap(s, x, encoding="bipolar"), (s * x).sum(1) / 100
+    )
+    np.testing.assert_array_equal(nm.metrics.overlap(x, x), 1.0)
+
+
+def test_shape_errors_name_what_was_passed_and_the_fix():
+    x = nm.patterns.random_bipolar(5, 100, seed=0)
+    with pytest.raises(nm.ValidationError) as err:
+        nm.metrics.overlap(x[0], x)
+    assert "(100,)" in str(err.value) and "(5, 100)" in str(err.value)
+    assert "(1, 100)" not in str(err.value)
+    assert "broadcast_to" in str(err.value)
+    mem = nm.create("hopfield", n_units=100).store(x)
+    with pytest.raises(nm.ValidationError, match=r"\(10, 10\).*reshape\(1, -1\)"):
+        mem.recall(x[0].reshape(10, 10))
+    with pytest.raises(nm.ValidationError, match=r"\(5, 10, 10\).*reshape\(len\(x\), -1\)"):
+        mem.recall(x.reshape(5, 10, 10))
+    with pytest.raises(nm.ValidationError, match="reshape"):
+        nm.metrics.overlap(x[0].reshape(10, 10), x[:1])
+
+
+# -- 0/1 units: the trajectory starts at the cue as given ---------------------------------
+def test_binary_trajectory_index_0_is_the_cue_as_given():
+    """Issue 19: a graded cue's overlap showed as 1.0 instead of 0.7."""
+    x = nm.patterns.random_sparse(3, 100, n_active=10, seed=0)
+    mem = nm.create("hopfield", n_units=100, units="binary").store(x)
+    cue = 0.7 * x[:1]
+    res = mem.recall(cue, record=True)
+    assert res.trajectory["overlaps"][0, 0, 0] == pytest.approx(0.7)
+    np.testing.assert_array_equal(res.trajectory["states"][0, 0], cue[0])
+    assert res.trajectory["energies"][0, 0] == pytest.approx(mem.energy(cue[0]))
+    exact = mem.recall(x[:1], record=True)
+    assert exact.trajectory["overlaps"][0, 0, 0] == 1.0
+
+
+# -- set_params after store -----------------------------------------------------------
+def test_set_params_after_store_refuses_only_what_the_weights_depend_on():
+    xs = nm.patterns.random_sparse(5, 40, n_active=4, seed=0)
+    w = nm.create("willshaw", n_units=40).store(xs, xs)
+    w.set_params(threshold="adaptive")  # recall-time: allowed
+    assert w.threshold == "adaptive"
+    assert w.recall(xs).info["threshold"].shape == (5,)
+    xb = nm.patterns.random_bipolar(5, 40, seed=0)
+    lin = nm.create("linear-associator", n_units=40).store(xb, xb)
+    before = lin.recall(xb - 0.5).states
+    lin.set_params(neuron="relu")
+    np.testing.assert_allclose(lin.recall(xb - 0.5).states, np.maximum(before, 0.0))
+    with pytest.raises(nm.ValidationError, match="n_units"):
+        lin.set_params(n_units=41)
+    h = nm.create("hopfield", n_units=40, units="binary").store(xs)
+    with pytest.raises(nm.ValidationError, match="set_threshold"):
+        h.set_params(threshold=0.3)
+    assert h.set_threshold(0.3).threshold_ == 0.3
+
+
+# -- energy under async dynamics ---------------------------------------------------------
+def test_async_energy_with_asymmetric_weights_is_marked():
+    x = nm.patterns.random_bipolar(20, 60, seed=0)
+    cues = nm.patterns.random_bipolar(50, 60, seed=1)
+    perc = nm.create("hopfield", n_units=60, rule="perceptron", dynamics="async", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        perc.store(x)
+    with pytest.warns(nm.NeuromemWarning, match="symmetric"):
+        res = perc.recall(cues, record="energies")
+    assert res.info["energy_descends"] is False
+    rose = (np.diff(res.trajectory["energies"], axis=1) > 1e-9).any(axis=1)
+    assert rose.any()  # the warning is not idle: the energy does rise here
+    for rule in ("hebbian", "storkey", "pseudoinverse"):
+        mem = nm.create("hopfield", n_units=60, rule=rule, dynamics="async", seed=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", nm.NeuromemWarning)
+            res = mem.store(x).recall(cues, record="energies")
+        assert res.info["energy_descends"] is True
+        assert np.all(np.diff(res.trajectory["energies"], axis=1) <= 1e-9)
+
+
+# -- period-2 cycles -----------------------------------------------------------------
+def _two_cycle_model():
+    """Units 0 and 1 swap each sweep from (+1, -1); units 4-7 are a shift register, so
+    a cue with a front there runs 4 sweeps while the first one cycles."""
+    mem = nm.create("hopfield", n_units=8).store(np.ones((1, 8)))
+    w = np.zeros((8, 8))
+    w[0, 1] = w[1, 0] = w[2, 3] = w[3, 2] = 1.0
+    w[5, 4] = w[6, 5] = w[7, 6] = 1.0
+    mem.synapse_.set_weights(w)
+    return mem
+
+
+def test_a_stopped_cycle_shows_in_the_trajectory_and_can_be_followed():
+    """Issue 19: the recorded trajectory repeated the last state, like a fixed point."""
+    mem = _two_cycle_model()
+    a = np.array([1.0, -1.0, 1, 1, 1, 1, 1, 1])
+    b = np.array([-1.0, 1.0, 1, 1, 1, 1, 1, 1])
+    slow = np.array([1.0, 1, 1, 1, 1, -1, -1, -1])
+    cues = np.stack([a, slow])
+    res = mem.recall(cues, record="states", max_steps=8)
+    assert not res.converged[0] and res.steps[0] == 2
+    assert res.converged[1] and res.steps[1] == 4
+    traj = res.trajectory["states"][0]
+    assert len(traj) == 5
+    for t in range(len(traj)):  # a, b, a, b, a: the cycle, not a fixed point
+        np.testing.assert_array_equal(traj[t], a if t % 2 == 0 else b)
+    np.testing.assert_array_equal(res.states[0], a)
+    np.testing.assert_array_equal(res.trajectory["states"][1, -1], np.ones(8))
+    follow = mem.recall(cues, record="states", max_steps=7, cycles="follow")
+    assert follow.steps[0] == 7 and not follow.converged[0]
+    np.testing.assert_array_equal(follow.states[0], b)
+    for t, state in enumerate(follow.trajectory["states"][0]):
+        np.testing.assert_array_equal(state, a if t % 2 == 0 else b)
+    with pytest.raises(nm.ValidationError, match="cycles"):
+        mem.recall(cues, cycles="yes")
+
+
+# -- plotting and helpers ---------------------------------------------------------------
+def test_overlap_trajectory_before_store_and_bad_labels():
+    mem = nm.create("hopfield", n_units=20)
+    res = mem.recall(nm.patterns.random_bipolar(2, 20, seed=0), record=True)
+    ax = nmp.overlap_trajectory(res)
+    assert "nothing stored" in ax.get_title()
+    x = nm.patterns.random_bipolar(3, 20, seed=0)
+    res = mem.store(x).recall(x, record=True)
+    with pytest.raises(nm.ValidationError, match="labels"):
+        nmp.overlap_trajectory(res, labels=5)
+    with pytest.raises(nm.ValidationError, match="labels"):
+        nmp.overlap_trajectory(res, labels="abc")
+    ax = nmp.overlap_trajectory(res, labels=(f"p{k}" for k in range(3)))
+    assert set(ax.get_legend_handles_labels()[1]) == {"p0", "p1", "p2"}
+    with pytest.raises(nm.ValidationError, match="labels"):
+        nmp.basin_curve([0.1, 0.2], [0.9, 0.8], labels=3)
+    matplotlib.pyplot.close("all")
+
+
+def test_expected_overlaps_refuses_what_it_cannot_score():
+    x = nm.patterns.random_bipolar(4, 10, seed=0)
+    states = x[None, :3]
+    np.testing.assert_array_equal(expected_overlaps(states, x), [[1.0, 1.0, 1.0]])
+    bad = [
+        ({"states": states.astype(str)}, "states"),
+        ({"states": states + 1j}, "states"),
+        ({"states": states * np.nan}, "states"),
+        ({"cyclic": "no"}, "cyclic"),
+    ]
+    for change, param in bad:
+        kw = {"states": states, "sequence": x, **change}
+        with pytest.raises(nm.ValidationError) as err:
+            expected_overlaps(kw.pop("states"), kw.pop("sequence"), **kw)
+        assert err.value.param == param
+
+
+def test_overlaid_capacity_curves_share_the_theory_legend():
+    ax = nmp.capacity_curve([0.05, 0.1, 0.2], [1.0, 0.9, 0.3], n_units=100, label="a")
+    nmp.capacity_curve([0.05, 0.1, 0.2], [1.0, 0.95, 0.4], ax=ax, n_units=100, label="b")
+    labels = ax.get_legend_handles_labels()[1]
+    assert len(labels) == len(set(labels)) == 5
+    assert labels.count("a") == labels.count("b") == 1
+    ax = nmp.capacity_curve([0.1, 0.2], [0.9, 0.5], value="accuracy", theory=False)
+    assert ax.get_ylabel() == "fraction recalled" and len(ax.get_lines()) == 1
+    matplotlib.pyplot.close("all")
+
+
+# -- docs and code agree ------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
+def test_every_repr_shows_the_number_stored(name):
+    """docs/sklearn.md: repr shows how many patterns are stored (MLP and Willshaw did
+    not)."""
+    params, enc, hetero = MODELS_AND_DATA[name]
+    x = (
+        nm.patterns.random_bipolar(3, 20, seed=1)
+        if enc == "bipolar"
+        else nm.patterns.random_sparse(3, 20, n_active=3, seed=1)
+    )
+    mem = nm.create(name, n_units=20, **params)
+    assert "stored" not in repr(mem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        mem.store(x, x) if hetero else mem.store(x)
+    assert repr(mem).endswith("# 3 patterns stored")
+
+
+def test_pseudoinverse_sequence_symmetric_part_has_a_zero_diagonal():
+    """docs/sequences.md: J^S is the projector with its diagonal zeroed."""
+    x = nm.patterns.random_bipolar(4, 30, seed=2)
+    mem = nm.create("sequence", n_units=30, variant="pseudoinverse", symmetric=0.5)
+    mem.store(x)
+    js = np.asarray(mem.network_.synapse("units", "units").weights)
+    proj = x.T @ np.linalg.pinv(x @ x.T) @ x
+    np.testing.assert_allclose(np.diag(js), 0.0)
+    off = ~np.eye(30, dtype=bool)
+    np.testing.assert_allclose(js[off], proj[off], atol=1e-12)
+
+
+def test_huge_cues_are_scored_or_refused_naming_the_cues():
+    x = nm.patterns.random_bipolar(3, 64, seed=0)
+    np.testing.assert_allclose(nm.metrics.overlap(x * 1e307, x), 1e307)
+    b = nm.patterns.random_sparse(2, 64, n_active=6, seed=0)
+    np.testing.assert_allclose(nm.metrics.overlap(b * 1e307, b), 1e307)
+    mem = nm.create("hopfield", n_units=64).store(x)
+    res = mem.recall(x[:1] * 1e307, record="overlaps")
+    np.testing.assert_allclose(res.trajectory["overlaps"][0, :, 0], [1e307, 1.0])
+    with pytest.raises(nm.ValidationError) as err:
+        mem.recall(x[:1] * 1e307, record=True)  # its energy, ~1e614, does not fit
+    assert err.value.param == "cues"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
+def test_set_params_seed_after_store_only_where_a_stream_depends_on_it(name):
+    """Models that draw nothing accept a new seed after store; those whose store or
+    recall streams come from it refuse, naming ``seed``."""
+    params, enc, hetero = MODELS_AND_DATA[name]
+    x = (
+        nm.patterns.random_bipolar(3, 20, seed=1)
+        if enc == "bipolar"
+        else nm.patterns.random_sparse(3, 20, n_active=3, seed=1)
+    )
+    mem = nm.create(name, n_units=20, seed=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.ConvergenceWarning)
+        mem.store(x, x) if hetero else mem.store(x)
+    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp")
+    if draws:
+        with pytest.raises(nm.ValidationError) as err:
+            mem.set_params(seed=5)
+        assert err.value.param == "seed"
+    else:
+        before = mem.recall(x).states
+        mem.set_params(seed=5)
+        assert mem.seed == 5
+        np.testing.assert_array_equal(mem.recall(x).states, before)
