@@ -29,7 +29,7 @@ def test_loaded_model_recalls_and_trains_as_the_original(name, params):
 @pytest.mark.parametrize(("name", "params"), STOCHASTIC, ids=lambda v: str(v))
 def test_the_check_fails_without_the_streams(name, params, monkeypatch):
     """The check above can fail: with the streams dropped, every case does."""
-    monkeypatch.setattr(neuromem.io, "_restore_streams", lambda memory, streams: None)
+    monkeypatch.setattr(neuromem.io, "restore_streams", lambda memory, streams: None)
     with pytest.raises(AssertionError):
         check_save_load(nm.create(name, n_units=40, **params))
 
