@@ -225,7 +225,9 @@ def synchronous(
             h[rows] = field.full(work[rows])
             new[rows] = decide(h[rows], work[rows], tol, binary)
             fixed = (new == work).all(axis=1)
-            finished = fixed if before is None else fixed | (new == before).all(axis=1)
+            finished = fixed
+            if before is not None and not follow_cycles:
+                finished = fixed | (new == before).all(axis=1)
         change = new - work if events else None
         before = work
         work, keep = track.step(t, new, finished, fixed, other=before)

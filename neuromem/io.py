@@ -38,6 +38,7 @@ from .errors import ValidationError, described
 from .neurons import Neuron, get_neuron
 from .registry import create, create_rule, models, rules
 from .rules.base import LearningRule
+from .streams import restore_streams, stream_states
 from .tags import get_tags
 from .topology import Topology, complete
 
@@ -239,63 +240,6 @@ class _Encoder:
         return {k: dec(v, arrays) for k, v in value.items()}
 
 
-#: Bit generators whose state a model file may restore (numpy's own).
-_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
-#: Attribute names a restored random stream may take (``_recall_rng``, ``rng_``...).
-_STREAM_NAME = re.compile(r"_?[a-z][a-z0-9_]{0,40}rng_?")
-
-
-def _streams(memory: Any) -> dict[str, Any]:
-    """The model's random generators by attribute, as JSON: their bit generators'
-    states (128-bit integers as strings, arrays as lists), so that a loaded model
-    draws exactly what the original would have drawn next."""
-    return {
-        name: _state_json(gen.bit_generator.state)
-        for name, gen in sorted(vars(memory).items())
-        if isinstance(gen, np.random.Generator) and _STREAM_NAME.fullmatch(name)
-    }
-
-
-def _state_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _state_json(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return {"$values": value.tolist(), "dtype": value.dtype.str}
-    if value is None or isinstance(value, bool | str | float):
-        return value
-    if isinstance(value, int | np.integer):
-        return {"$int": str(int(value))}
-    raise TypeError(f"a bit generator state holds a {type(value).__name__}")
-
-
-def _state_back(value: Any) -> Any:
-    if isinstance(value, dict) and "$int" in value:
-        return int(value["$int"])
-    if isinstance(value, dict) and "$values" in value:
-        return np.asarray(value["$values"], dtype=np.dtype(value["dtype"]))
-    if isinstance(value, dict):
-        return {k: _state_back(v) for k, v in value.items()}
-    return value
-
-
-def _restore_streams(memory: Any, streams: Any) -> None:
-    """Put the saved states back into the model's generators (made if absent)."""
-    if not isinstance(streams, dict):
-        raise TypeError("random streams are not a table")
-    for name, state in streams.items():
-        kind = state.get("bit_generator") if isinstance(state, dict) else None
-        if not _STREAM_NAME.fullmatch(str(name)) or kind not in _BIT_GENERATORS:
-            raise TypeError(f"random stream {name!r:.40} of bit generator {kind!r:.40}")
-        gen = getattr(memory, name, None)
-        if not (
-            isinstance(gen, np.random.Generator)
-            and type(gen.bit_generator).__name__ == kind
-        ):
-            gen = np.random.Generator(getattr(np.random, kind)())
-            setattr(memory, name, gen)
-        gen.bit_generator.state = _state_back(state)
-
-
 def _registered(registry: Any, obj: Any, kind: str) -> str:
     """The registry key ``obj``'s class is registered under: what the file records and
     :func:`load` creates it from (refused before anything is written if none)."""
@@ -331,7 +275,7 @@ def save(memory, path: str | os.PathLike) -> None:
         "model": _registered(models, memory, "model"),
         "params": params,
         "state": state,
-        "streams": _streams(memory),
+        "streams": stream_states(memory),
         "arrays": {k: _digest(np.asarray(a)) for k, a in enc.arrays.items()},
     }
     meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
@@ -599,7 +543,7 @@ def load(path: str | os.PathLike):
             raise TypeError("parameters are not a table")
         memory = create(meta["model"], **params)
         memory._set_state(state)
-        _restore_streams(memory, meta.get("streams", {}))  # absent in older files
+        restore_streams(memory, meta.get("streams", {}))  # absent in older files
     except ValidationError as exc:
         raise _bad(
             shown, f"with an invalid model ({exc})"[:400], "an unmodified " + _FILE_ALLOWED

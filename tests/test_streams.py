@@ -7,7 +7,7 @@ import pytest
 
 import neuromem as nm
 import neuromem.io
-from neuromem.testing import check_save_load
+from neuromem.testing import check_save_load, sample_for
 
 STOCHASTIC = [
     ("hopfield", {"dynamics": "async"}),
@@ -23,15 +23,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::neuromem.ConvergenceWarning")
 
 @pytest.mark.parametrize(("name", "params"), STOCHASTIC, ids=lambda v: str(v))
 def test_loaded_model_recalls_and_trains_as_the_original(name, params):
-    check_save_load(nm.create(name, n_units=40, **params))
+    mem = nm.create(name, n_units=64, **params)
+    check_save_load(mem, sample_for(mem, n_patterns=12))
 
 
 @pytest.mark.parametrize(("name", "params"), STOCHASTIC, ids=lambda v: str(v))
 def test_the_check_fails_without_the_streams(name, params, monkeypatch):
     """The check above can fail: with the streams dropped, every case does."""
-    monkeypatch.setattr(neuromem.io, "_restore_streams", lambda memory, streams: None)
-    with pytest.raises(AssertionError):
-        check_save_load(nm.create(name, n_units=40, **params))
+    monkeypatch.setattr(neuromem.io, "restore_streams", lambda memory, streams: None)
+    mem = nm.create(name, n_units=64, **params)
+    with pytest.raises(AssertionError):  # 12 cues far from 12 patterns: order shows
+        check_save_load(mem, sample_for(mem, n_patterns=12))
 
 
 def test_streams_of_other_bit_generators(tmp_path):

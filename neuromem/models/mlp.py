@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import metrics
-from ..errors import ConvergenceWarning, ValidationError, described
+from ..errors import ValidationError, described
 from ..network import Network
 from ..optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from ..progress import steps as long_loop
@@ -38,6 +37,11 @@ from ..validation import (
     infer_encoding,
 )
 from .base import Memory, RecallResult, check_record, not_stored, transactional
+from .mlp_backprop import Backpropagation
+from .mlp_training import (
+    Training,
+    _empty_history,
+)
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
 
@@ -46,18 +50,10 @@ ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 #: Loss functions (``"auto"`` picks one from the data at the first ``store``).
 LOSSES = ("auto", "mse", "bce")
 INITS = ("auto", "he", "xavier")
-_ENC_VALUES = {"bipolar": (-1.0, 1.0), "binary": (0.0, 1.0)}
-# Early stopping waits until every output is this fraction of the way from the
-# decision midpoint to its target: stopping at the first exact reproduction leaves
-# margins so thin that a few flipped cue units change the answer.
-_MARGIN = 0.5
 # The model's own default step sizes where they differ from the optimiser's: with
 # mini-batches of 64 Adam at 0.01 stores the capacity sweep's loads in half the time
 # of 0.005 with batches of 32, and recalls as well (benchmarks/bench_mlp_memory.py).
 _DEFAULT_LR = {"adam": 0.01}
-# A loss this many times its value at the start of training (or non-finite) is taken
-# as divergence: a learning rate that is too large, not a hard problem.
-_BLOWUP = 1e4
 
 
 def _check_hidden(hidden: Any) -> tuple[int, ...] | None:
@@ -77,7 +73,7 @@ def _check_hidden(hidden: Any) -> tuple[int, ...] | None:
     return tuple(int(w) for w in widths)
 
 
-class MLP(Memory):
+class MLP(Backpropagation, Training, Memory):
     """Backprop-trained multilayer perceptron as an auto- or hetero-associative memory.
 
     ``store(X)`` trains an autoencoder ``X -> X`` (denoising when ``noise > 0``: the
@@ -337,113 +333,6 @@ class MLP(Memory):
         self.n_iter_ = 0
         self.converged_ = None
 
-    def _loss_for(self, encoding: str) -> str:
-        if self.loss != "auto":
-            return self.loss
-        if encoding != "real" and self.output_activation in ("auto", "sigmoid"):
-            return "bce"
-        return "mse"
-
-    def _output_law(self, encoding: str) -> str:
-        if self.output_activation != "auto":
-            return self.output_activation
-        if self._loss_for(encoding) == "bce" or encoding == "binary":
-            return "sigmoid"
-        return "tanh" if encoding == "bipolar" else "linear"
-
-    # -- encodings ----------------------------------------------------------------------
-    @property
-    def _sigmoid_out(self) -> bool:
-        return self.synapses_[-1].post.neuron.name == "sigmoid"
-
-    def _to_out(self, t: np.ndarray) -> np.ndarray:
-        """Targets in the output units' range (+/-1 read as 0/1 by sigmoid outputs)."""
-        if self.encoding_ == "bipolar" and self._sigmoid_out:
-            return (t + 1) / 2
-        return t
-
-    def _from_out(self, y: np.ndarray) -> np.ndarray:
-        if self.encoding_ == "bipolar" and self._sigmoid_out:
-            return 2 * y - 1
-        return y
-
-    def _decode(self, y: np.ndarray) -> np.ndarray:
-        """Outputs to the nearer of the encoding's two values (identity for real)."""
-        if self.encoding_ == "real":
-            return self._from_out(y)
-        lo, hi = _ENC_VALUES[self.encoding_]
-        mid = self._to_out(np.asarray((lo + hi) / 2))
-        return np.where(y >= mid, hi, lo).astype(y.dtype)
-
-    # -- forward and backward -----------------------------------------------------------
-    def _forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        zs, acts = [], [x]
-        for syn in self.synapses_:
-            z = syn.input(acts[-1])
-            zs.append(z)
-            acts.append(syn.post.activate(z))
-        return zs, acts
-
-    def _loss(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
-        b = len(t)
-        if self.loss_ == "bce":
-            # -[t log a + (1 - t) log(1 - a)] with a = sigmoid(z), without overflow.
-            return float(np.sum(np.logaddexp(0.0, z) - t * z) / b)
-        d = a - t
-        return float(np.einsum("ij,ij->", d, d) / (2 * b))
-
-    def _backward(self, zs, acts, t) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Descent directions ``(-dE/dW, -dE/db)`` of every synapse, bottom first."""
-        b = len(t)
-        syns = self.synapses_
-        delta = acts[-1] - t
-        if self.loss_ == "mse":
-            delta *= syns[-1].post.neuron.derivative(zs[-1])
-        # With sigmoid outputs and cross-entropy, dE/dz = a - t exactly.
-        delta /= b
-        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(syns)  # type: ignore[list-item]
-        for k in range(len(syns) - 1, -1, -1):
-            syn = syns[k]
-            dw = syn.rule.compute(acts[k], acts[k + 1], syn.values, syn.layout, delta)
-            out[k] = (dw, -delta.sum(axis=0))
-            if k:
-                delta = syn.layout.transpose_field(syn.values, delta)
-                delta *= syns[k - 1].post.neuron.derivative(zs[k - 1])
-        return out
-
-    def loss_value(self, inputs: np.ndarray, targets: np.ndarray) -> float:
-        """The training loss ``E`` of the current network on ``inputs -> targets``.
-
-        ``targets`` are in the patterns' encoding (as given to ``store``).
-        """
-        x, t = self._check_pair(inputs, targets)
-        zs, acts = self._forward(x)
-        return self._loss(zs[-1], acts[-1], self._to_out(t))
-
-    def gradients(
-        self, inputs: np.ndarray, targets: np.ndarray
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Backpropagated ``(dE/dW, dE/db)`` of every synapse set, bottom first.
-
-        Parameters
-        ----------
-        inputs : ndarray, shape (B, n_units)
-        targets : ndarray, shape (B, n_out), in the patterns' encoding.
-        """
-        x, t = self._check_pair(inputs, targets)
-        zs, acts = self._forward(x)
-        return [(-dw, -db) for dw, db in self._backward(zs, acts, self._to_out(t))]
-
-    def _check_pair(self, inputs, targets):
-        self._require_fitted()
-        x = check_patterns(inputs, "inputs", n_units=self.n_units, dtype=self.dtype)
-        t = check_patterns(targets, "targets", n_units=self.n_out_, dtype=self.dtype)
-        if len(t) != len(x):
-            raise ValidationError(
-                "targets", described(f"{len(t)} rows"), f"one per input ({len(x)})"
-            )
-        return x, t
-
     def _require_fitted(self) -> None:
         if getattr(self, "network_", None) is None:
             raise not_stored(self)
@@ -530,215 +419,6 @@ class MLP(Memory):
         self._keep(x, t if mode == "hetero" else None)
         self._report_convergence(n_epochs)
         return self
-
-    def _keep(self, x: np.ndarray, t: np.ndarray | None) -> None:
-        """Add the pairs not stored yet to ``patterns_`` (and ``targets_``), once each."""
-        rows = x if t is None else np.concatenate([x, t], axis=1)
-        old = (
-            self.patterns_
-            if t is None
-            else np.concatenate([self.patterns_, self.targets_], axis=1)
-        )
-        # Rows compared as raw bytes (a void view): one hash per pattern, no loop over
-        # units; +0.0 and -0.0 are made one value first.
-        both = np.ascontiguousarray(np.concatenate([old, rows]) + 0.0)
-        keys = both.view(np.dtype((np.void, both.dtype.itemsize * both.shape[1])))[:, 0]
-        _, first = np.unique(keys, return_index=True)
-        new = np.sort(first[first >= len(old)]) - len(old)
-        if len(new) == 0:
-            return
-        self.patterns_ = np.concatenate([self.patterns_, x[new]])
-        if t is not None:
-            self.targets_ = np.concatenate([self.targets_, t[new]])
-
-    def _report_convergence(self, n_epochs: int) -> None:
-        if self.converged_ is not False or not self.early_stopping:
-            return
-        loss = float(self.history_["loss"][-1])
-        frac = self._fraction_reproduced
-        calls = self.history_["call"]
-        losses = self.history_["loss"][calls == calls[-1]]
-        # Which parameter to change, read from the loss curve of this call: a loss
-        # that rose well above its best, or stopped falling, points at the step size
-        # (or a network too small); one still falling at the end, at the epochs.
-        tail = losses[-max(2, len(losses) // 5) :]
-        lr = self.optimizers_[0].learning_rate
-        if loss > 1.1 * float(losses.min()):
-            advice = f"lower learning_rate (it was {lr:g}; the loss rose again)"
-        elif len(losses) > 1 and tail[-1] > 0.99 * tail[0]:
-            advice = (
-                f"lower learning_rate (it was {lr:g}; the loss had stalled at its "
-                "value), or widen hidden"
-            )
-        else:
-            advice = (
-                f"raise epochs (it was {n_epochs}; the loss was still falling), or "
-                f"lower learning_rate (it was {lr:g}) if it falls only slowly"
-            )
-        warnings.warn(
-            f"mlp did not store every pattern: after {len(losses)} epochs a clean "
-            f"forward pass reproduces {frac:.0%} of the {self._n_trained} training "
-            f"patterns (final loss {loss:.4g}); {advice}. See docs/mlp.md, "
-            "'When training fails'.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
-    def _check_same_kind(self, mode: str, t: np.ndarray, encoding: str) -> None:
-        if mode != self.mode_:
-            raise ValidationError(
-                "targets",
-                described("targets" if mode == "hetero" else "no targets"),
-                f"{'no targets' if self.mode_ == 'auto' else 'targets'}: this model "
-                f"stored {'auto' if self.mode_ == 'auto' else 'hetero'}-associatively",
-            )
-        what = "patterns" if mode == "auto" else "targets"
-        if t.shape[1] != self.n_out_:
-            raise ValidationError(
-                what,
-                described(f"{what} of width {t.shape[1]}"),
-                f"{what} of width {self.n_out_}, as stored before",
-            )
-        same = encoding == self.encoding_ or (
-            self.encoding_ == "binary" and np.all(t == 1)  # all ones is 0/1 data too
-        )
-        if self.encoding_ != "real" and not same:
-            text = {"bipolar": "+/-1 values", "binary": "0/1 values", "real": "real values"}
-            raise ValidationError(
-                what, described(text[encoding]), f"{text[self.encoding_]}, as before"
-            )
-
-    def _corrupt(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.encoding_ == "real":
-            return x + rng.normal(0.0, self.noise, x.shape).astype(x.dtype)
-        flip = rng.random(x.shape) < self.noise
-        if self.encoding_ == "binary":
-            return np.where(flip, 1 - x, x)
-        return np.where(flip, -x, x)
-
-    def _snapshot(self):
-        return (
-            [(s.values.copy(), s.bias.copy()) for s in self.synapses_],
-            [_copy_state(o.get_state()) for o in self.optimizers_],
-        )
-
-    def _restore(self, snap) -> None:
-        params, states = snap
-        for syn, (w, b) in zip(self.synapses_, params, strict=True):
-            with syn.writing() as (values, bias):
-                values[...] = w
-                bias[...] = b
-        for opt, st in zip(self.optimizers_, states, strict=True):
-            opt.set_state(st)
-
-    def _train(self, x, t, n_epochs: int, callback=None) -> None:
-        rng = self._train_rng
-        n = len(x)
-        bs = n if self.batch_size is None else min(self.batch_size, n)
-        discrete = self.encoding_ != "real"
-        denoise = self.noise > 0 and self.mode_ == "auto"
-        snap = self._snapshot()
-        # The optimisers change the parameters in place, step after step; nothing is
-        # derived from the MLP's weights, so they are taken writable once.
-        params = [list(s.writable()) for s in self.synapses_]
-        losses, accs = [], []
-        reference = None
-        start_epoch = len(self.history_["loss"])
-        reproduced = None
-        for epoch in long_loop(range(n_epochs), "epochs"):
-            order = rng.permutation(n)
-            inputs = self._corrupt(x, rng) if denoise else x
-            total, hits = 0.0, 0
-            for start in range(0, n, bs):
-                idx = order[start : start + bs]
-                xb, tb = inputs[idx], t[idx]
-                zs, acts = self._forward(xb)
-                batch_loss = self._loss(zs[-1], acts[-1], tb)
-                if not np.isfinite(batch_loss):
-                    self._diverged(snap, batch_loss)
-                total += batch_loss * len(idx)
-                if discrete:
-                    dec = self._decode(acts[-1])
-                    hits += int(np.count_nonzero((dec == self._decode(tb)).all(axis=1)))
-                for opt, prm, (dw, db) in zip(
-                    self.optimizers_, params, self._backward(zs, acts, tb), strict=True
-                ):
-                    opt.step(prm, [dw, db])
-            epoch_loss = total / n
-            if reference is None:
-                reference = max(epoch_loss, 1e-3)
-            if not np.isfinite(epoch_loss) or epoch_loss > _BLOWUP * reference:
-                self._diverged(snap, epoch_loss)
-            losses.append(epoch_loss)
-            accs.append(hits / n if discrete else np.nan)
-            reproduced = None
-            if self.early_stopping and discrete and hits == n:
-                if self._reproduced(x, t, _MARGIN).all():
-                    reproduced = np.ones(len(x), dtype=bool)
-                    break
-            if callback is not None and callback(start_epoch + epoch, epoch_loss, accs[-1]):
-                break
-        if not all(np.all(np.isfinite(p)) for prm in params for p in prm):
-            self._diverged(snap, np.nan)
-        h = self.history_
-        self.history_ = {
-            "loss": np.concatenate([h["loss"], losses]),
-            "accuracy": np.concatenate([h["accuracy"], accs]),
-            "call": np.concatenate(
-                [
-                    h["call"],
-                    np.full(len(losses), h["call"][-1] + 1 if len(h["call"]) else 0),
-                ]
-            ),
-        }
-        self.n_iter_ = len(losses)
-        self._n_trained = n
-        if discrete:
-            if reproduced is None:
-                reproduced = self._reproduced(x, t)
-            self._fraction_reproduced = float(reproduced.mean())
-            self.converged_ = bool(reproduced.all())
-        else:
-            self.converged_ = None
-
-    def _reproduced(self, x: np.ndarray, t: np.ndarray, margin: float = 0.0) -> np.ndarray:
-        """Which training pairs a clean forward pass maps to their target exactly.
-
-        With ``margin`` every output must also lie that fraction of the way from the
-        decision midpoint to its target value (0: on the right side is enough).
-        """
-        y = self._forward(x)[1][-1]
-        ok = (self._decode(y) == self._decode(t)).all(axis=1)
-        if margin:
-            mid = float(self._to_out(np.asarray(sum(_ENC_VALUES[self.encoding_]) / 2)))
-            ok &= ((y - mid) * (t - mid) >= margin * (t - mid) ** 2).all(axis=1)
-        return ok
-
-    def _diverged(self, snap, value) -> None:
-        self._restore(snap)
-        raise ValidationError(
-            "learning_rate",
-            self.learning_rate
-            if self.learning_rate is not None
-            else self.optimizers_[0].learning_rate,
-            f"a smaller learning rate: training diverged (loss reached {value:.3g}); the "
-            "weights were restored to their values before this store() call",
-        )
-
-    def forward(self, inputs: np.ndarray) -> np.ndarray:
-        """The network's outputs for ``inputs``, in the output units' range.
-
-        Parameters
-        ----------
-        inputs : ndarray, shape (B, n_units)
-
-        Returns
-        -------
-        ndarray, shape (B, n_out)
-        """
-        self._require_fitted()
-        x = check_patterns(inputs, "inputs", n_units=self.n_units, dtype=self.dtype)
-        return self._forward(x)[1][-1]
 
     @transactional(light=True)
     def recall(
@@ -907,22 +587,3 @@ class MLP(Memory):
             history["call"] = np.zeros(len(history["loss"]), dtype=np.int64)
         self.history_ = history
         self.loss_ = str(state.get("loss", self.loss_))
-
-
-def _empty_history() -> dict[str, np.ndarray]:
-    return {
-        "loss": np.empty(0),
-        "accuracy": np.empty(0),
-        "call": np.empty(0, dtype=np.int64),
-    }
-
-
-def _copy_state(state: dict) -> dict:
-    def cp(v):
-        if isinstance(v, np.ndarray):
-            return v.copy()
-        if isinstance(v, list):
-            return [cp(u) for u in v]
-        return v
-
-    return {k: cp(v) for k, v in state.items()}

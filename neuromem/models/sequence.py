@@ -43,10 +43,9 @@ from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..rules.temporal import TemporalHebbian
 from ..tags import ModelTags
-from ..ties import decide, rounding_tolerance, tie_tolerances
+from ..ties import decide
 from ..topology import Topology, check_topology
 from ..validation import (
-    as_real_array,
     check_bool,
     check_choice,
     check_dtype,
@@ -55,6 +54,8 @@ from ..validation import (
     check_patterns,
 )
 from .base import Memory, RecallResult, check_record, not_stored
+from .sequence_fields import SequenceFields
+from .sequence_theory import expected_overlaps
 
 __all__ = ["INTERACTIONS", "VARIANTS", "SequenceMemory", "expected_overlaps"]
 
@@ -62,28 +63,6 @@ VARIANTS = ("hebbian", "pseudoinverse", "dense")
 INTERACTIONS = ("polynomial", "rectified", "exponential")
 #: What ``recall(..., record=...)`` can keep (a sequence network has no energy).
 SEQUENCE_RECORDABLE = ("states", "overlaps")
-
-
-def _common_scale(now: np.ndarray, past: np.ndarray | None):
-    """``now`` and ``past`` times one power of two per cue that brings max|s| into [1, 2).
-
-    ``F = m^n`` (or ``max(m, 0)^n``) is homogeneous: scaling both states of a cue by
-    ``c > 0`` scales its field by ``c^n`` and changes no sign, and a power of two
-    scales exactly. Without it a real-valued cue of large magnitude overflowed
-    ``m^n`` (NaN fields, every unit -1) and a tiny one underflowed to a field of 0
-    (every unit a tie). +/-1 states are left as they are (the factor is 1).
-    """
-    top = np.abs(now).max(axis=1)
-    if past is not None:
-        top = np.maximum(top, np.abs(past).max(axis=1))
-    _, e = np.frexp(top)
-    e = np.where(top > 0, e, 1)  # an all-zero state: nothing to scale
-    if np.all(e == 1):
-        return now, past
-    # In float64: the factor for a subnormal float32 state (2^133) exceeds float32.
-    scale = np.ldexp(np.ones(len(now)), 1 - e)[:, None]
-    now = (now * scale).astype(now.dtype, copy=False)
-    return now, None if past is None else (past * scale).astype(now.dtype, copy=False)
 
 
 def _nested_ndim(value) -> int | None:
@@ -94,7 +73,7 @@ def _nested_ndim(value) -> int | None:
         return None
 
 
-class SequenceMemory(Memory):
+class SequenceMemory(SequenceFields, Memory):
     """Sequence memory of ``n_units`` +/-1 units under synchronous dynamics.
 
     Parameters
@@ -403,82 +382,6 @@ class SequenceMemory(Memory):
         if getattr(self, "patterns_", None) is None or not self.n_stored_:
             raise not_stored(self)
 
-    # -- dynamics ---------------------------------------------------------------------
-    def _dense_terms(self, s: np.ndarray, keys: np.ndarray, shift: np.ndarray | None):
-        """``F(keys . s / N)`` per cue and key; for the exponential, times ``exp(-shift)``."""
-        a = s @ keys.T
-        if self.interaction == "exponential":
-            # exp(beta (a - shift)): a positive factor per cue that changes no sign.
-            return np.exp(self.beta * (a - shift[:, None]))
-        m = a / self.n_units
-        if self.interaction == "rectified":
-            m = np.maximum(m, 0.0)
-        return m**self.order
-
-    def _plan(self) -> list[tuple[Any, np.ndarray, float, np.ndarray, bool]]:
-        """Per coupling matrix: layout, values, weight, tie tolerances, reads the past.
-
-        The tolerances are the Hopfield network's, per unit and for states in
-        ``[-1, 1]`` (:func:`neuromem.ties.tie_tolerances`, cached on the synapse
-        until its weights change), the rule's declared weight error included.
-        """
-        plan = []
-        for syn, weight, delayed in (
-            (self.transition_synapse_, self.transition, True),
-            (self.symmetric_synapse_, self.symmetric, False),
-        ):
-            if syn is not None:
-                values = syn.values
-                tol = tie_tolerances(syn)
-                plan.append((syn.layout, values, weight, tol, delayed))
-        return plan
-
-    def _field(self, now: np.ndarray, past: np.ndarray | None, plan=None):
-        """Fields and tie tolerances of the current and delayed states."""
-        h = np.zeros_like(now)
-        mag = np.zeros(len(now), dtype=now.dtype)
-        if self.variant == "dense":
-            shift = None
-            if self.interaction != "exponential":
-                now, past = _common_scale(now, past)
-            else:
-                # The largest exponent of each cue, so that no term overflows.
-                tops = [] if past is None else [(past @ self.pre_.T).max(axis=1)]
-                if self.symmetric:
-                    tops.append((now @ self.patterns_.T).max(axis=1))
-                shift = np.max(tops, axis=0) if tops else np.zeros(len(now))
-            if past is not None:
-                f = self._dense_terms(past, self.pre_, shift)
-                h += self.transition * (f @ self.post_)
-                mag += self.transition * np.abs(f).sum(axis=1)
-            if self.symmetric:
-                f = self._dense_terms(now, self.patterns_, shift)
-                h += self.symmetric * (f @ self.patterns_)
-                mag += self.symmetric * np.abs(f).sum(axis=1)
-            n_terms = len(self.pre_) + (len(self.patterns_) if self.symmetric else 0)
-            return h, rounding_tolerance(mag, n_terms, now.dtype)[:, None]
-        # The tolerances include the weights' own computation error (the pseudo-inverse
-        # of an ill-conditioned Gram matrix): without it a field that is zero in exact
-        # arithmetic (a pattern stored with two successors maps to their mean) comes
-        # out as noise and flips units the tie law keeps.
-        tol = np.zeros_like(now)
-        # The field is linear in (now, past): one exact power of two per cue keeps a
-        # huge cue (1e307) from overflowing it and a tiny one from underflowing.
-        now, past = _common_scale(now, past)
-        for layout, values, weight, unit_tol, delayed in plan or self._plan():
-            state = past if delayed else now
-            if state is None:
-                continue
-            field = layout.field(values, state)
-            if weight != 1.0:
-                field *= weight
-            h += field
-            # The tolerances bound the rounding for states in [-1, 1]; the field of a
-            # cue scales with its largest value, and so does the bound.
-            top = np.abs(state).max(axis=1)
-            tol += (weight * top)[:, None] * unit_tol
-        return h, tol
-
     def step(self, states: np.ndarray, delayed: np.ndarray | None = None) -> np.ndarray:
         """One synchronous update of states stored row-wise.
 
@@ -676,83 +579,3 @@ class SequenceMemory(Memory):
                 )
             syn.set_weights(w)
             syn.rule.set_state(state.get(f"{key}_rule") or {})
-
-
-def expected_overlaps(
-    states: np.ndarray,
-    sequence: np.ndarray,
-    *,
-    start: int = 0,
-    cyclic: bool = True,
-    dwell: int = 1,
-) -> np.ndarray:
-    """Overlap of each step of a trajectory with the pattern it should be at.
-
-    Step ``t`` of a cue started at ``sequence[start]`` should be at
-    ``sequence[start + t // dwell]`` (modulo the length for a cyclic sequence).
-
-    Parameters
-    ----------
-    states : ndarray, shape (B, T + 1, N)
-        A trajectory, such as ``result.trajectory["states"]``.
-    sequence : ndarray, shape (L, N)
-        The stored sequence.
-    start : int or array of int
-        Index of each cue's starting pattern, in ``[0, L)``: one for every cue or one
-        per cue.
-    cyclic : bool
-        Whether the sequence wraps around; if not, steps past its end are NaN.
-    dwell : int
-        Steps spent in each pattern (``delay + 1`` with a dominant delayed transition).
-
-    Returns
-    -------
-    ndarray, shape (B, T + 1)
-    """
-    # As every input: strings, complex values (their imaginary part would be
-    # dropped) and NaN are refused, not converted or carried into the result.
-    states = as_real_array(states, "states", "a real array (B, T + 1, N)")
-    states = states.astype(np.float64, copy=False)
-    x = check_patterns(sequence, "sequence")
-    if states.ndim != 3 or states.shape[2] != x.shape[1]:
-        raise ValidationError(
-            "states",
-            described(f"an array of shape {states.shape}"),
-            f"shape (B, T + 1, {x.shape[1]})",
-        )
-    if not np.all(np.isfinite(states)):
-        raise ValidationError(
-            "states", described("NaN or infinite values"), "finite states only"
-        )
-    cyclic = check_bool(cyclic, "cyclic")
-    # Bounded so that the step indices stay int64 (any dwell past the last step acts
-    # as this one: every step is at the start pattern).
-    dwell = check_int(dwell, "dwell", low=1, high=int(np.iinfo(np.int64).max))
-    b, t1, n = states.shape
-    # Checked: a float was truncated, a negative index counted from the end (a
-    # non-cyclic sequence then compared step 0 with its last pattern), and a
-    # wrong number of starts raised numpy's broadcasting error.
-    raw = np.asarray(start)
-    if (
-        raw.dtype == bool
-        or not np.issubdtype(raw.dtype, np.integer)
-        or raw.ndim > 1
-        or raw.size not in (1, b)
-        or raw.min(initial=0) < 0
-        or raw.max(initial=0) >= len(x)
-    ):
-        raise ValidationError(
-            "start",
-            described(f"{start!r}"),
-            f"an integer index in [0, {len(x)}), or one per cue ({b})",
-        )
-    start = np.broadcast_to(raw.astype(np.int64).ravel(), (b,))
-    idx = start[:, None] + np.arange(t1)[None, :] // dwell
-    if cyclic:
-        idx = idx % len(x)
-        valid = np.ones_like(idx, dtype=bool)
-    else:
-        valid = idx < len(x)
-        idx = np.minimum(idx, len(x) - 1)
-    m = np.einsum("btn,btn->bt", states, x[idx]) / n
-    return np.where(valid, m, np.nan)

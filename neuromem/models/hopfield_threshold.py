@@ -1,0 +1,96 @@
+"""Firing thresholds of 0/1 units: the Hopfield network's set_threshold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValidationError
+from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
+from ..sparse_threshold import relax_binary, retrieval_threshold
+from ..validation import (
+    check_float,
+)
+
+
+def _check_threshold(threshold: Any) -> float | str:
+    if isinstance(threshold, str):
+        if threshold != "auto":
+            raise ValidationError("threshold", threshold, "a finite number or 'auto'")
+        return threshold
+    return check_float(threshold, "threshold")
+
+
+def _check_threshold_range(threshold: float | str, dtype: str) -> None:
+    """Refuse a numeric threshold whose bias ``W 1 - 2 theta`` leaves the dtype.
+
+    Without this a threshold of 1e308 (or 1e300 in float32) became an infinite bias,
+    reported later, at recall, as oversized *weights*.
+    """
+    if isinstance(threshold, str):
+        return
+    limit = float(np.finfo(dtype).max) / 4
+    if not abs(threshold) <= limit:
+        raise ValidationError(
+            "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
+        )
+
+
+class Thresholds:
+    """Firing thresholds of 0/1 units: the Hopfield network's set_threshold."""
+
+    def set_threshold(self, threshold: float | str = "auto") -> Thresholds:
+        """Set the firing threshold of 0/1 units, or re-tune it, after ``store``.
+
+        Parameters
+        ----------
+        threshold : float or "auto"
+            A fixed threshold ``theta`` (unit ``i`` fires when ``sum_j w_ij s_j >
+            theta``), or ``"auto"``: the threshold under which the stored patterns are
+            retrieved best (see the ``threshold`` parameter). It becomes the model's
+            ``threshold`` parameter, so later ``store`` calls keep it (a number) or
+            re-tune it (``"auto"``).
+
+        Returns
+        -------
+        Hopfield
+            ``self``; ``threshold_`` holds the threshold in use.
+        """
+        if self.units != "binary":
+            raise ValidationError(
+                "units", self.units, "'binary': only 0/1 units have a threshold"
+            )
+        threshold = _check_threshold(threshold)
+        _check_threshold_range(threshold, self.dtype)
+        self.threshold = threshold
+        self._build()
+        self._set_threshold()
+        return self
+
+    def _set_threshold(self) -> None:
+        """Threshold and the equivalent +/-1 bias ``W 1 - 2 theta`` (0/1 units)."""
+        syn = self.synapse_
+        w = syn.weights
+        if self.threshold == "auto":
+            # Chosen for retrieval: the threshold under which the stored patterns,
+            # recalled from themselves, are retrieved best (neuromem.sparse_threshold).
+            x = self.patterns_
+            h = syn.layout.field(syn.values, x)
+            theta = retrieval_threshold(
+                x, h, relax_binary(syn, min(self.max_steps, SCAN_SWEEPS))
+            )
+        else:
+            theta = float(self.threshold)
+        row_sums = np.asarray(w.sum(axis=1)).ravel()
+        with np.errstate(over="ignore", invalid="ignore"):
+            bias = (row_sums - 2.0 * theta).astype(self.dtype)
+        if not np.all(np.isfinite(bias)):
+            # theta within range but the weights' row sums near the dtype's limit.
+            raise ValidationError(
+                "threshold",
+                theta,
+                f"a threshold whose bias W 1 - 2 theta fits in {self.dtype}",
+            )
+        self.threshold_ = float(theta)
+        syn.bias = bias
