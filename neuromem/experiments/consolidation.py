@@ -29,6 +29,7 @@ from ..errors import ValidationError, described
 from ..models.base import Memory
 from ..random import SeedLike, as_generator, spawn
 from ..registry import create, list_models
+from ..tags import get_tags
 from ..validation import check_choice, check_float, check_int, check_options
 from .engine import axes as _axes
 from .estimators import interval
@@ -62,7 +63,7 @@ def _hippocampus(spec: Any, width: int, seed) -> Memory:
         fresh = True
     else:
         fresh = False
-    if isinstance(spec, Memory) and getattr(spec, "auto_associative", True) is False:
+    if isinstance(spec, Memory) and not get_tags(spec).auto_associative:
         # A sequence memory recalls the episode stored after the cued one: its
         # "replays" would pair episodes at random, not reinstate them.
         raise ValidationError(

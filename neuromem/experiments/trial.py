@@ -18,6 +18,7 @@ import numpy as np
 from .. import metrics, patterns
 from ..errors import ValidationError
 from ..random import derive_seed
+from ..tags import get_tags
 from .spec import Experiment, PatternSpec, Trial, build_model
 
 __all__ = [
@@ -183,11 +184,10 @@ def run_trial(experiment: Experiment | dict, trial: Trial | int) -> dict[str, An
     cues = corrupt(x, trial.corruption, trial.noise, cue_seed)
     try:
         mem = build_model(trial.model, n, seed=row["seed"])
-        enc = model_encoding(tuple(mem.encodings), p.encoding)
+        encodings = get_tags(mem).encodings
+        enc = model_encoding(encodings, p.encoding)
         if enc is None:
-            raise ValidationError(
-                "patterns", p.encoding, f"an encoding among {tuple(mem.encodings)}"
-            )
+            raise ValidationError("patterns", p.encoding, f"an encoding among {encodings}")
         xm = to_model(x, p.encoding, enc)
         t0 = time.perf_counter()
         for b in range(sets):
