@@ -386,3 +386,22 @@ def test_a_forced_run_killed_then_resumed_still_removes_the_old_files(tmp_path):
     assert not (out / "old.csv").exists()
     assert {p.name for p in out.iterdir()} >= {"new.csv", "results.csv", "mine.txt"}
     assert "replaces" not in json.loads((out / "run.json").read_text())
+
+
+def test_figures_are_not_drawn_from_a_folder_a_run_is_writing(tmp_path):
+    # `neuromem plot` drew from half a table and rewrote run.json under the run
+    # still writing it (the run's own final run.json could then be lost).
+    from filelock import FileLock
+
+    from neuromem.experiments.engine import draw
+    from neuromem.experiments.engine.folder import LOCK
+
+    if "tables-test" not in protocols:
+        protocols.register("tables-test", _Tables)
+    run(_Tables(), tmp_path)
+    before = (tmp_path / "run.json").read_text()
+    with FileLock(str(tmp_path / LOCK), timeout=0):
+        with pytest.raises(nm.ValidationError, match="a run is writing now"):
+            draw(tmp_path)
+    assert (tmp_path / "run.json").read_text() == before
+    assert draw(tmp_path) == []

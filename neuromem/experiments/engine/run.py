@@ -12,19 +12,22 @@ ends with the same tables as one that was never interrupted, on any executor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ...errors import ValidationError
+from ...errors import ValidationError, described
 from ...io import atomic_write
 from ...validation import check_bool
 from .executor import BLAS_THREADS, Executor
-from .folder import RUN, RunFolder, check_out, read_run
+from .folder import LOCK, RUN, RunFolder, check_out, read_run
 from .protocol import Protocol, protocol_of
 from .table import Appender, read_rows, write_table
 
@@ -253,12 +256,38 @@ def draw(folder: str | os.PathLike) -> list[Path]:
 
     matplotlib.use("Agg")
     folder = Path(folder)
-    paths = protocol_of(folder).figures(folder)
-    meta = read_run(folder)
-    if isinstance(meta, dict) and isinstance(meta.get("files"), list):
-        # The figures belong to the run: a later --force run removes them too.
-        meta["files"] = sorted(set(meta["files"]) | {p.name for p in paths})
-        with atomic_write(folder / RUN, "w") as fh:
-            json.dump(meta, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+    protocol = protocol_of(folder)
+    with _drawing(folder):
+        paths = protocol.figures(folder)
+        meta = read_run(folder)
+        if isinstance(meta, dict) and isinstance(meta.get("files"), list):
+            # The figures belong to the run: a later --force run removes them too.
+            meta["files"] = sorted(set(meta["files"]) | {p.name for p in paths})
+            with atomic_write(folder / RUN, "w") as fh:
+                json.dump(meta, fh, indent=2, sort_keys=True)
+                fh.write("\n")
     return paths
+
+
+@contextlib.contextmanager
+def _drawing(folder: Path) -> Iterator[None]:
+    """The folder's lock while figures are drawn and run.json updated: a folder that a
+    run is writing now (its table incomplete, its run.json about to be rewritten) is
+    refused rather than drawn from half a table."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        with tempfile.TemporaryFile(dir=folder):  # OSError: the folder takes no file
+            pass
+        raise ValidationError(
+            "results",
+            described(f"{str(folder)!r}, which a run is writing now"),
+            "a folder no run is writing (draw it when the run has ended)",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
