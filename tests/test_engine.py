@@ -405,3 +405,16 @@ def test_figures_are_not_drawn_from_a_folder_a_run_is_writing(tmp_path):
             draw(tmp_path)
     assert (tmp_path / "run.json").read_text() == before
     assert draw(tmp_path) == []
+
+
+def test_a_folder_of_a_protocol_not_installed_says_so(tmp_path):
+    # It said "expected a results folder with a valid run.json" (the folder's
+    # run.json was fine: the plugin that wrote it had been uninstalled).
+    from neuromem.experiments.engine import draw
+
+    run(_Tables(), tmp_path)
+    meta = json.loads((tmp_path / "run.json").read_text())
+    meta["protocol"] = "uninstalled-plugin"
+    (tmp_path / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(nm.ValidationError, match="'uninstalled-plugin', not registered"):
+        draw(tmp_path)

@@ -237,7 +237,16 @@ def protocol_of(folder: str | Path) -> Protocol:
             name = exp.get("name")
         elif meta.get("format") == "neuromem-run":
             name = "grid"
-    if not isinstance(name, str) or name not in protocols:
+    if isinstance(name, str) and name not in protocols:
+        raise ValidationError(
+            "results",
+            described(
+                f"{str(folder)!r}, written by protocol {name!r}, not registered here"
+            ),
+            "a folder of a registered protocol (install the plugin that provides "
+            f"{name!r}; neuromem list shows the protocols)",
+        )
+    if not isinstance(name, str):
         raise ValidationError(
             "results", str(folder), "a results folder with a valid run.json"
         )
