@@ -418,3 +418,25 @@ def test_a_folder_of_a_protocol_not_installed_says_so(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps(meta))
     with pytest.raises(nm.ValidationError, match="'uninstalled-plugin', not registered"):
         draw(tmp_path)
+
+
+def test_a_local_dask_run_opens_no_port_8787(tmp_path):
+    # Its scheduler's HTTP server took port 8787 on every interface, and warned
+    # ("Port 8787 is already in use") when another cluster on the machine held it.
+    pytest.importorskip("distributed")
+    import socket
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # another process holds it: the same situation
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = run(Squares({"values": [2]}), tmp_path, scheduler="local", jobs=1)
+    finally:
+        holder.close()
+    assert rows == [{"value": 2, "square": 4}]
+    assert not [w for w in caught if "8787" in str(w.message)]
