@@ -440,3 +440,18 @@ def test_a_local_dask_run_opens_no_port_8787(tmp_path):
         holder.close()
     assert rows == [{"value": 2, "square": 4}]
     assert not [w for w in caught if "8787" in str(w.message)]
+
+
+def test_force_over_an_old_run_json_keeps_the_users_own_files(tmp_path):
+    # A run.json without the list of files (an older neuromem's): --force removed
+    # every .csv, .png, .json, ... in the folder, the user's own files included.
+    run(_Tables({"table": "growth"}), tmp_path)
+    meta = json.loads((tmp_path / "run.json").read_text())
+    del meta["files"]
+    (tmp_path / "run.json").write_text(json.dumps(meta))
+    (tmp_path / "my-notes.csv").write_text("mine\n")
+    (tmp_path / "settings.json").write_text("{}\n")
+    run(_Tables({"table": "new"}), tmp_path, force=True)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"my-notes.csv", "settings.json", "new.csv", "results.csv"} <= names
+    assert "growth.csv" not in names  # a file older runs wrote
