@@ -455,3 +455,35 @@ def test_force_over_an_old_run_json_keeps_the_users_own_files(tmp_path):
     names = {p.name for p in tmp_path.iterdir()}
     assert {"my-notes.csv", "settings.json", "new.csv", "results.csv"} <= names
     assert "growth.csv" not in names  # a file older runs wrote
+
+
+class _Labels(Protocol):
+    """A table whose text columns look like numbers and bools."""
+
+    name = "labels-test"
+    defaults: ClassVar[dict] = {}
+
+    def tasks(self):
+        return [(0,), (1,), (2,)]
+
+    def task(self, index):
+        return {
+            "label": ["007", "1", "True"][index],
+            "code": ["nan", "2", "3"][index],
+            "n": [1, 2, 3][index],
+            "x": [1, 2.5, 3][index],
+        }
+
+    def reduce(self, results):
+        return Output({"results": results})
+
+
+def test_a_tables_text_columns_read_back_as_text(tmp_path):
+    # Typed by inference alone, "007"/"1" came back as an int column and "nan"/"2"
+    # as floats: a study's or plugin's text labels changed type (and value).
+    rows = run(_Labels(), tmp_path)
+    frame = read_frame(tmp_path / "results.csv")
+    assert frame["label"].tolist() == ["007", "1", "True"]
+    assert frame["code"].tolist() == ["nan", "2", "3"]
+    assert frame["n"].dtype == np.int64 and frame["x"].dtype == np.float64
+    assert frame.to_dict("records") == [{**r, "x": float(r["x"])} for r in rows]

@@ -29,7 +29,7 @@ from ...validation import check_bool
 from .executor import BLAS_THREADS, Executor
 from .folder import LOCK, RUN, RunFolder, check_out, read_run
 from .protocol import Protocol, protocol_of
-from .table import Appender, read_rows, write_table
+from .table import Appender, column_types, read_rows, write_table
 
 __all__ = ["JOURNAL", "draw", "run"]
 
@@ -227,9 +227,17 @@ def run(
             bar.close()
             journal.close()
         output = protocol.reduce([results[i] for i in range(n)])
+        schemas = {}
         for name, rows in output.tables.items():
             cols = protocol.columns if name == "results" else None
             write_table(folder.path(f"{name}.csv"), rows, cols)
+            kinds = (
+                {c: t.__name__ for c, t in cols.items()}
+                if isinstance(cols, dict)
+                else column_types(rows)
+            )
+            if kinds:  # read_frame reads the table back with these types
+                schemas[name] = kinds
         for name, arr in output.arrays.items():
             with atomic_write(folder.path(f"{name}.npy"), "wb") as fh:
                 np.save(fh, np.asarray(arr))
@@ -239,7 +247,11 @@ def run(
                 fh.write("\n")
         folder.remove_stale()
         folder.write_run(
-            True, resumed_rows=len(kept), tables=sorted(output.tables), **extra
+            True,
+            resumed_rows=len(kept),
+            tables=sorted(output.tables),
+            schemas=schemas,
+            **extra,
         )
     return output.tables.get("results", [])
 
