@@ -487,3 +487,28 @@ def test_a_tables_text_columns_read_back_as_text(tmp_path):
     assert frame["code"].tolist() == ["nan", "2", "3"]
     assert frame["n"].dtype == np.int64 and frame["x"].dtype == np.float64
     assert frame.to_dict("records") == [{**r, "x": float(r["x"])} for r in rows]
+
+
+def test_an_option_of_another_kind_than_its_default_names_the_key():
+    # A plugin protocol's own validate met "3" or "0.1" with a TypeError, which the
+    # engine reported as "params: got options that are not JSON data", or not at all.
+    class Sizes(Protocol):
+        name = "sizes-test"
+        defaults: ClassVar[dict] = {"sizes": [50, 100], "load": 0.1, "repeats": 3}
+
+        def validate(self, params):
+            if not 0 < params["load"] < 1:
+                raise nm.ValidationError("load", params["load"], "a load in (0, 1)")
+            return params
+
+    for bad, key in (
+        ({"load": "0.1"}, "load"),
+        ({"repeats": "3"}, "repeats"),
+        ({"repeats": 2.5}, "repeats"),
+        ({"sizes": ["60"]}, "sizes[0]"),
+        ({"sizes": 60}, "sizes"),
+    ):
+        with pytest.raises(nm.ValidationError) as err:
+            Sizes(bad)
+        assert err.value.param == key
+    assert Sizes({"load": 1 / 4, "sizes": (8,)}).params["sizes"] == [8]
