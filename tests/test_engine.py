@@ -512,3 +512,15 @@ def test_an_option_of_another_kind_than_its_default_names_the_key():
             Sizes(bad)
         assert err.value.param == key
     assert Sizes({"load": 1 / 4, "sizes": (8,)}).params["sizes"] == [8]
+
+
+def test_no_bar_frames_in_a_log_when_only_stdout_is_a_terminal(
+    tmp_path, capsys, monkeypatch
+):
+    # `neuromem run capacity 2> log` on a terminal: the bar was enabled by stdout
+    # being a terminal and drawn on stderr, filling the log with '\r' frames.
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    run(Squares({"values": [1, 2, 3]}), tmp_path)
+    assert "\r" not in capsys.readouterr().err

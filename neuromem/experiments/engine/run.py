@@ -132,8 +132,12 @@ class _JsonJournal:
 def _bar(total: int, initial: int, enabled: bool | None):
     from tqdm.auto import tqdm
 
-    if enabled is None:
-        enabled = sys.stdout.isatty()
+    if enabled is None:  # the bar is drawn on stderr: both must be terminals (a log
+        # given stderr alone would fill with carriage-return frames)
+        enabled = all(
+            callable(getattr(s, "isatty", None)) and s.isatty()
+            for s in (sys.stdout, sys.stderr)
+        )
     return tqdm(
         total=total,
         initial=initial,
