@@ -181,7 +181,8 @@ def run(
         Take a folder holding a different run; its files that this run does not
         write are removed.
     progress : bool, optional
-        A progress bar on standard output (default: when it is a terminal).
+        A progress bar on standard error (default: when standard output and
+        standard error are both terminals).
     info : dict, optional
         How the run was asked for, recorded in ``run.json`` under ``"invocation"``.
 
