@@ -524,3 +524,15 @@ def test_no_bar_frames_in_a_log_when_only_stdout_is_a_terminal(
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     run(Squares({"values": [1, 2, 3]}), tmp_path)
     assert "\r" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("key", "value"), [("n_items", 10**9)])
+def test_a_consolidation_too_large_for_memory_is_refused_before_writing(
+    tmp_path, key, value
+):
+    # The memory check ran when a task made the patterns: after run.json was
+    # written, so the corrected run was refused in that folder without --force.
+    with pytest.raises(nm.ValidationError, match="fits in memory") as err:
+        run(Study("consolidation", {key: value, "repeats": 1}), tmp_path / "out")
+    assert err.value.param == key
+    assert not (tmp_path / "out").exists()
