@@ -536,3 +536,16 @@ def test_a_consolidation_too_large_for_memory_is_refused_before_writing(
         run(Study("consolidation", {key: value, "repeats": 1}), tmp_path / "out")
     assert err.value.param == key
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sizes": [10**7]},
+        {"trajectory": {"n_units": 10**7, "n_patterns": 3, "n_steps": 4}},
+    ],
+)
+def test_a_sequence_study_too_large_for_memory_is_refused_before_writing(tmp_path, change):
+    with pytest.raises(nm.ValidationError, match="fits in memory"):
+        run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
