@@ -386,3 +386,166 @@ def test_a_forced_run_killed_then_resumed_still_removes_the_old_files(tmp_path):
     assert not (out / "old.csv").exists()
     assert {p.name for p in out.iterdir()} >= {"new.csv", "results.csv", "mine.txt"}
     assert "replaces" not in json.loads((out / "run.json").read_text())
+
+
+def test_figures_are_not_drawn_from_a_folder_a_run_is_writing(tmp_path):
+    # `neuromem plot` drew from half a table and rewrote run.json under the run
+    # still writing it (the run's own final run.json could then be lost).
+    from filelock import FileLock
+
+    from neuromem.experiments.engine import draw
+    from neuromem.experiments.engine.folder import LOCK
+
+    if "tables-test" not in protocols:
+        protocols.register("tables-test", _Tables)
+    run(_Tables(), tmp_path)
+    before = (tmp_path / "run.json").read_text()
+    with FileLock(str(tmp_path / LOCK), timeout=0):
+        with pytest.raises(nm.ValidationError, match="a run is writing now"):
+            draw(tmp_path)
+    assert (tmp_path / "run.json").read_text() == before
+    assert draw(tmp_path) == []
+
+
+def test_a_folder_of_a_protocol_not_installed_says_so(tmp_path):
+    # It said "expected a results folder with a valid run.json" (the folder's
+    # run.json was fine: the plugin that wrote it had been uninstalled).
+    from neuromem.experiments.engine import draw
+
+    run(_Tables(), tmp_path)
+    meta = json.loads((tmp_path / "run.json").read_text())
+    meta["protocol"] = "uninstalled-plugin"
+    (tmp_path / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(nm.ValidationError, match="'uninstalled-plugin', not registered"):
+        draw(tmp_path)
+
+
+def test_a_local_dask_run_opens_no_port_8787(tmp_path):
+    # Its scheduler's HTTP server took port 8787 on every interface, and warned
+    # ("Port 8787 is already in use") when another cluster on the machine held it.
+    pytest.importorskip("distributed")
+    import socket
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # another process holds it: the same situation
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = run(Squares({"values": [2]}), tmp_path, scheduler="local", jobs=1)
+    finally:
+        holder.close()
+    assert rows == [{"value": 2, "square": 4}]
+    assert not [w for w in caught if "8787" in str(w.message)]
+
+
+def test_force_over_an_old_run_json_keeps_the_users_own_files(tmp_path):
+    # A run.json without the list of files (an older neuromem's): --force removed
+    # every .csv, .png, .json, ... in the folder, the user's own files included.
+    run(_Tables({"table": "growth"}), tmp_path)
+    meta = json.loads((tmp_path / "run.json").read_text())
+    del meta["files"]
+    (tmp_path / "run.json").write_text(json.dumps(meta))
+    (tmp_path / "my-notes.csv").write_text("mine\n")
+    (tmp_path / "settings.json").write_text("{}\n")
+    run(_Tables({"table": "new"}), tmp_path, force=True)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"my-notes.csv", "settings.json", "new.csv", "results.csv"} <= names
+    assert "growth.csv" not in names  # a file older runs wrote
+
+
+class _Labels(Protocol):
+    """A table whose text columns look like numbers and bools."""
+
+    name = "labels-test"
+    defaults: ClassVar[dict] = {}
+
+    def tasks(self):
+        return [(0,), (1,), (2,)]
+
+    def task(self, index):
+        return {
+            "label": ["007", "1", "True"][index],
+            "code": ["nan", "2", "3"][index],
+            "n": [1, 2, 3][index],
+            "x": [1, 2.5, 3][index],
+        }
+
+    def reduce(self, results):
+        return Output({"results": results})
+
+
+def test_a_tables_text_columns_read_back_as_text(tmp_path):
+    # Typed by inference alone, "007"/"1" came back as an int column and "nan"/"2"
+    # as floats: a study's or plugin's text labels changed type (and value).
+    rows = run(_Labels(), tmp_path)
+    frame = read_frame(tmp_path / "results.csv")
+    assert frame["label"].tolist() == ["007", "1", "True"]
+    assert frame["code"].tolist() == ["nan", "2", "3"]
+    assert frame["n"].dtype == np.int64 and frame["x"].dtype == np.float64
+    assert frame.to_dict("records") == [{**r, "x": float(r["x"])} for r in rows]
+
+
+def test_an_option_of_another_kind_than_its_default_names_the_key():
+    # A plugin protocol's own validate met "3" or "0.1" with a TypeError, which the
+    # engine reported as "params: got options that are not JSON data", or not at all.
+    class Sizes(Protocol):
+        name = "sizes-test"
+        defaults: ClassVar[dict] = {"sizes": [50, 100], "load": 0.1, "repeats": 3}
+
+        def validate(self, params):
+            if not 0 < params["load"] < 1:
+                raise nm.ValidationError("load", params["load"], "a load in (0, 1)")
+            return params
+
+    for bad, key in (
+        ({"load": "0.1"}, "load"),
+        ({"repeats": "3"}, "repeats"),
+        ({"repeats": 2.5}, "repeats"),
+        ({"sizes": ["60"]}, "sizes[0]"),
+        ({"sizes": 60}, "sizes"),
+    ):
+        with pytest.raises(nm.ValidationError) as err:
+            Sizes(bad)
+        assert err.value.param == key
+    assert Sizes({"load": 1 / 4, "sizes": (8,)}).params["sizes"] == [8]
+
+
+def test_no_bar_frames_in_a_log_when_only_stdout_is_a_terminal(
+    tmp_path, capsys, monkeypatch
+):
+    # `neuromem run capacity 2> log` on a terminal: the bar was enabled by stdout
+    # being a terminal and drawn on stderr, filling the log with '\r' frames.
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    run(Squares({"values": [1, 2, 3]}), tmp_path)
+    assert "\r" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("key", "value"), [("n_items", 10**9)])
+def test_a_consolidation_too_large_for_memory_is_refused_before_writing(
+    tmp_path, key, value
+):
+    # The memory check ran when a task made the patterns: after run.json was
+    # written, so the corrected run was refused in that folder without --force.
+    with pytest.raises(nm.ValidationError, match="fits in memory") as err:
+        run(Study("consolidation", {key: value, "repeats": 1}), tmp_path / "out")
+    assert err.value.param == key
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sizes": [10**7]},
+        {"trajectory": {"n_units": 10**7, "n_patterns": 3, "n_steps": 4}},
+    ],
+)
+def test_a_sequence_study_too_large_for_memory_is_refused_before_writing(tmp_path, change):
+    with pytest.raises(nm.ValidationError, match="fits in memory"):
+        run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ValidationError
+from ..memory import check_memory
 from ..random import spawn
 from .consolidation import (
     CONDITIONS,
@@ -49,6 +50,20 @@ _CAPTIONS = {
         "toward the sequential level."
     ),
 }
+
+
+def _check_size(p: dict[str, Any]) -> None:
+    """The episodes (keys and values) and the hippocampus's weights of the largest
+    task fit in memory: checked before anything is written, not when a task makes
+    them."""
+    width = p["n_key"] + p["n_value"]
+    extra = max([p["extra_episodes"], *load_extras(p["loads"], width, p["n_items"])])
+    episodes = 4 * p["n_items"] + extra  # A and B, keys and values, and the extras
+    weights, patterns = float(width) ** 2, float(episodes) * width
+    param, given = (
+        ("n_key", p["n_key"]) if weights > patterns else ("n_items", p["n_items"])
+    )
+    check_memory(8.0 * (weights + 2 * patterns), param, given, "a repeat's network")
 
 
 class Consolidation(StudyProtocol):
@@ -105,6 +120,7 @@ class Consolidation(StudyProtocol):
             raise ValidationError("repeats", repeats, "an integer >= 1")
         params["conditions"] = list(checked["conditions"])
         params["loads"] = check_loads(params["loads"])
+        _check_size(params)
         return params
 
     def _checked(self) -> dict[str, Any]:

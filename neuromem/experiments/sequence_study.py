@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ValidationError
+from ..memory import check_memory
 from ..models.sequence import SequenceMemory
 from ..patterns import random_bipolar
 from ..validation import check_options
@@ -158,6 +159,11 @@ class Sequence(StudyProtocol):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValidationError(f"trajectory.{key}", value, "an integer >= 1")
         _check_memory_options(t.get("options", {}), "trajectory.options")
+        sizes = [("sizes", n, {}) for n in params["sizes"]]
+        sizes += [("trajectory.n_units", t["n_units"], t.get("options", {}))]
+        for name, n, options in sizes:  # a network's weights, before anything is written
+            if options.get("variant", "hebbian") == "hebbian":
+                check_memory(8.0 * n * n, name, n, f"a network of {n} units")
         return params
 
     def tasks(self) -> list[tuple]:

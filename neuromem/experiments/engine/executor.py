@@ -183,6 +183,10 @@ class Executor:
                 threads_per_worker=1,
                 processes=False,
                 dashboard_address=None,
+                # No dashboard, and its HTTP server on a free port of this host only:
+                # by default it takes port 8787 on every interface (warning when another
+                # cluster holds it).
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             )
             self.client = Client(self._cluster)
             return

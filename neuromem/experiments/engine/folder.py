@@ -27,9 +27,15 @@ __all__ = ["LOCK", "RUN", "RunFolder", "files_that_fit", "read_run", "versions"]
 
 RUN = "run.json"
 LOCK = ".neuromem.lock"
-#: File kinds a run may write; a previous run's files of these kinds are removed by
-#: ``--force`` when its run.json predates the list of files.
-_RESULT_SUFFIXES = (".csv", ".png", ".npy", ".json", ".html", ".jsonl")
+#: The files a run of an older neuromem could write: removed by ``--force`` when the
+#: previous run.json predates the list of files (any other file may be the user's own).
+_OLD_RUN_FILES = frozenset(
+    "results.csv growth.csv load.csv summary.csv evaluations.csv summary.json "
+    "trajectory.npy report.html .neuromem-tasks.jsonl capacity.png noise.png "
+    "basins.png forgetting.png topology.png times.png sequence-capacity.png "
+    "sequence-growth.png sequence-trajectory.png consolidation.png "
+    "consolidation-load.png".split()
+)
 
 
 def versions() -> dict[str, str]:
@@ -221,7 +227,7 @@ class RunFolder:
             if isinstance(listed, list):
                 names = [*names, *listed]
             else:
-                names = [*names, *(e for e in entries if e.endswith(_RESULT_SUFFIXES))]
+                names = [*names, *(e for e in entries if e in _OLD_RUN_FILES)]
         return {n for n in names if isinstance(n, str) and "/" not in n} - {
             LOCK,
             RUN,

@@ -28,7 +28,14 @@ from ...registry import Registry
 from ...validation import check_options
 from .folder import read_run
 
-__all__ = ["Output", "Protocol", "check_root_seed", "protocols", "task_seed"]
+__all__ = [
+    "Output",
+    "Protocol",
+    "check_like_default",
+    "check_root_seed",
+    "protocols",
+    "task_seed",
+]
 
 #: Registry of experiment protocols (entry-point group ``neuromem.protocols``).
 protocols = Registry(
@@ -45,6 +52,40 @@ def check_root_seed(seed: Any, name: str = "seed") -> int:
     ):
         return int(seed)
     raise ValidationError(name, seed, "a non-negative integer")
+
+
+def _kind(value: Any) -> str | None:
+    """The JSON kind of ``value`` a default asks for (None: anything)."""
+    if isinstance(value, bool | np.bool_):
+        return "a bool"
+    if isinstance(value, numbers.Integral):
+        return "an integer"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a dict"
+    return None
+
+
+def check_like_default(value: Any, name: str, default: Any) -> None:
+    """An option of the same JSON kind as its declared default (an integer where the
+    default is a number, a list or tuple for a list), and a list of the same kind of
+    items as a default list whose items share one kind; a ValidationError naming the
+    key otherwise (``"3"`` for ``3``), before the protocol's own ``validate``."""
+    want = _kind(default)
+    have = _kind(value)
+    if want is None or have == want or (want, have) == ("a number", "an integer"):
+        if want == "a list":
+            kinds = {_kind(v) for v in default}
+            if len(kinds) == 1 and None not in kinds:
+                for i, v in enumerate(value):
+                    check_like_default(v, f"{name}[{i}]", default[0])
+        return
+    raise ValidationError(name, value, f"{want} (its default is {default!r})")
 
 
 def task_seed(root: int, *coordinates: object) -> int:
@@ -123,6 +164,8 @@ class Protocol:
                 raise ValidationError(
                     key, described("nothing"), f"a value for {key!r} (it is required)"
                 )
+        for key, value in params.items():
+            check_like_default(value, key, self.defaults.get(key))
         merged = copy.deepcopy({**self.defaults, **dict(params)})
         try:  # run.json holds the configuration: it must be JSON data, read back equal
             self.params = json.loads(json.dumps(self.validate(merged), allow_nan=False))
@@ -237,7 +280,16 @@ def protocol_of(folder: str | Path) -> Protocol:
             name = exp.get("name")
         elif meta.get("format") == "neuromem-run":
             name = "grid"
-    if not isinstance(name, str) or name not in protocols:
+    if isinstance(name, str) and name not in protocols:
+        raise ValidationError(
+            "results",
+            described(
+                f"{str(folder)!r}, written by protocol {name!r}, not registered here"
+            ),
+            "a folder of a registered protocol (install the plugin that provides "
+            f"{name!r}; neuromem list shows the protocols)",
+        )
+    if not isinstance(name, str):
         raise ValidationError(
             "results", str(folder), "a results folder with a valid run.json"
         )

@@ -12,21 +12,24 @@ ends with the same tables as one that was never interrupted, on any executor.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ...errors import ValidationError
+from ...errors import ValidationError, described
 from ...io import atomic_write
 from ...validation import check_bool
 from .executor import BLAS_THREADS, Executor
-from .folder import RUN, RunFolder, check_out, read_run
+from .folder import LOCK, RUN, RunFolder, check_out, read_run
 from .protocol import Protocol, protocol_of
-from .table import Appender, read_rows, write_table
+from .table import Appender, column_types, read_rows, write_table
 
 __all__ = ["JOURNAL", "draw", "run"]
 
@@ -129,8 +132,12 @@ class _JsonJournal:
 def _bar(total: int, initial: int, enabled: bool | None):
     from tqdm.auto import tqdm
 
-    if enabled is None:
-        enabled = sys.stdout.isatty()
+    if enabled is None:  # the bar is drawn on stderr: both must be terminals (a log
+        # given stderr alone would fill with carriage-return frames)
+        enabled = all(
+            callable(getattr(s, "isatty", None)) and s.isatty()
+            for s in (sys.stdout, sys.stderr)
+        )
     return tqdm(
         total=total,
         initial=initial,
@@ -174,7 +181,8 @@ def run(
         Take a folder holding a different run; its files that this run does not
         write are removed.
     progress : bool, optional
-        A progress bar on standard output (default: when it is a terminal).
+        A progress bar on standard error (default: when standard output and
+        standard error are both terminals).
     info : dict, optional
         How the run was asked for, recorded in ``run.json`` under ``"invocation"``.
 
@@ -224,9 +232,17 @@ def run(
             bar.close()
             journal.close()
         output = protocol.reduce([results[i] for i in range(n)])
+        schemas = {}
         for name, rows in output.tables.items():
             cols = protocol.columns if name == "results" else None
             write_table(folder.path(f"{name}.csv"), rows, cols)
+            kinds = (
+                {c: t.__name__ for c, t in cols.items()}
+                if isinstance(cols, dict)
+                else column_types(rows)
+            )
+            if kinds:  # read_frame reads the table back with these types
+                schemas[name] = kinds
         for name, arr in output.arrays.items():
             with atomic_write(folder.path(f"{name}.npy"), "wb") as fh:
                 np.save(fh, np.asarray(arr))
@@ -236,7 +252,11 @@ def run(
                 fh.write("\n")
         folder.remove_stale()
         folder.write_run(
-            True, resumed_rows=len(kept), tables=sorted(output.tables), **extra
+            True,
+            resumed_rows=len(kept),
+            tables=sorted(output.tables),
+            schemas=schemas,
+            **extra,
         )
     return output.tables.get("results", [])
 
@@ -253,12 +273,38 @@ def draw(folder: str | os.PathLike) -> list[Path]:
 
     matplotlib.use("Agg")
     folder = Path(folder)
-    paths = protocol_of(folder).figures(folder)
-    meta = read_run(folder)
-    if isinstance(meta, dict) and isinstance(meta.get("files"), list):
-        # The figures belong to the run: a later --force run removes them too.
-        meta["files"] = sorted(set(meta["files"]) | {p.name for p in paths})
-        with atomic_write(folder / RUN, "w") as fh:
-            json.dump(meta, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+    protocol = protocol_of(folder)
+    with _drawing(folder):
+        paths = protocol.figures(folder)
+        meta = read_run(folder)
+        if isinstance(meta, dict) and isinstance(meta.get("files"), list):
+            # The figures belong to the run: a later --force run removes them too.
+            meta["files"] = sorted(set(meta["files"]) | {p.name for p in paths})
+            with atomic_write(folder / RUN, "w") as fh:
+                json.dump(meta, fh, indent=2, sort_keys=True)
+                fh.write("\n")
     return paths
+
+
+@contextlib.contextmanager
+def _drawing(folder: Path) -> Iterator[None]:
+    """The folder's lock while figures are drawn and run.json updated: a folder that a
+    run is writing now (its table incomplete, its run.json about to be rewritten) is
+    refused rather than drawn from half a table."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        with tempfile.TemporaryFile(dir=folder):  # OSError: the folder takes no file
+            pass
+        raise ValidationError(
+            "results",
+            described(f"{str(folder)!r}, which a run is writing now"),
+            "a folder no run is writing (draw it when the run has ended)",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

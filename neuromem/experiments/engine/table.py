@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ...errors import ValidationError, described
 from ...io import atomic_write
 
 __all__ = [
     "Appender",
+    "column_types",
     "format_value",
     "line",
     "parse_value",
@@ -181,6 +186,53 @@ def read_rows(
     return rows, damaged
 
 
+#: Type names of a table's columns as ``run.json`` records them (``"schemas"``).
+TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def column_types(rows: list[Mapping[str, Any]]) -> dict[str, str] | None:
+    """The type name of every column of ``rows`` (``"int"``, ``"float"``, ``"bool"``,
+    ``"str"``; a column of None only is ``"str"``), or None if a column mixes kinds."""
+    if not rows:
+        return None
+    out = {}
+    for c in rows[0]:
+        kinds = set()
+        for r in rows:
+            v = r.get(c)
+            if isinstance(v, bool | np.bool_):
+                kinds.add("bool")
+            elif isinstance(v, numbers.Integral):
+                kinds.add("int")
+            elif isinstance(v, numbers.Real):
+                kinds.add("float")
+            elif isinstance(v, str):
+                kinds.add("str")
+            elif v is not None:
+                return None
+        if kinds == {"int", "float"}:
+            kinds = {"float"}
+        if len(kinds) > 1:
+            return None
+        out[c] = kinds.pop() if kinds else "str"
+    return out
+
+
+def _recorded_schema(path: Path) -> Schema | None:
+    """The column types ``run.json`` beside ``path`` recorded for it, if its header
+    still has those columns (a table edited since is read by inference)."""
+    try:
+        meta = json.loads((path.parent / "run.json").read_text(encoding="utf-8"))
+        names = meta["schemas"][path.stem]
+        with open(path, encoding="utf-8", newline="") as fh:
+            header = next(csv.reader([fh.readline()]))
+        if sorted(header) != sorted(names):
+            return None
+        return {c: TYPES[names[c]] for c in header}  # run.json sorts its keys
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+        return None
+
+
 def read_frame(
     path: str | os.PathLike,
     schema: Schema | None = None,
@@ -191,9 +243,15 @@ def read_frame(
 
     Columns keep the codec's types: int columns are ``int64`` (nullable ``Int64``
     where a value is missing), floats ``float64``, bools ``bool``, text ``object``.
+    Without ``schema``, the types the run recorded in ``run.json`` (``"schemas"``) are
+    used, so a text column of digits stays text; a table without them is typed by
+    inference.
     """
     import pandas as pd
 
+    path = Path(path)
+    if schema is None:
+        schema = _recorded_schema(path)
     rows, _ = read_rows(path, schema, strict=True, text_columns=text_columns)
     names = list(rows[0]) if rows else list(schema or ())
     data = {}
