@@ -215,6 +215,9 @@ class InhibitorySTDP(SpikeTimingRule):
     postsynaptic spike by ``eta x``, with traces of time constant ``tau`` and
     ``alpha = 2 target_rate tau``. Weights are inhibitory magnitudes (``w >= 0`` on an
     ``"inh"`` channel): a neuron firing above target strengthens its inhibition.
+    :meth:`SpikingNetwork.connect <neuromem.spiking.SpikingNetwork.connect>` accepts it
+    on ``target="inh"`` only (current or conductance), where a stronger weight lowers
+    the rate; on a conductance channel it also needs bounds with a lower bound >= 0.
     """
 
     name = "inhibitory-stdp"

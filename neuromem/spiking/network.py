@@ -18,10 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ValidationError, described
+from ..memory import check_memory
 from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
+from ._checks import check_sample, check_state
 from ._kernel import HAVE_NUMBA, RULE_CODES
 from ._numpy import run_numpy
 from .lif import LIF
@@ -57,6 +59,11 @@ def _spec(rule: LearningRule) -> tuple[int, np.ndarray, tuple[float, ...]]:
             described(f"rule {getattr(rule, 'name', rule)!r}"),
             "a spike-timing rule (neuromem.rules.stdp: pair-stdp, triplet-stdp, "
             "inhibitory-stdp) or None",
+        )
+    if rule.soft_bounds:
+        # The loop clips into the bounds; soft bounds would silently act as hard ones.
+        raise ValidationError(
+            "soft_bounds", True, "False for a spike-timing rule in a SpikingNetwork"
         )
     kind, amps, taus, weight_dependent = spiking()
     par = np.zeros(8)
@@ -120,7 +127,19 @@ class SpikingNetwork:
         self.neuron = LIF() if neuron is None else neuron
         if not isinstance(self.neuron, LIF):
             raise ValidationError("neuron", neuron, "a neuromem.spiking.LIF")
+        # Four float and one int arrays of n, and more as soon as anything connects.
+        check_memory(40.0 * self.n, "n", n, "the neurons' state")
         self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
+        t_ref = self.neuron.t_ref
+        if t_ref > 0 and abs(round(t_ref / self.dt) * self.dt - t_ref) > 0.01 * t_ref:
+            # The loop holds a neuron for whole steps: a coarser rounding would change
+            # the rate law (dt = 10 would make t_ref = 5 ms no refractory period at all).
+            raise ValidationError(
+                "dt",
+                dt,
+                f"a step that makes the refractory period t_ref = {t_ref} ms whole "
+                "steps (within 1 %)",
+            )
         self.tau_e = check_float(tau_e, "tau_e", low=0.0, low_inclusive=False)
         self.tau_i = check_float(tau_i, "tau_i", low=0.0, low_inclusive=False)
         self.exc = check_choice(exc, "exc", CHANNELS)
@@ -156,7 +175,7 @@ class SpikingNetwork:
         if not isinstance(name, str) or name == "neurons" or name in self.poisson:
             raise ValidationError("name", name, "a new name other than 'neurons'")
         self.poisson[name] = self._rates(rates, None)
-        self._built = None
+        self._rebuild()
         return name
 
     def _rates(self, rates, size) -> np.ndarray:
@@ -224,9 +243,45 @@ class SpikingNetwork:
             raise ValidationError("weights", described("NaN or inf"), "finite weights")
         if rule is not None:
             _spec(rule)
+            if getattr(rule, "name", "") == "inhibitory-stdp" and target != "inh":
+                # Vogels' rule strengthens synapses onto neurons above the target rate:
+                # only on an inhibitory channel does that lower the rate.
+                raise ValidationError("target", target, "'inh' for inhibitory-stdp")
+        self._check_sign(target, w.data, rule)
+        steps = round(delay / self.dt) + 1
+        check_memory(16.0 * steps * (w.nnz + self.n + 1), "delay", delay, "the delay line")
+        self._rebuild()
         self.groups.append(SynapseGroup(pre, w, target, delay, rule))
-        self._built = None
         return len(self.groups) - 1
+
+    def _check_sign(self, target: str, w: np.ndarray, rule) -> None:
+        """Conductances are never negative: a negative one makes ``V`` diverge."""
+        mode = {"exc": self.exc, "inh": self.inh}.get(target, "current")
+        if mode != "conductance":
+            return
+        if np.any(w < 0):
+            raise ValidationError(
+                "weights",
+                described("negative weights"),
+                f">= 0 on the {target!r} conductance",
+            )
+        if rule is not None and (rule.bounds is None or rule.bounds[0] < 0):
+            raise ValidationError(
+                "rule",
+                described(f"bounds {rule.bounds}"),
+                f"bounds with a lower bound >= 0 on the {target!r} conductance",
+            )
+
+    def _rebuild(self) -> None:
+        """Drop the loop's arrays after a change of structure, keeping the weights.
+
+        The groups' structures take the current (learned or set) weights, so that
+        the next build starts from them; traces and spikes in transit restart at 0.
+        """
+        if self._built is not None:
+            for g, grp in enumerate(self.groups):
+                grp.weights = self.weights(g)
+        self._built = None
 
     def _source_offset(self, pre: str) -> int:
         if pre == "neurons":
@@ -350,7 +405,9 @@ class SpikingNetwork:
             raise ValidationError(
                 "weights", described(f"shape {dense.shape}"), f"finite, shape {old.shape}"
             )
-        self._built["syn_w"][self._order[group]] = dense[_entries(old)]
+        values = dense[_entries(old)]
+        self._check_sign(self.groups[group].target, values, None)
+        self._built["syn_w"][self._order[group]] = values
 
     def reset_state(self) -> None:
         """Membranes to rest, channels, traces and delay lines to zero (weights kept)."""
@@ -410,17 +467,23 @@ class SpikingNetwork:
             Sampling interval in steps.
         """
         duration = check_float(duration, "duration", low=0.0)
-        every = check_int(every, "every", low=1)
-        idx = np.zeros(0, np.int64) if sample is None else np.asarray(sample, np.int64)
-        if idx.ndim != 1 or np.any((idx < 0) | (idx >= self.n)):
-            raise ValidationError("sample", sample, f"indices in [0, {self.n})")
-        if not np.all(np.isfinite(self.i_ext)) or self.i_ext.shape != (self.n,):
+        total = round(duration / self.dt)
+        if total < 1:
             raise ValidationError(
-                "i_ext", described("bad input"), f"{self.n} finite values"
+                "duration", duration, f"at least one step (dt = {self.dt} ms)"
+            )
+        every = check_int(every, "every", low=1)
+        idx = check_sample(sample, self.n)
+        check_state(self)
+        if self.poisson:
+            # The Poisson events of one chunk are held at once (source and step each).
+            events = sum(float(r.sum()) for r in self.poisson.values())
+            events *= self.dt / 1000.0 * min(total, _CHUNK)
+            check_memory(
+                24.0 * events, "rates", described(f"{events:.3g} events per chunk")
             )
         self.build()
         b, nrn = self._built, self.neuron
-        total = round(duration / self.dt)
         fp = np.array(
             [
                 nrn.v_rest, nrn.threshold, nrn.v_reset, np.exp(-self.dt / nrn.tau_m),

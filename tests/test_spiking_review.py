@@ -1,0 +1,129 @@
+"""Regression tests for the spiking review's findings (one test or more per item)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import neuromem as nm
+from neuromem.rules.stdp import InhibitorySTDP, PairSTDP
+from neuromem.spiking import SpikingNetwork
+from neuromem.spiking._kernel import HAVE_NUMBA
+
+BACKENDS = ["numpy"] + (["numba"] if HAVE_NUMBA else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["v", "ge", "gi", "i_ext"])
+@pytest.mark.parametrize("bad", [np.zeros(3), np.full(5, np.nan), "abc", np.zeros((5, 1))])
+def test_state_of_wrong_shape_or_kind_is_named(backend, name, bad):
+    net = SpikingNetwork(5, backend=backend, seed=0)
+    setattr(net, name, bad)
+    with pytest.raises(nm.ValidationError, match=name):
+        net.run(1.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_membranes_are_not_truncated(backend):
+    ref = SpikingNetwork(2, backend=backend, seed=0)
+    ref.i_ext[:] = 25.0
+    ref.v = np.array([-70.0, -70.0])
+    net = SpikingNetwork(2, backend=backend, seed=0)
+    net.i_ext[:] = 25.0
+    net.v = np.array([-70, -70])
+    a, b = ref.run(3.0, sample=[0], every=1), net.run(3.0, sample=[0], every=1)
+    np.testing.assert_array_equal(a.samples["v"], b.samples["v"])
+    assert net.v.dtype == np.float64
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_current_inhibition_lowers_the_membrane(backend):
+    net = SpikingNetwork(1, inh="current", seed=0, backend=backend)
+    net.add_poisson("i", [2000.0])
+    net.connect("i", [[2.0]], target="inh")
+    rec = net.run(50.0, sample=[0], every=10)
+    assert rec.samples["v"][-1, 0] < net.neuron.v_rest - 1.0
+
+
+def test_inhibitory_stdp_in_current_mode_lowers_the_rate():
+    n = 5
+    net = SpikingNetwork(n, dt=0.1, seed=1, inh="current")
+    net.add_poisson("e", np.full(400, 10.0))
+    net.add_poisson("i", np.full(200, 10.0))
+    rng = np.random.default_rng(0)
+    net.connect("e", (rng.random((n, 400)) < 0.5) * 3.0, target="exc")
+    rule = InhibitorySTDP(eta=1e-2, target_rate=5.0, bounds=(0, 100.0))
+    net.connect("i", np.full((n, 200), 0.01), target="inh", rule=rule)
+    start = net.run(1000.0).rates().mean()
+    net.run(5000.0)
+    end = net.run(2000.0).rates().mean()
+    assert end < 0.5 * start, (start, end)
+
+
+def test_inhibitory_stdp_refuses_excitatory_targets():
+    net = SpikingNetwork(2, seed=0)
+    with pytest.raises(nm.ValidationError, match="target"):
+        net.connect("neurons", np.ones((2, 2)), target="exc", rule=InhibitorySTDP())
+
+
+def test_adding_groups_after_a_run_keeps_learned_and_set_weights():
+    net = SpikingNetwork(4, seed=0)
+    net.add_poisson("p", np.full(4, 200.0))
+    rule = PairSTDP(bounds=(0.0, 30.0))
+    net.connect("p", sp.csr_array(np.eye(4) * 25.0), target="v", rule=rule)
+    net.run(200.0)
+    learned = net.weights(0).toarray()
+    assert not np.allclose(learned, np.eye(4) * 25.0)
+    net.add_poisson("q", [1.0])
+    np.testing.assert_array_equal(net.weights(0).toarray(), learned)
+    net.set_weights(0, np.eye(4) * 3.0)
+    net.connect("q", np.ones((4, 1)), target="v")
+    np.testing.assert_array_equal(net.weights(0).toarray(), np.eye(4) * 3.0)
+
+
+def test_soft_bounds_are_refused_not_clipped():
+    net = SpikingNetwork(2, seed=0)
+    rule = PairSTDP(bounds=(0.0, 1.0), soft_bounds=True)
+    with pytest.raises(nm.ValidationError, match="soft_bounds"):
+        net.connect("neurons", np.ones((2, 2)) * 0.5, rule=rule)
+
+
+def test_negative_conductance_weights_are_refused():
+    net = SpikingNetwork(2, exc="conductance", seed=0)
+    with pytest.raises(nm.ValidationError, match="weights"):
+        net.connect("neurons", -np.ones((2, 2)), target="exc")
+    with pytest.raises(nm.ValidationError, match="rule"):
+        net.connect("neurons", np.ones((2, 2)), target="exc", rule=PairSTDP())
+    g = net.connect("neurons", np.ones((2, 2)), target="exc")
+    with pytest.raises(nm.ValidationError, match="weights"):
+        net.set_weights(g, -np.ones((2, 2)))
+
+
+def test_steps_that_round_durations_away_are_refused():
+    with pytest.raises(nm.ValidationError, match="dt"):
+        SpikingNetwork(2, dt=10.0)
+    net = SpikingNetwork(2, dt=0.1)
+    for d in (0.0, 0.01):
+        with pytest.raises(nm.ValidationError, match="duration"):
+            net.run(d)
+
+
+def test_sizes_that_cannot_fit_are_named():
+    with pytest.raises(nm.ValidationError, match="n"):
+        SpikingNetwork(10**13)
+    net = SpikingNetwork(2, seed=0)
+    with pytest.raises(nm.ValidationError, match="delay"):
+        net.connect("neurons", np.ones((2, 2)), delay=1e12)
+    net.add_poisson("p", [1e18, 1e18])
+    with pytest.raises(nm.ValidationError, match="rates"):
+        net.run(1.0)
+
+
+@pytest.mark.parametrize("sample", [["a"], [1.7], [[0]], [5]])
+def test_bad_samples_are_named(sample):
+    with pytest.raises(nm.ValidationError, match="sample"):
+        SpikingNetwork(3, seed=0).run(1.0, sample=sample)
+
+
+def test_a_boolean_sample_is_a_mask():
+    rec = SpikingNetwork(3, seed=0).run(1.0, sample=np.array([False, True, True]))
+    np.testing.assert_array_equal(rec.sampled, [1, 2])
