@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 import neuromem as nm
-from neuromem.rules.stdp import InhibitorySTDP, PairSTDP
+from neuromem.rules.stdp import InhibitorySTDP, PairSTDP, TripletSTDP
 from neuromem.spiking import SpikingNetwork
 from neuromem.spiking._kernel import HAVE_NUMBA
 
@@ -127,3 +127,24 @@ def test_bad_samples_are_named(sample):
 def test_a_boolean_sample_is_a_mask():
     rec = SpikingNetwork(3, seed=0).run(1.0, sample=np.array([False, True, True]))
     np.testing.assert_array_equal(rec.sampled, [1, 2])
+
+
+def test_a_diverging_rule_is_named():
+    net = SpikingNetwork(4, seed=0)
+    net.add_poisson("p", np.full(4, 200.0))
+    net.connect("p", sp.csr_array(np.eye(4) * 25.0), target="v")
+    net.connect("neurons", np.ones((4, 4)) * 0.1, rule=TripletSTDP(learning_rate=1e200))
+    with pytest.raises(nm.ValidationError, match="learning_rate"):
+        net.run(200.0)
+
+
+def test_decay_does_not_depend_on_how_a_run_is_split():
+    def final(pieces):
+        net = SpikingNetwork(2, seed=0)
+        net.connect("neurons", np.ones((2, 2)) * 0.5, rule=PairSTDP(decay=0.5))
+        for d in pieces:
+            net.run(d)
+        return net.weights(0).toarray()
+
+    np.testing.assert_allclose(final([100.0]), final([20.0] * 5), rtol=1e-12)
+    np.testing.assert_allclose(final([1000.0]), np.ones((2, 2)) * 0.25, rtol=1e-12)

@@ -63,7 +63,7 @@ class SpikeTimingRule(LearningRule):
         Time between consecutive rows (ms).
     learning_rate, decay, bounds, soft_bounds
         See :class:`~neuromem.rules.base.LearningRule`; in a spiking network ``decay``
-        acts once per run and ``bounds`` clip after every spike event.
+        is the fraction lost per second of simulated time and ``bounds`` clip after every spike event.
     """
 
     encodings: ClassVar[tuple[str, ...]] = ("binary",)

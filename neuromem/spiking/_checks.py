@@ -1,4 +1,4 @@
-"""Checks of what a run reads from the user: the sampled neurons and the state."""
+"""Checks of a run: what it reads from the user (sampled neurons, state), what it made."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..validation import as_real_array
 
-__all__ = ["check_sample", "check_state"]
+__all__ = ["check_diverged", "check_sample", "check_state"]
 
 
 def check_sample(sample: Any, n: int) -> np.ndarray:
@@ -48,3 +48,24 @@ def check_state(net: Any) -> None:
             raise ValidationError(name, described(f"shape {np.shape(arr)}"), allowed)
         if arr.dtype != np.float64 or not arr.flags.c_contiguous or not arr.flags.writeable:
             setattr(net, name, np.ascontiguousarray(arr, dtype=np.float64).copy())
+
+
+def check_diverged(net: Any) -> None:
+    """Refuse a run that made plastic weights overflow (a learning rate too large).
+
+    Like the shared base's check: any weight beyond about ``1e154`` or non-finite,
+    far beyond any change a converging rule produces.
+    """
+    for g, grp in enumerate(net.groups):
+        if grp.rule is None:
+            continue
+        w = net._built["syn_w"][net._order[g]]
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.einsum("i,i->", w, w)
+        if not np.isfinite(total):
+            raise ValidationError(
+                "learning_rate",
+                grp.rule.learning_rate,
+                f"a smaller learning rate: rule {grp.rule.name!r} of group {g} made "
+                "the weights diverge in this run (give the rule bounds)",
+            )

@@ -23,7 +23,7 @@ from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
-from ._checks import check_sample, check_state
+from ._checks import check_diverged, check_sample, check_state
 from ._kernel import HAVE_NUMBA, RULE_CODES
 from ._numpy import run_numpy
 from .lif import LIF
@@ -541,7 +541,8 @@ class SpikingNetwork:
             pops.append(pop)
             stimes.append(np.arange(-t0 % every, n_chunk, every)[:n_samp] + t0)
             souts.append(s_out)
-        self._decay()
+        self._decay(total * self.dt / 1000.0)
+        check_diverged(self)
         dt = self.dt
         cat = np.concatenate
         s_all = cat(souts) if souts else np.zeros((0, len(idx), 3))
@@ -558,11 +559,15 @@ class SpikingNetwork:
             sampled=idx,
         )
 
-    def _decay(self) -> None:
-        """Each rule's ``decay``, once per run (a run is one presentation)."""
+    def _decay(self, seconds: float) -> None:
+        """Each rule's ``decay`` as a fraction lost per second of simulated time.
+
+        ``w <- (1 - decay) ** seconds w``: the result does not depend on how a
+        simulation is split into runs.
+        """
         for g, grp in enumerate(self.groups):
             if grp.rule is not None and grp.rule.decay:
-                self._built["syn_w"][self._order[g]] *= 1.0 - grp.rule.decay
+                self._built["syn_w"][self._order[g]] *= (1.0 - grp.rule.decay) ** seconds
 
     def memory_per_synapse(self) -> float:
         """Bytes the loop holds per synapse (weights, targets, STDP indices)."""
