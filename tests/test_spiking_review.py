@@ -148,3 +148,66 @@ def test_decay_does_not_depend_on_how_a_run_is_split():
 
     np.testing.assert_allclose(final([100.0]), final([20.0] * 5), rtol=1e-12)
     np.testing.assert_allclose(final([1000.0]), np.ones((2, 2)) * 0.25, rtol=1e-12)
+
+
+def _assembly(**kw):
+    return nm.create("spiking-assembly", n_units=40, seed=3, **kw)
+
+
+def _patterns():
+    x = np.zeros((3, 40))
+    for k in range(3):
+        x[k, k * 10 : k * 10 + 8] = 1
+    return x
+
+
+def test_compare_counts_the_assemblys_synapses():
+    from neuromem.experiments.estimators import count_synapses
+
+    mem = _assembly().store(_patterns()[:1])
+    assert count_synapses(mem) == 40 * 39
+    assert not hasattr(_assembly(), "n_synapses_")
+
+
+def test_a_cues_recall_does_not_depend_on_the_batch():
+    x = _patterns()
+    cues = x.copy()
+    cues[:, ::2] = 0
+    mem = _assembly().store(x)
+    together = mem.recall(cues).info["counts"]
+    for k in range(3):
+        alone = mem.recall(cues[k : k + 1]).info["counts"][0]
+        np.testing.assert_array_equal(alone, together[k])
+    reversed_ = mem.recall(cues[::-1]).info["counts"][::-1]
+    np.testing.assert_array_equal(reversed_, together)
+    recs = mem.recall(cues, record=True).info["recordings"]
+    assert [r.t_start for r in recs] == [0.0, 0.0, 0.0]
+
+
+def test_storing_in_two_calls_equals_storing_at_once():
+    x = _patterns()
+    a = _assembly().store(x[:1]).store(x[1:])
+    b = _assembly().store(x)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+
+
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        ({"recall_ms": 0.1}, "recall_ms"),
+        ({"present_ms": 0.0}, "present_ms"),
+        ({"stim_rate": 1e15}, "stim_rate"),
+    ],
+)
+def test_assembly_windows_and_rates_are_checked(kw, name):
+    with pytest.raises(nm.ValidationError, match=name):
+        _assembly(**kw)
+
+
+def test_assembly_refuses_targets_and_non_bool_record():
+    mem = _assembly()
+    with pytest.raises(nm.ValidationError, match="targets"):
+        mem.store(_patterns(), targets=_patterns())
+    mem.store(_patterns()[:1])
+    with pytest.raises(nm.ValidationError, match="record"):
+        mem.recall(_patterns()[:1], record="yes")

@@ -409,8 +409,15 @@ class SpikingNetwork:
         self._check_sign(self.groups[group].target, values, None)
         self._built["syn_w"][self._order[group]] = values
 
-    def reset_state(self) -> None:
-        """Membranes to rest, channels, traces and delay lines to zero (weights kept)."""
+    def reset_state(self, seed: SeedLike = None) -> None:
+        """Membranes to rest, channels, traces and delay lines to zero (weights kept).
+
+        With ``seed``, a new trial: the Poisson sources restart from that seed and the
+        clock from 0, so the trial's spikes depend on nothing run before it.
+        """
+        if seed is not None:
+            self._rng = as_generator(check_seed(seed))
+            self.step = 0
         self.v[:] = self.neuron.v_rest
         self.ge[:] = 0.0
         self.gi[:] = 0.0
