@@ -211,3 +211,22 @@ def test_assembly_refuses_targets_and_non_bool_record():
     mem.store(_patterns()[:1])
     with pytest.raises(nm.ValidationError, match="record"):
         mem.recall(_patterns()[:1], record="yes")
+
+
+def test_dense_zeros_are_no_synapses():
+    w = np.array([[0.0, 0.3], [0.0, 0.0]])
+    dense = SpikingNetwork(2, seed=0)
+    dense.connect("neurons", w, rule=PairSTDP(bounds=(0.0, 1.0)))
+    sparse = SpikingNetwork(2, seed=0)
+    sparse.connect("neurons", sp.csr_array(w), rule=PairSTDP(bounds=(0.0, 1.0)))
+    assert dense.weights(0).nnz == sparse.weights(0).nnz == 1
+
+
+def test_lif_law_inputs():
+    lif = nm.spiking.LIF()
+    with pytest.raises(nm.ValidationError, match="z"):
+        lif("a")
+    with pytest.raises(nm.ValidationError, match="z"):
+        lif(np.nan)
+    with np.errstate(all="raise"):
+        assert lif(np.inf) == pytest.approx(1000.0 / lif.t_ref)

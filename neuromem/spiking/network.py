@@ -211,8 +211,10 @@ class SpikingNetwork:
         pre : str
             ``"neurons"`` (recurrent) or the name of a Poisson group.
         weights : ndarray or scipy.sparse matrix, shape (n, n_pre)
-            Initial weights; a sparse matrix's stored entries are the synapses, a dense
-            array connects every pair.
+            Initial weights; a sparse matrix's stored entries are the synapses (a stored
+            zero is a synapse of weight 0), a dense array's nonzero entries (its zeros,
+            a zero diagonal included, are no synapse: pass a sparse structure for
+            synapses that start at 0).
         target : {"v", "exc", "inh"}
             A voltage jump (mV), or an increment of the excitatory or inhibitory channel.
         delay : float
@@ -231,8 +233,9 @@ class SpikingNetwork:
             dense = as_real_array(weights, "weights").astype(float)
             if dense.ndim != 2:
                 raise ValidationError("weights", described(f"shape {dense.shape}"), "2-D")
-            w = sp.csr_array(np.ones_like(dense))
-            w.data = dense.reshape(-1).copy()
+            # A dense array's zeros are no synapse (as in its sparse twin): they would
+            # otherwise be plastic synapses, self-connections included.
+            w = sp.csr_array(dense)
         w = w.astype(float)
         w.sort_indices()
         if w.shape != (self.n, n_pre):
