@@ -230,3 +230,20 @@ def test_lif_law_inputs():
         lif(np.nan)
     with np.errstate(all="raise"):
         assert lif(np.inf) == pytest.approx(1000.0 / lif.t_ref)
+
+
+def test_a_long_quiet_run_records_in_memory_of_its_spikes():
+    net = SpikingNetwork(1, dt=0.1, seed=0)
+    net.i_ext[:] = 21.0  # just above rheobase: a few spikes over 10 s
+    rec = net.run(10_000.0)
+    assert 0 < len(rec.times) < 1000
+    assert rec.nbytes() <= 16 * len(rec.times) + 64
+    assert rec.pop_count.sum() == len(rec.times) and len(rec.pop_count) == 100_000
+
+
+def test_population_rate_bins_are_whole_steps():
+    rec = SpikingNetwork(2, dt=0.1, seed=0).run(10.0)
+    with pytest.raises(nm.ValidationError, match="bin_ms"):
+        rec.population_rate(0.15)
+    times, rate = rec.population_rate(0.5)
+    assert len(times) == len(rate) == 20

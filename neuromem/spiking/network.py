@@ -510,7 +510,7 @@ class SpikingNetwork:
         )  # fmt: skip
         loop = _kernel.run_numba if self.backend == "numba" else run_numpy
         t_start = self.step
-        times, indices, pops, stimes, souts = [], [], [], [], []
+        times, indices, stimes, souts = [], [], [], []
         done = 0
         while done < total:
             n_chunk = min(_CHUNK, total - done)
@@ -521,7 +521,7 @@ class SpikingNetwork:
                 ring = np.zeros((b["depth"], 2 * cap), dtype=np.int64)
                 ring[:, : b["ring"].shape[1]] = b["ring"]
                 b["ring"] = ring
-            pop = np.zeros(n_chunk, dtype=np.int32)
+            pop = np.zeros(n_chunk, dtype=np.int32)  # scratch of one chunk: not recorded
             t0 = self.step
             n_samp = len(range(-t0 % every, n_chunk, every)) if len(idx) else 0
             s_out = np.zeros((n_samp, len(idx), 3))
@@ -548,7 +548,6 @@ class SpikingNetwork:
                 cap_s *= 2
             self.step += n_chunk
             done += n_chunk
-            pops.append(pop)
             stimes.append(np.arange(-t0 % every, n_chunk, every)[:n_samp] + t0)
             souts.append(s_out)
         self._decay(total * self.dt / 1000.0)
@@ -563,7 +562,6 @@ class SpikingNetwork:
             dt=dt,
             t_start=t_start * dt,
             t_stop=self.step * dt,
-            pop_count=cat(pops) if pops else np.zeros(0, np.int32),
             sample_times=(cat(stimes) * dt) if stimes else np.zeros(0),
             samples={"v": s_all[:, :, 0], "ge": s_all[:, :, 1], "gi": s_all[:, :, 2]},
             sampled=idx,
