@@ -247,3 +247,28 @@ def test_population_rate_bins_are_whole_steps():
         rec.population_rate(0.15)
     times, rate = rec.population_rate(0.5)
     assert len(times) == len(rate) == 20
+
+
+def test_memory_per_synapse_counts_everything_per_plastic_synapse():
+    net = SpikingNetwork(3, seed=0)
+    net.add_poisson("p", np.full(3, 10.0))
+    net.connect("p", sp.csr_array(np.eye(3)), target="v")  # static
+    net.connect("neurons", np.ones((3, 3)) - np.eye(3), rule=PairSTDP(bounds=(0, 1)))
+    net.run(1.0)
+    b = net._built
+    held = sum(a.nbytes for k, a in b.items() if k in ("ring", "xtr", "ytr", "syn_w"))
+    assert net.memory_per_synapse() * 6 >= held
+
+
+def test_minor_inputs_are_named():
+    net = SpikingNetwork(3, seed=0)
+    with pytest.raises(nm.ValidationError, match="rates"):
+        net.add_poisson("p", np.ones((3, 2)))
+    with pytest.raises(nm.ValidationError, match="at least one rate"):
+        net.add_poisson("q", [])
+    with pytest.raises(nm.ValidationError, match="connect"):
+        net.weights(0)
+    with pytest.raises(nm.ValidationError, match="rule"):
+        net.connect("neurons", np.ones((3, 3)), rule=PairSTDP(dt=0.5))
+    with pytest.raises(nm.ValidationError, match="pre"):
+        PairSTDP().delta(np.full((4, 3), 0.5), np.zeros((4, 3)), np.zeros((3, 3)))

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from ..errors import ValidationError, described
 from ..validation import as_real_array
 
-__all__ = ["check_diverged", "check_sample", "check_state"]
+__all__ = ["check_diverged", "check_sample", "check_sign", "check_state"]
 
 
 def check_sample(sample: Any, n: int) -> np.ndarray:
@@ -69,3 +69,22 @@ def check_diverged(net: Any) -> None:
                 f"a smaller learning rate: rule {grp.rule.name!r} of group {g} made "
                 "the weights diverge in this run (give the rule bounds)",
             )
+
+
+def check_sign(net: Any, target: str, w: np.ndarray, rule: Any) -> None:
+    """Conductances are never negative: a negative one makes ``V`` diverge."""
+    mode = {"exc": net.exc, "inh": net.inh}.get(target, "current")
+    if mode != "conductance":
+        return
+    if np.any(w < 0):
+        raise ValidationError(
+            "weights",
+            described("negative weights"),
+            f">= 0 on the {target!r} conductance",
+        )
+    if rule is not None and (rule.bounds is None or rule.bounds[0] < 0):
+        raise ValidationError(
+            "rule",
+            described(f"bounds {rule.bounds}"),
+            f"bounds with a lower bound >= 0 on the {target!r} conductance",
+        )

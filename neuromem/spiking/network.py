@@ -23,7 +23,7 @@ from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
-from ._checks import check_diverged, check_sample, check_state
+from ._checks import check_diverged, check_sample, check_sign, check_state
 from ._kernel import HAVE_NUMBA, RULE_CODES
 from ._numpy import run_numpy
 from .lif import LIF
@@ -34,6 +34,9 @@ __all__ = ["SpikingNetwork", "SynapseGroup"]
 TARGETS = {"v": 0, "exc": 1, "inh": 2}
 CHANNELS = ("current", "conductance")
 BACKENDS = ("auto", "numba", "numpy")
+# What the loop holds for its synapses, their traces and the delay ring.
+_HELD = ("syn_w", "syn_post", "col_syn", "col_row", "row_ptr", "col_ptr", "src_rows",
+         "row_delay", "row_group", "xtr", "xlast", "ytr", "ring", "ring_n")  # fmt: skip
 _CHUNK = 20_000  # steps per call of the loop: bounds the Poisson events held at once
 
 
@@ -179,11 +182,15 @@ class SpikingNetwork:
         return name
 
     def _rates(self, rates, size) -> np.ndarray:
-        r = as_real_array(rates, "rates").astype(float).reshape(-1)
+        r = as_real_array(rates, "rates").astype(float)
+        if r.ndim > 1:  # a matrix would be flattened silently
+            raise ValidationError("rates", described(f"shape {r.shape}"), "a 1-D array")
+        r = r.reshape(-1)
         if size is not None and len(r) == 1:
             r = np.full(size, r[0])
+        want = "at least one rate" if size is None else f"{size} rates (or one)"
         if (size is not None and len(r) != size) or len(r) == 0:
-            raise ValidationError("rates", described(f"{len(r)} rates"), f"{size} rates")
+            raise ValidationError("rates", described(f"{len(r)} rates"), want)
         if not np.all(np.isfinite(r)) or np.any(r < 0):
             raise ValidationError(
                 "rates", described("negative or non-finite rates"), ">= 0"
@@ -246,34 +253,21 @@ class SpikingNetwork:
             raise ValidationError("weights", described("NaN or inf"), "finite weights")
         if rule is not None:
             _spec(rule)
+            if abs(rule.dt - self.dt) > 1e-9 * self.dt:
+                # The loop steps by the network's dt; rule.delta by the rule's.
+                raise ValidationError(
+                    "rule", described(f"rule dt {rule.dt}"), f"dt {self.dt}"
+                )
             if getattr(rule, "name", "") == "inhibitory-stdp" and target != "inh":
                 # Vogels' rule strengthens synapses onto neurons above the target rate:
                 # only on an inhibitory channel does that lower the rate.
                 raise ValidationError("target", target, "'inh' for inhibitory-stdp")
-        self._check_sign(target, w.data, rule)
+        check_sign(self, target, w.data, rule)
         steps = round(delay / self.dt) + 1
         check_memory(16.0 * steps * (w.nnz + self.n + 1), "delay", delay, "the delay line")
         self._rebuild()
         self.groups.append(SynapseGroup(pre, w, target, delay, rule))
         return len(self.groups) - 1
-
-    def _check_sign(self, target: str, w: np.ndarray, rule) -> None:
-        """Conductances are never negative: a negative one makes ``V`` diverge."""
-        mode = {"exc": self.exc, "inh": self.inh}.get(target, "current")
-        if mode != "conductance":
-            return
-        if np.any(w < 0):
-            raise ValidationError(
-                "weights",
-                described("negative weights"),
-                f">= 0 on the {target!r} conductance",
-            )
-        if rule is not None and (rule.bounds is None or rule.bounds[0] < 0):
-            raise ValidationError(
-                "rule",
-                described(f"bounds {rule.bounds}"),
-                f"bounds with a lower bound >= 0 on the {target!r} conductance",
-            )
 
     def _rebuild(self) -> None:
         """Drop the loop's arrays after a change of structure, keeping the weights.
@@ -388,9 +382,14 @@ class SpikingNetwork:
             self._order.append(idx[back])
 
     # -- state ------------------------------------------------------------------------
+    def _group(self, group: Any) -> int:
+        if not self.groups:
+            raise ValidationError("group", group, "a group index once connect() has run")
+        return check_int(group, "group", low=0, high=len(self.groups) - 1)
+
     def weights(self, group: int = 0) -> sp.csr_array:
         """Current weights of a synapse group as a CSR matrix ``(n, n_pre)``."""
-        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        group = self._group(group)
         self.build()
         w = self.groups[group].weights.copy()
         w.data = self._built["syn_w"][self._order[group]].copy()
@@ -398,7 +397,7 @@ class SpikingNetwork:
 
     def set_weights(self, group: int, weights) -> None:
         """Overwrite the values of a group's synapses (same structure)."""
-        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        group = self._group(group)
         self.build()
         old = self.groups[group].weights
         if sp.issparse(weights):
@@ -409,7 +408,7 @@ class SpikingNetwork:
                 "weights", described(f"shape {dense.shape}"), f"finite, shape {old.shape}"
             )
         values = dense[_entries(old)]
-        self._check_sign(self.groups[group].target, values, None)
+        check_sign(self, self.groups[group].target, values, None)
         self._built["syn_w"][self._order[group]] = values
 
     def reset_state(self, seed: SeedLike = None) -> None:
@@ -578,16 +577,13 @@ class SpikingNetwork:
                 self._built["syn_w"][self._order[g]] *= (1.0 - grp.rule.decay) ** seconds
 
     def memory_per_synapse(self) -> float:
-        """Bytes the loop holds per synapse (weights, targets, STDP indices)."""
+        """Bytes the loop holds per plastic synapse: every synapse's arrays (static
+        inputs included), the rows' and neurons' traces and the delay ring, divided by
+        the plastic synapses (by all synapses when none is plastic)."""
         self.build()
         b = self._built
-        n_syn = max(len(b["syn_w"]), 1)
-        held = sum(
-            b[k].nbytes
-            for k in ("syn_w", "syn_post", "col_syn", "col_row", "row_ptr", "col_ptr")
-        )
-        held += b["xtr"].nbytes + b["xlast"].nbytes + b["ytr"].nbytes
-        return held / n_syn
+        held = sum(b[k].nbytes for k in _HELD)
+        return held / max(len(b["col_syn"]) or len(b["syn_w"]), 1)
 
 
 def _entries(csr: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
