@@ -260,7 +260,7 @@ def main(argv=None) -> None:
                 "song": b_song["loop"],
             }
     rows = [
-        ("anchor loop (1 s simulated)", "loop", "s"),
+        (f"anchor loop ({anchor['duration'] / 1000:g} s simulated)", "loop", "s"),
         ("anchor preparation, warm cache", "prep", "s"),
         ("anchor preparation, warm cache (CPU)", "prep_cpu", "s"),
         ("anchor preparation, cold cache", "cold", "s"),

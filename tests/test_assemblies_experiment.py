@@ -52,3 +52,26 @@ def test_bad_options_name_the_key():
         Assemblies({"n_units": 10, "n_active": 10})
     with pytest.raises(nm.ValidationError, match="w_max"):
         Assemblies({"options": {"w_max": -1.0}})
+
+
+def test_assemblies_gives_the_same_rows_on_dask(tmp_path):
+    """The same seed gives the same rows serially and on a Dask cluster (threads:
+    a process cluster's start-up would dominate; the tasks' seeds are what is tested)."""
+    distributed = pytest.importorskip("distributed")
+    proto = Assemblies(
+        {"n_units": 60, "n_active": 6, "n_assemblies": [2, 4], "cue_fractions": [0.5],
+         "repeats": 2},
+        seed=5,
+    )  # fmt: skip
+    serial = run(proto, tmp_path / "a", jobs=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = run(proto, tmp_path / "b", scheduler=cluster.scheduler_address)
+
+    def strip(rows):
+        kept = ({k: v for k, v in r.items() if k != "error"} for r in rows)
+        return sorted(json.dumps(r, sort_keys=True) for r in kept)
+
+    assert len(serial) == 4
+    assert strip(serial) == strip(on_dask)

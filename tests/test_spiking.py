@@ -61,7 +61,13 @@ def _mixed_network(backend, seed=3):
     w_x = sp.random_array((n, 60), density=0.3, random_state=2, format="csr") * 0.5
     net.connect("extra", w_x, target="exc", delay=0.5, rule=TripletSTDP(bounds=(0, 1.0)))
     w_i = sp.random_array((n, n), density=0.1, random_state=3, format="csr") * 0.05
-    net.connect("neurons", w_i, target="inh", delay=2.0, rule=InhibitorySTDP(eta=0.01))
+    net.connect(
+        "neurons",
+        w_i,
+        target="inh",
+        delay=2.0,
+        rule=InhibitorySTDP(eta=0.01, bounds=(0, 1.0)),
+    )
     return net
 
 
@@ -171,7 +177,9 @@ def test_compiled_loop_applies_the_rule_event_driven(rule):
     net.add_poisson("drive", np.full(n, 600.0))
     net.connect("drive", sp.identity(n, format="csr") * 4.0, target="v")
     w0 = sp.random_array((n, n), density=0.3, random_state=5, format="csr") * 0.5
-    net.connect("neurons", w0, target="v", rule=rule)
+    # Vogels' rule is refused on excitatory targets: it holds a rate only by inhibiting.
+    target = "inh" if isinstance(rule, InhibitorySTDP) else "v"
+    net.connect("neurons", w0, target=target, rule=rule)
     rec = net.run(200.0)
     spikes = np.zeros((len(rec.pop_count), n))
     spikes[np.round(rec.times / dt).astype(int), rec.indices] = 1.0

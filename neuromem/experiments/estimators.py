@@ -230,6 +230,8 @@ def count_synapses(mem) -> int:
             if trains_bias and getattr(syn, "bias", None) is not None:
                 total += int(np.size(syn.bias))
         return total
+    if getattr(mem, "n_synapses_", None) is not None:  # a model that counts its own
+        return int(mem.n_synapses_)
     x = getattr(mem, "patterns_", None)
     return int(np.size(x)) if x is not None else 0
 

@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import ValidationError
+from ..memory import check_memory
 from ..random import SeedLike, as_generator, check_seed
 from ..rules.stdp import TripletSTDP
 from ..spiking.lif import LIF
 from ..spiking.network import SpikingNetwork
 from ..tags import ModelTags
-from ..validation import check_float, check_int, check_patterns
+from ..validation import check_bool, check_float, check_int, check_patterns
 from .base import Memory, RecallResult, not_stored
 
 __all__ = ["SpikingAssembly"]
@@ -62,6 +64,9 @@ class SpikingAssembly(Memory):
         Recurrent weights (mV), zero diagonal.
     n_stored_ : int
         Patterns presented so far.
+    n_synapses_ : int
+        Plastic synapses (``n_units (n_units - 1)``), counted by ``compare`` for its
+        bits per synapse.
     """
 
     name = "spiking-assembly"
@@ -93,6 +98,16 @@ class SpikingAssembly(Memory):
         self.drive = check_float(drive, "drive")
         self.min_spikes = check_int(min_spikes, "min_spikes", low=1)
         self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
+        for name in ("present_ms", "recall_ms"):
+            if round(getattr(self, name) / self.dt) < 1:
+                # A window shorter than one step would simulate nothing (all zeros).
+                raise ValidationError(
+                    name, getattr(self, name), f"at least one step (dt = {self.dt} ms)"
+                )
+        # The drive's Poisson events of one chunk of the loop are held at once.
+        window = min(max(self.present_ms, self.recall_ms), 20_000 * self.dt) / 1000.0
+        events = max(self.stim_rate, self.background_rate) * self.n_units * window
+        check_memory(24.0 * events, "stim_rate", stim_rate, "the Poisson drive's events")
         self.seed = check_seed(seed)
 
     def __neuromem_tags__(self) -> ModelTags:
@@ -103,6 +118,15 @@ class SpikingAssembly(Memory):
             regime="sparse",
             theory=("cell-assemblies",),
         )
+
+    @property
+    def n_synapses_(self) -> int:
+        """Plastic recurrent synapses holding what was stored (every ordered pair
+        but self-connections); the drive and the global inhibition store nothing."""
+        if getattr(self, "weights_", None) is None:
+            # AttributeError, like every fitted attribute before store: hasattr says no.
+            raise AttributeError("n_synapses_: nothing stored yet")
+        return self.n_units * (self.n_units - 1)
 
     # -- the network ------------------------------------------------------------------
     def _network(self, plastic: bool, seed: int, stream: int) -> SpikingNetwork:
@@ -139,14 +163,17 @@ class SpikingAssembly(Memory):
         ----------
         patterns : ndarray of 0/1, shape (P, n_units)
         """
+        if targets is not None:
+            raise ValidationError("targets", targets, "None (an auto-associative memory)")
         x = check_patterns(patterns, "patterns", n_units=self.n_units, encoding="binary")
         seed = self._base_seed()
         if getattr(self, "weights_", None) is None:
             self.weights_ = np.zeros((self.n_units, self.n_units))
             self.n_stored_ = 0
         net = self._network(True, seed, self.n_stored_)
-        for pattern in x:  # one simulated presentation per pattern
-            net.reset_state()
+        for p, pattern in enumerate(x):  # one simulated presentation per pattern
+            # Pattern k's own stream: store(a).store(b) gives what store(a + b) gives.
+            net.reset_state(np.random.SeedSequence([seed, self.n_stored_ + p]))
             net.set_rates(
                 "drive", np.where(pattern > 0, self.stim_rate, self.background_rate)
             )
@@ -165,14 +192,19 @@ class SpikingAssembly(Memory):
             counts and ``info["rates"]`` the rates (Hz) of every neuron per cue; with
             ``record=True`` also ``info["recordings"]``, one :class:`Recording` per cue.
         """
+        record = check_bool(record, "record")
         c = check_patterns(cues, "cues", n_units=self.n_units, encoding="binary")
         if getattr(self, "weights_", None) is None:
             raise not_stored(self, "recall")
-        net = self._network(False, self._base_seed(), -1 % 2**32)
+        seed = self._base_seed()
+        net = self._network(False, seed, -1 % 2**32)
         counts = np.zeros(c.shape, dtype=np.int64)
         recordings = []
         for p, cue in enumerate(c):  # one simulated trial per cue
-            net.reset_state()
+            # A cue's own stream, from its active units: its response does not depend
+            # on the other cues of the batch nor on their order.
+            active = np.flatnonzero(cue)
+            net.reset_state(np.random.SeedSequence([seed, 2**32 - 1, len(active), *active]))
             net.set_rates("drive", np.where(cue > 0, self.stim_rate, self.background_rate))
             rec = net.run(self.recall_ms)
             counts[p] = rec.counts()

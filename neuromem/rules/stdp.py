@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.signal import lfilter
 
-from ..errors import ValidationError
+from ..errors import ValidationError, described
 from ..tags import RuleTags
 from ..validation import check_bool, check_float
 from .base import LearningRule
@@ -63,7 +63,7 @@ class SpikeTimingRule(LearningRule):
         Time between consecutive rows (ms).
     learning_rate, decay, bounds, soft_bounds
         See :class:`~neuromem.rules.base.LearningRule`; in a spiking network ``decay``
-        acts once per run and ``bounds`` clip after every spike event.
+        is the fraction lost per second of simulated time and ``bounds`` clip after every spike event.
     """
 
     encodings: ClassVar[tuple[str, ...]] = ("binary",)
@@ -72,6 +72,16 @@ class SpikeTimingRule(LearningRule):
     def __init__(self, dt: float = 0.1, **shared):
         super().__init__(**shared)
         self.dt = _tau(dt, "dt")
+
+    def _prepare(self, pre, post, signal, layout, dtype):
+        pre, post, signal = super()._prepare(pre, post, signal, layout, dtype)
+        for name, s in (("pre", pre), ("post", post)):
+            # Rows are spike trains: a 0.5 or a 2 would silently scale the traces.
+            if np.any((s != 0) & (s != 1)):
+                raise ValidationError(
+                    name, described("values other than 0 and 1"), "0/1 spike trains"
+                )
+        return pre, post, signal
 
     @classmethod
     def default_learning_rate(cls, n_pre: int) -> float:
@@ -215,6 +225,9 @@ class InhibitorySTDP(SpikeTimingRule):
     postsynaptic spike by ``eta x``, with traces of time constant ``tau`` and
     ``alpha = 2 target_rate tau``. Weights are inhibitory magnitudes (``w >= 0`` on an
     ``"inh"`` channel): a neuron firing above target strengthens its inhibition.
+    :meth:`SpikingNetwork.connect <neuromem.spiking.SpikingNetwork.connect>` accepts it
+    on ``target="inh"`` only (current or conductance), where a stronger weight lowers
+    the rate; on a conductance channel it also needs bounds with a lower bound >= 0.
     """
 
     name = "inhibitory-stdp"

@@ -72,7 +72,8 @@ def run_numba(
                 ref[i] -= 1
             else:
                 a = ge[i] * fp[E_E] if ce else ge[i]
-                b = gi[i] * fp[E_I] if ci else gi[i]
+                # A current-based inhibitory channel hyperpolarises: it subtracts.
+                b = gi[i] * fp[E_I] if ci else -gi[i]
                 num = fp[V_REST] + i_ext[i] + a + b
                 if ce or ci:
                     big = 1.0 + (ge[i] if ce else 0.0) + (gi[i] if ci else 0.0)

@@ -118,7 +118,8 @@ def run_numpy(
         free = ref == 0
         ref[~free] -= 1
         a = ge * fp[E_E] if ce else ge
-        b = gi * fp[E_I] if ci else gi
+        # A current-based inhibitory channel hyperpolarises: it subtracts.
+        b = gi * fp[E_I] if ci else -gi
         num = fp[V_REST] + i_ext + a + b
         if ce or ci:
             big = 1.0 + (ge if ce else 0.0) + (gi if ci else 0.0)

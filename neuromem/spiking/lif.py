@@ -17,9 +17,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import ValidationError, described
 from ..neurons import Neuron
-from ..validation import check_float
+from ..validation import as_real_array, check_float
 
 __all__ = ["LIF"]
 
@@ -63,21 +63,30 @@ class LIF(Neuron):
 
     def __call__(self, z):
         """Stationary rate (Hz) under the constant input ``z = R I`` (mV), element-wise."""
-        z = np.asarray(z, dtype=float)
+        z = _inputs(z)
         theta = self.rheobase
         reset = self.v_reset - self.v_rest
         above = z > theta
         safe = np.where(above, z, theta + 1.0)
-        period = self.t_ref + self.tau_m * np.log((safe - reset) / (safe - theta))
+        period = self.t_ref + self.tau_m * np.log1p((theta - reset) / (safe - theta))
         return np.where(above, 1000.0 / period, 0.0)
 
     def derivative(self, z):
         """d rate / dz (Hz/mV), 0 below rheobase (and undefined at it: taken as 0)."""
-        z = np.asarray(z, dtype=float)
+        z = _inputs(z)
         theta = self.rheobase
         reset = self.v_reset - self.v_rest
         above = z > theta
         safe = np.where(above, z, theta + 1.0)
-        period = self.t_ref + self.tau_m * np.log((safe - reset) / (safe - theta))
+        period = self.t_ref + self.tau_m * np.log1p((theta - reset) / (safe - theta))
         dperiod = self.tau_m * (1.0 / (safe - reset) - 1.0 / (safe - theta))
         return np.where(above, -1000.0 * dperiod / period**2, 0.0)
+
+
+def _inputs(z) -> np.ndarray:
+    """The inputs ``z`` as floats; NaN refused (``inf`` has a limit: rate 1 / t_ref)."""
+    arr = as_real_array(z, "z", "real inputs R I (mV)")
+    arr = np.asarray(arr, dtype=float)
+    if np.any(np.isnan(arr)):
+        raise ValidationError("z", described("NaN"), "real inputs R I (mV), not NaN")
+    return arr

@@ -18,10 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ValidationError, described
+from ..memory import check_memory
 from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
+from ._checks import check_diverged, check_sample, check_sign, check_state
 from ._kernel import HAVE_NUMBA, RULE_CODES
 from ._numpy import run_numpy
 from .lif import LIF
@@ -32,6 +34,9 @@ __all__ = ["SpikingNetwork", "SynapseGroup"]
 TARGETS = {"v": 0, "exc": 1, "inh": 2}
 CHANNELS = ("current", "conductance")
 BACKENDS = ("auto", "numba", "numpy")
+# What the loop holds for its synapses, their traces and the delay ring.
+_HELD = ("syn_w", "syn_post", "col_syn", "col_row", "row_ptr", "col_ptr", "src_rows",
+         "row_delay", "row_group", "xtr", "xlast", "ytr", "ring", "ring_n")  # fmt: skip
 _CHUNK = 20_000  # steps per call of the loop: bounds the Poisson events held at once
 
 
@@ -57,6 +62,11 @@ def _spec(rule: LearningRule) -> tuple[int, np.ndarray, tuple[float, ...]]:
             described(f"rule {getattr(rule, 'name', rule)!r}"),
             "a spike-timing rule (neuromem.rules.stdp: pair-stdp, triplet-stdp, "
             "inhibitory-stdp) or None",
+        )
+    if rule.soft_bounds:
+        # The loop clips into the bounds; soft bounds would silently act as hard ones.
+        raise ValidationError(
+            "soft_bounds", True, "False for a spike-timing rule in a SpikingNetwork"
         )
     kind, amps, taus, weight_dependent = spiking()
     par = np.zeros(8)
@@ -120,7 +130,19 @@ class SpikingNetwork:
         self.neuron = LIF() if neuron is None else neuron
         if not isinstance(self.neuron, LIF):
             raise ValidationError("neuron", neuron, "a neuromem.spiking.LIF")
+        # Four float and one int arrays of n, and more as soon as anything connects.
+        check_memory(40.0 * self.n, "n", n, "the neurons' state")
         self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
+        t_ref = self.neuron.t_ref
+        if t_ref > 0 and abs(round(t_ref / self.dt) * self.dt - t_ref) > 0.01 * t_ref:
+            # The loop holds a neuron for whole steps: a coarser rounding would change
+            # the rate law (dt = 10 would make t_ref = 5 ms no refractory period at all).
+            raise ValidationError(
+                "dt",
+                dt,
+                f"a step that makes the refractory period t_ref = {t_ref} ms whole "
+                "steps (within 1 %)",
+            )
         self.tau_e = check_float(tau_e, "tau_e", low=0.0, low_inclusive=False)
         self.tau_i = check_float(tau_i, "tau_i", low=0.0, low_inclusive=False)
         self.exc = check_choice(exc, "exc", CHANNELS)
@@ -156,15 +178,19 @@ class SpikingNetwork:
         if not isinstance(name, str) or name == "neurons" or name in self.poisson:
             raise ValidationError("name", name, "a new name other than 'neurons'")
         self.poisson[name] = self._rates(rates, None)
-        self._built = None
+        self._rebuild()
         return name
 
     def _rates(self, rates, size) -> np.ndarray:
-        r = as_real_array(rates, "rates").astype(float).reshape(-1)
+        r = as_real_array(rates, "rates").astype(float)
+        if r.ndim > 1:  # a matrix would be flattened silently
+            raise ValidationError("rates", described(f"shape {r.shape}"), "a 1-D array")
+        r = r.reshape(-1)
         if size is not None and len(r) == 1:
             r = np.full(size, r[0])
+        want = "at least one rate" if size is None else f"{size} rates (or one)"
         if (size is not None and len(r) != size) or len(r) == 0:
-            raise ValidationError("rates", described(f"{len(r)} rates"), f"{size} rates")
+            raise ValidationError("rates", described(f"{len(r)} rates"), want)
         if not np.all(np.isfinite(r)) or np.any(r < 0):
             raise ValidationError(
                 "rates", described("negative or non-finite rates"), ">= 0"
@@ -192,8 +218,10 @@ class SpikingNetwork:
         pre : str
             ``"neurons"`` (recurrent) or the name of a Poisson group.
         weights : ndarray or scipy.sparse matrix, shape (n, n_pre)
-            Initial weights; a sparse matrix's stored entries are the synapses, a dense
-            array connects every pair.
+            Initial weights; a sparse matrix's stored entries are the synapses (a stored
+            zero is a synapse of weight 0), a dense array's nonzero entries (its zeros,
+            a zero diagonal included, are no synapse: pass a sparse structure for
+            synapses that start at 0).
         target : {"v", "exc", "inh"}
             A voltage jump (mV), or an increment of the excitatory or inhibitory channel.
         delay : float
@@ -212,8 +240,9 @@ class SpikingNetwork:
             dense = as_real_array(weights, "weights").astype(float)
             if dense.ndim != 2:
                 raise ValidationError("weights", described(f"shape {dense.shape}"), "2-D")
-            w = sp.csr_array(np.ones_like(dense))
-            w.data = dense.reshape(-1).copy()
+            # A dense array's zeros are no synapse (as in its sparse twin): they would
+            # otherwise be plastic synapses, self-connections included.
+            w = sp.csr_array(dense)
         w = w.astype(float)
         w.sort_indices()
         if w.shape != (self.n, n_pre):
@@ -224,9 +253,32 @@ class SpikingNetwork:
             raise ValidationError("weights", described("NaN or inf"), "finite weights")
         if rule is not None:
             _spec(rule)
+            if abs(rule.dt - self.dt) > 1e-9 * self.dt:
+                # The loop steps by the network's dt; rule.delta by the rule's.
+                raise ValidationError(
+                    "rule", described(f"rule dt {rule.dt}"), f"dt {self.dt}"
+                )
+            if getattr(rule, "name", "") == "inhibitory-stdp" and target != "inh":
+                # Vogels' rule strengthens synapses onto neurons above the target rate:
+                # only on an inhibitory channel does that lower the rate.
+                raise ValidationError("target", target, "'inh' for inhibitory-stdp")
+        check_sign(self, target, w.data, rule)
+        steps = round(delay / self.dt) + 1
+        check_memory(16.0 * steps * (w.nnz + self.n + 1), "delay", delay, "the delay line")
+        self._rebuild()
         self.groups.append(SynapseGroup(pre, w, target, delay, rule))
-        self._built = None
         return len(self.groups) - 1
+
+    def _rebuild(self) -> None:
+        """Drop the loop's arrays after a change of structure, keeping the weights.
+
+        The groups' structures take the current (learned or set) weights, so that
+        the next build starts from them; traces and spikes in transit restart at 0.
+        """
+        if self._built is not None:
+            for g, grp in enumerate(self.groups):
+                grp.weights = self.weights(g)
+        self._built = None
 
     def _source_offset(self, pre: str) -> int:
         if pre == "neurons":
@@ -330,9 +382,14 @@ class SpikingNetwork:
             self._order.append(idx[back])
 
     # -- state ------------------------------------------------------------------------
+    def _group(self, group: Any) -> int:
+        if not self.groups:
+            raise ValidationError("group", group, "a group index once connect() has run")
+        return check_int(group, "group", low=0, high=len(self.groups) - 1)
+
     def weights(self, group: int = 0) -> sp.csr_array:
         """Current weights of a synapse group as a CSR matrix ``(n, n_pre)``."""
-        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        group = self._group(group)
         self.build()
         w = self.groups[group].weights.copy()
         w.data = self._built["syn_w"][self._order[group]].copy()
@@ -340,7 +397,7 @@ class SpikingNetwork:
 
     def set_weights(self, group: int, weights) -> None:
         """Overwrite the values of a group's synapses (same structure)."""
-        group = check_int(group, "group", low=0, high=len(self.groups) - 1)
+        group = self._group(group)
         self.build()
         old = self.groups[group].weights
         if sp.issparse(weights):
@@ -350,10 +407,19 @@ class SpikingNetwork:
             raise ValidationError(
                 "weights", described(f"shape {dense.shape}"), f"finite, shape {old.shape}"
             )
-        self._built["syn_w"][self._order[group]] = dense[_entries(old)]
+        values = dense[_entries(old)]
+        check_sign(self, self.groups[group].target, values, None)
+        self._built["syn_w"][self._order[group]] = values
 
-    def reset_state(self) -> None:
-        """Membranes to rest, channels, traces and delay lines to zero (weights kept)."""
+    def reset_state(self, seed: SeedLike = None) -> None:
+        """Membranes to rest, channels, traces and delay lines to zero (weights kept).
+
+        With ``seed``, a new trial: the Poisson sources restart from that seed and the
+        clock from 0, so the trial's spikes depend on nothing run before it.
+        """
+        if seed is not None:
+            self._rng = as_generator(check_seed(seed))
+            self.step = 0
         self.v[:] = self.neuron.v_rest
         self.ge[:] = 0.0
         self.gi[:] = 0.0
@@ -410,17 +476,23 @@ class SpikingNetwork:
             Sampling interval in steps.
         """
         duration = check_float(duration, "duration", low=0.0)
-        every = check_int(every, "every", low=1)
-        idx = np.zeros(0, np.int64) if sample is None else np.asarray(sample, np.int64)
-        if idx.ndim != 1 or np.any((idx < 0) | (idx >= self.n)):
-            raise ValidationError("sample", sample, f"indices in [0, {self.n})")
-        if not np.all(np.isfinite(self.i_ext)) or self.i_ext.shape != (self.n,):
+        total = round(duration / self.dt)
+        if total < 1:
             raise ValidationError(
-                "i_ext", described("bad input"), f"{self.n} finite values"
+                "duration", duration, f"at least one step (dt = {self.dt} ms)"
+            )
+        every = check_int(every, "every", low=1)
+        idx = check_sample(sample, self.n)
+        check_state(self)
+        if self.poisson:
+            # The Poisson events of one chunk are held at once (source and step each).
+            events = sum(float(r.sum()) for r in self.poisson.values())
+            events *= self.dt / 1000.0 * min(total, _CHUNK)
+            check_memory(
+                24.0 * events, "rates", described(f"{events:.3g} events per chunk")
             )
         self.build()
         b, nrn = self._built, self.neuron
-        total = round(duration / self.dt)
         fp = np.array(
             [
                 nrn.v_rest, nrn.threshold, nrn.v_reset, np.exp(-self.dt / nrn.tau_m),
@@ -437,7 +509,7 @@ class SpikingNetwork:
         )  # fmt: skip
         loop = _kernel.run_numba if self.backend == "numba" else run_numpy
         t_start = self.step
-        times, indices, pops, stimes, souts = [], [], [], [], []
+        times, indices, stimes, souts = [], [], [], []
         done = 0
         while done < total:
             n_chunk = min(_CHUNK, total - done)
@@ -448,7 +520,7 @@ class SpikingNetwork:
                 ring = np.zeros((b["depth"], 2 * cap), dtype=np.int64)
                 ring[:, : b["ring"].shape[1]] = b["ring"]
                 b["ring"] = ring
-            pop = np.zeros(n_chunk, dtype=np.int32)
+            pop = np.zeros(n_chunk, dtype=np.int32)  # scratch of one chunk: not recorded
             t0 = self.step
             n_samp = len(range(-t0 % every, n_chunk, every)) if len(idx) else 0
             s_out = np.zeros((n_samp, len(idx), 3))
@@ -475,10 +547,10 @@ class SpikingNetwork:
                 cap_s *= 2
             self.step += n_chunk
             done += n_chunk
-            pops.append(pop)
             stimes.append(np.arange(-t0 % every, n_chunk, every)[:n_samp] + t0)
             souts.append(s_out)
-        self._decay()
+        self._decay(total * self.dt / 1000.0)
+        check_diverged(self)
         dt = self.dt
         cat = np.concatenate
         s_all = cat(souts) if souts else np.zeros((0, len(idx), 3))
@@ -489,29 +561,29 @@ class SpikingNetwork:
             dt=dt,
             t_start=t_start * dt,
             t_stop=self.step * dt,
-            pop_count=cat(pops) if pops else np.zeros(0, np.int32),
             sample_times=(cat(stimes) * dt) if stimes else np.zeros(0),
             samples={"v": s_all[:, :, 0], "ge": s_all[:, :, 1], "gi": s_all[:, :, 2]},
             sampled=idx,
         )
 
-    def _decay(self) -> None:
-        """Each rule's ``decay``, once per run (a run is one presentation)."""
+    def _decay(self, seconds: float) -> None:
+        """Each rule's ``decay`` as a fraction lost per second of simulated time.
+
+        ``w <- (1 - decay) ** seconds w``: the result does not depend on how a
+        simulation is split into runs.
+        """
         for g, grp in enumerate(self.groups):
             if grp.rule is not None and grp.rule.decay:
-                self._built["syn_w"][self._order[g]] *= 1.0 - grp.rule.decay
+                self._built["syn_w"][self._order[g]] *= (1.0 - grp.rule.decay) ** seconds
 
     def memory_per_synapse(self) -> float:
-        """Bytes the loop holds per synapse (weights, targets, STDP indices)."""
+        """Bytes the loop holds per plastic synapse: every synapse's arrays (static
+        inputs included), the rows' and neurons' traces and the delay ring, divided by
+        the plastic synapses (by all synapses when none is plastic)."""
         self.build()
         b = self._built
-        n_syn = max(len(b["syn_w"]), 1)
-        held = sum(
-            b[k].nbytes
-            for k in ("syn_w", "syn_post", "col_syn", "col_row", "row_ptr", "col_ptr")
-        )
-        held += b["xtr"].nbytes + b["xlast"].nbytes + b["ytr"].nbytes
-        return held / n_syn
+        held = sum(b[k].nbytes for k in _HELD)
+        return held / max(len(b["col_syn"]) or len(b["syn_w"]), 1)
 
 
 def _entries(csr: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
-"""What a spiking run records: spikes as (time, index) pairs, population counts per
-step, and state variables sampled every ``k`` steps. Nothing is kept per neuron per
-step, so a long run records in memory proportional to its spikes."""
+"""What a spiking run records: spikes as (time, index) pairs and state variables
+sampled every ``k`` steps. Nothing is kept per step (population counts are derived from
+the spikes), so a long run records in memory proportional to its spikes and samples."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ValidationError
 from ..validation import check_float
 
 __all__ = ["Recording"]
@@ -30,7 +31,8 @@ class Recording:
     t_start, t_stop : float
         The simulated interval (ms).
     pop_count : ndarray of int, shape (T,)
-        Spikes of the whole population at each step.
+        Spikes of the whole population at each step (computed from the spikes when
+        read, not stored).
     sample_times : ndarray, shape (M,)
         Times (ms) at which the sampled variables were read.
     samples : dict of str to ndarray, shape (M, n_sampled)
@@ -45,7 +47,6 @@ class Recording:
     dt: float
     t_start: float
     t_stop: float
-    pop_count: np.ndarray
     sample_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     sampled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -54,6 +55,23 @@ class Recording:
     def duration(self) -> float:
         """Simulated time (ms)."""
         return self.t_stop - self.t_start
+
+    @property
+    def n_steps(self) -> int:
+        """Steps simulated."""
+        return round(self.duration / self.dt)
+
+    @property
+    def pop_count(self) -> np.ndarray:
+        """Spikes of the whole population at each step, shape ``(n_steps,)``."""
+        return self._binned(1)
+
+    def _binned(self, k: int) -> np.ndarray:
+        """Spikes of the population per bin of ``k`` steps (whole bins only)."""
+        n_bins = self.n_steps // k
+        step = np.round((self.times - self.t_start) / self.dt).astype(np.int64)
+        step = step[step < n_bins * k]
+        return np.bincount(step // k, minlength=n_bins)[:n_bins]
 
     def counts(self) -> np.ndarray:
         """Spikes per neuron, shape ``(n_neurons,)``."""
@@ -75,12 +93,17 @@ class Recording:
         """
         bin_ms = self.dt if bin_ms is None else check_float(bin_ms, "bin_ms", low=self.dt)
         k = max(1, round(bin_ms / self.dt))
-        n_bins = len(self.pop_count) // k
-        counts = self.pop_count[: n_bins * k].reshape(n_bins, k).sum(1)
+        if abs(k * self.dt - bin_ms) > 1e-6 * bin_ms:
+            # Bins of whole steps only: 0.15 ms at dt = 0.1 would silently be 0.1 ms.
+            raise ValidationError(
+                "bin_ms", bin_ms, f"a multiple of the step dt = {self.dt}"
+            )
+        counts = self._binned(k)
+        n_bins = len(counts)
         times = self.t_start + np.arange(n_bins) * k * self.dt
         return times, counts / (self.n_neurons * k * self.dt / 1000.0)
 
     def nbytes(self) -> int:
         """Memory held by the record (bytes)."""
-        arrays = [self.times, self.indices, self.pop_count, self.sample_times]
+        arrays = [self.times, self.indices, self.sample_times]
         return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in self.samples.values())
