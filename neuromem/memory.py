@@ -412,11 +412,17 @@ def recurrent_estimate(
         return weights
     dense = w == array_bytes(n, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
-    calls = (4 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
+    calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
     if work.stage == "store":
-        rule = RULE_TEMPORARIES.get(_rule_name(getattr(model, "rule", None)), 0.0)
+        name = _rule_name(getattr(model, "rule", None))
+        rule = RULE_TEMPORARIES.get(name, 0.0)
         temps = ((rule if dense else 2.0) + online) * w * max(1, n_synapses)
-        return state + int(temps) + array_bytes(stored, stored) + calls
+        # Only the pseudo-inverse rule forms the P x P Gram matrix of the patterns
+        # (and its pseudo-inverse's eigendecomposition: five such matrices at the
+        # peak, measured with tracemalloc); counted for every rule, it refused Hebbian stores of P >> N patterns that
+        # need a few copies of the patterns (N = 100, P = 40000: 12.7 GiB for 0.1 GB).
+        gram = 5 * array_bytes(stored, stored) if name == "pseudoinverse" else 0
+        return state + int(temps) + gram + calls
     # The tie scan holds two blocks of 1024 rows (dynamics.tie_tolerances).
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
     block *= scan
@@ -428,6 +434,11 @@ def recurrent_estimate(
         dtype,
         stacked,
     )
+    # Recorded overlaps: a float64 copy of the patterns, its transpose and the
+    # temporaries of reading their encoding (sweeps.stored_overlaps, made only when
+    # overlaps are recorded).
+    if "overlaps" in work.record:
+        trail += 3 * array_bytes(stored, n, dtype="float64")
     return state + n_synapses * max(block, cols) + calls + trail
 
 

@@ -91,6 +91,21 @@ def stored_overlaps(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     do not fit it are measured pattern by pattern by :func:`~neuromem.metrics.overlap`
     itself, which says what is wrong.
     """
+    # Prepared on the first measurement: a recall that records no overlaps builds
+    # this measure too, and the float64 copy and transpose of the patterns cost two
+    # (n_stored, N) arrays that such a recall must neither hold nor be charged for.
+    ready: list[Callable[[np.ndarray], np.ndarray]] = []
+
+    def measure(states: np.ndarray) -> np.ndarray:
+        if not ready:
+            ready.append(_overlap_measure(patterns))
+        return ready[0](states)
+
+    return measure
+
+
+def _overlap_measure(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The measure of :func:`stored_overlaps`, its pattern copies made."""
     x = np.asarray(patterns, dtype=np.float64)
     n = x.shape[1] if x.ndim == 2 else 0
     k = x.sum(axis=1) if n else np.zeros(0)

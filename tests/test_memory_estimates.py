@@ -153,3 +153,37 @@ def test_no_limit_no_check(monkeypatch):
     monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "0")
     mem = nm.create("linear-associator", n_units=10)
     mem.store(np.ones((1, 10)), np.ones((1, 5)))
+
+
+@pytest.mark.parametrize("name", ["hopfield", "hebbian", "sequence"])
+def test_many_patterns_store_is_not_refused_for_a_gram_matrix_never_formed(name):
+    # N = 50, P = 20000: 8 MB per copy of the patterns. Every rule was charged the
+    # P x P Gram matrix (3.2 GB) that only the pseudo-inverse forms.
+    x = _bipolar(np.random.default_rng(3), 20_000, 50)
+    with memory_limit(64 * 2**20):
+        nm.create(name, n_units=50).store(x)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("hopfield", {}),
+        ("hopfield", {"rule": "pseudoinverse"}),
+        ("hebbian", {}),
+        ("sequence", {}),
+    ],
+)
+def test_many_patterns_estimate_between_peak_and_twice_it(name, params):
+    # P >> N: the patterns' copies, the Gram matrix (pseudo-inverse only) and, at
+    # recall, no copy of the patterns unless overlaps are recorded.
+    x = _bipolar(np.random.default_rng(4), 1500, 40)
+    check_memory_estimate(nm.create(name, n_units=40, **params), x, cues=x[:4])
+
+
+def test_recorded_overlaps_count_the_copies_of_the_patterns():
+    x = _bipolar(np.random.default_rng(5), 1500, 40)
+    mem = nm.create("hopfield", n_units=40)
+    mem.clone().store(x).recall(x[:4], record="overlaps")  # warm
+    peaks = nm.memory.measured_peaks(mem, x, cues=x[:4], record="overlaps")
+    peak, estimate = peaks["recall"]
+    assert peak <= estimate <= 2 * peak
