@@ -116,7 +116,8 @@ def _overlap_measure(patterns: np.ndarray) -> Callable[[np.ndarray], np.ndarray]
     flat = (k == 0) | (k == n)
     xt = np.ascontiguousarray(x.T)
     signed = np.ascontiguousarray((2.0 * x[flat] - 1.0).T)
-    denom = np.where(flat, 1.0, k * (n - k))
+    with np.errstate(over="ignore"):  # used for 0/1 patterns only, whose k is a count
+        denom = np.where(flat, 1.0, k * (n - k))
 
     # Signed patterns are scored as they are whatever the states hold: a masked cue
     # that happens to be 0/1 is a legal start, not 0/1 states against +/-1 patterns.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -321,7 +322,9 @@ class Synapse:
 def _read_only(a):
     """A view of ``a`` (an ndarray, or a CSR matrix's data) that cannot be written."""
     if sp.issparse(a):
-        view = type(a)((_read_only(a.data), a.indices, a.indptr), shape=a.shape)
+        # A shallow copy shares the index arrays themselves (no check, no copy).
+        view = copy.copy(a)
+        view.data = _read_only(a.data)
         return view
     view = a.view()
     view.flags.writeable = False
