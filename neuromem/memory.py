@@ -23,6 +23,7 @@ peak and twice it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import inspect
 import itertools
@@ -269,12 +270,13 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     names = list(sig.parameters)[1:]
     first = values.get(names[0]) if names else None
     if method == "store":
-        rows, _ = _rows_width(first)
+        rows, width = _rows_width(first)
         target = values.get(names[1]) if len(names) > 1 else None
         n_out = None if target is None else _rows_width(target)[1]
         param = names[0] if target is None or n_out is None else names[1]
-        return Workload("store", n_patterns=rows, n_out=n_out), param, (rows, n_out)
-    rows, _ = _rows_width(first)
+        given = (rows, width) if param == names[0] else (rows, n_out)
+        return Workload("store", n_patterns=rows, n_out=n_out), param, given
+    rows, width = _rows_width(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
     default = frozenset({"states", "overlaps", "energies"})
@@ -291,7 +293,30 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
         record=kept,
     )
+    if param == names[0]:
+        return work, param, (rows, width)  # the cues' shape, not the record's value
     return work, param, steps if param == "n_steps" else chosen
+
+
+def _responsible(model, fn, args, kwargs, work, param, given) -> tuple:
+    """The cues, rather than ``n_steps`` or ``record``, when a recall would not fit
+    even with one sweep and nothing recorded (a huge batch of cues, a few steps)."""
+    if work.stage != "recall" or param not in ("n_steps", "record"):
+        return param, given
+    estimate = getattr(model, "memory_estimate", None)
+    limit = available_memory()
+    if not callable(estimate) or limit is None:
+        return param, given
+    lean = dataclasses.replace(work, n_steps=1, record=frozenset())
+    if estimate(lean) <= limit:
+        return param, given
+    sig = inspect.signature(fn)
+    try:
+        bound = sig.bind(None, *args, **kwargs)
+    except TypeError:
+        return param, given
+    name = list(sig.parameters)[1]
+    return name, _rows_width(bound.arguments.get(name))
 
 
 def guarded(method: str, fn: Callable) -> Callable:
@@ -303,6 +328,7 @@ def guarded(method: str, fn: Callable) -> Callable:
         if depth == 0 and available_memory() is not None:
             work, param, given = workload(method, fn, args, kwargs)
             if work is not None:
+                param, given = _responsible(self, fn, args, kwargs, work, param, given)
                 check_model(self, work, param, given)
         _DEPTH.n = depth + 1
         try:

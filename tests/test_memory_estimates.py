@@ -187,3 +187,29 @@ def test_recorded_overlaps_count_the_copies_of_the_patterns():
     peaks = nm.memory.measured_peaks(mem, x, cues=x[:4], record="overlaps")
     peak, estimate = peaks["recall"]
     assert peak <= estimate <= 2 * peak
+
+
+def test_recall_refusal_gives_the_cues_shape():
+    mem = nm.create("hopfield", n_units=100).store(np.ones((2, 100)))
+    with memory_limit(10 * 2**20), pytest.raises(nm.ValidationError) as err:
+        mem.recall(np.ones((100_000, 100)))
+    msg = str(err.value)
+    assert msg.startswith("cues") and "(100000, 100)" in msg and "None" not in msg
+
+
+def test_store_refusal_gives_the_patterns_shape():
+    mem = nm.create("hopfield", n_units=2000)
+    with memory_limit(10 * 2**20), pytest.raises(nm.ValidationError) as err:
+        mem.store(np.ones((4, 2000)))
+    assert "(4, 2000)" in str(err.value) and "None" not in str(err.value)
+
+
+def test_huge_batch_of_cues_names_the_cues_not_n_steps():
+    rng = np.random.default_rng(0)
+    mem = nm.create("sequence", n_units=100).store(_bipolar(rng, 5, 100))
+    cues = np.ones((200_000, 100))  # 160 MB of cues, ten steps
+    with memory_limit(100 * 2**20), pytest.raises(nm.ValidationError) as err:
+        mem.recall(cues, n_steps=10)
+    assert str(err.value).startswith("cues") and "(200000, 100)" in str(err.value)
+    with memory_limit(100 * 2**20), pytest.raises(nm.ValidationError, match="n_steps"):
+        mem.recall(cues[:1], n_steps=10**9)  # the steps are what does not fit
