@@ -14,10 +14,8 @@ Models and rules are plugins found through entry points.
 1.0
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
-
 from . import analysis, metrics, neurons, patterns, topology
+from ._version import __version__
 from .errors import ConvergenceWarning, NeuromemWarning, PluginWarning, ValidationError
 from .io import load, save
 from .models.base import Memory, RecallResult
@@ -33,11 +31,6 @@ from .registry import (
 from .rules.base import LearningRule
 from .synapse import Population, Synapse
 from .tags import ModelTags, RuleTags, get_tags
-
-try:
-    __version__ = _version("neuromem")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "ConvergenceWarning",

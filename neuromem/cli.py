@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from . import __version__, clitools
+from . import clitools
+from ._version import __version__
 from .demo import run_demo
 from .errors import ValidationError, described
 from .experiments import Experiment, load_experiment, read_results, read_run, run

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ._version import __version__
 from .errors import ValidationError, described
 from .neurons import Neuron, get_neuron
 from .registry import create, create_rule, models, rules
@@ -262,8 +263,6 @@ def save(memory, path: str | os.PathLike) -> None:
     ValidationError
         If ``path`` is empty, a folder, below a file or cannot be written.
     """
-    from . import __version__
-
     check_path(path)
     enc = _Encoder()
     params = enc.encode(memory.get_params(), "param")
