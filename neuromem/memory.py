@@ -77,10 +77,16 @@ def available_memory() -> int | None:
     if _OVERRIDE:
         return _OVERRIDE[-1]
     env = os.environ.get("NEUROMEM_MEMORY_LIMIT")
-    if env:
-        with contextlib.suppress(ValueError):
+    if env and env.strip():
+        try:
             value = int(float(env))
-            return value if value > 0 else None
+        except (ValueError, OverflowError):
+            # A limit that does not parse ("1GB") was ignored in silence: the
+            # machine's memory was used instead of the limit the user set.
+            raise ValidationError(
+                "NEUROMEM_MEMORY_LIMIT", env, "a number of bytes (0: no check)"
+            ) from None
+        return value if value > 0 else None
     if not _AVAILABLE:
         _AVAILABLE.append(_read_available())
     return _AVAILABLE[0]

@@ -213,3 +213,11 @@ def test_huge_batch_of_cues_names_the_cues_not_n_steps():
     assert str(err.value).startswith("cues") and "(200000, 100)" in str(err.value)
     with memory_limit(100 * 2**20), pytest.raises(nm.ValidationError, match="n_steps"):
         mem.recall(cues[:1], n_steps=10**9)  # the steps are what does not fit
+
+
+def test_a_memory_limit_that_does_not_parse_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "1GB")
+    with pytest.raises(nm.ValidationError, match="NEUROMEM_MEMORY_LIMIT"):
+        nm.memory.available_memory()
+    monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "1e9")
+    assert nm.memory.available_memory() == 10**9
