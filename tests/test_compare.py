@@ -536,10 +536,21 @@ def test_rules_and_models_that_cannot_be_compared_are_left_out_with_why():
     # The full list of candidates: every other rule fits the classical network.
     labels = [e["label"] for e in cmp.model_entries()]
     assert not set(wanted[:3]) & set(labels)
-    assert {f"hopfield-{r}" for r in nm.list_rules()} - set(labels) == {
-        "hopfield-hebbian",  # the default: the "hopfield" row itself
+    cannot = {  # rules that need a third factor or learn transitions (STDP too)
+        f"hopfield-{r}"
+        for r in nm.list_rules()
+        if nm.get_tags(nm.create_rule(r)).needs_signal
+        or nm.get_tags(nm.create_rule(r)).temporal
+    }
+    assert {
         "hopfield-backprop",
         "hopfield-temporal-hebbian",
+        "hopfield-pair-stdp",
+    } <= cannot
+    # The default, hebbian, is the "hopfield" row itself.
+    assert {f"hopfield-{r}" for r in nm.list_rules()} - set(labels) == {
+        "hopfield-hebbian",
+        *cannot,
     }
 
 

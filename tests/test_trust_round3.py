@@ -93,6 +93,7 @@ MODELS_AND_DATA = {
     "linear-associator": ({}, "bipolar", True),
     "willshaw": ({}, "binary", True),
     "mlp": ({"epochs": 3}, "bipolar", True),
+    "spiking-assembly": ({}, "binary", False),
 }
 
 
@@ -106,7 +107,9 @@ def test_every_model_copes_with_or_refuses_a_huge_cue(name, dtype, scale):
         if enc == "bipolar"
         else nm.patterns.random_sparse(4, 40, n_active=5, seed=1)
     )
-    mem = nm.create(name, n_units=40, dtype=dtype, **params)
+    if "dtype" in inspect.signature(models.get(name)).parameters:
+        params = {**params, "dtype": dtype}
+    mem = nm.create(name, n_units=40, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.ConvergenceWarning)
         mem.store(x, x) if hetero else mem.store(x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 from ...theory import ANCHORS
@@ -30,7 +31,7 @@ def study_section(name: str, title: str, full: bool) -> SectionBuilder:
         )
         ctx.figures.extend(figures)
         scale = "its quick design" if quick else "its full design"
-        refs = [ctx.cite(ANCHORS[k].cite) for k in STUDY_THEORY.get(name, ())]
+        refs = [html.escape(ctx.cite(ANCHORS[k].cite)) for k in STUDY_THEORY.get(name, ())]
         how = (
             f"<p>Run here at {scale}; <code>neuromem run {name}</code> runs the whole "
             f"study into a folder of its own. Its tables are in <code>{name}/</code> "
