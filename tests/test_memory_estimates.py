@@ -35,6 +35,8 @@ def _case(name):
     elif name == "mlp":
         params.update(hidden=[32], epochs=5)
         x = _bipolar(rng, 20, N)
+    elif "bipolar" not in nm.get_tags(models.get(name)).encodings:
+        x = (rng.random((10, N)) < 0.05).astype(float)  # sparse 0/1 (its encoding)
     else:
         x = _bipolar(rng, 10, N)
     return params, x, targets

@@ -24,8 +24,10 @@ def test_sklearn_clone_every_model(name):
         if "max_steps" in models.get(name).param_names()
         else _model(name)
     )
-    if not nm.get_tags(mem).hetero_associative:
-        mem.store(nm.patterns.random_bipolar(2, 16, seed=1))
+    tags = nm.get_tags(mem)
+    if not tags.hetero_associative:
+        x = nm.patterns.random_bipolar(2, 16, seed=1)
+        mem.store(x if "bipolar" in tags.encodings else nm.patterns.to_binary(x))
     c = sklearn_base.clone(mem)
     assert type(c) is type(mem)
     assert c.get_params() == mem.get_params()

@@ -99,7 +99,9 @@ def _assert_float32(obj, what):
 
 
 def _data_for(name, n):
-    if name == "willshaw":
+    from neuromem.registry import models
+
+    if name == "willshaw" or "bipolar" not in nm.get_tags(models.get(name)).encodings:
         return nm.patterns.random_sparse(5, n, n_active=5, seed=0)
     return nm.patterns.random_bipolar(5, n, seed=0)
 
@@ -119,6 +121,7 @@ _MODEL_CASES = [
     ("mlp", {"epochs": 3, "early_stopping": False}),
     ("mlp", {"epochs": 3, "early_stopping": False, "optimizer": "sgd"}),
     ("mlp", {"epochs": 3, "early_stopping": False, "optimizer": "momentum", "loss": "mse"}),
+    ("spiking-assembly", {"present_ms": 20.0, "recall_ms": 10.0}),
 ]
 
 
@@ -155,8 +158,14 @@ def test_float32_rules_stay_float32(name):
     rng = np.random.default_rng(0)
     n = 12
     rule = nm.create_rule(name, learning_rate=0.1)
+    # Activities in the rule's declared encodings: spike-train rules take 0/1 only.
+    encodings = nm.get_tags(rule).encodings
     pre = np.sign(rng.standard_normal((4, n))).astype(np.float32)
     post = np.tanh(rng.standard_normal((4, n))).astype(np.float32)
+    if "bipolar" not in encodings:
+        pre = (pre > 0).astype(np.float32)
+    if "real" not in encodings:
+        post = pre[::-1].copy() if "bipolar" not in encodings else np.sign(post)
     w = (0.1 * rng.standard_normal((n, n))).astype(np.float32)
     signal = post if rule.uses_signal else None
     d = rule.delta(pre, post, w, signal=signal)
