@@ -1,4 +1,4 @@
-"""Count the outcomes of the fuzz targets of tests/test_fuzz.py at a larger scale.
+"""Count the outcomes of the fuzz targets of tests/reliability/test_fuzz.py at a larger scale.
 
     python benchmarks/fuzz_census.py [EXAMPLES_PER_TARGET | --smoke]
 

@@ -13,7 +13,7 @@ import neuromem as nm
 from neuromem.layout import layout_for
 from neuromem.registry import rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Gain(nm.LearningRule):

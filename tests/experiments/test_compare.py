@@ -26,7 +26,7 @@ from neuromem.experiments.compare.summary import estimate_text, summary_rows
 from neuromem.random import derive_seed
 from neuromem.theory import capacity_lines
 
-PLUGIN_SRC = Path(__file__).parent / "plugin_dist"
+PLUGIN_SRC = Path(__file__).parents[1] / "plugin_dist"
 
 
 # -- the estimators on cases with a known answer -------------------------------------

@@ -101,7 +101,7 @@ def target_threshold(data) -> None:
     theta = mem.threshold_
     expect(np.isfinite(theta), "a non-finite threshold")
     if x.mean() in (0.0, 1.0):
-        return  # no coding level: the weights are 0 (tests/test_sparse.py)
+        return  # no coding level: the weights are 0 (tests/models/test_sparse.py)
     w = tf_reference(x)
     h = x @ w.T
     ref = auto_threshold(x, w)

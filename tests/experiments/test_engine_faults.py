@@ -155,7 +155,7 @@ def test_a_dask_worker_killed_gives_the_serial_rows(
 
 _CLIENT = """
 import sys
-from tests.test_engine_faults import make
+from tests.experiments.test_engine_faults import make
 from neuromem.experiments import run
 run(make(sys.argv[1]), sys.argv[2], progress=False)
 """
@@ -164,7 +164,7 @@ run(make(sys.argv[1]), sys.argv[2], progress=False)
 @pytest.mark.parametrize("name", NAMES)
 def test_a_killed_run_resumes_to_the_same_tables(name, tmp_path, serial):
     out = tmp_path / name
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-c", _CLIENT, name, str(out)],
         cwd=root,

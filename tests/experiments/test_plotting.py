@@ -14,7 +14,7 @@ import pytest
 import neuromem as nm
 import neuromem.plotting as nmp
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "plotting.md"
 BLOCK_THEN_IMAGE = re.compile(
     r"^```python\n(.*?)^```\n(?:\n!\[[^\]]*\]\((img/[^)]+)\))?", re.S | re.M

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "spiking.md"
 BLOCK_THEN_IMAGE = re.compile(
     r"^```python\n(.*?)^```\n(?:\n!\[[^\]]*\]\((img/[^)]+)\))?", re.S | re.M

@@ -13,7 +13,7 @@ import pytest
 
 import neuromem as nm
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 SCRIPTS = sorted(p.name for p in BENCH.glob("*.py"))
 
 

@@ -29,7 +29,7 @@ from neuromem.experiments import (
 from neuromem.experiments.builtin import BUILTINS
 from neuromem.experiments.plots import draw
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SMALL = {
     "name": "small",
