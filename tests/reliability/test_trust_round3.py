@@ -357,7 +357,7 @@ def test_set_params_seed_after_store_only_where_a_stream_depends_on_it(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.ConvergenceWarning)
         mem.store(x, x) if hetero else mem.store(x)
-    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp")
+    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp", "spiking-assembly")
     if draws:
         with pytest.raises(nm.ValidationError) as err:
             mem.set_params(seed=5)
