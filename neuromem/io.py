@@ -261,8 +261,15 @@ def save(memory, path: str | os.PathLike) -> None:
     Raises
     ------
     ValidationError
-        If ``path`` is empty, a folder, below a file or cannot be written.
+        If ``memory`` is not a memory model, or ``path`` is empty, a folder, below a
+        file or cannot be written.
     """
+    if not all(callable(getattr(memory, m, None)) for m in ("get_params", "_get_state")):
+        raise ValidationError(
+            "memory",
+            described(f"a {type(memory).__name__}"),
+            "a memory model (nm.create(...)); other objects have no model file",
+        )
     check_path(path)
     enc = _Encoder()
     params = enc.encode(memory.get_params(), "param")

@@ -8,6 +8,7 @@ import pytest
 
 import neuromem as nm
 from neuromem.io import atomic_write
+from neuromem.spiking import SpikingNetwork
 
 
 @pytest.fixture
@@ -118,3 +119,12 @@ def test_save_is_a_valid_zip_even_without_npz_suffix(tmp_path, model_file):
     mem.save(tmp_path / "model.bin")
     assert zipfile.is_zipfile(tmp_path / "model.bin")
     assert isinstance(nm.load(tmp_path / "model.bin"), type(mem))
+
+
+def test_save_of_an_object_that_is_no_memory_model_is_named(tmp_path):
+    """A SpikingNetwork (or any other object) raised AttributeError from inside save."""
+    for obj in (SpikingNetwork(3, seed=0), object(), None):
+        with pytest.raises(nm.ValidationError) as err:
+            nm.save(obj, tmp_path / "m.npz")
+        assert err.value.param == "memory"
+    assert not list(tmp_path.iterdir())
