@@ -48,6 +48,15 @@ __all__ = ["atomic_write", "check_path", "load", "save"]
 FORMAT = "neuromem-model"
 FORMAT_VERSION = 1
 _FILE_ALLOWED = "a neuromem model file written by Memory.save"
+#: Objects other than models that have a file: the ``file_kind`` a class declares and
+#: the header records, and the class as "module:Class", imported on first use (the
+#: spiking package pulls in numba, which ``import neuromem`` does not need).
+_OBJECTS = {"spiking-network": "neuromem.spiking.network:SpikingNetwork"}
+
+
+def _object_class(kind: str) -> type:
+    module, _, attr = _OBJECTS[kind].partition(":")
+    return getattr(__import__(module, fromlist=[attr]), attr)
 
 
 def _umask() -> int:
@@ -256,7 +265,8 @@ def _registered(registry: Any, obj: Any, kind: str) -> str:
 
 
 def save(memory, path: str | os.PathLike) -> None:
-    """Write ``memory`` to ``path`` atomically (see the module docstring).
+    """Write ``memory`` (a model, or a :class:`~neuromem.spiking.SpikingNetwork`) to
+    ``path`` atomically (see the module docstring).
 
     Raises
     ------
@@ -268,9 +278,13 @@ def save(memory, path: str | os.PathLike) -> None:
         raise ValidationError(
             "memory",
             described(f"a {type(memory).__name__}"),
-            "a memory model (nm.create(...)); other objects have no model file",
+            "a memory model (nm.create(...)) or a SpikingNetwork; other objects have "
+            "no file",
         )
     check_path(path)
+    kind = getattr(type(memory), "file_kind", None)
+    named = {"object": kind} if kind in _OBJECTS else {}
+    named = named or {"model": _registered(models, memory, "model")}
     enc = _Encoder()
     params = enc.encode(memory.get_params(), "param")
     state = enc.encode(memory._get_state(), "state")
@@ -278,7 +292,7 @@ def save(memory, path: str | os.PathLike) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "neuromem_version": __version__,
-        "model": _registered(models, memory, "model"),
+        **named,
         "params": params,
         "state": state,
         "streams": stream_states(memory),
@@ -364,7 +378,10 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
 def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
     """The header's structure: the keys and types every later step relies on."""
     altered = "an unmodified " + _FILE_ALLOWED
-    if not isinstance(meta.get("model"), str) or meta["model"] not in models:
+    if "object" in meta:
+        if meta["object"] not in _OBJECTS or "model" in meta:
+            raise _bad(shown, f"for an unknown object {meta['object']!r:.40}", altered)
+    elif not isinstance(meta.get("model"), str) or meta["model"] not in models:
         raise _bad(shown, f"for an unknown model {meta.get('model')!r}", altered)
     for key in ("params", "state", "arrays"):
         if not isinstance(meta.get(key), dict):
@@ -547,7 +564,10 @@ def load(path: str | os.PathLike):
         state = _Encoder.decode(meta["state"], arrays)
         if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
             raise TypeError("parameters are not a table")
-        memory = create(meta["model"], **params)
+        if "object" in meta:
+            memory = _object_class(meta["object"])(**params)
+        else:
+            memory = create(meta["model"], **params)
         memory._set_state(state)
         restore_streams(memory, meta.get("streams", {}))  # absent in older files
     except ValidationError as exc:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.special import expit
 
 from .errors import ValidationError
+from .registry import Registry
 
 __all__ = [
     "Linear",
@@ -25,6 +26,7 @@ __all__ = [
     "Tanh",
     "get_neuron",
     "list_neurons",
+    "neurons",
 ]
 
 
@@ -143,19 +145,29 @@ class Tanh(Neuron):
 _LAWS: dict[str, type[Neuron]] = {
     cls.name: cls for cls in (Sign, Step, Linear, ReLU, Sigmoid, Tanh)
 }
+#: Neuron laws registered through the entry-point group ``neuromem.neurons``: the
+#: spiking package's ``lif`` and any plugin's. The built-ins above come first and are
+#: found without loading it (loading imports the spiking package, and with it numba).
+neurons = Registry("neuromem.neurons", "neuron", "neuromem.neurons:Neuron")
 
 
 def list_neurons() -> list[str]:
-    """Names of the built-in neuron laws."""
-    return sorted(_LAWS)
+    """Names of the neuron laws: the built-ins and the registered ones."""
+    return sorted(set(_LAWS) | set(neurons.names()))
 
 
 def get_neuron(law: str | Neuron, name: str = "neuron") -> Neuron:
-    """Return a neuron law given by name (``"relu"``, ...) or as an instance."""
+    """Return a neuron law given by name (``"relu"``, ``"lif"``...) or as an instance.
+
+    A name is looked up among the built-ins, then in the ``neuromem.neurons``
+    registry; the law is built with its default parameters.
+    """
     if isinstance(law, Neuron):
         return law
     if isinstance(law, str) and law in _LAWS:
         return _LAWS[law]()
+    if isinstance(law, str) and law in neurons:
+        return neurons.get(law)()
     raise ValidationError(
         name,
         law,

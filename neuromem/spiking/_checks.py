@@ -9,8 +9,9 @@ import scipy.sparse as sp
 
 from ..errors import ValidationError, described
 from ..validation import as_real_array
+from ._kernel import RULE_CODES
 
-__all__ = ["check_diverged", "check_sample", "check_sign", "check_state"]
+__all__ = ["check_diverged", "check_sample", "check_sign", "check_state", "rule_spec"]
 
 
 def check_sample(sample: Any, n: int) -> np.ndarray:
@@ -88,3 +89,28 @@ def check_sign(net: Any, target: str, w: np.ndarray, rule: Any) -> None:
             described(f"bounds {rule.bounds}"),
             f"bounds with a lower bound >= 0 on the {target!r} conductance",
         )
+
+
+def rule_spec(rule: Any) -> tuple[int, np.ndarray, tuple[float, ...]]:
+    """The kernel's code, parameter row and trace time constants of an STDP rule."""
+    spiking = getattr(rule, "spiking_spec", None)
+    if spiking is None:
+        raise ValidationError(
+            "rule",
+            described(f"rule {getattr(rule, 'name', rule)!r}"),
+            "a spike-timing rule (neuromem.rules.stdp: pair-stdp, triplet-stdp, "
+            "inhibitory-stdp) or None",
+        )
+    if rule.soft_bounds:
+        # The loop clips into the bounds; soft bounds would silently act as hard ones.
+        raise ValidationError(
+            "soft_bounds", True, "False for a spike-timing rule in a SpikingNetwork"
+        )
+    kind, amps, taus, weight_dependent = spiking()
+    par = np.zeros(8)
+    par[: len(amps)] = amps
+    if rule.bounds is not None:
+        par[4], par[5] = rule.bounds
+        par[7] = 1.0
+    par[6] = float(weight_dependent)
+    return RULE_CODES[kind], par, taus

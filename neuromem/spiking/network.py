@@ -23,10 +23,11 @@ from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
-from ._checks import check_diverged, check_sample, check_sign, check_state
-from ._kernel import HAVE_NUMBA, RULE_CODES
+from ._checks import check_diverged, check_sample, check_sign, check_state, rule_spec
+from ._kernel import HAVE_NUMBA
 from ._numpy import run_numpy
 from .lif import LIF
+from .persist import network_params, network_state, restore_state
 from .recording import Recording
 
 __all__ = ["SpikingNetwork", "SynapseGroup"]
@@ -51,31 +52,6 @@ class SynapseGroup:
     target: str
     delay: float
     rule: LearningRule | None
-
-
-def _spec(rule: LearningRule) -> tuple[int, np.ndarray, tuple[float, ...]]:
-    """The kernel's code, parameter row and trace time constants of an STDP rule."""
-    spiking = getattr(rule, "spiking_spec", None)
-    if spiking is None:
-        raise ValidationError(
-            "rule",
-            described(f"rule {getattr(rule, 'name', rule)!r}"),
-            "a spike-timing rule (neuromem.rules.stdp: pair-stdp, triplet-stdp, "
-            "inhibitory-stdp) or None",
-        )
-    if rule.soft_bounds:
-        # The loop clips into the bounds; soft bounds would silently act as hard ones.
-        raise ValidationError(
-            "soft_bounds", True, "False for a spike-timing rule in a SpikingNetwork"
-        )
-    kind, amps, taus, weight_dependent = spiking()
-    par = np.zeros(8)
-    par[: len(amps)] = amps
-    if rule.bounds is not None:
-        par[4], par[5] = rule.bounds
-        par[7] = 1.0
-    par[6] = float(weight_dependent)
-    return RULE_CODES[kind], par, taus
 
 
 class SpikingNetwork:
@@ -156,7 +132,7 @@ class SpikingNetwork:
         self.backend = "numba" if backend == "auto" and HAVE_NUMBA else backend
         if self.backend == "auto":
             self.backend = "numpy"
-        self._rng = as_generator(seed)
+        self._poisson_rng = as_generator(seed)
         self.v = np.full(self.n, self.neuron.v_rest)
         self.ge = np.zeros(self.n)
         self.gi = np.zeros(self.n)
@@ -252,7 +228,7 @@ class SpikingNetwork:
         if not np.all(np.isfinite(w.data)):
             raise ValidationError("weights", described("NaN or inf"), "finite weights")
         if rule is not None:
-            _spec(rule)
+            rule_spec(rule)
             if abs(rule.dt - self.dt) > 1e-9 * self.dt:
                 # The loop steps by the network's dt; rule.delta by the rule's.
                 raise ValidationError(
@@ -315,7 +291,7 @@ class SpikingNetwork:
             g_target[g] = TARGETS[grp.target]
             delays[g] = round(grp.delay / dt)
             if grp.rule is not None:
-                g_rule[g], g_par[g], taus[g] = _spec(grp.rule)
+                g_rule[g], g_par[g], taus[g] = rule_spec(grp.rule)
         cat = np.concatenate
         row_group = cat(row_group) if g_n else np.zeros(0, np.int64)
         row_src = cat(row_src) if g_n else np.zeros(0, np.int64)
@@ -418,7 +394,7 @@ class SpikingNetwork:
         clock from 0, so the trial's spikes depend on nothing run before it.
         """
         if seed is not None:
-            self._rng = as_generator(check_seed(seed))
+            self._poisson_rng = as_generator(check_seed(seed))
             self.step = 0
         self.v[:] = self.neuron.v_rest
         self.ge[:] = 0.0
@@ -442,12 +418,14 @@ class SpikingNetwork:
         offset = self.n
         for rates in self.poisson.values():
             total_rate = float(rates.sum())
-            per_step = self._rng.poisson(total_rate * self.dt / 1000.0, size=n_steps)
+            per_step = self._poisson_rng.poisson(
+                total_rate * self.dt / 1000.0, size=n_steps
+            )
             total = int(per_step.sum())
             if np.all(rates == rates[0]):
-                who = self._rng.integers(0, len(rates), size=total)
+                who = self._poisson_rng.integers(0, len(rates), size=total)
             else:
-                u = self._rng.random(total) * total_rate
+                u = self._poisson_rng.random(total) * total_rate
                 who = np.minimum(
                     np.searchsorted(np.cumsum(rates), u, side="right"), len(rates) - 1
                 )
@@ -565,6 +543,20 @@ class SpikingNetwork:
             samples={"v": s_all[:, :, 0], "ge": s_all[:, :, 1], "gi": s_all[:, :, 2]},
             sampled=idx,
         )
+
+    # -- files (neuromem.save / neuromem.load) ------------------------------------------
+    #: What ``neuromem.save`` records this object as (see :mod:`neuromem.io`).
+    file_kind = "spiking-network"
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's arguments (what a file records besides the state)."""
+        return network_params(self)
+
+    def _get_state(self) -> dict[str, Any]:
+        return network_state(self)
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     def _decay(self, seconds: float) -> None:
         """Each rule's ``decay`` as a fraction lost per second of simulated time.

@@ -122,8 +122,9 @@ def test_save_is_a_valid_zip_even_without_npz_suffix(tmp_path, model_file):
 
 
 def test_save_of_an_object_that_is_no_memory_model_is_named(tmp_path):
-    """A SpikingNetwork (or any other object) raised AttributeError from inside save."""
-    for obj in (SpikingNetwork(3, seed=0), object(), None):
+    """Any object that is no model (nor a SpikingNetwork, which has a file:
+    tests/spiking/test_spiking_files.py) raised AttributeError from inside save."""
+    for obj in (object(), None, [SpikingNetwork(3, seed=0)]):
         with pytest.raises(nm.ValidationError) as err:
             nm.save(obj, tmp_path / "m.npz")
         assert err.value.param == "memory"

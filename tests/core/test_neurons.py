@@ -14,6 +14,7 @@ from neuromem.neurons import (
     get_neuron,
     list_neurons,
 )
+from neuromem.spiking import LIF
 
 
 def test_values():
@@ -62,3 +63,12 @@ def test_get_neuron_by_name_and_errors():
     with pytest.raises(nm.ValidationError, match="'relu'") as err:
         get_neuron("rectifier", "activation")
     assert err.value.param == "activation"
+
+
+def test_the_spiking_neuron_is_found_by_name_like_the_others():
+    """``lif`` comes from the ``neuromem.neurons`` entry points (the spiking package)."""
+    assert "lif" in list_neurons()
+    law = get_neuron("lif")
+    assert law == LIF() and law.name == "lif"
+    np.testing.assert_allclose(law(np.array([10.0, 25.0])), [0.0, LIF()(25.0)])
+    assert nm.neurons.neurons.origin("lif") == "neuromem"
