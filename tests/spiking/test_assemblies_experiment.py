@@ -4,6 +4,7 @@ the same results serially and in worker processes."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -54,20 +55,25 @@ def test_bad_options_name_the_key():
         Assemblies({"options": {"w_max": -1.0}})
 
 
-def test_assemblies_gives_the_same_rows_on_dask(tmp_path):
-    """The same seed gives the same rows serially and on a Dask cluster (threads:
-    a process cluster's start-up would dominate; the tasks' seeds are what is tested)."""
+def test_assemblies_gives_the_same_tables_on_dask_processes(tmp_path):
+    """The same seed gives the same rows and estimates serially and on a Dask cluster
+    of two worker processes (each imports neuromem and compiles or loads the loop on
+    its own: what a task computes may depend on nothing but its seed)."""
     distributed = pytest.importorskip("distributed")
     proto = Assemblies(
         {"n_units": 60, "n_active": 6, "n_assemblies": [2, 4], "cue_fractions": [0.5],
          "repeats": 2},
         seed=5,
     )  # fmt: skip
-    serial = run(proto, tmp_path / "a", jobs=1)
+    serial = run(proto, tmp_path / "a", jobs=1, progress=False)
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        on_dask = run(proto, tmp_path / "b", scheduler=cluster.scheduler_address)
+        on_dask = run(
+            proto, tmp_path / "b", scheduler=cluster.scheduler_address, progress=False
+        )
+        workers = {w.pid for w in cluster.scheduler.workers.values()}
+    assert len(workers) == 2 and os.getpid() not in workers
 
     def strip(rows):
         kept = ({k: v for k, v in r.items() if k != "error"} for r in rows)
@@ -75,3 +81,6 @@ def test_assemblies_gives_the_same_rows_on_dask(tmp_path):
 
     assert len(serial) == 4
     assert strip(serial) == strip(on_dask)
+    est_a, _ = read_rows(tmp_path / "a" / "estimates.csv")
+    est_b, _ = read_rows(tmp_path / "b" / "estimates.csv")
+    assert est_a == est_b
