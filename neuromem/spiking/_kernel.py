@@ -24,6 +24,8 @@ tests compare the compiled loop with, and the fallback where numba is missing.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 try:  # numba is a dependency; the fallback keeps a broken numba install usable.
@@ -38,7 +40,7 @@ except ImportError:  # pragma: no cover - exercised only without numba
         return fn
 
 
-__all__ = ["HAVE_NUMBA", "RULE_CODES", "run_numba"]
+__all__ = ["HAVE_NUMBA", "LOOP_ARGS", "RULE_CODES", "run_numba"]
 
 #: Rule codes of the kernel (0: static synapses).
 RULE_CODES = {"pair": 1, "triplet": 2, "inhibitory": 3}
@@ -98,15 +100,9 @@ def run_numba(
                 cnt += 1
         pop_count[s] = cnt
         # 3. schedule Poisson events, then neuron spikes
-        for e in range(ev_ptr[s], ev_ptr[s + 1]):
-            src = ev_src[e]
-            for q in range(src_ptr[src], src_ptr[src + 1]):
-                r = src_rows[q]
-                slot = (t + row_delay[r]) % depth
-                ring[slot, ring_n[slot]] = r
-                ring_n[slot] += 1
-        for c in range(cnt):
-            src = spiking[c]
+        n_ev = ev_ptr[s + 1] - ev_ptr[s]
+        for c in range(n_ev + cnt):
+            src = ev_src[ev_ptr[s] + c] if c < n_ev else spiking[c - n_ev]
             for q in range(src_ptr[src], src_ptr[src + 1]):
                 r = src_rows[q]
                 slot = (t + row_delay[r]) % depth
@@ -211,3 +207,7 @@ def run_numba(
                 s_out[m, j, 2] = gi[s_idx[j]]
             counters[1] += 1
     return n_steps
+
+
+#: The loop's arguments, in order: the numpy twin takes the same ones.
+LOOP_ARGS = tuple(inspect.signature(getattr(run_numba, "py_func", run_numba)).parameters)

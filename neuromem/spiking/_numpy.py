@@ -8,6 +8,8 @@ path.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from ._kernel import (
@@ -20,6 +22,7 @@ from ._kernel import (
     E_E,
     E_I,
     EVERY,
+    LOOP_ARGS,
     N_REF,
     RING,
     TAU_M,
@@ -29,6 +32,8 @@ from ._kernel import (
 )
 
 __all__ = ["run_numpy"]
+
+_Loop = namedtuple("_Loop", LOOP_ARGS)
 
 
 def _ranges(ptr: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -42,16 +47,19 @@ def _ranges(ptr: np.ndarray, items: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
+def _scaled(p, d, room):
+    """Pair STDP's change ``d``, scaled by the ``room`` left to the bound where the
+    rule is weight-dependent (``p[:, 6]``), as the compiled loop does."""
+    return np.where(p[:, 6] != 0.0, d * (room / (p[:, 5] - p[:, 4])), d)
+
+
 def _pre_dw(code, par, w, y1, x2):
     """Vectorised :func:`_kernel._pre_dw`; ``code`` and ``par`` per synapse."""
     dw = np.empty_like(w)
     m = code == 1
     if m.any():
         p = par[m]
-        d = p[:, 1] * y1[m]
-        dep = p[:, 6] != 0.0
-        d = np.where(dep, d * ((w[m] - p[:, 4]) / (p[:, 5] - p[:, 4])), d)
-        dw[m] = d
+        dw[m] = _scaled(p, p[:, 1] * y1[m], w[m] - p[:, 4])
     m = code == 2
     if m.any():
         p = par[m]
@@ -68,10 +76,7 @@ def _post_dw(code, par, w, x1, y2):
     m = code == 1
     if m.any():
         p = par[m]
-        d = p[:, 0] * x1[m]
-        dep = p[:, 6] != 0.0
-        d = np.where(dep, d * ((p[:, 5] - w[m]) / (p[:, 5] - p[:, 4])), d)
-        dw[m] = d
+        dw[m] = _scaled(p, p[:, 0] * x1[m], p[:, 5] - w[m])
     m = code == 2
     if m.any():
         p = par[m]
@@ -98,117 +103,115 @@ def _occurrence(rows: np.ndarray) -> np.ndarray:
     return occ
 
 
-def run_numpy(
-    fp, ip, t0, n_steps, v, ge, gi, i_ext, ref,
-    src_ptr, src_rows, row_delay, row_group, row_ptr, syn_post, syn_w,
-    g_target, g_rule, g_par, x_tab, y_dec, xtr, xlast, ytr,
-    col_ptr, col_syn, col_row, plastic, ring, ring_n, ev_ptr, ev_src,
-    spk_t, spk_i, counters, pop_count, s_idx, s_out,
-):  # fmt: skip
-    """Advance the network ``n_steps`` steps; returns the number of steps done."""
-    n = v.shape[0]
-    n_tab = x_tab.shape[2]
-    ce, ci = ip[COND_E] != 0, ip[COND_I] != 0
-    depth = int(ip[RING])
-    for s in range(n_steps):  # the reference path: steps in Python by design
-        t = t0 + s
-        if counters[0] + n > spk_t.shape[0]:
+def run_numpy(*args):
+    """Advance the network ``n_steps`` steps; returns the number of steps done.
+
+    The arguments are the compiled loop's, in its order (``_kernel.LOOP_ARGS``).
+    """
+    st = _Loop(*args)
+    n = st.v.shape[0]
+    n_tab = st.x_tab.shape[2]
+    ce, ci = st.ip[COND_E] != 0, st.ip[COND_I] != 0
+    depth = int(st.ip[RING])
+    for s in range(st.n_steps):  # the reference path: steps in Python by design
+        t = st.t0 + s
+        if st.counters[0] + n > st.spk_t.shape[0]:
             return s
         # 1. membranes and channels
-        free = ref == 0
-        ref[~free] -= 1
-        a = ge * fp[E_E] if ce else ge
+        free = st.ref == 0
+        st.ref[~free] -= 1
+        a = st.ge * st.fp[E_E] if ce else st.ge
         # A current-based inhibitory channel hyperpolarises: it subtracts.
-        b = gi * fp[E_I] if ci else -gi
-        num = fp[V_REST] + i_ext + a + b
+        b = st.gi * st.fp[E_I] if ci else -st.gi
+        num = st.fp[V_REST] + st.i_ext + a + b
         if ce or ci:
-            big = 1.0 + (ge if ce else 0.0) + (gi if ci else 0.0)
+            big = 1.0 + (st.ge if ce else 0.0) + (st.gi if ci else 0.0)
             vinf = num / big
-            f = np.exp(-fp[DT] * big / fp[TAU_M])
+            f = np.exp(-st.fp[DT] * big / st.fp[TAU_M])
         else:
             vinf = num
-            f = fp[DEC_M]
-        v[:] = np.where(free, vinf + (v - vinf) * f, v)
-        ge *= fp[DEC_E]
-        gi *= fp[DEC_I]
+            f = st.fp[DEC_M]
+        st.v[:] = np.where(free, vinf + (st.v - vinf) * f, st.v)
+        st.ge[:] *= st.fp[DEC_E]
+        st.gi[:] *= st.fp[DEC_I]
         # 2. threshold and reset
-        spiking = np.flatnonzero(v >= fp[V_TH])
+        spiking = np.flatnonzero(st.v >= st.fp[V_TH])
         cnt = len(spiking)
-        v[spiking] = fp[V_RESET]
-        ref[spiking] = ip[N_REF]
-        c0 = counters[0]
-        spk_t[c0 : c0 + cnt] = t
-        spk_i[c0 : c0 + cnt] = spiking
-        counters[0] += cnt
-        pop_count[s] = cnt
+        st.v[spiking] = st.fp[V_RESET]
+        st.ref[spiking] = st.ip[N_REF]
+        c0 = st.counters[0]
+        st.spk_t[c0 : c0 + cnt] = t
+        st.spk_i[c0 : c0 + cnt] = spiking
+        st.counters[0] += cnt
+        st.pop_count[s] = cnt
         # 3. schedule Poisson events, then neuron spikes
-        sources = np.concatenate([ev_src[ev_ptr[s] : ev_ptr[s + 1]], spiking])
-        rows = src_rows[_ranges(src_ptr, sources)]
-        slots = (t + row_delay[rows]) % depth
+        sources = np.concatenate([st.ev_src[st.ev_ptr[s] : st.ev_ptr[s + 1]], spiking])
+        rows = st.src_rows[_ranges(st.src_ptr, sources)]
+        slots = (t + st.row_delay[rows]) % depth
         for slot in np.unique(slots):  # at most the ring's depth
             new = rows[slots == slot]
-            m = ring_n[slot]
-            ring[slot, m : m + len(new)] = new
-            ring_n[slot] += len(new)
+            m = st.ring_n[slot]
+            st.ring[slot, m : m + len(new)] = new
+            st.ring_n[slot] += len(new)
         # 4. arrivals, in waves of distinct rows (a row can arrive twice in a step)
         slot = t % depth
-        arrived = ring[slot, : ring_n[slot]].copy()
-        ring_n[slot] = 0
+        arrived = st.ring[slot, : st.ring_n[slot]].copy()
+        st.ring_n[slot] = 0
         occ = _occurrence(arrived)
         for wave in range(int(occ.max(initial=-1)) + 1):
             rws = arrived[occ == wave]
-            ks = _ranges(row_ptr, rws)
-            owner = np.repeat(rws, row_ptr[rws + 1] - row_ptr[rws])
-            g = row_group[owner]
-            post = syn_post[ks]
-            w = syn_w[ks]
-            tgt = g_target[g]
-            m0 = (tgt == 0) & (ref[post] == 0)
-            np.add.at(v, post[m0], w[m0])
-            np.add.at(ge, post[tgt == 1], w[tgt == 1])
-            np.add.at(gi, post[tgt == 2], w[tgt == 2])
-            code = g_rule[g]
+            ks = _ranges(st.row_ptr, rws)
+            owner = np.repeat(rws, st.row_ptr[rws + 1] - st.row_ptr[rws])
+            g = st.row_group[owner]
+            post = st.syn_post[ks]
+            w = st.syn_w[ks]
+            tgt = st.g_target[g]
+            m0 = (tgt == 0) & (st.ref[post] == 0)
+            np.add.at(st.v, post[m0], w[m0])
+            np.add.at(st.ge, post[tgt == 1], w[tgt == 1])
+            np.add.at(st.gi, post[tgt == 2], w[tgt == 2])
+            code = st.g_rule[g]
             pl = code != 0
-            rg = row_group[rws]
-            lag = np.minimum(t - xlast[rws], n_tab - 1)
-            x1r = xtr[rws, 0] * x_tab[rg, 0, lag]
-            x2r = xtr[rws, 1] * x_tab[rg, 1, lag]
+            rg = st.row_group[rws]
+            lag = np.minimum(t - st.xlast[rws], n_tab - 1)
+            x1r = st.xtr[rws, 0] * st.x_tab[rg, 0, lag]
+            x2r = st.xtr[rws, 1] * st.x_tab[rg, 1, lag]
             if pl.any():
                 kp, gp, pp = ks[pl], g[pl], post[pl]
-                par = g_par[gp]
-                x2 = np.repeat(x2r, row_ptr[rws + 1] - row_ptr[rws])[pl]
-                dw = _pre_dw(code[pl], par, w[pl], ytr[gp, pp, 0], x2)
-                syn_w[kp] = _clip(w[pl] + dw, par)
-            rp = g_rule[rg] != 0
-            xtr[rws[rp], 0] = x1r[rp] + 1.0
-            tp = g_rule[rg] == 2  # the second trace serves the triplet rule only
-            xtr[rws[tp], 1] = x2r[tp] + 1.0
-            xlast[rws[rp]] = t
+                par = st.g_par[gp]
+                x2 = np.repeat(x2r, st.row_ptr[rws + 1] - st.row_ptr[rws])[pl]
+                dw = _pre_dw(code[pl], par, w[pl], st.ytr[gp, pp, 0], x2)
+                st.syn_w[kp] = _clip(w[pl] + dw, par)
+            rp = st.g_rule[rg] != 0
+            st.xtr[rws[rp], 0] = x1r[rp] + 1.0
+            tp = st.g_rule[rg] == 2  # the second trace serves the triplet rule only
+            st.xtr[rws[tp], 1] = x2r[tp] + 1.0
+            st.xlast[rws[rp]] = t
         # 5. postsynaptic half of the rules
-        for g in plastic:  # a handful of plastic groups
+        for g in st.plastic:  # a handful of plastic groups
             cols = spiking + g * n
-            qs = _ranges(col_ptr, cols)
+            qs = _ranges(st.col_ptr, cols)
             if len(qs):
-                post = np.repeat(spiking, col_ptr[cols + 1] - col_ptr[cols])
-                k, r = col_syn[qs], col_row[qs]
-                lag = np.minimum(t - xlast[r], n_tab - 1)
-                x1 = xtr[r, 0] * x_tab[g, 0, lag]
-                par = np.broadcast_to(g_par[g], (len(k), g_par.shape[1]))
-                code = np.full(len(k), g_rule[g])
-                dw = _post_dw(code, par, syn_w[k], x1, ytr[g, post, 1])
-                syn_w[k] = _clip(syn_w[k] + dw, par)
-            ytr[g, spiking, 0] += 1.0
-            if g_rule[g] == 2:
-                ytr[g, spiking, 1] += 1.0
+                post = np.repeat(spiking, st.col_ptr[cols + 1] - st.col_ptr[cols])
+                k, r = st.col_syn[qs], st.col_row[qs]
+                lag = np.minimum(t - st.xlast[r], n_tab - 1)
+                x1 = st.xtr[r, 0] * st.x_tab[g, 0, lag]
+                par = np.broadcast_to(st.g_par[g], (len(k), st.g_par.shape[1]))
+                code = np.full(len(k), st.g_rule[g])
+                dw = _post_dw(code, par, st.syn_w[k], x1, st.ytr[g, post, 1])
+                st.syn_w[k] = _clip(st.syn_w[k] + dw, par)
+            st.ytr[g, spiking, 0] += 1.0
+            if st.g_rule[g] == 2:
+                st.ytr[g, spiking, 1] += 1.0
         # 6. postsynaptic traces (the second only for the triplet rule)
-        for g in plastic:
-            ytr[g, :, 0] *= y_dec[g, 0]
-            if g_rule[g] == 2:
-                ytr[g, :, 1] *= y_dec[g, 1]
-        if t % ip[EVERY] == 0 and s_out.shape[1] > 0:
-            m = counters[1]
-            s_out[m, :, 0] = v[s_idx]
-            s_out[m, :, 1] = ge[s_idx]
-            s_out[m, :, 2] = gi[s_idx]
-            counters[1] += 1
-    return n_steps
+        for g in st.plastic:
+            st.ytr[g, :, 0] *= st.y_dec[g, 0]
+            if st.g_rule[g] == 2:
+                st.ytr[g, :, 1] *= st.y_dec[g, 1]
+        if t % st.ip[EVERY] == 0 and st.s_out.shape[1] > 0:
+            m = st.counters[1]
+            st.s_out[m, :, 0] = st.v[st.s_idx]
+            st.s_out[m, :, 1] = st.ge[st.s_idx]
+            st.s_out[m, :, 2] = st.gi[st.s_idx]
+            st.counters[1] += 1
+    return st.n_steps

@@ -61,24 +61,26 @@ class LIF(Neuron):
         """The constant input ``R I`` (mV) below which the neuron never fires."""
         return self.threshold - self.v_rest
 
-    def __call__(self, z):
-        """Stationary rate (Hz) under the constant input ``z = R I`` (mV), element-wise."""
+    def _period(self, z):
+        """Which inputs are above rheobase, those inputs (a stand-in elsewhere, so
+        that nothing divides by zero) and the interspike interval (ms) there."""
         z = _inputs(z)
         theta = self.rheobase
-        reset = self.v_reset - self.v_rest
         above = z > theta
         safe = np.where(above, z, theta + 1.0)
+        reset = self.v_reset - self.v_rest
         period = self.t_ref + self.tau_m * np.log1p((theta - reset) / (safe - theta))
+        return above, safe, period
+
+    def __call__(self, z):
+        """Stationary rate (Hz) under the constant input ``z = R I`` (mV), element-wise."""
+        above, _, period = self._period(z)
         return np.where(above, 1000.0 / period, 0.0)
 
     def derivative(self, z):
         """d rate / dz (Hz/mV), 0 below rheobase (and undefined at it: taken as 0)."""
-        z = _inputs(z)
-        theta = self.rheobase
-        reset = self.v_reset - self.v_rest
-        above = z > theta
-        safe = np.where(above, z, theta + 1.0)
-        period = self.t_ref + self.tau_m * np.log1p((theta - reset) / (safe - theta))
+        above, safe, period = self._period(z)
+        reset, theta = self.v_reset - self.v_rest, self.rheobase
         dperiod = self.tau_m * (1.0 / (safe - reset) - 1.0 / (safe - theta))
         return np.where(above, -1000.0 * dperiod / period**2, 0.0)
 
