@@ -1,8 +1,9 @@
 """Model files: atomic writes, no pickle, checksums that catch truncation and tampering.
 
 A model file is a NumPy ``.npz`` archive. Its ``__meta__`` entry is UTF-8 JSON holding
-the model's registry name, its parameters, its learned scalars, a SHA-256 digest of every
-array, and a digest of the whole header. Loading never unpickles: only plain numeric
+the model's registry name (for a :class:`~neuromem.spiking.SpikingNetwork`, which is no
+model, its ``file_kind`` instead), its parameters, its learned scalars, a SHA-256 digest
+of every array, and a digest of the whole header. Loading never unpickles: only plain numeric
 arrays are read (``allow_pickle=False``) and the model is rebuilt through the registry.
 
 The checksums protect against accidents (a truncated copy, a flipped bit, a file of
@@ -484,7 +485,8 @@ def _takes(memory, name: str) -> bool:
 
 
 def load(path: str | os.PathLike):
-    """Read a model written by :meth:`Memory.save`; never unpickles.
+    """Read a model written by :meth:`Memory.save` (or a network by :func:`save`);
+    never unpickles.
 
     The whole file is validated before the model is returned (see the module
     docstring): a checksum catches an accident, the structure checks catch the rest.

@@ -47,6 +47,7 @@ def test_docs_images(capsys):
     # What the page says the blocks show.
     assert "uncued half of assembly 0 firing: 5 of 5" in printed, printed
     assert "other neurons firing: 0" in printed, printed
+    assert "loaded network goes on identically: True" in printed, printed
     linked = set(re.findall(r"\]\((img/[^)]+)\)", text))
     assert linked == {img for _, img in found if img}
 
