@@ -380,7 +380,7 @@ def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
     """The header's structure: the keys and types every later step relies on."""
     altered = "an unmodified " + _FILE_ALLOWED
     if "object" in meta:
-        if meta["object"] not in _OBJECTS or "model" in meta:
+        if not isinstance(meta["object"], str) or meta["object"] not in _OBJECTS:
             raise _bad(shown, f"for an unknown object {meta['object']!r:.40}", altered)
     elif not isinstance(meta.get("model"), str) or meta["model"] not in models:
         raise _bad(shown, f"for an unknown model {meta.get('model')!r}", altered)

@@ -1,6 +1,8 @@
 """A SpikingNetwork's file: a loaded network simulates exactly as the saved one."""
 
 import copy
+import hashlib
+import json
 
 import numpy as np
 import pytest
@@ -140,3 +142,35 @@ def test_the_file_is_checked_like_a_model_file(tmp_path):
     (tmp_path / "bad.npz").write_bytes(bytes(data))
     with pytest.raises(nm.ValidationError):
         nm.load(tmp_path / "bad.npz")
+
+
+def _rewrite(path, out, change) -> None:
+    """A file whose header was edited and its checksum recomputed (a deliberate edit)."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays.pop("__meta__").tobytes())
+    meta.pop("digest")
+    change(meta)
+    meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+    header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    np.savez(out, __meta__=header, **arrays)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.update(object=["spiking-network"]),
+        lambda m: m.update(object="other-network"),
+        lambda m: m["state"].update(step=-5),
+        lambda m: m["params"].update(n=39),
+        lambda m: m["state"].update(poisson=7),
+    ],
+)
+def test_an_edited_header_is_refused_by_name(tmp_path, change):
+    net = _network("numpy")
+    net.run(5.0)
+    nm.save(net, tmp_path / "net.npz")
+    _rewrite(tmp_path / "net.npz", tmp_path / "edited.npz", change)
+    with pytest.raises(nm.ValidationError) as err:
+        nm.load(tmp_path / "edited.npz")
+    assert err.value.param == "path"
