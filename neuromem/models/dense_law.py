@@ -303,24 +303,18 @@ def async_sweep(
             if cur == 0.0:
                 gain, scale = _masked_gain(m[b], xi, log_d, sign, offset)
             else:
-                # Two of the four sums of the rows, over the patterns whose entry
-                # agrees (pos) or not with the unit's +1: multiplied by the 0/1 masks,
-                # not branched on, and the same sums as the numpy products take.
+                # Sums of the rows over the patterns whose entry is +1 (pos) or
+                # -1: D(m - 1) where the pattern agrees with the state, D(m + 1) where
+                # it does not (``UpdateLaw.gains``). Multiplied by the 0/1 masks, not branched
+                # on (the patterns' signs are random).
+                agree, disagree = (0, 1) if cur > 0 else (1, 0)
                 g_pos = g_neg = s_pos = s_neg = 0.0
-                if cur > 0:
-                    for mu in range(p):
-                        up, down = pos[i, mu], 1.0 - pos[i, mu]
-                        g_pos += z[0, b, mu] * up
-                        g_neg += z[1, b, mu] * down
-                        s_pos += z[2, b, mu] * up
-                        s_neg += z[3, b, mu] * down
-                else:
-                    for mu in range(p):
-                        up, down = pos[i, mu], 1.0 - pos[i, mu]
-                        g_pos += z[1, b, mu] * up
-                        g_neg += z[0, b, mu] * down
-                        s_pos += z[3, b, mu] * up
-                        s_neg += z[2, b, mu] * down
+                for mu in range(p):
+                    up, down = pos[i, mu], 1.0 - pos[i, mu]
+                    g_pos += z[agree, b, mu] * up
+                    g_neg += z[disagree, b, mu] * down
+                    s_pos += z[agree + 2, b, mu] * up
+                    s_neg += z[disagree + 2, b, mu] * down
                 gain, scale = g_pos - g_neg, s_pos + s_neg
             tol = rtol * scale
             if gain > tol:
