@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import erfc
 
 from .errors import ValidationError, described
@@ -212,6 +214,31 @@ def basin_size(
     return out
 
 
+def state_energies(
+    states, n_units: int, compute: Callable[[np.ndarray], np.ndarray], dtype=None
+):
+    """``compute(S)`` of checked states: what every ``energy(states)`` accepts.
+
+    Parameters
+    ----------
+    states : ndarray, shape (B, n_units) or (n_units,)
+        States row-wise, or one state.
+    n_units : int
+    compute : callable
+        Energies ``(B,)`` of checked states ``S`` of shape ``(B, n_units)``.
+    dtype : str, optional
+        The dtype the states are checked into (the model's).
+
+    Returns
+    -------
+    ndarray, shape (B,) (a float for one state)
+    """
+    single = np.ndim(states) == 1
+    s = check_patterns(states, "states", n_units=n_units, dtype=dtype, allow_1d=True)
+    e = compute(s)
+    return float(e[0]) if single else e
+
+
 def energy(memory, states) -> np.ndarray:
     """Energy of arbitrary states under a memory that defines one.
 
@@ -235,16 +262,17 @@ def energy(memory, states) -> np.ndarray:
     fn = getattr(memory, "energy", None)
     if callable(fn):
         return fn(states)
-    import scipy.sparse as sp
+    if not (sp.issparse(memory) or isinstance(memory, np.ndarray)):
+        raise ValidationError(
+            "memory", memory, "a model with an energy() method or a square weight matrix"
+        )
+    w = memory
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValidationError(
+            "memory", described(f"a matrix of shape {w.shape}"), "a square matrix"
+        )
 
-    if sp.issparse(memory) or isinstance(memory, np.ndarray):
-        w = memory
-        if w.ndim != 2 or w.shape[0] != w.shape[1]:
-            raise ValidationError(
-                "memory", described(f"a matrix of shape {w.shape}"), "a square matrix"
-            )
-        single = np.ndim(states) == 1
-        s = check_patterns(states, "states", n_units=w.shape[0], allow_1d=True)
+    def compute(s: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             e = -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s)
         if not np.all(np.isfinite(e)):
@@ -255,10 +283,9 @@ def energy(memory, states) -> np.ndarray:
                 described("states whose energy under these weights is not finite"),
                 "states and finite weights whose energy fits in float64",
             )
-        return float(e[0]) if single else e
-    raise ValidationError(
-        "memory", memory, "a model with an energy() method or a square weight matrix"
-    )
+        return e
+
+    return state_energies(states, w.shape[0], compute)
 
 
 def one_step_error(n_units: int, n_patterns: int) -> float:

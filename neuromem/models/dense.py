@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .. import dynamics as dyn
+from ..analysis import state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
@@ -184,15 +185,8 @@ class DenseHopfield(KeepsPatterns, Memory):
 
     # -- energy -----------------------------------------------------------------
     def energy(self, states) -> np.ndarray:
-        """``E(s) = -sum_mu F(xi_mu . s)`` (``-logsumexp`` for the exponential).
-
-        Parameters
-        ----------
-        states : ndarray, shape (B, n_units) or (n_units,)
-
-        Returns
-        -------
-        ndarray, shape (B,) (a float for one state)
+        """``E(s) = -sum_mu F(xi_mu . s)`` (``-logsumexp`` for the exponential) of
+        each state: ``states`` and the result as in :func:`~neuromem.analysis.energy`.
 
         Raises
         ------
@@ -200,12 +194,9 @@ class DenseHopfield(KeepsPatterns, Memory):
             If an energy lies beyond the range of the model's dtype (huge states or a
             very high ``order``): no infinite or NaN energy is ever returned.
         """
-        single = np.ndim(states) == 1
-        s = check_patterns(
-            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
+        return state_energies(
+            states, self.n_units, lambda s: self._energy(s, "states"), self.dtype
         )
-        e = self._energy(s, "states")
-        return float(e[0]) if single else e
 
     def _energy(self, s: np.ndarray, name: str = "cues") -> np.ndarray:
         x = self._fitted()
