@@ -215,7 +215,11 @@ def basin_size(
 
 
 def state_energies(
-    states, n_units: int, compute: Callable[[np.ndarray], np.ndarray], dtype=None
+    states,
+    n_units: int,
+    compute: Callable[[np.ndarray], np.ndarray],
+    dtype: str = "float64",
+    remedy: str = "smaller values",
 ):
     """``compute(S)`` of checked states: what every ``energy(states)`` accepts.
 
@@ -226,16 +230,31 @@ def state_energies(
     n_units : int
     compute : callable
         Energies ``(B,)`` of checked states ``S`` of shape ``(B, n_units)``.
-    dtype : str, optional
+    dtype : str
         The dtype the states are checked into (the model's).
+    remedy : str
+        What the error suggests when an energy is not finite.
 
     Returns
     -------
     ndarray, shape (B,) (a float for one state)
+
+    Raises
+    ------
+    ValidationError
+        If an energy is not finite: finite states and weights can still overflow
+        ``s^T W s``, and no infinite or NaN energy is ever returned.
     """
     single = np.ndim(states) == 1
     s = check_patterns(states, "states", n_units=n_units, dtype=dtype, allow_1d=True)
-    e = compute(s)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = compute(s)
+    if not np.all(np.isfinite(e)):
+        raise ValidationError(
+            "states",
+            described(f"states whose energy is beyond the {dtype} range"),
+            f"states whose energy fits in {dtype}: {remedy}",
+        )
     return float(e[0]) if single else e
 
 
@@ -272,20 +291,12 @@ def energy(memory, states) -> np.ndarray:
             "memory", described(f"a matrix of shape {w.shape}"), "a square matrix"
         )
 
-    def compute(s: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            e = -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s)
-        if not np.all(np.isfinite(e)):
-            # Finite weights and states can still overflow s^T W s: refuse rather
-            # than return -inf or NaN (a weight matrix with NaN is refused too).
-            raise ValidationError(
-                "states",
-                described("states whose energy under these weights is not finite"),
-                "states and finite weights whose energy fits in float64",
-            )
-        return e
-
-    return state_energies(states, w.shape[0], compute)
+    return state_energies(
+        states,
+        w.shape[0],
+        lambda s: -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s),
+        remedy="smaller states and finite weights",
+    )
 
 
 def one_step_error(n_units: int, n_patterns: int) -> float:
