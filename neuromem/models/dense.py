@@ -25,6 +25,7 @@ from .base import (
     RecallResult,
     energy_request,
     energy_result,
+    pattern_recording,
     transactional,
 )
 from .dense_law import TIE_RTOL, UpdateLaw
@@ -359,12 +360,7 @@ class DenseHopfield(KeepsPatterns, Memory):
         max_steps = check_int(max_steps, "max_steps", low=1)
         energy = None  # recorded by rec: one definition and shape
         law = UpdateLaw(x, self.interaction, self.order)
-        rec = dyn.recording(
-            measured,
-            states=lambda z: z,
-            overlaps=dyn.stored_overlaps(x),
-            energies=self._energy,
-        )
+        rec = pattern_recording(measured, x, self._energy)
         if dynamics == "sync":
             # The update law decides every unit (ties included) and returns +/-1
             # states; with tol = 0 sign_keep passes them through unchanged.

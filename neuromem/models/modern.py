@@ -20,6 +20,7 @@ from .base import (
     RecallResult,
     energy_request,
     energy_result,
+    pattern_recording,
     transactional,
 )
 
@@ -253,12 +254,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         names, measured, legacy = energy_request(record, record_energy)
         x = self._fitted()
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
-        rec = dyn.recording(
-            measured,
-            states=lambda z: z,
-            overlaps=dyn.stored_overlaps(x),
-            energies=lambda z: self._energy(z, beta),
-        )
+        rec = pattern_recording(measured, x, lambda z: self._energy(z, beta))
         track = dyn._Tracker(s, None, rec)
         work = track.out.copy()
         for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
