@@ -237,13 +237,14 @@ def state_energies(
 
     Returns
     -------
-    ndarray, shape (B,) (a float for one state)
+    ndarray or float
+        ``compute(S)``; for one state its single value, as a float.
 
     Raises
     ------
     ValidationError
-        If an energy is not finite: finite states and weights can still overflow
-        ``s^T W s``, and no infinite or NaN energy is ever returned.
+        If an energy is not finite (finite states and weights can still overflow
+        ``s^T W s``): no infinite or NaN energy is ever returned.
     """
     single = np.ndim(states) == 1
     s = check_patterns(states, "states", n_units=n_units, dtype=dtype, allow_1d=True)
