@@ -64,10 +64,9 @@ class LinearAssociator(KeyValueMemory):
 
     Attributes
     ----------
-    network_ : Network
-        Populations ``"keys"`` and ``"values"`` and the synapse between them.
-    n_out_ : int
-        Width of the values.
+    network_, n_out_, synapse_, weights_
+        The network and its weights (see
+        :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     n_stored_ : int
         Number of pairs stored.
     """

@@ -23,6 +23,17 @@ class KeyValueMemory(Memory):
     population, ``n_out_`` wide, through one dense synapse set, built by the
     subclass's ``_build(n_out)`` (through :meth:`_connect`) when the first pairs are
     stored, or at ``recall`` from the ``n_out`` parameter.
+
+    Attributes
+    ----------
+    network_ : Network
+        Populations ``"keys"`` and ``"values"`` and the synapse between them.
+    n_out_ : int
+        Width of the values.
+    synapse_ : Synapse
+        The keys -> values synapse set.
+    weights_ : ndarray, shape (n_out_, n_units)
+        Its live weight matrix.
     """
 
     def _connect(self, n_out: int, neuron: str | Neuron, rule: LearningRule) -> None:

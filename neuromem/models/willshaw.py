@@ -226,8 +226,9 @@ class Willshaw(KeyValueMemory):
     ----------
     keys_, values_ : ndarray of bool
         The stored pairs (for :meth:`bits_per_synapse`).
-    n_out_ : int
-        Width of the values.
+    network_, n_out_, synapse_, weights_
+        The network and its 0/1 weights (see
+        :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     """
 
     def __neuromem_tags__(self) -> ModelTags:
