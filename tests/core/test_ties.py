@@ -34,9 +34,8 @@ def test_one_law_everywhere():
     assert dynamics.decide is ties.decide
     assert dynamics.tie_tolerances is ties.tie_tolerances
     assert sequence.decide is ties.decide
-    assert (
-        dense_law.decide is ties.decide
-    )  # its compiled sweep: tests/models/test_dense_async.py
+    # The dense network's compiled sweep inlines the law: tests/models/test_dense_async.py
+    assert dense_law.decide is ties.decide
     assert not hasattr(sequence, "_TIE_ULPS")
 
 
