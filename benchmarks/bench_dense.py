@@ -9,6 +9,10 @@ law a user would write (incremental overlaps, one unit at a time; one broadcast 
 all units). Prints best-of-``repeat`` times and ratios (reference / neuromem); nothing
 is asserted. The patterns are random +/-1 (seed 0), the cues flipped copies (seed 1).
 
+Issue 18: asynchronous sweeps are now compiled (numba). The last table times one
+sweep of every cue compiled against the numpy sweep that every sweep took before (it
+remains the path of graded cue values), on the same arrays and order.
+
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_dense.py [--repeat 3]
 """
 
@@ -20,6 +24,7 @@ import time
 import numpy as np
 
 import neuromem as nm
+from neuromem.models.dense_law import UpdateLaw
 
 # -- the previous implementation, copied (polynomial interaction) ---------------------
 
@@ -144,6 +149,9 @@ CASES = [  # (N, P, fraction of flipped units): capacity-sweep recall and noisy 
 ]
 
 
+SWEEP_CASES = [(200, 40, 0.2), (400, 60, 0.2), (400, 200, 0.3), (1000, 100, 0.2)]
+
+
 def run_case(n, p, noise, dynamics, order, repeat):
     steps = 100
     x = nm.patterns.random_bipolar(p, n, seed=0)
@@ -173,6 +181,36 @@ def run_case(n, p, noise, dynamics, order, repeat):
     return best_of(ours, repeat), best_of(prev, repeat), best_of(plain, repeat), same
 
 
+def sweep_case(n, p, noise, order, repeat):
+    """One asynchronous sweep of every cue: the compiled sweep against the numpy
+    sweep (the path of graded cue values, and of every sweep before it was compiled),
+    on the same arrays and order; returns both times and whether the states agree."""
+    x = nm.patterns.random_bipolar(p, n, seed=0)
+    cues = nm.patterns.flip(x, noise, seed=1)
+    mem = nm.create("dense-hopfield", n_units=n, order=order)
+    mem.store(x)
+    law = UpdateLaw(x, "polynomial", order)
+    sequence = np.random.default_rng(3).permutation(n)
+    states = {}
+
+    def sweep(compiled):
+        def run():
+            w = cues.copy()
+            m_low, m_high = law.overlaps(w)
+            z = law.rows(m_low + m_high)
+            if compiled:
+                law.sweep(w, m_low, z, sequence)
+            else:
+                mem._graded_sweep(w, m_low, m_high, z, sequence, law)
+            states[compiled] = w
+
+        return run
+
+    sweep(True)()  # compiled (or loaded from numba's cache) outside the timing
+    t_fast, t_numpy = best_of(sweep(True), repeat), best_of(sweep(False), repeat)
+    return t_fast, t_numpy, np.array_equal(states[True], states[False])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -196,6 +234,17 @@ def main() -> None:
                 f"{t_prev * 1e3:>8.1f}ms {t_prev / t_ours:>6.1f} {t_plain * 1e3:>8.1f}ms "
                 f"{t_plain / t_ours:>6.1f} {same}"
             )
+    print("\none asynchronous sweep of every cue (all P patterns, flipped)")
+    print(
+        f"{'N':>5} {'P':>4} {'noise':>5} {'compiled':>10} {'numpy':>10} {'ratio':>6} same"
+    )
+    sweeps = [(40, 6, 0.1)] if args.smoke else SWEEP_CASES
+    for n, p, noise in sweeps:
+        t_fast, t_numpy, same = sweep_case(n, p, noise, order, args.repeat)
+        print(
+            f"{n:>5} {p:>4} {noise:>5} {t_fast * 1e3:>8.1f}ms {t_numpy * 1e3:>8.1f}ms "
+            f"{t_numpy / t_fast:>6.1f} {same}"
+        )
 
 
 if __name__ == "__main__":

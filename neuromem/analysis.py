@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import erfc
 
 from .errors import ValidationError, described
@@ -212,6 +214,51 @@ def basin_size(
     return out
 
 
+def state_energies(
+    states,
+    n_units: int,
+    compute: Callable[[np.ndarray], np.ndarray],
+    dtype: str = "float64",
+    remedy: str = "smaller values",
+):
+    """``compute(S)`` of checked states: what every ``energy(states)`` accepts.
+
+    Parameters
+    ----------
+    states : ndarray, shape (B, n_units) or (n_units,)
+        States row-wise, or one state.
+    n_units : int
+    compute : callable
+        Energies ``(B,)`` of checked states ``S`` of shape ``(B, n_units)``.
+    dtype : str
+        The dtype the states are checked into (the model's).
+    remedy : str
+        What the error suggests when an energy is not finite.
+
+    Returns
+    -------
+    ndarray or float
+        ``compute(S)``; for one state its single value, as a float.
+
+    Raises
+    ------
+    ValidationError
+        If an energy is not finite (finite states and weights can still overflow
+        ``s^T W s``): no infinite or NaN energy is ever returned.
+    """
+    single = np.ndim(states) == 1
+    s = check_patterns(states, "states", n_units=n_units, dtype=dtype, allow_1d=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = compute(s)
+    if not np.all(np.isfinite(e)):
+        raise ValidationError(
+            "states",
+            described(f"states whose energy is beyond the {dtype} range"),
+            f"states whose energy fits in {dtype}: {remedy}",
+        )
+    return float(e[0]) if single else e
+
+
 def energy(memory, states) -> np.ndarray:
     """Energy of arbitrary states under a memory that defines one.
 
@@ -235,29 +282,21 @@ def energy(memory, states) -> np.ndarray:
     fn = getattr(memory, "energy", None)
     if callable(fn):
         return fn(states)
-    import scipy.sparse as sp
+    if not (sp.issparse(memory) or isinstance(memory, np.ndarray)):
+        raise ValidationError(
+            "memory", memory, "a model with an energy() method or a square weight matrix"
+        )
+    w = memory
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValidationError(
+            "memory", described(f"a matrix of shape {w.shape}"), "a square matrix"
+        )
 
-    if sp.issparse(memory) or isinstance(memory, np.ndarray):
-        w = memory
-        if w.ndim != 2 or w.shape[0] != w.shape[1]:
-            raise ValidationError(
-                "memory", described(f"a matrix of shape {w.shape}"), "a square matrix"
-            )
-        single = np.ndim(states) == 1
-        s = check_patterns(states, "states", n_units=w.shape[0], allow_1d=True)
-        with np.errstate(over="ignore", invalid="ignore"):
-            e = -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s)
-        if not np.all(np.isfinite(e)):
-            # Finite weights and states can still overflow s^T W s: refuse rather
-            # than return -inf or NaN (a weight matrix with NaN is refused too).
-            raise ValidationError(
-                "states",
-                described("states whose energy under these weights is not finite"),
-                "states and finite weights whose energy fits in float64",
-            )
-        return float(e[0]) if single else e
-    raise ValidationError(
-        "memory", memory, "a model with an energy() method or a square weight matrix"
+    return state_energies(
+        states,
+        w.shape[0],
+        lambda s: -0.5 * np.einsum("ij,ij->i", np.asarray((w @ s.T).T), s),
+        remedy="smaller states and finite weights",
     )
 
 

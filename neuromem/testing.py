@@ -154,7 +154,21 @@ def _same_learned(a: Memory, b: Memory, what: str) -> None:
             np.testing.assert_array_equal(v, w, err_msg=f"{what}: {k} differs")
 
 
+#: The model and rule checks, in the order they run: each one joins its list where it
+#: is defined (``@_check``), so a new check cannot be left out of the kit.
+_CHECKS: dict[str, list[Callable[..., None]]] = {"memory": [], "rule": []}
+
+
+def _check(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        _CHECKS[kind].append(fn)
+        return fn
+
+    return register
+
+
 # -- model checks ----------------------------------------------------------------------
+@_check("memory")
 def check_params(memory: Memory, sample: Sample | None = None) -> None:
     """``__init__`` stores the parameters as given and learns nothing; ``clone``
     reproduces them."""
@@ -169,6 +183,7 @@ def check_params(memory: Memory, sample: Sample | None = None) -> None:
     assert type(c) is type(memory) and repr(c) == repr(memory), "clone() differs"
 
 
+@_check("memory")
 def check_tags(memory: Memory, sample: Sample | None = None) -> None:
     """The tags are a :class:`ModelTags` of known values; every variant builds."""
     tags = get_tags(memory)
@@ -181,6 +196,7 @@ def check_tags(memory: Memory, sample: Sample | None = None) -> None:
         type(memory)(**size, **params)
 
 
+@_check("memory")
 def check_store_recall(memory: Memory, sample: Sample | None = None) -> None:
     """``store`` returns the model; ``recall`` a :class:`RecallResult` of the right
     shapes, finite states in the patterns' encoding; every declared encoding stores."""
@@ -208,6 +224,7 @@ def check_store_recall(memory: Memory, sample: Sample | None = None) -> None:
             memory.clone().store(x).recall(x)
 
 
+@_check("memory")
 def check_seeded(memory: Memory, sample: Sample | None = None) -> None:
     """The same parameters and integer seed give the same recall."""
     if "seed" not in memory.param_names():
@@ -219,6 +236,7 @@ def check_seeded(memory: Memory, sample: Sample | None = None) -> None:
     np.testing.assert_array_equal(a.states, b.states, err_msg="same seed, other recall")
 
 
+@_check("memory")
 def check_save_load(memory: Memory, sample: Sample | None = None) -> None:
     """Saved and loaded (unseeded streams, after a recall drew from them), the model
     recalls and trains exactly as the original goes on to."""
@@ -250,6 +268,7 @@ def check_save_load(memory: Memory, sample: Sample | None = None) -> None:
     )
 
 
+@_check("memory")
 def check_clone(memory: Memory, sample: Sample | None = None) -> None:
     """``clone`` of a fitted model is unfitted, with equal parameters."""
     sample = sample or sample_for(memory)
@@ -259,6 +278,7 @@ def check_clone(memory: Memory, sample: Sample | None = None) -> None:
     assert repr(c) == repr(memory), "clone() changed the parameters"
 
 
+@_check("memory")
 def check_set_params(memory: Memory, sample: Sample | None = None) -> None:
     """``set_params`` with the current values changes nothing and returns the model;
     an unknown name, and a state-shaping change after ``store``, are refused."""
@@ -275,6 +295,7 @@ def check_set_params(memory: Memory, sample: Sample | None = None) -> None:
         )
 
 
+@_check("memory")
 def check_record(memory: Memory, sample: Sample | None = None) -> None:
     """``recall(record=True)``: cue-major trajectories ``(P, T + 1, ...)``, the last
     the result; energies (the model's ``energy``) when the tags declare one."""
@@ -304,6 +325,7 @@ def check_record(memory: Memory, sample: Sample | None = None) -> None:
     _raises_validation(lambda: m.recall(cues, record="bogus"), "record='bogus'")
 
 
+@_check("memory")
 def check_bad_input(memory: Memory, sample: Sample | None = None) -> None:
     """NaN, inf, the wrong width or dimensions, an empty set: ``ValidationError``."""
     sample = sample or sample_for(memory)
@@ -327,17 +349,7 @@ def check_bad_input(memory: Memory, sample: Sample | None = None) -> None:
 
 def memory_checks() -> tuple[Callable[..., None], ...]:
     """Every model check, each ``check(memory, sample=None)``."""
-    return (
-        check_params,
-        check_tags,
-        check_store_recall,
-        check_seeded,
-        check_clone,
-        check_set_params,
-        check_record,
-        check_save_load,
-        check_bad_input,
-    )
+    return tuple(_CHECKS["memory"])
 
 
 def check_memory(
@@ -379,6 +391,7 @@ def _rule_data(rule: LearningRule, n_pre: int = 7, n_post: int = 5, seed: int = 
     return rng, pre, post, signal, w
 
 
+@_check("rule")
 def check_rule_params(rule: LearningRule, **_: Any) -> None:
     """Parameters stored unchanged, ``clone`` reproduces them; a registered rule is
     written to a model file under its registry name and read back the same."""
@@ -394,6 +407,7 @@ def check_rule_params(rule: LearningRule, **_: Any) -> None:
         )
 
 
+@_check("rule")
 def check_rule_tags(rule: LearningRule, **_: Any) -> None:
     """The tags are a :class:`RuleTags`; ``symmetric`` is what ``delta`` does: a rule
     tagged symmetric keeps symmetric weights symmetric (on activity it is meant for)."""
@@ -413,6 +427,7 @@ def check_rule_tags(rule: LearningRule, **_: Any) -> None:
     np.testing.assert_allclose(d, d.T, atol=1e-9, err_msg="tagged symmetric, is not")
 
 
+@_check("rule")
 def check_rule_delta(rule: LearningRule, **kw: Any) -> None:
     """``delta`` of one presentation equals the batch of one, in the weights' shape."""
     with _GlobalState():
@@ -426,6 +441,7 @@ def check_rule_delta(rule: LearningRule, **kw: Any) -> None:
     )
 
 
+@_check("rule")
 def check_rule_layouts(rule: LearningRule, **kw: Any) -> None:
     """The same change on dense weights and on a sparse matrix of every connection; on
     a sparse topology, the dense change at its entries."""
@@ -450,6 +466,7 @@ def check_rule_layouts(rule: LearningRule, **kw: Any) -> None:
     )
 
 
+@_check("rule")
 def check_rule_bad_input(rule: LearningRule, **kw: Any) -> None:
     """Activity of the wrong width or batch size: ``ValidationError``."""
     with _GlobalState():
@@ -464,13 +481,7 @@ def check_rule_bad_input(rule: LearningRule, **kw: Any) -> None:
 
 def rule_checks() -> tuple[Callable[..., None], ...]:
     """Every rule check, each ``check(rule, n_pre=7, n_post=5, seed=0)``."""
-    return (
-        check_rule_params,
-        check_rule_tags,
-        check_rule_delta,
-        check_rule_layouts,
-        check_rule_bad_input,
-    )
+    return tuple(_CHECKS["rule"])
 
 
 def check_rule(

@@ -306,6 +306,20 @@ def radius_from_points(
     return (max(lo, 0) if lo != -1 else 0.0), False
 
 
+def _narrow(ok: Callable[[int], bool], x: int, lo: int, hi: int) -> tuple[int, int]:
+    """The bracket ``(lo, hi)`` (``ok(lo)``, not ``ok(hi)``) with ``x`` evaluated."""
+    return (x, hi) if ok(x) else (lo, x)
+
+
+def _bisect(
+    ok: Callable[[int], bool], lo: int, hi: int, rel_tol: float = 0.0
+) -> tuple[int, int]:
+    """Halve the bracket ``(lo, hi)`` until ``hi - lo <= max(1, rel_tol * hi)``."""
+    while hi - lo > max(1, int(rel_tol * hi)):
+        lo, hi = _narrow(ok, (lo + hi) // 2, lo, hi)
+    return lo, hi
+
+
 def search_critical(
     fraction: Callable[[int], float],
     p_max: int,
@@ -354,27 +368,14 @@ def search_critical(
         while hi < 0:
             if lo >= p_max:
                 return Search(float(p_max), p_max, -1, True, pts)
-            nxt = min(2 * lo, p_max)
-            if ok(nxt):
-                lo = nxt
-            else:
-                hi = nxt
+            lo, hi = _narrow(ok, min(2 * lo, p_max), lo, hi)
     else:
         lo, hi = -1, p
         while lo < 0:
             if hi <= 1:
                 return Search(0.0, -1, 1, False, pts)
-            nxt = max(hi // 2, 1)
-            if ok(nxt):
-                lo = nxt
-            else:
-                hi = nxt
-    while hi - lo > max(1, int(rel_tol * hi)):
-        mid = (lo + hi) // 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
+            lo, hi = _narrow(ok, max(hi // 2, 1), lo, hi)
+    lo, hi = _bisect(ok, lo, hi, rel_tol)
     value, censored = critical_from_points(pts, p_max, level)
     return Search(value, lo, hi, censored, pts)
 
@@ -402,12 +403,6 @@ def search_radius(
         return Search(0.0, -1, 0, False, pts)
     if ok(k_max):
         return Search(float(k_max), k_max, -1, True, pts)
-    lo, hi = 0, k_max
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
+    lo, hi = _bisect(ok, 0, k_max)
     value, censored = radius_from_points(pts, k_max, criterion)
     return Search(value, lo, hi, censored, pts)

@@ -7,15 +7,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ValidationError, described
-from ..network import Network
 from ..neurons import Neuron, get_neuron
 from ..random import SeedLike, check_seed
 from ..rules.base import LearningRule
 from ..rules.hebbian import Hebbian
 from ..rules.pseudoinverse import PseudoInverse
 from ..tags import ModelTags
-from ..topology import complete
 from ..validation import (
     check_bool,
     check_dtype,
@@ -24,12 +21,13 @@ from ..validation import (
     check_pairs,
     check_patterns,
 )
-from .base import Memory, RecallResult, iterative_rule, not_stored, transactional
+from .base import Memory, RecallResult, iterative_rule, transactional
+from .keyvalue import KeyValueMemory
 
 __all__ = ["LinearAssociator"]
 
 
-class LinearAssociator(Memory):
+class LinearAssociator(KeyValueMemory):
     """Correlation-matrix memory: ``W = eta * sum_mu y_mu x_mu^T``, recall ``y = f(W x)``.
 
     Keys ``x`` (``n_units`` wide) are mapped to values ``y`` (``n_out`` wide) through
@@ -66,10 +64,9 @@ class LinearAssociator(Memory):
 
     Attributes
     ----------
-    network_ : Network
-        Populations ``"keys"`` and ``"values"`` and the synapse between them.
-    n_out_ : int
-        Width of the values.
+    network_, n_out_, synapse_, weights_
+        The network and its weights (see
+        :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     n_stored_ : int
         Number of pairs stored.
     """
@@ -116,40 +113,8 @@ class LinearAssociator(Memory):
     def _build(self, n_out: int) -> None:
         if getattr(self, "network_", None) is not None:
             return
-        net = Network()
-        keys = net.add_population("keys", self.n_units, "linear")
-        values = net.add_population("values", n_out, self.neuron)
-        net.connect(
-            keys,
-            values,
-            topology=complete(n_out, n_pre=self.n_units, self_connections=True),
-            sparse=False,
-            rule=self._make_rule(),
-            dtype=self.dtype,
-        )
-        self.network_ = net
-        self.n_out_ = n_out
+        self._connect(n_out, self.neuron, self._make_rule())
         self.n_stored_ = 0
-
-    @property
-    def synapse_(self):
-        """The keys -> values synapse set."""
-        return self.network_.synapse("keys", "values")
-
-    @property
-    def weights_(self) -> np.ndarray:
-        """The memory matrix ``(n_out, n_units)``.
-
-        The live matrix: a user may write into it (what the model derives from the
-        weights is recomputed after each access). ``synapse_.weights`` is the pure,
-        read-only view.
-        """
-        return self.synapse_.live_weights()
-
-    def memory_estimate(self, work=None) -> int:
-        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.feedforward_estimate`."""
-        return self._estimate("feedforward", work)
 
     @transactional(when=iterative_rule)
     def store(self, keys, values=None) -> LinearAssociator:
@@ -163,14 +128,7 @@ class LinearAssociator(Memory):
         x, y = check_pairs(
             keys, values, n_units=self.n_units, n_out=self.n_out, dtype=self.dtype
         )
-        self._build(y.shape[1])
-        if y.shape[1] != self.n_out_:
-            raise ValidationError(
-                "values",
-                described(f"values of width {y.shape[1]}"),
-                f"the width of the values stored before, {self.n_out_}",
-            )
-        self.synapse_.learn(x, y)
+        self._learn_pairs(x, y)
         self.n_stored_ += len(x)
         return self
 
@@ -183,10 +141,7 @@ class LinearAssociator(Memory):
             Keys, possibly noisy, row-wise.
         """
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
-        if getattr(self, "network_", None) is None:
-            if self.n_out is None:
-                raise not_stored(self, "recall")
-            self._build(self.n_out)
+        self._built_for_recall()
         # The model's current law (set_params may change it after store).
         states = get_neuron(self.neuron, "neuron")(self.synapse_.input(s))
         n = len(s)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import memory
+from .. import memory, sweeps
 from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
@@ -125,6 +125,32 @@ def energy_result(
     if "energies" not in names:
         trajectory = {k: v for k, v in trajectory.items() if k != "energies"} or None
     return trajectory, energy
+
+
+def pattern_recording(
+    names: frozenset[str],
+    patterns: np.ndarray,
+    energies: Callable[[np.ndarray], np.ndarray],
+    units: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> sweeps.Recording | None:
+    """What ``recall(record=names)`` measures, sweep by sweep, in a memory of
+    ``patterns``: the states, their overlaps with every stored pattern and their
+    ``energies``; ``None`` when nothing is recorded.
+
+    ``units`` maps the states the dynamics run on to the model's encoding (0/1 units
+    that run as their +/-1 equivalents); every measure reads the mapped states.
+    """
+    overlaps = sweeps.stored_overlaps(patterns)
+    if units is None:
+        return sweeps.recording(
+            names, states=lambda z: z, overlaps=overlaps, energies=energies
+        )
+    return sweeps.recording(
+        names,
+        states=units,
+        overlaps=lambda z: overlaps(units(z)),
+        energies=lambda z: energies(units(z)),
+    )
 
 
 def deprecated_rule_instance(rule: Any) -> None:

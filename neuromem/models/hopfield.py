@@ -31,6 +31,7 @@ from .base import (
     energy_request,
     energy_result,
     iterative_rule,
+    pattern_recording,
     transactional,
 )
 from .hopfield_energy import DYNAMICS, EnergyLandscape
@@ -457,7 +458,13 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             inv_t = self._beta(temperature, beta)
         self._build()
         energy = None  # recorded by rec: one definition, self.energy
-        rec = self._recording(measured, binary)
+        # The dynamics run 0/1 units as their +/-1 equivalents.
+        rec = pattern_recording(
+            measured,
+            self.patterns_,
+            self.energy,
+            units=(lambda z: (z + 1.0) / 2.0) if binary else None,
+        )
         syn = self.synapse_
         if not binary and syn.bias is None:
             s = _unit_scale(s)
@@ -513,20 +520,6 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             info["energy_descends"] = self._energy_descends(dynamics)
         return RecallResult(
             states, steps, converged, trace, info=info, trajectory=trajectory
-        )
-
-    def _recording(self, names, binary: bool):
-        """What ``recall(record=...)`` measures on the dynamics' +/-1 states."""
-
-        def units(z):  # 0/1 units run as their +/-1 equivalent
-            return (z + 1.0) / 2.0 if binary else z
-
-        overlaps = dyn.stored_overlaps(self.patterns_)
-        return dyn.recording(
-            names,
-            states=units,
-            overlaps=lambda z: overlaps(units(z)),
-            energies=lambda z: self.energy(units(z)),
         )
 
     def to_networkx(self):

@@ -7,14 +7,14 @@ import warnings
 import numpy as np
 
 from .. import dynamics as dyn
-from ..errors import NeuromemWarning, ValidationError, described
+from ..analysis import state_energies
+from ..errors import NeuromemWarning, ValidationError
 from ..progress import steps as long_loop
 from ..random import SeedLike, spawn
 from ..validation import (
     check_choice,
     check_float,
     check_int,
-    check_patterns,
 )
 from .base import (
     transactional,
@@ -32,17 +32,10 @@ class EnergyLandscape:
         return self.synapse_.input(states)
 
     def energy(self, states: np.ndarray) -> np.ndarray:
-        """Energy ``E(s) = -1/2 s^T W s - b^T s`` of each state (row-wise).
+        """Energy ``E(s) = -1/2 s^T W s - b^T s`` of each state: ``states`` and the
+        result as in :func:`~neuromem.analysis.energy`.
 
         For 0/1 units, of 0/1 states: ``E(s) = -1/2 s^T W s + theta sum_i s_i``.
-
-        Parameters
-        ----------
-        states : ndarray, shape (P, n_units) or (n_units,)
-
-        Returns
-        -------
-        ndarray, shape (P,) (a float for one state)
 
         Raises
         ------
@@ -51,27 +44,15 @@ class EnergyLandscape:
             magnitude, any finite values being accepted): no infinite or NaN energy
             is returned.
         """
-        single = np.ndim(states) == 1
-        s = check_patterns(
-            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
-        )
-        with np.errstate(over="ignore", invalid="ignore"):
-            if self.units == "binary":
-                syn = self.synapse_
-                w = syn.values
-                e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(w, s), s)
-                e += getattr(self, "threshold_", 0.0) * s.sum(axis=1)
-            else:
-                e = self._energy(s)
-        if not np.all(np.isfinite(e)):
-            # s^T W s of finite states can overflow (states x 1e200): refuse, as the
-            # dense model does, rather than return -inf or NaN in silence.
-            raise ValidationError(
-                "states",
-                described(f"states whose energy is beyond the {self.dtype} range"),
-                f"states whose energy fits in {self.dtype}: smaller values",
-            )
-        return float(e[0]) if single else e
+        return state_energies(states, self.n_units, self._encoded_energy, self.dtype)
+
+    def _encoded_energy(self, s: np.ndarray) -> np.ndarray:
+        """Energies of states in the units' encoding (0/1 states for 0/1 units)."""
+        if self.units != "binary":
+            return self._energy(s)
+        syn = self.synapse_
+        e = -0.5 * np.einsum("ij,ij->i", syn.layout.field(syn.values, s), s)
+        return e + getattr(self, "threshold_", 0.0) * s.sum(axis=1)
 
     def _energy(self, s: np.ndarray) -> np.ndarray:
         """Energy of +/-1 states (for 0/1 units: of their +/-1 equivalents, which is

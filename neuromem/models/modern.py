@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import dynamics as dyn
+from ..analysis import state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
@@ -19,6 +20,7 @@ from .base import (
     RecallResult,
     energy_request,
     energy_result,
+    pattern_recording,
     transactional,
 )
 
@@ -157,7 +159,8 @@ class ModernHopfield(KeepsPatterns, Memory):
         return _scores(s, self._fitted(), self._beta(beta))[0]
 
     def energy(self, states, *, beta: float | None = None) -> np.ndarray:
-        """Energy of each state (row-wise); see the class docstring.
+        """Energy of each state (see the class docstring): ``states`` and the result
+        as in :func:`~neuromem.analysis.energy`.
 
         Raises
         ------
@@ -165,12 +168,12 @@ class ModernHopfield(KeepsPatterns, Memory):
             If an energy lies beyond the range of the dtype (states or patterns of
             norm near ``sqrt`` of the largest float): never an infinite or NaN value.
         """
-        single = np.ndim(states) == 1
-        s = check_patterns(
-            states, "states", n_units=self.n_units, dtype=self.dtype, allow_1d=True
+        return state_energies(
+            states,
+            self.n_units,
+            lambda s: self._energy(s, self._beta(beta), "states"),
+            self.dtype,
         )
-        e = self._energy(s, self._beta(beta), "states")
-        return float(e[0]) if single else e
 
     def _energy(self, s: np.ndarray, beta: float, name: str = "cues") -> np.ndarray:
         x = self._fitted()
@@ -251,12 +254,7 @@ class ModernHopfield(KeepsPatterns, Memory):
         names, measured, legacy = energy_request(record, record_energy)
         x = self._fitted()
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
-        rec = dyn.recording(
-            measured,
-            states=lambda z: z,
-            overlaps=dyn.stored_overlaps(x),
-            energies=lambda z: self._energy(z, beta),
-        )
+        rec = pattern_recording(measured, x, lambda z: self._energy(z, beta))
         track = dyn._Tracker(s, None, rec)
         work = track.out.copy()
         for t in long_loop(range(1, max_steps + 1), "recall sweeps"):

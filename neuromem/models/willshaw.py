@@ -9,11 +9,9 @@ import numpy as np
 from scipy.stats import hypergeom
 
 from ..errors import ValidationError, described
-from ..network import Network
 from ..random import SeedLike, check_seed
 from ..rules.hebbian import Hebbian
 from ..tags import ModelTags
-from ..topology import complete
 from ..validation import (
     check_choice,
     check_dtype,
@@ -23,6 +21,7 @@ from ..validation import (
     check_patterns,
 )
 from .base import Memory, RecallResult, not_stored
+from .keyvalue import KeyValueMemory
 
 __all__ = [
     "Willshaw",
@@ -198,7 +197,7 @@ def willshaw_information(
     return n_pairs * n_out * transinformation(l_out / n_out, p01, 0.0) / (n_in * n_out)
 
 
-class Willshaw(Memory):
+class Willshaw(KeyValueMemory):
     """Willshaw, Buneman & Longuet-Higgins (1969) associative net.
 
     Synapses are binary: ``W_ij = 1`` if output ``i`` and input ``j`` were ever active
@@ -227,8 +226,9 @@ class Willshaw(Memory):
     ----------
     keys_, values_ : ndarray of bool
         The stored pairs (for :meth:`bits_per_synapse`).
-    n_out_ : int
-        Width of the values.
+    network_, n_out_, synapse_, weights_
+        The network and its 0/1 weights (see
+        :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     """
 
     def __neuromem_tags__(self) -> ModelTags:
@@ -263,19 +263,7 @@ class Willshaw(Memory):
     def _build(self, n_out: int) -> None:
         if getattr(self, "network_", None) is not None:
             return
-        net = Network()
-        keys = net.add_population("keys", self.n_units, "linear")
-        values = net.add_population("values", n_out, "step")
-        net.connect(
-            keys,
-            values,
-            topology=complete(n_out, n_pre=self.n_units, self_connections=True),
-            sparse=False,
-            rule=Hebbian(learning_rate=1.0, bounds=(0.0, 1.0)),
-            dtype=self.dtype,
-        )
-        self.network_ = net
-        self.n_out_ = n_out
+        self._connect(n_out, "step", Hebbian(learning_rate=1.0, bounds=(0.0, 1.0)))
         self.keys_ = np.zeros((0, self.n_units), dtype=bool)
         self.values_ = np.zeros((0, n_out), dtype=bool)
 
@@ -285,29 +273,9 @@ class Willshaw(Memory):
         return len(self.keys_)
 
     @property
-    def synapse_(self):
-        """The keys -> values synapse set."""
-        return self.network_.synapse("keys", "values")
-
-    @property
-    def weights_(self) -> np.ndarray:
-        """The binary weight matrix ``(n_out, n_units)``.
-
-        The live matrix: a user may write into it (what the model derives from the
-        weights is recomputed after each access). ``synapse_.weights`` is the pure,
-        read-only view.
-        """
-        return self.synapse_.live_weights()
-
-    @property
     def load_(self) -> float:
         """Fraction of synapses set to 1 (``p1``; information peaks near 1/2)."""
         return float(np.mean(self.synapse_.weights))
-
-    def memory_estimate(self, work=None) -> int:
-        """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.feedforward_estimate`."""
-        return self._estimate("feedforward", work)
 
     def store(self, keys, values=None) -> Willshaw:
         """Store 0/1 ``keys -> values`` pairs (``values=None``: auto-association).
@@ -325,14 +293,7 @@ class Willshaw(Memory):
             encoding="binary",
             dtype=self.dtype,
         )
-        self._build(y.shape[1])
-        if y.shape[1] != self.n_out_:
-            raise ValidationError(
-                "values",
-                described(f"values of width {y.shape[1]}"),
-                f"the width of the values stored before, {self.n_out_}",
-            )
-        self.synapse_.learn(x, y)
+        self._learn_pairs(x, y)
         self.keys_ = np.concatenate([self.keys_, x.astype(bool)])
         self.values_ = np.concatenate([self.values_, y.astype(bool)])
         return self
@@ -359,10 +320,7 @@ class Willshaw(Memory):
             if threshold is None
             else check_choice(threshold, "threshold", THRESHOLDS)
         )
-        if getattr(self, "network_", None) is None:
-            if self.n_out is None:
-                raise not_stored(self, "recall")
-            self._build(self.n_out)
+        self._built_for_recall()
         h = self.synapse_.input(c)
         if mode == "cue":
             theta = c.sum(1)
