@@ -61,6 +61,21 @@ ORDERS = ("random", "fixed")
 CYCLES = ("stop", "follow")
 
 
+def _check_stochastic(dynamics: str, temperature: Any, beta: Any) -> None:
+    """Refuse a temperature (or beta) where it has no effect: only Glauber dynamics
+    draws; ``"sync"`` and ``"async"`` updates are deterministic."""
+    if dynamics == "glauber":
+        return
+    for name, value in (("temperature", temperature), ("beta", beta)):
+        if value is not None:
+            raise ValidationError(
+                name,
+                value,
+                f"None under dynamics={dynamics!r} (deterministic updates have no "
+                "temperature): use dynamics='glauber' for stochastic updates",
+            )
+
+
 class Hopfield(Thresholds, EnergyLandscape, Memory):
     """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
@@ -105,7 +120,8 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         32 stored patterns (evenly spread over all stored) stay retrieved (sparse
         overlap ``>= 0.95``) when recalled from themselves by synchronous dynamics (at
         most 20 sweeps); ties go to the larger mean overlap, then to the threshold
-        nearest ``theta_0``. Deterministic (no random draw). Ignored for +/-1 units.
+        nearest ``theta_0``. Deterministic (no random draw). +/-1 units have no
+        threshold: for them a number is refused.
         Change or re-tune it after ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
@@ -118,7 +134,9 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         Temperature ``T > 0`` of Glauber dynamics, in units of the local field (with
         Hebbian storage the retrieval phase lies below ``T = 1``). Defaults to
         :data:`DEFAULT_TEMPERATURE` (0.1) unless ``beta`` is given. For 0/1 units it
-        applies to the +/-1-equivalent field ``2 (W s - theta)``.
+        applies to the +/-1-equivalent field ``2 (W s - theta)``. Only Glauber dynamics
+        has a temperature: with ``dynamics="sync"`` or ``"async"`` a temperature (or
+        ``beta``) is refused, here and in :meth:`recall`.
     beta : float, optional
         Inverse temperature ``1 / T`` (give ``temperature`` or ``beta``, not both).
     topology : Topology, optional
@@ -208,6 +226,15 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         self.temperature = temperature
         self.beta = beta
         self._beta(temperature, beta)  # validate now
+        _check_stochastic(self.dynamics, temperature, beta)
+        if self.units == "bipolar" and self.threshold != "auto":
+            # +/-1 units have no threshold: a number would be silently ignored.
+            raise ValidationError(
+                "threshold",
+                self.threshold,
+                "'auto' (the default) with units='bipolar': only 0/1 units "
+                "(units='binary') have a firing threshold",
+            )
         self.topology = check_topology(topology, self.n_units)
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
@@ -455,6 +482,7 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
+            _check_stochastic(dynamics, temperature, beta)
         self._build()
         energy = None  # recorded by rec: one definition, self.energy
         rec = self._recording(measured, binary)
