@@ -58,8 +58,9 @@ def fewest_errors(on: np.ndarray, off: np.ndarray) -> float:
 
     Errors are counted at every field value. The equally good thresholds may form
     several stretches that are not adjacent (a worse value lies between them): the
-    threshold is the middle of the widest such stretch (the first of equally wide
-    ones), so a zero-error gap gets its midpoint. When only one set has fields (every
+    threshold is the middle of the lowest such stretch (the one at the smallest
+    fields, which keeps the most units active; its width plays no part), so a
+    zero-error gap gets its midpoint. When only one set has fields (every
     stored unit active, or every one silent) the threshold lies a margin
     ``max(|h|, 1)`` beyond its extreme field, on the side that classifies all of them
     right; 0 when both are empty (nothing stored).
