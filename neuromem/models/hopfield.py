@@ -117,7 +117,7 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         ``theta_0 + g d`` (``g = -0.4, -0.3, ..., 0.4``; ``d`` the mean field of the
         stored patterns' active units minus that of their silent units), refined at a
         quarter step around the best, and keeps the threshold under which the most of
-        32 stored patterns (evenly spread over all stored) stay retrieved (sparse
+        128 stored patterns (evenly spread over all stored) stay retrieved (sparse
         overlap ``>= 0.95``) when recalled from themselves by synchronous dynamics (at
         most 20 sweeps); ties go to the larger mean overlap, then to the threshold
         nearest ``theta_0``. Deterministic (no random draw). +/-1 units have no
