@@ -34,7 +34,13 @@ from .base import (
     transactional,
 )
 from .hopfield_energy import DYNAMICS, EnergyLandscape
-from .hopfield_threshold import Thresholds, _check_threshold, _check_threshold_range
+from .hopfield_threshold import (
+    Thresholds,
+    _check_stochastic,
+    _check_threshold,
+    _check_threshold_range,
+    _check_threshold_units,
+)
 
 __all__ = ["Hopfield"]
 
@@ -59,21 +65,6 @@ UNITS = ("bipolar", "binary")
 DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
 CYCLES = ("stop", "follow")
-
-
-def _check_stochastic(dynamics: str, temperature: Any, beta: Any) -> None:
-    """Refuse a temperature (or beta) where it has no effect: only Glauber dynamics
-    draws; ``"sync"`` and ``"async"`` updates are deterministic."""
-    if dynamics == "glauber":
-        return
-    for name, value in (("temperature", temperature), ("beta", beta)):
-        if value is not None:
-            raise ValidationError(
-                name,
-                value,
-                f"None under dynamics={dynamics!r} (deterministic updates have no "
-                "temperature): use dynamics='glauber' for stochastic updates",
-            )
 
 
 class Hopfield(Thresholds, EnergyLandscape, Memory):
@@ -227,14 +218,7 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         self.beta = beta
         self._beta(temperature, beta)  # validate now
         _check_stochastic(self.dynamics, temperature, beta)
-        if self.units == "bipolar" and self.threshold != "auto":
-            # +/-1 units have no threshold: a number would be silently ignored.
-            raise ValidationError(
-                "threshold",
-                self.threshold,
-                "'auto' (the default) with units='bipolar': only 0/1 units "
-                "(units='binary') have a firing threshold",
-            )
+        _check_threshold_units(self.units, self.threshold)
         self.topology = check_topology(topology, self.n_units)
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
