@@ -56,8 +56,10 @@ def test_temporal_hebbian_conforms_and_matches_numpy_dense_and_sparse():
     structure = sp.csr_array(np.where(keep, 1.0, 0.0))
     d = rule.delta(x, x, structure).toarray()
     np.testing.assert_allclose(d, np.where(keep, expect, 0.0), rtol=1e-12, atol=1e-15)
-    # One time step holds no transition.
-    assert not np.any(rule.delta(x[:1], x[:1], np.zeros((9, 9))))
+    # One time step holds no transition: refused, not stored as nothing.
+    for one in (x[:1], x[0]):
+        with pytest.raises(nm.ValidationError, match=r"^pre:.*2 consecutive"):
+            rule.delta(one, one, np.zeros((9, 9)))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
