@@ -7,7 +7,7 @@ import numpy as np
 from .errors import ValidationError, described
 from .validation import check_choice, check_float, check_patterns, infer_encoding
 
-__all__ = ["hamming", "overlap", "recall_accuracy"]
+__all__ = ["check_mix", "hamming", "overlap", "recall_accuracy"]
 
 
 def _shape(value) -> tuple[int, ...] | None:
@@ -52,25 +52,48 @@ def _pair(states, patterns):
     return s, x
 
 
-def _check_mix(s: np.ndarray, x: np.ndarray) -> None:
-    """Refuse 0/1 states scored against +/-1 patterns (the reverse mix is refused too).
+def _signed(a: np.ndarray) -> bool:
+    """Whether ``a`` is in a signed coding: values in {-1, 0, 1} with at least one -1."""
+    return bool(np.any(a == -1)) and bool(np.all((a == -1) | (a == 0) | (a == 1)))
 
-    A 0/1 state against a +/-1 pattern counts every silent unit as agreeing with
-    neither sign, so a perfect recall scores about 0.5 in silence.
+
+def check_mix(
+    s: np.ndarray, x: np.ndarray, encoding: str | None = None, name: str = "states"
+) -> None:
+    """Refuse states in one encoding scored against patterns in the other.
+
+    - 0/1 states (with a 0 and a 1) against +/-1 patterns (with a -1): every silent
+      unit would agree with neither sign, so a perfect recall scores about 0.5 in
+      silence. Skipped when ``encoding`` is given (the caller asked to score the
+      values as they are).
+    - Signed states (values in {-1, 0, 1} with a -1: +/-1 states, or {-1, 0}) against
+      0/1 patterns (``encoding`` ``"binary"``, inferred or given): the sparse overlap
+      counts a -1 as a silent unit's opposite, so {-1, 0} states can score 1.0.
+
+    Real-valued states (a modern Hopfield network's) are scored against either.
     """
     if (
-        infer_encoding(x) == "bipolar"
+        encoding is None
+        and infer_encoding(x) == "bipolar"
         and np.any(x == -1)
         and infer_encoding(s) == "binary"
         and np.any(s == 0)
         and np.any(s == 1)
     ):
         raise ValidationError(
-            "states",
+            name,
             described("0/1 states against +/-1 patterns"),
             "states in the patterns' +/-1 encoding (convert with "
             "neuromem.patterns.to_bipolar), or 0/1 patterns (neuromem.patterns."
             "to_binary); pass encoding='bipolar' to score the values as they are",
+        )
+    binary = (encoding or infer_encoding(x)) == "binary"
+    if binary and _signed(s):
+        raise ValidationError(
+            name,
+            described("+/-1 (or -1/0) states against 0/1 patterns"),
+            "states in the patterns' 0/1 encoding (convert +/-1 states with "
+            "neuromem.patterns.to_binary)",
         )
 
 
@@ -79,8 +102,8 @@ ENCODINGS = ("bipolar", "binary", "real")
 
 def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
     """The encoding the patterns are scored in (see :func:`overlap`)."""
+    given = encoding
     if encoding is None:
-        _check_mix(s, x)
         encoding = infer_encoding(x)
         if encoding == "bipolar" and np.all(x == 1):
             # All-ones patterns are valid in both encodings: the states decide.
@@ -90,13 +113,9 @@ def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
     else:
         encoding = check_choice(encoding, "encoding", ENCODINGS)
         check_patterns(x, "patterns", encoding=encoding)
-    if encoding == "binary" and infer_encoding(s) == "bipolar" and np.any(s == -1):
-        raise ValidationError(
-            "states",
-            described("+/-1 states against 0/1 patterns"),
-            "states in the patterns' 0/1 encoding (convert with "
-            "neuromem.patterns.to_binary)",
-        )
+    check_mix(s, x, encoding if given is not None else None)
+    if encoding == "binary":
+        check_mix(s, x, "binary")
     return encoding
 
 
@@ -187,14 +206,7 @@ def hamming(
 ) -> np.ndarray:
     """Row-wise number (or fraction, with ``normalize``) of units that differ."""
     s, x = _pair(states, patterns)
-    _check_mix(s, x)
-    if infer_encoding(x) == "binary" and infer_encoding(s) == "bipolar" and np.any(s == -1):
-        raise ValidationError(
-            "states",
-            described("+/-1 states against 0/1 patterns"),
-            "states in the patterns' 0/1 encoding (convert with "
-            "neuromem.patterns.to_binary)",
-        )
+    check_mix(s, x)
     d = np.count_nonzero(s != x, axis=1)
     return d / s.shape[1] if normalize else d
 

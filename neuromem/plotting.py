@@ -18,7 +18,7 @@ from scipy.special import erf
 
 from .errors import ValidationError, described
 from .params import Parametrized
-from .validation import as_real_array, check_choice, check_float, check_int
+from .validation import as_real_array, check_bool, check_choice, check_float, check_int
 
 __all__ = [
     "basin_curve",
@@ -74,6 +74,37 @@ def _numbers(x, name: str, allowed: str) -> np.ndarray:
     return np.asarray(as_real_array(x, name, allowed), dtype=float)
 
 
+def _finite(x: np.ndarray, name: str) -> np.ndarray:
+    """Refuse NaN and inf: they would be drawn as nothing (a gap, a blank pixel)."""
+    if not np.all(np.isfinite(x)):
+        bad = int(np.count_nonzero(~np.isfinite(x)))
+        raise ValidationError(
+            name, described(f"{bad} NaN or infinite value(s)"), "finite values"
+        )
+    return x
+
+
+def _axis_values(x, name: str, allowed: str) -> np.ndarray:
+    """A 1-D, non-empty, finite sequence of distinct numbers (the x of a curve): a
+    value given twice would draw one point as two, or pool two measurements."""
+    a = _numbers(x, name, allowed)
+    if a.ndim != 1 or len(a) == 0:
+        raise ValidationError(name, x, allowed)
+    _finite(a, name)
+    values, counts = np.unique(a, return_counts=True)
+    if np.any(counts > 1):
+        raise ValidationError(
+            name, described(f"{float(values[counts > 1][0])!r} twice"), "distinct values"
+        )
+    return a
+
+
+def _label(label, name: str = "label") -> str | None:
+    if label is not None and not isinstance(label, str):
+        raise ValidationError(name, label, "a string or None")
+    return label
+
+
 def _as_rows(x, name: str) -> np.ndarray:
     x = _numbers(x, name, "a (P, N) array")
     if x.ndim == 1:
@@ -82,9 +113,7 @@ def _as_rows(x, name: str) -> np.ndarray:
         raise ValidationError(
             name, described(f"an array of shape {x.shape}"), "a (P, N) array"
         )
-    if not np.all(np.isfinite(x)):
-        raise ValidationError(name, described("an array with NaN or inf"), "finite values")
-    return x
+    return _finite(x, name)
 
 
 def _mosaic(rows: list[np.ndarray], shape: tuple[int, int], ncols: int) -> np.ndarray:
@@ -219,6 +248,8 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
             described(f"an array of shape {w.shape}"),
             allowed,
         )
+    _finite(w, "weights")
+    colorbar = check_bool(colorbar, "colorbar")
     ax = _axes(ax, figsize=(4.2, 3.5))
     big = float(np.max(np.abs(w))) if w.size else 1.0
     im = _show(ax, w, -big or -1.0, big or 1.0, cmap)
@@ -444,15 +475,20 @@ def capacity_curve(
     -------
     matplotlib Axes
     """
-    a = _numbers(loads, "loads", "a 1-D sequence of loads P / N > 0")
+    allowed = "a 1-D sequence of distinct loads P / N > 0"
+    a = _axis_values(loads, "loads", allowed)
+    if not np.all(a > 0):
+        raise ValidationError("loads", loads, allowed)
     v = _numbers(values, "values", f"({len(a)},) or ({len(a)}, repeats) numbers")
-    value = check_choice(value, "value", ("overlap", "accuracy"))
-    if a.ndim != 1 or len(a) == 0 or not np.all(np.isfinite(a) & (a > 0)):
-        raise ValidationError("loads", loads, "a 1-D sequence of loads P / N > 0")
     if v.shape[:1] != a.shape or v.ndim > 2:
         raise ValidationError(
             "values", described(f"shape {v.shape}"), f"({len(a)},) or ({len(a)}, repeats)"
         )
+    _finite(v, "values")
+    value = check_choice(value, "value", ("overlap", "accuracy"))
+    theory = check_bool(theory, "theory")
+    label = _label(label)
+    n = None if n_units is None else check_int(n_units, "n_units", low=2)
     ax = _axes(ax)
     if v.ndim == 2:
         mean = v.mean(axis=1)
@@ -473,8 +509,7 @@ def capacity_curve(
                 erf(np.sqrt(1.0 / (2.0 * grid))),
             )
         _theory_vline(ax, ALPHA_C, f"alpha_c = {ALPHA_C}", ls="--")
-        if n_units is not None:
-            n = check_int(n_units, "n_units", low=2)
+        if n is not None:
             bound = 1.0 / (2.0 * math.log(n))
             _theory_vline(ax, bound, f"perfect recall 1/(2 ln N) = {bound:.3f}", ls="-.")
     ax.set_xlabel("load alpha = P / N")
@@ -516,25 +551,27 @@ def basin_curve(
     -------
     matplotlib Axes
     """
-    f = _numbers(fractions, "fractions", "a 1-D sequence of fractions in [0, 1]")
+    allowed = "a 1-D sequence of distinct fractions in [0, 1]"
+    f = _axis_values(fractions, "fractions", allowed)
+    if not np.all((f >= 0) & (f <= 1)):
+        raise ValidationError("fractions", fractions, allowed)
     v = _numbers(values, "values", f"({len(f)},) or (curves, {len(f)}) numbers")
     value = check_choice(value, "value", ("accuracy", "overlap"))
-    if f.ndim != 1 or len(f) == 0 or not np.all((f >= 0) & (f <= 1)):
-        raise ValidationError(
-            "fractions", fractions, "a 1-D sequence of fractions in [0, 1]"
-        )
     if v.ndim == 1:
         v = v[None, :]
     if v.ndim != 2 or v.shape[1] != len(f):
         raise ValidationError(
             "values", described(f"shape {v.shape}"), f"({len(f)},) or (curves, {len(f)})"
         )
+    _finite(v, "values")
     labels = _labels(labels, len(v), "labels", "curve")
+    alpha = (
+        None if load is None else check_float(load, "load", low=0.0, low_inclusive=False)
+    )
     ax = _axes(ax)
     for k, row in enumerate(v):
         ax.plot(f, row, marker="o", ms=3, label=None if labels is None else labels[k])
-    if load is not None:
-        alpha = check_float(load, "load", low=0.0, low_inclusive=False)
+    if alpha is not None:
         grid = np.linspace(f.min(), f.max(), 200)
         ax.plot(
             grid,

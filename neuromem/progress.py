@@ -6,8 +6,9 @@ shows nothing for work that ends within :data:`DELAY` seconds. Past that it foll
 command line's convention: on a terminal, a tqdm bar on standard error; off a terminal
 (a log, a pipe), one plain line every :data:`INTERVAL` seconds, never carriage-return
 frames. One setting switches it off: :func:`set_enabled` (``set_enabled(False)``), or
-the environment variable ``NEUROMEM_PROGRESS=0`` (which also reaches worker
-processes). Methods that run such loops are :func:`~neuromem.models.base.transactional`:
+the environment variable ``NEUROMEM_PROGRESS`` (``0``, ``off``, ``false`` or ``no``;
+``1``, ``on``, ``true`` or ``yes`` to show it; any other value is a ValidationError),
+which also reaches worker processes. Methods that run such loops are :func:`~neuromem.models.base.transactional`:
 a ``KeyboardInterrupt`` leaves the model exactly as it was before the call.
 """
 
@@ -29,8 +30,13 @@ __all__ = ["DELAY", "INTERVAL", "disabled", "enabled", "set_enabled", "steps"]
 DELAY = 2.0
 #: Seconds between progress lines when standard error is not a terminal.
 INTERVAL = 5.0
-#: Environment variable that turns progress off when set to "0".
+#: Environment variable that turns progress off ("0", "off", "false", "no") or on.
 ENV = "NEUROMEM_PROGRESS"
+#: Its accepted values (any case, surrounding spaces ignored); unset or empty is on.
+_ENV_VALUES = {
+    **dict.fromkeys(("1", "on", "true", "yes"), True),
+    **dict.fromkeys(("0", "off", "false", "no"), False),
+}
 _STATE = {"enabled": True}
 #: Per-thread switch of :func:`disabled` (tasks of a threaded executor run side by side).
 _LOCAL = threading.local()
@@ -47,7 +53,16 @@ def enabled() -> bool:
     """Whether progress is shown (the setting and ``NEUROMEM_PROGRESS``)."""
     if getattr(_LOCAL, "off", 0) or not _STATE["enabled"]:
         return False
-    return os.environ.get(ENV, "1") != "0"
+    value = os.environ.get(ENV, "").strip().lower()
+    if not value:
+        return True
+    if value not in _ENV_VALUES:
+        raise ValidationError(
+            ENV,
+            os.environ[ENV],
+            "one of 1, on, true, yes (show progress) or 0, off, false, no (hide it)",
+        )
+    return _ENV_VALUES[value]
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ import importlib.metadata as metadata
 import warnings
 from typing import Any
 
-from .errors import PluginWarning, ValidationError
+from .errors import PluginWarning, ValidationError, described
 from .validation import check_options
 
 __all__ = [
@@ -188,6 +188,15 @@ class Registry:
         )
         label = name if isinstance(name, str) else cls.__name__
         check_options(params, f"{self.kind} {label!r}", cls.param_names())
+        defaults = cls.param_defaults()
+        missing = [n for n in cls.param_names() if n not in defaults and n not in params]
+        if missing:
+            raise ValidationError(
+                missing[0],
+                described("no value"),
+                f"a value: {self.kind} {label!r} requires "
+                + ", ".join(f"{n}=..." for n in missing),
+            )
         obj = cls(**params)
         estimate = getattr(obj, "memory_estimate", None)
         if callable(estimate):

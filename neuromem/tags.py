@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError
+from .registry import models, rules
 
 __all__ = ["ModelTags", "RuleTags", "TagAlias", "get_tags", "legacy_tags"]
 
@@ -112,18 +113,43 @@ def get_tags(obj: Any) -> ModelTags | RuleTags:
 
     Parameters
     ----------
-    obj : Memory or LearningRule, instance or class
+    obj : Memory or LearningRule, instance or class, or a registered name
+        A name is looked up in the models' and the rules' registries; ``"hebbian"``,
+        which names both, is refused (pass ``nm.create_rule("hebbian")`` or the
+        model).
 
     Returns
     -------
     ModelTags or RuleTags
     """
+    if isinstance(obj, str):
+        obj = _registered(obj)
     if isinstance(obj, type):
         obj = _example(obj)
     tags = getattr(obj, "__neuromem_tags__", None)
     if tags is None:
         raise ValidationError("obj", obj, "a neuromem Memory or LearningRule")
     return tags()
+
+
+def _registered(name: str) -> type:
+    """The model or rule class registered under ``name``."""
+    found = [r.get(name) for r in (models, rules) if name in r]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ValidationError(
+            "obj",
+            name,
+            "a name of one kind: it names a model and a rule (pass "
+            f"nm.create({name!r}, n_units=...) or nm.create_rule({name!r}))",
+        )
+    raise ValidationError(
+        "obj",
+        name,
+        "a neuromem Memory or LearningRule, or a registered name "
+        "(nm.list_models(), nm.list_rules())",
+    )
 
 
 #: Values for required constructor parameters when tags are read from a class.

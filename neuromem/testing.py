@@ -429,11 +429,22 @@ def check_rule_tags(rule: LearningRule, **_: Any) -> None:
 
 @_check("rule")
 def check_rule_delta(rule: LearningRule, **kw: Any) -> None:
-    """``delta`` of one presentation equals the batch of one, in the weights' shape."""
+    """``delta`` of one presentation equals the batch of one, in the weights' shape; a
+    rule that needs several rows (a transition) refuses both alike."""
     with _GlobalState():
         _, pre, post, signal, w = _rule_data(rule, **kw)
-        one = rule.clone().delta(pre[0], post[0], w, None if signal is None else signal[0])
         s1 = None if signal is None else signal[:1]
+        try:
+            one = rule.clone().delta(
+                pre[0], post[0], w, None if signal is None else signal[0]
+            )
+        except ValidationError as exc:
+            try:
+                rule.clone().delta(pre[:1], post[:1], w, s1)
+            except ValidationError as exc1:
+                assert exc1.param == exc.param, "one row and a batch of one refused apart"
+                return
+            raise AssertionError("one row refused, a batch of one accepted") from exc
         batch1 = rule.clone().delta(pre[:1], post[:1], w, s1)
     assert np.shape(one) == w.shape, f"delta has shape {np.shape(one)}, weights {w.shape}"
     np.testing.assert_allclose(

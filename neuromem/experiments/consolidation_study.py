@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ValidationError
 from ..memory import check_memory
 from ..random import spawn
+from ..validation import check_int
 from .consolidation import (
     CONDITIONS,
     check_loads,
@@ -115,9 +116,7 @@ class Consolidation(StudyProtocol):
         checked = check_options_of(
             **{k: v for k, v in params.items() if k not in ("repeats", "loads")}
         )
-        repeats = params["repeats"]
-        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-            raise ValidationError("repeats", repeats, "an integer >= 1")
+        params["repeats"] = check_int(params["repeats"], "repeats", low=1)
         params["conditions"] = list(checked["conditions"])
         params["loads"] = check_loads(params["loads"])
         _check_size(params)

@@ -8,7 +8,6 @@ growth (:func:`~neuromem.experiments.sequences.max_length`), one for the traject
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,10 +17,11 @@ from ..errors import ValidationError
 from ..memory import check_memory
 from ..models.sequence import SequenceMemory
 from ..patterns import random_bipolar
-from ..validation import check_options
+from ..validation import check_int
 from .engine import Output, files_that_fit, save
 from .engine.protocol import fmt, summary_of
 from .sequences import (
+    check_memory_options,
     crossover,
     growth_exponent,
     max_length,
@@ -67,25 +67,6 @@ _QUICK = {
         "dense n=2": {"sizes": [16, 32], "options": {"variant": "dense", "order": 2}},
     },
 }
-
-
-#: Options of a study's SequenceMemory that the study sets itself.
-_SET_BY_STUDY = ("n_units", "cyclic", "n_steps", "seed")
-
-
-def _check_memory_options(options: Any, name: str) -> None:
-    """The ``SequenceMemory`` options of a growth curve or of the trajectory, checked
-    (keys and values, a ValidationError naming them) before anything is written."""
-    if not isinstance(options, dict):
-        raise ValidationError(name, options, "options given as a dict")
-    allowed = [
-        k for k in inspect.signature(SequenceMemory).parameters if k not in _SET_BY_STUDY
-    ]
-    check_options(options, name, allowed)
-    try:
-        SequenceMemory(2, **options)
-    except ValidationError as exc:
-        raise ValidationError(f"{name}.{exc.param}", exc.given, exc.allowed) from None
 
 
 class Sequence(StudyProtocol):
@@ -135,9 +116,7 @@ class Sequence(StudyProtocol):
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
         params["sizes"] = check_list(params["sizes"], "sizes", int, low=2)
         params["loads"] = check_list(params["loads"], "loads", float, low=1e-300)
-        repeats = params["repeats"]
-        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-            raise ValidationError("repeats", repeats, "an integer >= 1")
+        params["repeats"] = check_int(params["repeats"], "repeats", low=1)
         growth = params["growth"]
         if not isinstance(growth, dict):
             raise ValidationError("growth", growth, "a dict: label -> {sizes, options}")
@@ -147,7 +126,7 @@ class Sequence(StudyProtocol):
                     "growth", {label: spec}, "{'sizes': [...], 'options': {...}}"
                 )
             spec["sizes"] = check_list(spec.get("sizes"), "growth", int, low=2)
-            _check_memory_options(spec.get("options", {}), f"growth[{label!r}].options")
+            check_memory_options(spec.get("options", {}), f"growth[{label!r}].options")
         t = params["trajectory"]
         keys = {"n_units", "n_patterns", "n_steps"}
         if not isinstance(t, dict) or not keys <= set(t) or set(t) - keys - {"options"}:
@@ -155,10 +134,8 @@ class Sequence(StudyProtocol):
                 "trajectory", t, "a dict with n_units, n_patterns, n_steps (and options)"
             )
         for key in sorted(keys):
-            value = t[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValidationError(f"trajectory.{key}", value, "an integer >= 1")
-        _check_memory_options(t.get("options", {}), "trajectory.options")
+            t[key] = check_int(t[key], f"trajectory.{key}", low=1)
+        check_memory_options(t.get("options", {}), "trajectory.options")
         sizes = [("sizes", n, {}) for n in params["sizes"]]
         sizes += [("trajectory.n_units", t["n_units"], t.get("options", {}))]
         for name, n, options in sizes:  # a network's weights, before anything is written

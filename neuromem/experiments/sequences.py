@@ -10,19 +10,23 @@ retrieved at a given ``N``, to compare the growth of the Hebbian and dense varia
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 
+from ..errors import ValidationError
 from ..models.sequence import SequenceMemory, expected_overlaps
 from ..patterns import random_bipolar
 from ..random import derive_seed
-from ..validation import check_float, check_int
+from ..validation import check_float, check_int, check_options
 from .engine import axes as _axes
+from .study_base import check_list
 
 __all__ = [
     "RETRIEVED",
     "capacity_sweep",
+    "check_memory_options",
     "crossover",
     "growth_exponent",
     "max_length",
@@ -35,6 +39,25 @@ __all__ = [
 
 #: A cycle is retrieved when the overlap with the expected pattern never falls below this.
 RETRIEVED = 0.5
+
+#: Options of the SequenceMemory that these experiments set themselves.
+_SET_HERE = ("n_units", "cyclic", "n_steps", "seed")
+
+
+def check_memory_options(options: Any, name: str) -> None:
+    """``SequenceMemory`` options (keys and values) checked before anything runs: a
+    ValidationError naming ``name`` (or ``name.key``) for an unknown key or a bad value.
+    """
+    if not isinstance(options, dict):
+        raise ValidationError(name, options, "options given as a dict")
+    allowed = [
+        k for k in inspect.signature(SequenceMemory).parameters if k not in _SET_HERE
+    ]
+    check_options(options, name, allowed)
+    try:
+        SequenceMemory(2, **options)
+    except ValidationError as exc:
+        raise ValidationError(f"{name}.{exc.param}", exc.given, exc.allowed) from None
 
 
 def retrieval(
@@ -67,13 +90,23 @@ def capacity_sweep(
     Returns one row per size, load and repeat: ``n_units``, ``load``, ``n_patterns``,
     ``repeat``, ``min_overlap``, ``final_overlap``, ``retrieved`` (1.0 when the overlap
     stayed above :data:`RETRIEVED` through the whole cycle), ``error``.
+
+    ``sizes`` and ``loads`` are non-empty lists of distinct values (a value given twice
+    would pool its rows into one point); ``seed`` is an integer >= 0; ``options`` are
+    those of :class:`~neuromem.models.sequence.SequenceMemory` but ``n_units``,
+    ``cyclic``, ``n_steps`` and ``seed``. Anything else is a ValidationError naming it.
     """
+    sizes = check_list(sizes, "sizes", int, low=2)
+    loads = [
+        check_float(a, "loads", low=0.0, low_inclusive=False)
+        for a in check_list(loads, "loads", float)
+    ]
     repeats = check_int(repeats, "repeats", low=1)
+    seed = check_int(seed, "seed", low=0)
+    check_memory_options(options, "options")
     rows = []
     for n in sizes:
-        n = check_int(n, "sizes", low=2)
         for load in loads:
-            load = check_float(load, "loads", low=0.0, low_inclusive=False)
             for r in range(repeats):
                 rows.append(sweep_row(n, load, r, seed, **options))
     return rows
@@ -125,8 +158,14 @@ def max_length(
     """The longest cyclic sequence most of ``repeats`` networks replay whole.
 
     "Whole" means the overlap with the expected pattern stays ``>= threshold`` through
-    one full cycle. Found by doubling, then bisection (to 5 %).
+    one full cycle. Found by doubling, then bisection (to 5 %). ``options`` are as in
+    :func:`capacity_sweep`.
     """
+    n_units = check_int(n_units, "n_units", low=2)
+    repeats = check_int(repeats, "repeats", low=1)
+    seed = check_int(seed, "seed", low=0)
+    threshold = check_float(threshold, "threshold", low=-1.0, high=1.0)
+    check_memory_options(options, "options")
 
     def ok(p):
         hits = sum(

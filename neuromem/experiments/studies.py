@@ -51,7 +51,7 @@ def Study(
 ) -> StudyProtocol:
     """The study protocol ``name`` (``"sequence"`` or ``"consolidation"``) with
     ``params``; kept for code written before studies were protocols."""
-    if name not in STUDIES:
+    if not isinstance(name, str) or name not in STUDIES:
         raise ValidationError("name", name, "one of " + ", ".join(map(repr, STUDIES)))
     return protocols.get(name)(params, seed, description)
 
@@ -111,7 +111,7 @@ def build_section(
     such as ``neuromem compare``'s, e.g. ``build_section("sequence", out / "sequence",
     quick=quick, seed=seed)``.
     """
-    if name not in STUDIES:
+    if not isinstance(name, str) or name not in STUDIES:
         raise ValidationError("name", name, "one of " + ", ".join(map(repr, STUDIES)))
     study = STUDIES[name](quick=quick, seed=seed)
     out = Path(out)

@@ -3,9 +3,12 @@ that can also run and draw itself (``study.run(out)``, ``study.draw(out)``)."""
 
 from __future__ import annotations
 
+import numbers
 import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..errors import ValidationError, described
 from .engine import Protocol, read_rows
@@ -49,13 +52,15 @@ def check_list(
     value: Any, name: str, kind: type, *, low: float | None = None, unique: bool = True
 ) -> list:
     """A non-empty list of ``kind`` values (>= ``low``), distinct unless told."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise ValidationError(name, value, f"a non-empty list of {kind.__name__} values")
     out = []
     for v in value:
-        ok = isinstance(v, int | float) and not isinstance(v, bool)
-        if kind is int:
-            ok = isinstance(v, int) and not isinstance(v, bool)
+        # numpy scalars (an element of an arange) count as numbers; bool does not.
+        real = numbers.Integral if kind is int else numbers.Real
+        ok = isinstance(v, real) and not isinstance(v, bool | np.bool_ | np.timedelta64)
         if not ok or (low is not None and not v >= low) or v != v:
             bound = f" >= {low}" if low is not None else ""
             raise ValidationError(name, value, f"a list of {kind.__name__} values{bound}")

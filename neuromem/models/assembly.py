@@ -13,7 +13,7 @@ strengthened synapses (pattern completion; Hebb 1949).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,6 +75,18 @@ class SpikingAssembly(Memory):
 
     name = "spiking-assembly"
     encodings = ("binary",)
+    #: What the stored weights depend on (every parameter of the simulated
+    #: presentations, and the seed every later stream derives from): fixed once
+    #: something is stored. ``recall_ms`` and ``min_spikes`` act at recall only.
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params | {
+        "w_max",
+        "inhibition",
+        "present_ms",
+        "stim_rate",
+        "background_rate",
+        "drive",
+        "dt",
+    }
 
     def __init__(
         self,

@@ -35,7 +35,13 @@ from .base import (
     transactional,
 )
 from .hopfield_energy import DYNAMICS, EnergyLandscape
-from .hopfield_threshold import Thresholds, _check_threshold, _check_threshold_range
+from .hopfield_threshold import (
+    Thresholds,
+    _check_stochastic,
+    _check_threshold,
+    _check_threshold_range,
+    _check_threshold_units,
+)
 
 __all__ = ["Hopfield"]
 
@@ -103,10 +109,11 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         ``theta_0 + g d`` (``g = -0.4, -0.3, ..., 0.4``; ``d`` the mean field of the
         stored patterns' active units minus that of their silent units), refined at a
         quarter step around the best, and keeps the threshold under which the most of
-        32 stored patterns (evenly spread over all stored) stay retrieved (sparse
+        128 stored patterns (evenly spread over all stored) stay retrieved (sparse
         overlap ``>= 0.95``) when recalled from themselves by synchronous dynamics (at
         most 20 sweeps); ties go to the larger mean overlap, then to the threshold
-        nearest ``theta_0``. Deterministic (no random draw). Ignored for +/-1 units.
+        nearest ``theta_0``. Deterministic (no random draw). +/-1 units have no
+        threshold: for them a number is refused.
         Change or re-tune it after ``store`` with :meth:`set_threshold`.
     dynamics : {"sync", "async", "glauber"}
         Default update scheme: all units at once, one at a time, or one at a time
@@ -119,7 +126,9 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         Temperature ``T > 0`` of Glauber dynamics, in units of the local field (with
         Hebbian storage the retrieval phase lies below ``T = 1``). Defaults to
         :data:`DEFAULT_TEMPERATURE` (0.1) unless ``beta`` is given. For 0/1 units it
-        applies to the +/-1-equivalent field ``2 (W s - theta)``.
+        applies to the +/-1-equivalent field ``2 (W s - theta)``. Only Glauber dynamics
+        has a temperature: with ``dynamics="sync"`` or ``"async"`` a temperature (or
+        ``beta``) is refused, here and in :meth:`recall`.
     beta : float, optional
         Inverse temperature ``1 / T`` (give ``temperature`` or ``beta``, not both).
     topology : Topology, optional
@@ -209,6 +218,8 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         self.temperature = temperature
         self.beta = beta
         self._beta(temperature, beta)  # validate now
+        _check_stochastic(self.dynamics, temperature, beta)
+        _check_threshold_units(self.units, self.threshold)
         self.topology = check_topology(topology, self.n_units)
         self.sparse = sparse if sparse is None else check_bool(sparse, "sparse")
         self.dtype = check_dtype(dtype).name
@@ -456,6 +467,7 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             inv_t = self._beta(self.temperature, self.beta)
         else:
             inv_t = self._beta(temperature, beta)
+            _check_stochastic(dynamics, temperature, beta)
         self._build()
         energy = None  # recorded by rec: one definition, self.energy
         # The dynamics run 0/1 units as their +/-1 equivalents.

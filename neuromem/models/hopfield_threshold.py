@@ -1,4 +1,5 @@
-"""Firing thresholds of 0/1 units: the Hopfield network's set_threshold."""
+"""Firing thresholds of 0/1 units (the Hopfield network's set_threshold), and the checks
+of parameters that act only in some settings (a threshold, a temperature)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,32 @@ def _check_threshold_range(threshold: float | str, dtype: str) -> None:
         raise ValidationError(
             "threshold", threshold, f"a threshold of magnitude at most {limit:g} ({dtype})"
         )
+
+
+def _check_threshold_units(units: str, threshold: float | str) -> None:
+    """+/-1 units have no threshold: a number would be silently ignored."""
+    if units == "bipolar" and threshold != "auto":
+        raise ValidationError(
+            "threshold",
+            threshold,
+            "'auto' (the default) with units='bipolar': only 0/1 units "
+            "(units='binary') have a firing threshold",
+        )
+
+
+def _check_stochastic(dynamics: str, temperature: Any, beta: Any) -> None:
+    """Refuse a temperature (or beta) where it has no effect: only Glauber dynamics
+    draws; ``"sync"`` and ``"async"`` updates are deterministic."""
+    if dynamics == "glauber":
+        return
+    for name, value in (("temperature", temperature), ("beta", beta)):
+        if value is not None:
+            raise ValidationError(
+                name,
+                value,
+                f"None under dynamics={dynamics!r} (deterministic updates have no "
+                "temperature): use dynamics='glauber' for stochastic updates",
+            )
 
 
 class Thresholds:

@@ -189,6 +189,13 @@ class MLP(Backpropagation, Training, Memory):
     1.0
     """
 
+    @property
+    def _state_params(self) -> frozenset[str]:  # type: ignore[override]
+        """Memory's, less ``momentum`` unless the optimiser is ``"momentum"``: the
+        other optimisers never read it, so a new value changes nothing stored."""
+        base = Memory._state_params
+        return base if self.optimizer == "momentum" else base - {"momentum"}
+
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

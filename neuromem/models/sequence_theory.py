@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ValidationError, described
+from ..metrics import check_mix
 from ..validation import (
     as_real_array,
     check_bool,
@@ -59,6 +60,8 @@ def expected_overlaps(
         raise ValidationError(
             "states", described("NaN or infinite values"), "finite states only"
         )
+    # The overlap here is the +/-1 one: states and sequence in one encoding.
+    check_mix(states.reshape(-1, x.shape[1]), x)
     cyclic = check_bool(cyclic, "cyclic")
     # Bounded so that the step indices stay int64 (any dwell past the last step acts
     # as this one: every step is at the start pattern).

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
+from ..errors import ValidationError, described
 from ..tags import RuleTags
 from .base import LearningRule
 
@@ -23,8 +22,9 @@ class TemporalHebbian(LearningRule):
     under which the synchronous update ``s <- sign(W s)`` steps from each pattern of
     the sequence to the next.
 
-    A single presentation (a batch of one row) holds no transition and changes nothing.
-    To close a cycle, present the sequence with its first row appended at the end.
+    A single presentation (a 1-D row, or a batch of one row) holds no transition, so
+    it is refused rather than stored as nothing: present a whole sequence at once. To
+    close a cycle, present the sequence with its first row appended at the end.
 
     Parameters
     ----------
@@ -48,17 +48,24 @@ class TemporalHebbian(LearningRule):
             theory=("sequence",),
         )
 
-    def compute(self, pre, post, w, layout, signal=None):
+    @staticmethod
+    def _check_transition(pre) -> None:
         if len(pre) < 2:
-            return np.zeros_like(w)
+            raise ValidationError(
+                "pre",
+                described("a single row (no transition)"),
+                "a batch of at least 2 consecutive states, one row per time step: the "
+                "rule learns the step from row t to row t + 1, so present the whole "
+                "sequence in one call",
+            )
+
+    def compute(self, pre, post, w, layout, signal=None):
+        self._check_transition(pre)
         return layout.outer(post[1:], pre[:-1])
 
     def accumulate(self, w, pre, post, layout, signal, scale, fresh=False):
         # The change does not read w: accumulate in place (one BLAS call when dense).
-        if len(pre) < 2:
-            if fresh:
-                w[...] = 0
-            return
+        self._check_transition(pre)
         post, pre = post[1:], pre[:-1]
         self._check_outer(post, pre, scale)
         layout.add_outer(w, post, pre, scale, overwrite=fresh)

@@ -65,8 +65,11 @@ def test_sequential_dynamics_are_identical_on_both_paths(rule, sparse, dtype, dy
     mem.store(x)
     cues = nm.patterns.mask(nm.patterns.flip(x, 0.25, seed=2), 0.2, seed=3)
 
+    # Only Glauber dynamics has a temperature (refused under the others).
+    hot = {"temperature": 0.2} if dyn == "glauber" else {}
+
     def run():
-        return mem.recall(cues, dynamics=dyn, seed=4, temperature=0.2, max_steps=20)
+        return mem.recall(cues, dynamics=dyn, seed=4, max_steps=20, **hot)
 
     a, b = _both(run)
     np.testing.assert_array_equal(a.states, b.states)
@@ -76,7 +79,7 @@ def test_sequential_dynamics_are_identical_on_both_paths(rule, sparse, dtype, dy
     for k in (0, 5):  # one cue alone: the numpy path's single-cue scan
         one_a, one_b = _both(
             lambda k=k: mem.recall(
-                cues[k : k + 1], dynamics=dyn, seed=4, temperature=0.2, max_steps=20
+                cues[k : k + 1], dynamics=dyn, seed=4, max_steps=20, **hot
             )
         )
         np.testing.assert_array_equal(one_a.states, one_b.states)

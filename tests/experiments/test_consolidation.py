@@ -186,3 +186,46 @@ def test_a_study_runs_draws_and_makes_a_report_section(tmp_path, monkeypatch):
     assert text2 == text3 == report_section(out)[0]
     with pytest.raises(nm.ValidationError, match=r"^name"):
         build_section("dreams", tmp_path / "c")
+
+
+def test_sequence_sweeps_check_their_inputs():
+    from neuromem.experiments.sequences import capacity_sweep, max_length
+
+    bad = [
+        ({"sizes": (20, 20)}, "sizes"),
+        ({"loads": (0.2, 0.2)}, "loads"),
+        ({"sizes": 20}, "sizes"),
+        ({"loads": 0.2}, "loads"),
+        ({"bogus": 1}, "options"),
+        ({"seed": 1.7}, "seed"),
+        ({"sizes": ()}, "sizes"),
+        ({"loads": [0.0]}, "loads"),
+    ]
+    for kw, name in bad:
+        with pytest.raises(nm.ValidationError) as info:
+            capacity_sweep(**{"sizes": [16], "loads": [0.2], "repeats": 1, **kw})
+        assert info.value.param == name, kw
+    rows = capacity_sweep(sizes=[np.int64(16)], loads=[0.2], repeats=np.int64(1), seed=0)
+    assert [r["n_units"] for r in rows] == [16] and type(rows[0]["n_units"]) is int
+    for kw, name in [
+        ({"seed": 1.7}, "seed"),
+        ({"bogus": 2}, "options"),
+        ({"repeats": 0}, "repeats"),
+    ]:
+        with pytest.raises(nm.ValidationError) as info:
+            max_length(16, **kw)
+        assert info.value.param == name
+
+
+def test_study_name_numpy_integers_and_description():
+    from neuromem.experiments.studies import Study
+
+    with pytest.raises(nm.ValidationError, match=r"^name:"):
+        Study(["sequence"])
+    s = Study("sequence", {"repeats": np.int64(2), "sizes": list(np.array([20, 40]))})
+    assert s.params["repeats"] == 2 and type(s.params["repeats"]) is int
+    assert s.params["sizes"] == [20, 40] and type(s.params["sizes"][0]) is int
+    c = Study("consolidation", {"repeats": np.int32(2)}, 0, "my own words")
+    assert c.params["repeats"] == 2 and c.to_dict()["description"] == "my own words"
+    with pytest.raises(nm.ValidationError, match=r"^repeats:"):
+        Study("consolidation", {"repeats": 1.7})

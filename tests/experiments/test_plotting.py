@@ -216,3 +216,36 @@ def test_plotting_refuses_junk_arguments_with_validation_errors():
     for fn in bad:
         with pytest.raises(nm.ValidationError):
             fn()
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: nmp.capacity_curve([0.1, 0.2], [1.0, 0.5], theory="no"), "theory"),
+        (lambda: nmp.capacity_curve([0.1, 0.2], [1.0, 0.5], label=3), "label"),
+        (lambda: nmp.capacity_curve([0.1, 0.1], [1.0, 0.5]), "loads"),
+        (lambda: nmp.capacity_curve(5, 5), "loads"),
+        (lambda: nmp.capacity_curve([0.1, 0.2], [1.0, np.nan]), "values"),
+        (
+            lambda: nmp.capacity_curve([0.1, 0.2], [1, 0.5], n_units=2.5, theory=False),
+            "n_units",
+        ),
+        (lambda: nmp.weight_matrix(np.eye(3), colorbar="no"), "colorbar"),
+        (lambda: nmp.weight_matrix(np.full((3, 3), np.nan)), "weights"),
+        (lambda: nmp.weight_matrix(np.diag([1.0, np.inf, 0.0])), "weights"),
+        (lambda: nmp.basin_curve([0.1, 0.1], [1.0, 1.0]), "fractions"),
+        (lambda: nmp.basin_curve(0.1, 1.0), "fractions"),
+        (lambda: nmp.basin_curve([0.1, 0.2], [1.0, np.inf]), "values"),
+        (lambda: nmp.basin_curve([0.1, 0.2], [1.0, 1.0], load="x"), "load"),
+        (lambda: nmp.pattern_grid(np.ones((2, 4)), cmap=3), "cmap"),
+        (lambda: nmp.pattern_grid(np.ones((2, 4)), ncols=1.5), "ncols"),
+        (lambda: nmp.recall_grid(np.ones((2, 4)), np.full((2, 4), np.nan)), "recalled"),
+    ],
+)
+def test_plotting_refuses_junk_naming_the_parameter(call, name):
+    """Issue 19: junk switches, NaN weights and duplicate loads were drawn; a scalar
+    load raised TypeError."""
+    with pytest.raises(nm.ValidationError) as info:
+        call()
+    assert info.value.param == name
+    plt.close("all")

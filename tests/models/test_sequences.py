@@ -1,5 +1,7 @@
 """Sequence memory: the temporal-hebbian rule, the ``sequence`` model, its capacity."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -54,8 +56,10 @@ def test_temporal_hebbian_conforms_and_matches_numpy_dense_and_sparse():
     structure = sp.csr_array(np.where(keep, 1.0, 0.0))
     d = rule.delta(x, x, structure).toarray()
     np.testing.assert_allclose(d, np.where(keep, expect, 0.0), rtol=1e-12, atol=1e-15)
-    # One time step holds no transition.
-    assert not np.any(rule.delta(x[:1], x[:1], np.zeros((9, 9))))
+    # One time step holds no transition: refused, not stored as nothing.
+    for one in (x[:1], x[0]):
+        with pytest.raises(nm.ValidationError, match=r"^pre:.*2 consecutive"):
+            rule.delta(one, one, np.zeros((9, 9)))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -450,3 +454,53 @@ def test_quick_sequence_study_measures_its_crossover():
     assert sum(0.15 < a < 0.35 for a in loads) >= 3
     rows = [{"n_units": 100, "load": a, "retrieved": float(a < 0.22)} for a in (0.15, 0.35)]
     assert crossover(rows)[100] == 0.25  # the midpoint: a grid without loads between
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale"),
+    [
+        ("float64", 1e-310),
+        ("float64", 1e307),
+        ("float64", 5e-324),
+        ("float64", 1.7e308),
+        ("float32", 1e-40),
+        ("float32", 1e37),
+        ("float32", 1e-45),
+        ("float32", 3e38),
+    ],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"variant": "pseudoinverse"},
+        {"variant": "dense"},
+        {"variant": "dense", "interaction": "rectified", "order": 3},
+    ],
+)
+def test_recall_of_a_subnormal_or_huge_cue_follows_the_unit_cue(dtype, scale, options):
+    """A subnormal float64 cue (1e-310) ran one step late: the power of two that
+    rescales it (2^1030) overflowed. The field is homogeneous in the cue, so every
+    scale must give the unit cue's trajectory, with no warning."""
+    x = nm.patterns.random_bipolar(6, 64, seed=0)
+    mem = SequenceMemory(64, dtype=dtype, **options).store(x)
+    graded = np.where(np.random.default_rng(1).random((1, 64)) < 0.5, 1.0, 0.3)
+    cue = (x[:1] * graded).astype(dtype)
+    ref = mem.recall(cue, n_steps=5).trajectory["states"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = mem.recall((cue * np.asarray(scale, dtype)).astype(dtype), n_steps=5)
+    np.testing.assert_array_equal(got.trajectory["states"][:, 1:], ref[:, 1:])
+    np.testing.assert_array_equal(got.states, x[5:6])  # on time: step 5, pattern 5
+
+
+@pytest.mark.parametrize("scale", [1e307, 1.7e308])
+def test_exponential_interaction_copes_with_a_huge_cue(scale):
+    """exp(beta N m) of a huge cue is the hardest softmax: it picks the best match."""
+    x = nm.patterns.random_bipolar(6, 64, seed=0)
+    mem = SequenceMemory(64, variant="dense", interaction="exponential", beta=0.1)
+    mem.store(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mem.recall(x[:1] * scale, n_steps=5)
+    np.testing.assert_array_equal(res.states, x[5:6])

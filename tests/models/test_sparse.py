@@ -68,14 +68,14 @@ def fewest_errors_threshold(h, x):
 
 def auto_threshold(x, w):
     """The "auto" threshold, chosen for retrieval: the fewest-errors start if it
-    retrieves all 32 sampled patterns; else, from it, the grid start + g d (g = -0.4, -0.3, ..., 0.4; d = mean active field - mean silent
-    field), then six points at a quarter step around the best; score = (number of 32
+    retrieves all 128 sampled patterns; else, from it, the grid start + g d (g = -0.4, -0.3, ..., 0.4; d = mean active field - mean silent
+    field), then six points at a quarter step around the best; score = (number of 128
     evenly spread stored patterns retrieved from themselves in <= 20 synchronous sweeps
     with sparse overlap >= 0.95, their mean overlap, -|theta - start|)."""
     h = x @ w.T
     start = fewest_errors_threshold(h, x)
     gap = h[x > 0.5].mean() - h[x < 0.5].mean()
-    cues = x[np.unique(np.linspace(0, len(x) - 1, min(32, len(x))).round()).astype(int)]
+    cues = x[np.unique(np.linspace(0, len(x) - 1, min(128, len(x))).round()).astype(int)]
 
     def score(t):
         m = sparse_overlap(reference_recall(cues, w, t, cues, max_steps=20), cues)

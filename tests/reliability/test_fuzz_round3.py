@@ -40,8 +40,10 @@ def _sign_keep(h: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 # -- the sequence model -------------------------------------------------------------------
 SCALES = {
-    "float64": [1.0, 0.5, 3.0, 1e-300, 1e300, 1e307],
-    "float32": [1.0, 0.5, 3.0, 1e-30, 1e37],
+    # Subnormal cues (1e-310, the smallest 5e-324) ran one step late: the power of two
+    # that rescales them overflowed.
+    "float64": [1.0, 0.5, 3.0, 1e-300, 1e300, 1e307, 1e-310, 5e-324, 1.7e308],
+    "float32": [1.0, 0.5, 3.0, 1e-30, 1e37, 1e-40, 1e-45, 3e38],
 }
 
 
@@ -75,8 +77,10 @@ def target_sequence(data) -> None:
     expect(bool(np.all(np.isfinite(over))), "non-finite overlaps")
     ref_over = np.einsum("btn,pn->btp", states[:, 1:].astype(float), x) / n
     expect(bool(np.allclose(over[:, 1:], ref_over, atol=1e-6)), "overlaps are not s.xi/N")
+    # A subnormal cue's overlap is rounded to the subnormal spacing.
+    tiny = float(np.finfo(dtype).smallest_subnormal) * n
     expect(
-        bool(np.allclose(over[:, 0], scale * (m @ x.T) / n, rtol=1e-5, atol=0)),
+        bool(np.allclose(over[:, 0], scale * (m @ x.T) / n, rtol=1e-5, atol=tiny)),
         "the cue's own overlap is wrong",
     )
     if variant != "hebbian":
@@ -164,10 +168,11 @@ def target_metrics(data) -> None:
     expect(sa.shape == xa.shape, "different shapes were accepted")
     s01 = np.all((sa == 0) | (sa == 1)) and np.any(sa == 0) and np.any(sa == 1)
     x01 = np.all((xa == 0) | (xa == 1)) and np.any(xa == 0)
-    spm = np.all(np.abs(sa) == 1) and np.any(sa == -1)
+    # Signed states: +/-1, or {-1, 0} (which scored 1.0 against 0/1 patterns).
+    spm = np.all(np.isin(sa, [-1.0, 0.0, 1.0])) and np.any(sa == -1)
     xpm = np.all(np.abs(xa) == 1) and np.any(xa == -1)
     expect(not (s01 and xpm), "0/1 states scored against +/-1 patterns")
-    expect(not (spm and x01), "+/-1 states scored against 0/1 patterns")
+    expect(not (spm and x01), "signed states scored against 0/1 patterns")
     if fn == "hamming":
         expect(np.array_equal(out, (sa != xa).sum(1)), "hamming differs")
         return
@@ -184,8 +189,14 @@ def target_expected_overlaps(data) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
     seq = rng.choice([-1.0, 1.0], size=(length, n))
     b, t1 = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 5))
-    kind = data.draw(st.sampled_from(["good", "good", "nan", "str", "complex", "2d"]))
+    kinds = ["good", "good", "nan", "str", "complex", "2d", "01"]
+    kind = data.draw(st.sampled_from(kinds))
     states = rng.choice([-1.0, 1.0], size=(b, t1, n))
+    if kind == "01":  # 0/1 states against the +/-1 sequence: refused
+        states = (states > 0).astype(float)
+        states.flat[:2] = [0.0, 1.0]
+        if n * b * t1 < 2 or np.all(seq.ravel()[:1] == seq):
+            kind = "good"  # too small to hold a 0 and a 1, or a sequence with no -1
     if kind == "nan":
         states[0, 0, 0] = np.nan
     elif kind == "str":
@@ -231,6 +242,44 @@ def target_plots(data) -> None:
         plt.close("all")
 
 
+def target_curves(data) -> None:
+    """``capacity_curve``, ``basin_curve`` and ``weight_matrix`` with any switches and
+    arrays draw only what is drawable (bool switches, finite values, distinct loads) or
+    refuse."""
+    kind = data.draw(st.sampled_from(["capacity", "basin", "weights"]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    k = data.draw(st.integers(1, 4))
+    xs = data.draw(
+        st.one_of(
+            st.lists(st.sampled_from([0.05, 0.1, 0.2, 0.5, np.nan, 0.1]), max_size=4),
+            weird,
+        )
+    )
+    ys = data.draw(st.one_of(st.just(list(rng.random(k))), weird))
+    switch = data.draw(st.one_of(st.booleans(), weird))
+    try:
+        if kind == "capacity":
+            nmp.capacity_curve(xs, ys, theory=switch)
+        elif kind == "basin":
+            nmp.basin_curve(xs, ys)
+        else:
+            w = rng.standard_normal((k, k))
+            if data.draw(st.booleans()):
+                w[0, 0] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+            nmp.weight_matrix(w, colorbar=switch)
+            expect(bool(np.all(np.isfinite(w))), "non-finite weights drawn")
+            expect(isinstance(switch, bool | np.bool_), f"colorbar={switch!r} accepted")
+            return
+    finally:
+        plt.close("all")
+    a = np.asarray(xs, dtype=float)
+    expect(a.ndim == 1 and len(a) == len(np.unique(a)), "repeated or scalar x drawn")
+    expect(bool(np.all(np.isfinite(a))) and len(a) == k, "x of another length drawn")
+    expect(bool(np.all(np.isfinite(np.asarray(ys, dtype=float)))), "non-finite y drawn")
+    if kind == "capacity":
+        expect(isinstance(switch, bool | np.bool_), f"theory={switch!r} accepted")
+
+
 TARGETS = {
     "sequence": (target_sequence, 60),
     "threshold": (target_threshold, 40),
@@ -238,6 +287,7 @@ TARGETS = {
     "metrics": (target_metrics, 150),
     "expected_overlaps": (target_expected_overlaps, 150),
     "plots": (target_plots, 60),
+    "curves": (target_curves, 80),
 }
 
 

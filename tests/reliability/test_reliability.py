@@ -41,7 +41,7 @@ def test_numpy_types_in_messages_and_values():
     ref = nm.create("hopfield", n_units=16, max_steps=5, seed=0)
     y = mem.store(X).recall(X).states
     assert np.array_equal(y, ref.store(X).recall(X).states)
-    t = nm.create("hopfield", n_units=16, temperature=np.float32(0.5))
+    t = nm.create("hopfield", n_units=16, dynamics="glauber", temperature=np.float32(0.5))
     assert t.temperature == 0.5
 
 
