@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
+from . import sign_sweeps
 from .progress import steps as long_loop
 from .sweeps import (
     KERNEL_ENV,
@@ -201,14 +202,28 @@ def synchronous(
         alternate between the two states of the cycle), unless ``follow_cycles``: then
         it keeps iterating through the cycle until ``max_steps``.
     """
+    syn = getattr(field, "__self__", None)
+    own = isinstance(syn, Synapse) and getattr(field, "__func__", None) is Synapse.input
+    events = own and sweep_mode() == "events"
+    if (
+        own
+        and energy is None
+        and record is None
+        and kernel_backend() == "numba"
+        and sign_sweeps.applicable(syn, states, tol)
+    ):
+        return sign_sweeps.synchronous_signs(
+            syn,
+            states,
+            max_steps,
+            tol,
+            binary,
+            follow_cycles,
+            events=sweep_mode() == "events",
+            loop=lambda r: long_loop(r, "recall sweeps"),
+        )
     track = _Tracker(states, energy, record)
     work = track.out.copy()
-    syn = getattr(field, "__self__", None)
-    events = (
-        isinstance(syn, Synapse)
-        and getattr(field, "__func__", None) is Synapse.input
-        and sweep_mode() == "events"
-    )
     if events:
         field = EventFields(syn)
     h = field(work)
