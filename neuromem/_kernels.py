@@ -364,3 +364,95 @@ def row_abs_sums(indptr, data, out):
         for p in range(indptr[i], indptr[i + 1]):
             acc += abs(data[p])
         out[i] = acc
+
+
+@_jit
+def _grow(a, size):
+    out = np.empty(max(size, 2 * a.shape[0]), dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@_jit
+def random_graph_csr(n, p, directed, seed, capacity, index_dtype_probe):
+    """CSR structure ``(indptr, indices)`` of an Erdos-Renyi graph without
+    self-connections: every ordered pair (``directed``) or every unordered pair
+    (symmetric) is drawn with probability ``p``, by geometric gaps between
+    successive connections (one draw per connection, in order, so rows come out
+    sorted). Seeded by ``seed`` (numba's own generator); ``capacity`` is a first
+    guess of the number of pairs drawn; ``index_dtype_probe`` (an empty array) gives
+    the index dtype. Undirected: the upper triangle is drawn, then each pair is
+    written into both rows in one counting pass (row ``r`` gets its lower entries in
+    increasing order before its upper ones: sorted).
+    """
+    np.random.seed(seed)  # noqa: NPY002 - numba's own generator, seeded per call
+    idx_t = index_dtype_probe.dtype
+    width = n - 1 if directed else 0
+    drawn = np.empty(max(capacity, 16), dtype=idx_t)
+    row_count = np.zeros(n, dtype=np.int64)
+    m = 0
+    i = 0
+    # Position of the next candidate within row i: columns 0..n-2 skipping i
+    # (directed) or i+1..n-1 (upper triangle).
+    col = np.random.geometric(p) - 1  # noqa: NPY002
+    while i < n:
+        row_len = width if directed else n - 1 - i
+        if col >= row_len:
+            col -= row_len
+            i += 1
+            continue
+        j = col if not directed else (col + 1 if col >= i else col)
+        if not directed:
+            j = i + 1 + col
+        if m == drawn.shape[0]:
+            drawn = _grow(drawn, m + 1)
+        drawn[m] = j
+        m += 1
+        row_count[i] += 1
+        col += np.random.geometric(p)  # noqa: NPY002
+    if directed:
+        indptr = np.zeros(n + 1, dtype=idx_t)
+        for r in range(n):
+            indptr[r + 1] = indptr[r] + row_count[r]
+        return indptr, drawn[:m].copy()
+    degree = row_count.copy()
+    for q in range(m):
+        degree[drawn[q]] += 1
+    indptr = np.zeros(n + 1, dtype=idx_t)
+    for r in range(n):
+        indptr[r + 1] = indptr[r] + degree[r]
+    nxt = indptr[:n].astype(np.int64)
+    indices = np.empty(2 * m, dtype=idx_t)
+    q = 0
+    for r in range(n):
+        for _ in range(row_count[r]):
+            j = drawn[q]
+            q += 1
+            indices[nxt[r]] = j
+            nxt[r] += 1
+            indices[nxt[j]] = r
+            nxt[j] += 1
+    return indptr, indices
+
+
+@_pjit
+def sparse_outer(indptr, indices, post_t, pre_t, scale, scaled, overwrite, values):
+    """``values[q] (+)= scale * sum_b post[b, i] pre[b, j]`` at every CSR entry ``q``
+    (row ``i``, column ``indices[q]``), from ``post_t`` ``(n_post, B)`` and
+    ``pre_t`` ``(n_pre, B)``: the arithmetic of ``SparseLayout.add_outer`` (the
+    products summed over ``b`` in order, then scaled when ``scaled``) in one pass
+    over the entries, without temporaries of the connections' size."""
+    n_rows = indptr.shape[0] - 1
+    batch = post_t.shape[1]
+    for i in _prange(n_rows):
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            acc = post_t[i, 0] * pre_t[j, 0]
+            for b in range(1, batch):
+                acc += post_t[i, b] * pre_t[j, b]
+            if scaled:
+                acc *= scale
+            if overwrite:
+                values[q] = acc
+            else:
+                values[q] += acc

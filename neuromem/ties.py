@@ -50,8 +50,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
 from .errors import ValidationError, described
+from .sweeps import kernel_backend
 from .synapse import Synapse
 
 __all__ = [
@@ -136,8 +136,10 @@ def _sparse_row_magnitudes(w, dtype) -> np.ndarray:
     """``sum_j |w_ij|`` of every row of a CSR matrix (``abs(w).sum(axis=1)`` up to
     the order of the sums, far inside the tolerance's own factor of 2); compiled where
     numba is installed, without the copy of ``|W|`` (values and indices) scipy makes."""
-    if not _kernels.AVAILABLE or w.dtype != dtype:
+    if kernel_backend() != "numba" or w.dtype != dtype:
         return np.abs(w).sum(axis=1)
+    from . import _kernels  # numba is imported on first use, as in kernel_backend
+
     out = np.zeros(w.shape[0], dtype=dtype)
     _kernels.row_abs_sums(w.indptr, w.data, out)
     return out
