@@ -23,12 +23,13 @@ import numpy as np
 from .sweeps import columns
 from .synapse import Synapse
 
-__all__ = ["EVENT_FRACTION", "applicable", "synchronous_signs"]
+__all__ = ["EVENT_FRACTION", "applicable", "one_sweep", "synchronous_signs"]
 
 #: Above this fraction of the synapses read to find and recompute the reached rows,
 #: a full sweep (rows in order, no marking) is cheaper.
 EVENT_FRACTION = 0.3
 _LANES = 4  # the kernel's cue group
+_NO_ROWS = np.zeros(0, dtype=np.intp)
 
 
 def applicable(syn: Synapse, states: np.ndarray, tol) -> bool:
@@ -68,6 +69,46 @@ def _keep(lanes: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return _lanes(_unlanes(lanes, len(keep))[keep])
 
 
+def _arrays(syn: Synapse, n: int, tol):
+    """The kernel's arguments taken from the synapse: CSR arrays, bias, tolerances."""
+    w = syn._weights
+    dtype = syn.dtype
+    tol_v = np.ascontiguousarray(np.broadcast_to(np.asarray(tol, dtype=dtype), (n,)))
+    bias = syn._bias if syn._bias is not None else np.zeros(0, dtype=dtype)
+    return w, tol_v, np.asarray(bias, dtype=dtype), np.zeros(1, dtype=dtype)[0]
+
+
+def _sweep(syn_arrays, cur, new, binary, rows, n_rows) -> None:
+    """One compiled sweep of every group of ``cur`` into ``new``."""
+    from . import _kernels  # numba is imported on first use (sweeps.kernel_backend)
+
+    w, tol_v, bias, zero = syn_arrays
+    for g in range(len(cur)):
+        _kernels.sign_sweep(
+            w.indptr,
+            w.indices,
+            w.data,
+            bias,
+            tol_v,
+            binary,
+            cur[g],
+            new[g],
+            rows,
+            n_rows,
+            zero,
+        )
+
+
+def one_sweep(syn: Synapse, states: np.ndarray, tol, binary: bool = False):
+    """One full synchronous sweep of +/-1 ``states (B, N)``: the new states, those of
+    ``decide(syn.input(states), states, tol, binary)`` (:func:`applicable` says
+    when)."""
+    cur = _lanes(states)
+    new = np.empty_like(cur)
+    _sweep(_arrays(syn, states.shape[1], tol), cur, new, binary, _NO_ROWS, -1)
+    return _unlanes(new, len(states)).astype(states.dtype)
+
+
 def synchronous_signs(
     syn: Synapse,
     states: np.ndarray,
@@ -85,15 +126,11 @@ def synchronous_signs(
     does. ``events``: recompute only the rows reached by units that changed; ``loop``
     wraps the range of sweeps (progress).
     """
-    from . import _kernels
+    from . import _kernels  # numba is imported on first use (sweeps.kernel_backend)
 
-    w = syn._weights
     n_cues, n = states.shape
-    dtype = syn.dtype
-    tol_v = np.ascontiguousarray(np.broadcast_to(np.asarray(tol, dtype=dtype), (n,)))
-    bias = syn._bias if syn._bias is not None else np.zeros(0, dtype=dtype)
-    bias = np.asarray(bias, dtype=dtype)
-    zero = np.zeros(1, dtype=dtype)[0]
+    arrays = _arrays(syn, n, tol)
+    w = arrays[0]
     if getattr(syn.layout, "symmetric_structure", None) is True:
         reach = (w.indptr, w.indices)  # a unit's row is where it projects
     else:
@@ -106,25 +143,12 @@ def synchronous_signs(
     cur = _lanes(states)
     before = np.zeros((0, 0, _LANES), dtype=np.int8)
     changed = np.zeros(n, dtype=np.uint8)
-    rows = np.zeros(0, dtype=np.intp)
+    rows = _NO_ROWS
     n_rows = -1  # every row
     nnz = max(1, int(w.nnz))
     for t in loop(range(1, max_steps + 1)):
         new = np.empty_like(cur) if n_rows < 0 else cur.copy()
-        for g in range(len(cur)):
-            _kernels.sign_sweep(
-                w.indptr,
-                w.indices,
-                w.data,
-                bias,
-                tol_v,
-                binary,
-                cur[g],
-                new[g],
-                rows,
-                n_rows,
-                zero,
-            )
+        _sweep(arrays, cur, new, binary, rows, n_rows)
         moved, other = _kernels.compare_lanes(new, cur, before, len(active), changed)
         fixed = ~moved
         finished = fixed.copy()
