@@ -271,6 +271,26 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
         h[np.ix_(idx, where)] += delta[:, None] * col
 
 
+def _sequential(synapse: Synapse, states, energy, tol, record):
+    """What the unit-by-unit dynamics (asynchronous, Glauber) start from: the
+    tracker, the working states, the per-unit tolerance, the fields, the columns of
+    the weights, the compiled kernels (None on the numpy path) with their column
+    arguments, and BLAS axpy for the numpy path's rank-one updates."""
+    track = _Tracker(states, energy, record)
+    work = track.out.copy()
+    n = work.shape[1]
+    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
+    h = synapse.input(work)
+    cols = columns(synapse)
+    kernels = args = None
+    if kernel_backend() == "numba":
+        from . import _kernels as kernels  # numba is imported on first use
+
+        args = kernel_args(cols, work.dtype)
+    axpy = get_blas_funcs("axpy", (h,))
+    return track, work, tol, h, cols, kernels, args, axpy
+
+
 def glauber(
     synapse: Synapse,
     states: np.ndarray,
@@ -296,18 +316,11 @@ def glauber(
         temperature it has frozen in a minimum); otherwise it runs ``max_steps``
         sweeps and ``converged`` is False.
     """
-    track = _Tracker(states, energy, record)
-    work = track.out.copy()
+    track, work, tol, h, cols, kernels, args, axpy = _sequential(
+        synapse, states, energy, tol, record
+    )
     n = work.shape[1]
-    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
-    h = synapse.input(work)
-    cols = columns(synapse)
-    fast = kernel_backend() == "numba"
-    if fast:
-        from . import _kernels
-
-        args = kernel_args(cols, work.dtype)
-    axpy = get_blas_funcs("axpy", (h,))
+    fast = kernels is not None
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
         u = rng.random((n, len(work)))
@@ -317,7 +330,7 @@ def glauber(
             thr = np.arctanh(2.0 * u - 1.0) / beta
         changed = np.zeros(len(work), dtype=bool)
         if fast:
-            _kernels.glauber_sweep(h, work, sequence, thr, tol, changed, *args)
+            kernels.glauber_sweep(h, work, sequence, thr, tol, changed, *args)
         else:
             for k, i in enumerate(sequence):  # sequential by definition
                 hi = h[:, i]
@@ -372,23 +385,16 @@ def asynchronous(
     states, steps, converged, trace
         As :func:`synchronous`; ``steps`` counts sweeps through all units.
     """
-    track = _Tracker(states, energy, record)
-    work = track.out.copy()
+    track, work, tol, h, cols, kernels, args, axpy = _sequential(
+        synapse, states, energy, tol, record
+    )
     n = work.shape[1]
-    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
-    h = synapse.input(work)
-    cols = columns(synapse)
-    fast = kernel_backend() == "numba"
-    if fast:
-        from . import _kernels
-
-        args = kernel_args(cols, work.dtype)
-    axpy = get_blas_funcs("axpy", (h,))
+    fast = kernels is not None
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)
         changed = np.zeros(len(work), dtype=bool)
         if fast:
-            _kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
+            kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
         else:
             _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy)
         fixed = ~changed
