@@ -122,6 +122,16 @@ def _add_column(h, b, i, d, is_dense, dense, indptr, indices, data):
 
 
 @_jit
+def _flip(h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data):
+    """Unit ``i`` of cue ``b`` takes the state ``new``: its column is added to the
+    fields, scaled by the change (computed in the fields' dtype, in ``d``)."""
+    d[0] = new - work[b, i]
+    work[b, i] = new
+    _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
+    changed[b] = True
+
+
+@_jit
 def async_sweep(
     h, work, sequence, tol, binary, changed, is_dense, dense, indptr, indices, data
 ):
@@ -145,10 +155,9 @@ def async_sweep(
             else:  # a tie: +1 stays, a masked 0 or a graded positive value becomes +1
                 new = 1.0
             if new != s:
-                d[0] = new - s
-                work[b, i] = new
-                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
-                changed[b] = True
+                _flip(
+                    h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data
+                )
 
 
 @_jit
@@ -168,10 +177,9 @@ def glauber_sweep(
             new = 1.0 if hi > thr[k, b] else -1.0
             s = work[b, i]
             if new != s:
-                d[0] = new - s
-                work[b, i] = new
-                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
-                changed[b] = True
+                _flip(
+                    h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data
+                )
 
 
 @_jit
