@@ -26,9 +26,13 @@ __all__ = [
     "AVAILABLE",
     "add_changes",
     "async_sweep",
+    "compare_lanes",
     "csr_field_signs",
     "glauber_sweep",
+    "mark_reached",
     "recompute_rows",
+    "row_abs_sums",
+    "sign_sweep",
     "signs_t",
     "storkey_sequential",
 ]
@@ -118,6 +122,16 @@ def _add_column(h, b, i, d, is_dense, dense, indptr, indices, data):
 
 
 @_jit
+def _flip(h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data):
+    """Unit ``i`` of cue ``b`` takes the state ``new``: its column is added to the
+    fields, scaled by the change (computed in the fields' dtype, in ``d``)."""
+    d[0] = new - work[b, i]
+    work[b, i] = new
+    _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
+    changed[b] = True
+
+
+@_jit
 def async_sweep(
     h, work, sequence, tol, binary, changed, is_dense, dense, indptr, indices, data
 ):
@@ -141,10 +155,9 @@ def async_sweep(
             else:  # a tie: +1 stays, a masked 0 or a graded positive value becomes +1
                 new = 1.0
             if new != s:
-                d[0] = new - s
-                work[b, i] = new
-                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
-                changed[b] = True
+                _flip(
+                    h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data
+                )
 
 
 @_jit
@@ -164,10 +177,9 @@ def glauber_sweep(
             new = 1.0 if hi > thr[k, b] else -1.0
             s = work[b, i]
             if new != s:
-                d[0] = new - s
-                work[b, i] = new
-                _add_column(h, b, i, d[0], is_dense, dense, indptr, indices, data)
-                changed[b] = True
+                _flip(
+                    h, work, changed, b, i, new, d, is_dense, dense, indptr, indices, data
+                )
 
 
 @_jit
@@ -250,3 +262,205 @@ def recompute_rows(h, s, cue, unit, indptr, indices, data, bias, mark):
                         row[i] += data[r] * state[indices[r]]
                     if has_bias:
                         row[i] += bias[i]
+
+
+@_pjit
+def sign_sweep(indptr, indices, data, bias, tol, binary, cur, new, rows, n_rows, zero):
+    """One synchronous sweep of four cues' +/-1 states held unit-major as int8, the
+    fields and the tie law in one pass: ``new[i, b]`` is the decision of unit ``i`` of
+    cue ``b`` on ``h = sum_p data[p] cur[indices[p], b] (+ bias[i])`` over CSR row
+    ``i``.
+
+    ``cur`` and ``new`` are ``(N, 4)``: one connection reads the states of the four
+    cues in one gather of 4 bytes (a quarter of a float32 state vector per cue, so
+    the random reads stay in cache). Each sum runs over the row in CSR order in the
+    dtype of ``data`` from 0, as scipy's ``csr_matvec`` does, and ``w * (+/-1)`` is
+    exact: the fields are those of ``W @ s`` bit for bit. Rows visited:
+    ``rows[:n_rows]``, or every row when ``n_rows < 0``; the others of ``new`` are
+    left as they are. ``zero`` is 0 in the dtype of ``data``.
+    """
+    n = cur.shape[0]
+    has_bias = bias.shape[0] == n
+    if n_rows < 0:
+        for i in _prange(n):
+            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
+    else:
+        for k in _prange(n_rows):
+            i = rows[k]
+            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
+
+
+@_jit
+def _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero):
+    # Four scalar accumulators with constant lane indices: measured fastest per cue
+    # (wider groups or a loop over a local array run slower per cue).
+    a0 = a1 = a2 = a3 = zero
+    for p in range(indptr[i], indptr[i + 1]):
+        w = data[p]
+        j = indices[p]
+        a0 += w * cur[j, 0]
+        a1 += w * cur[j, 1]
+        a2 += w * cur[j, 2]
+        a3 += w * cur[j, 3]
+    if has_bias:  # added after the sum, as Synapse.input adds the bias
+        extra = bias[i]
+        a0 += extra
+        a1 += extra
+        a2 += extra
+        a3 += extra
+    t = tol[i]
+    new[i, 0] = _decide1(a0, cur[i, 0], t, binary)
+    new[i, 1] = _decide1(a1, cur[i, 1], t, binary)
+    new[i, 2] = _decide1(a2, cur[i, 2], t, binary)
+    new[i, 3] = _decide1(a3, cur[i, 3], t, binary)
+
+
+@_jit
+def _decide1(h, s, t, binary):
+    if h > t:
+        return 1
+    if binary or h < -t:
+        return -1
+    return s  # a tie keeps the +/-1 state
+
+
+@_jit
+def compare_lanes(new, cur, before, n_cues, changed_units):
+    """Per cue ``b < n_cues`` of states ``(G, N, 4)`` (cue ``b`` is lane ``b % 4`` of
+    group ``b // 4``): whether ``new`` differs from ``cur``, and whether it differs
+    from ``before`` (an empty ``before``: no earlier sweep); units that changed in
+    any cue are set in ``changed_units`` (uint8, N). Returns ``(moved, other)``."""
+    n = new.shape[1]
+    moved = np.zeros(n_cues, dtype=np.bool_)
+    other = np.zeros(n_cues, dtype=np.bool_)
+    has_before = before.shape[1] == n
+    for i in range(n):
+        changed_units[i] = 0
+    for b in range(n_cues):
+        g = b // 4
+        lane = b % 4
+        for i in range(n):
+            v = new[g, i, lane]
+            if v != cur[g, i, lane]:
+                moved[b] = True
+                changed_units[i] = 1
+            if has_before and v != before[g, i, lane]:
+                other[b] = True
+    return moved, other
+
+
+@_jit
+def mark_reached(units, indptr, indices, mark):
+    """``mark[i] = 1`` for every unit ``i`` in CSR row ``u`` of a unit ``u`` in
+    ``units`` (the structure's rows are where each unit projects); returns how
+    many entries were read."""
+    reads = 0
+    for k in range(units.shape[0]):
+        u = units[k]
+        for p in range(indptr[u], indptr[u + 1]):
+            mark[indices[p]] = 1
+        reads += indptr[u + 1] - indptr[u]
+    return reads
+
+
+@_pjit
+def row_abs_sums(indptr, data, out):
+    """``out[i] = sum_p |data[p]|`` over CSR row ``i``, in row order, in the dtype of
+    ``out`` (scipy's ``abs(W).sum(axis=1)`` without the copy of ``|W|``)."""
+    for i in _prange(out.shape[0]):
+        acc = out[i] * 0
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += abs(data[p])
+        out[i] = acc
+
+
+@_jit
+def _grow(a, size):
+    out = np.empty(max(size, 2 * a.shape[0]), dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+@_jit
+def random_graph_csr(n, p, directed, seed, capacity, index_dtype_probe):
+    """CSR structure ``(indptr, indices)`` of an Erdos-Renyi graph without
+    self-connections: every ordered pair (``directed``) or every unordered pair
+    (symmetric) is drawn with probability ``p``, by geometric gaps between
+    successive connections (one draw per connection, in order, so rows come out
+    sorted). Seeded by ``seed`` (numba's own generator); ``capacity`` is a first
+    guess of the number of pairs drawn; ``index_dtype_probe`` (an empty array) gives
+    the index dtype. Undirected: the upper triangle is drawn, then each pair is
+    written into both rows in one counting pass (row ``r`` gets its lower entries in
+    increasing order before its upper ones: sorted).
+    """
+    np.random.seed(seed)  # noqa: NPY002 - numba's own generator, seeded per call
+    idx_t = index_dtype_probe.dtype
+    width = n - 1 if directed else 0
+    drawn = np.empty(max(capacity, 16), dtype=idx_t)
+    row_count = np.zeros(n, dtype=np.int64)
+    m = 0
+    i = 0
+    # Position of the next candidate within row i: columns 0..n-2 skipping i
+    # (directed) or i+1..n-1 (upper triangle).
+    col = np.random.geometric(p) - 1  # noqa: NPY002
+    while i < n:
+        row_len = width if directed else n - 1 - i
+        if col >= row_len:
+            col -= row_len
+            i += 1
+            continue
+        j = col if not directed else (col + 1 if col >= i else col)
+        if not directed:
+            j = i + 1 + col
+        if m == drawn.shape[0]:
+            drawn = _grow(drawn, m + 1)
+        drawn[m] = j
+        m += 1
+        row_count[i] += 1
+        col += np.random.geometric(p)  # noqa: NPY002
+    if directed:
+        indptr = np.zeros(n + 1, dtype=idx_t)
+        for r in range(n):
+            indptr[r + 1] = indptr[r] + row_count[r]
+        return indptr, drawn[:m].copy()
+    degree = row_count.copy()
+    for q in range(m):
+        degree[drawn[q]] += 1
+    indptr = np.zeros(n + 1, dtype=idx_t)
+    for r in range(n):
+        indptr[r + 1] = indptr[r] + degree[r]
+    nxt = indptr[:n].astype(np.int64)
+    indices = np.empty(2 * m, dtype=idx_t)
+    q = 0
+    for r in range(n):
+        for _ in range(row_count[r]):
+            j = drawn[q]
+            q += 1
+            indices[nxt[r]] = j
+            nxt[r] += 1
+            indices[nxt[j]] = r
+            nxt[j] += 1
+    return indptr, indices
+
+
+@_pjit
+def sparse_outer(indptr, indices, post_t, pre_t, scale, scaled, overwrite, values):
+    """``values[q] (+)= scale * sum_b post[b, i] pre[b, j]`` at every CSR entry ``q``
+    (row ``i``, column ``indices[q]``), from ``post_t`` ``(n_post, B)`` and
+    ``pre_t`` ``(n_pre, B)``: the arithmetic of ``SparseLayout.add_outer`` (the
+    products summed over ``b`` in order, then scaled when ``scaled``) in one pass
+    over the entries, without temporaries of the connections' size."""
+    n_rows = indptr.shape[0] - 1
+    batch = post_t.shape[1]
+    for i in _prange(n_rows):
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            acc = post_t[i, 0] * pre_t[j, 0]
+            for b in range(1, batch):
+                acc += post_t[i, b] * pre_t[j, b]
+            if scaled:
+                acc *= scale
+            if overwrite:
+                values[q] = acc
+            else:
+                values[q] += acc

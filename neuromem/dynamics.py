@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
+from . import sign_sweeps
 from .progress import steps as long_loop
 from .sweeps import (
     KERNEL_ENV,
@@ -163,8 +164,12 @@ def synchronous(
 ):
     """All units update at once under the tie law, until nothing changes.
 
-    Where ``field`` is a synapse's ``input`` (``h = S W^T + b``), the sweeps are
-    event-driven (:class:`~neuromem.sweeps.EventFields`): after the first, only the
+    Where ``field`` is a sparse synapse's ``input``, the cues are +/-1 states of its
+    dtype, nothing is recorded and the compiled kernels are available, the sweeps
+    run in :func:`neuromem.sign_sweeps.synchronous_signs` (int8 states, fields and
+    tie law in one compiled pass, rows recomputed where inputs changed), with the
+    same results. Otherwise, where ``field`` is a synapse's ``input`` (``h = S W^T +
+    b``), the sweeps are event-driven (:class:`~neuromem.sweeps.EventFields`): after the first, only the
     fields of units that receive input from units that changed are updated, ``dh =
     W[:, changed] ds`` (on a sparse synapse of symmetric structure, with the compiled
     kernels, their rows are recomputed instead: exact fields), and a cue that looks
@@ -201,14 +206,28 @@ def synchronous(
         alternate between the two states of the cycle), unless ``follow_cycles``: then
         it keeps iterating through the cycle until ``max_steps``.
     """
+    syn = getattr(field, "__self__", None)
+    own = isinstance(syn, Synapse) and getattr(field, "__func__", None) is Synapse.input
+    events = own and sweep_mode() == "events"
+    if (
+        own
+        and energy is None
+        and record is None
+        and kernel_backend() == "numba"
+        and sign_sweeps.applicable(syn, states, tol)
+    ):
+        return sign_sweeps.synchronous_signs(
+            syn,
+            states,
+            max_steps,
+            tol,
+            binary,
+            follow_cycles,
+            events=sweep_mode() == "events",
+            loop=lambda r: long_loop(r, "recall sweeps"),
+        )
     track = _Tracker(states, energy, record)
     work = track.out.copy()
-    syn = getattr(field, "__self__", None)
-    events = (
-        isinstance(syn, Synapse)
-        and getattr(field, "__func__", None) is Synapse.input
-        and sweep_mode() == "events"
-    )
     if events:
         field = EventFields(syn)
     h = field(work)
@@ -256,6 +275,26 @@ def _add_columns(h, idx, delta, where, col, axpy) -> None:
         h[np.ix_(idx, where)] += delta[:, None] * col
 
 
+def _sequential(synapse: Synapse, states, energy, tol, record):
+    """What the unit-by-unit dynamics (asynchronous, Glauber) start from: the
+    tracker, the working states, the per-unit tolerance, the fields, the columns of
+    the weights, the compiled kernels (None on the numpy path) with their column
+    arguments, and BLAS axpy for the numpy path's rank-one updates."""
+    track = _Tracker(states, energy, record)
+    work = track.out.copy()
+    n = work.shape[1]
+    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
+    h = synapse.input(work)
+    cols = columns(synapse)
+    kernels = args = None
+    if kernel_backend() == "numba":
+        from . import _kernels as kernels  # numba is imported on first use
+
+        args = kernel_args(cols, work.dtype)
+    axpy = get_blas_funcs("axpy", (h,))
+    return track, work, tol, h, cols, kernels, args, axpy
+
+
 def glauber(
     synapse: Synapse,
     states: np.ndarray,
@@ -281,18 +320,11 @@ def glauber(
         temperature it has frozen in a minimum); otherwise it runs ``max_steps``
         sweeps and ``converged`` is False.
     """
-    track = _Tracker(states, energy, record)
-    work = track.out.copy()
+    track, work, tol, h, cols, kernels, args, axpy = _sequential(
+        synapse, states, energy, tol, record
+    )
     n = work.shape[1]
-    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
-    h = synapse.input(work)
-    cols = columns(synapse)
-    fast = kernel_backend() == "numba"
-    if fast:
-        from . import _kernels
-
-        args = kernel_args(cols, work.dtype)
-    axpy = get_blas_funcs("axpy", (h,))
+    fast = kernels is not None
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         # Uniform draws for the whole sweep at once; unit order is a fresh permutation.
         u = rng.random((n, len(work)))
@@ -302,7 +334,7 @@ def glauber(
             thr = np.arctanh(2.0 * u - 1.0) / beta
         changed = np.zeros(len(work), dtype=bool)
         if fast:
-            _kernels.glauber_sweep(h, work, sequence, thr, tol, changed, *args)
+            kernels.glauber_sweep(h, work, sequence, thr, tol, changed, *args)
         else:
             for k, i in enumerate(sequence):  # sequential by definition
                 hi = h[:, i]
@@ -357,23 +389,16 @@ def asynchronous(
     states, steps, converged, trace
         As :func:`synchronous`; ``steps`` counts sweeps through all units.
     """
-    track = _Tracker(states, energy, record)
-    work = track.out.copy()
+    track, work, tol, h, cols, kernels, args, axpy = _sequential(
+        synapse, states, energy, tol, record
+    )
     n = work.shape[1]
-    tol = _unit_tol(tie_tolerances(synapse) if tol is None else tol, n, work.dtype)
-    h = synapse.input(work)
-    cols = columns(synapse)
-    fast = kernel_backend() == "numba"
-    if fast:
-        from . import _kernels
-
-        args = kernel_args(cols, work.dtype)
-    axpy = get_blas_funcs("axpy", (h,))
+    fast = kernels is not None
     for t in long_loop(range(1, max_steps + 1), "recall sweeps"):
         sequence = rng.permutation(n) if order == "random" else np.arange(n)
         changed = np.zeros(len(work), dtype=bool)
         if fast:
-            _kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
+            kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
         else:
             _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy)
         fixed = ~changed

@@ -343,8 +343,10 @@ class SparseLayout(Layout):
         if self._dense_gather(batch) or batch == 0:
             super().add_outer(values, post, pre, scale, overwrite)
             return
-        # Block by block, in place: no temporary the size of the synapse.
         scale = float(scale)
+        if self._compiled_outer(values, post, pre, scale, overwrite):
+            return
+        # Block by block, in place: no temporary the size of the synapse.
         for r0, r1, s0, s1 in self._row_blocks(1):
             block = self._block_outer(post, pre, r0, r1, s0, s1)
             if scale != 1.0:
@@ -353,6 +355,30 @@ class SparseLayout(Layout):
                 values[s0:s1] = block
             else:
                 values[s0:s1] += block
+
+    def _compiled_outer(self, values, post, pre, scale, overwrite) -> bool:
+        """:meth:`add_outer` in one compiled pass over the entries (the same numbers:
+        the same products, sums and scaling in the same dtype and order), where numba
+        is installed and the arrays share the values' dtype; False otherwise."""
+        from . import _kernels  # numba is imported on first use
+
+        dtype = values.dtype
+        if not _kernels.AVAILABLE or post.dtype != dtype or pre.dtype != dtype:
+            return False
+        post_t = np.ascontiguousarray(post.T)
+        pre_t = post_t if pre is post else np.ascontiguousarray(pre.T)
+        factor = np.array(scale, dtype=dtype)[()]  # numpy scales by the values' dtype
+        _kernels.sparse_outer(
+            self.indptr,
+            self.indices,
+            post_t,
+            pre_t,
+            factor,
+            scale != 1.0,
+            overwrite,
+            values,
+        )
+        return True
 
     def post(self, v):
         return np.repeat(np.asarray(v), np.diff(self.indptr))

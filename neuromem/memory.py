@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import importlib.util
 import inspect
 import itertools
 import os
@@ -431,6 +432,9 @@ def default_estimate(model: Any, work: Workload) -> int:
 #: Temporaries of a rule's ``update`` on a dense ``N x N`` synapse, in weight matrices
 #: (measured with tracemalloc; rules absent here need less than one matrix).
 RULE_TEMPORARIES = {"storkey": 1.0, "pseudoinverse": 2.0, "perceptron": 2.0}
+#: Whether the compiled kernels (numba) can run: a sparse Hebbian store then makes
+#: no temporaries of the connections' size. Found without importing numba.
+_COMPILED = importlib.util.find_spec("numba") is not None
 
 
 def _itemsize(dtype: Any) -> int:
@@ -482,6 +486,10 @@ def recurrent_estimate(
         name = _rule_name(getattr(model, "rule", None))
         rule = RULE_TEMPORARIES.get(name, 0.0)
         temps = ((rule if dense else 2.0) + online) * w * max(1, n_synapses)
+        if not dense and name == "hebbian" and _COMPILED:
+            # One compiled pass over the entries (layout.SparseLayout.add_outer):
+            # a transposed copy of the patterns instead of blocks of products.
+            temps = online * w * max(1, n_synapses) + array_bytes(rows, n, dtype=dtype)
         # Only the pseudo-inverse rule forms the P x P Gram matrix of the patterns
         # (and its pseudo-inverse's eigendecomposition: five such matrices at the
         # peak, measured with tracemalloc); counted for every rule, it refused Hebbian stores of P >> N patterns that
@@ -492,6 +500,16 @@ def recurrent_estimate(
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
     block *= scan
     cols = w  # columns of W (a transposed copy, or the symmetry check of a sparse W)
+    if (
+        not dense
+        and _COMPILED
+        and not work.record
+        and getattr(model, "dynamics", None) == "sync"
+    ):
+        # The compiled sweeps of sign_sweeps: tolerances summed row by row without a
+        # copy of |W|, int8 states; columns only for a structure not known symmetric.
+        block = scan * 4 * array_bytes(n, dtype=dtype)
+        cols = 0 if getattr(topo, "known_symmetric", None) is True else w
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

@@ -219,6 +219,32 @@ def _skip_sampled(rng, n: int, p: float, directed: bool) -> sp.csr_array:
     return adj
 
 
+def _compiled_sample(rng, n: int, p: float, directed: bool) -> sp.csr_array | None:
+    """The skip-sampled graph drawn by a compiled kernel that writes the CSR arrays
+    directly (int32 indices below 2**31 entries, no int64 temporaries of the
+    connections' size); None when numba is not installed. Its own random stream,
+    seeded from ``rng``: the same law as :func:`_skip_sampled`, not the same graph."""
+    from . import _kernels  # numba is imported on first use (see sweeps.kernel_backend)
+
+    if not _kernels.AVAILABLE:
+        return None
+    n_pairs = n * (n - 1) if directed else n * (n - 1) // 2
+    expected = n_pairs * p
+    capacity = int(expected + 6.0 * np.sqrt(expected) + 64)
+    entries = capacity if directed else 2 * capacity
+    idx = _index_dtype(max(n, entries))
+    seed = int(rng.integers(0, 2**32))
+    indptr, indices = _kernels.random_graph_csr(
+        n, p, directed, seed, capacity, np.zeros(0, dtype=idx)
+    )
+    # One shared True: a boolean structure needs no value per connection (scipy
+    # keeps the read-only broadcast view as it is).
+    data = np.broadcast_to(np.True_, indices.shape)
+    adj = sp.csr_array((data, indices, indptr), shape=(n, n), copy=False)
+    adj.has_sorted_indices = True
+    return adj
+
+
 def _from_pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
     data = np.ones(len(rows), dtype=bool)
     adj = sp.csr_array((data, (rows, cols)), shape=shape)
@@ -349,7 +375,9 @@ def erdos_renyi(
     if directed:
         params["directed"] = True
     if n_pairs * p > _SKIP_SAMPLING and p > 0:
-        adj = _skip_sampled(rng, n, p, directed)
+        adj = _compiled_sample(rng, n, p, directed)
+        if adj is None:
+            adj = _skip_sampled(rng, n, p, directed)
         return Topology(adj, "erdos_renyi", params, symmetric=not directed)
     m = int(rng.binomial(n_pairs, p))
     k = np.sort(rng.choice(n_pairs, size=m, replace=False)).astype(np.int64)
