@@ -11,7 +11,7 @@ from .. import dynamics as dyn
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
-from ..tags import ModelTags
+from ..tags import CapacitySearch, ModelTags
 from ..ties import decide
 from ..validation import (
     check_choice,
@@ -298,6 +298,11 @@ class DenseHopfield(KeepsPatterns, Memory):
                 "dense-exponential"
                 if self.interaction == "exponential"
                 else "dense-polynomial",
+            ),
+            # Order 3 stores about N^2 / ln N patterns: at the comparison's N = 100 no
+            # affordable load fails, at N = 32 it fails near P/N = 2 (about 70 patterns).
+            capacity_search=CapacitySearch(
+                n_units=32, max_load=16.0, conditions=("interaction", "order")
             ),
         )
 
