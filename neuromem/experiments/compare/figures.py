@@ -23,8 +23,11 @@ __all__ = [
     "draw_glyphs",
     "draw_information",
     "families",
+    "measured",
+    "model_axis",
     "panel_theory",
     "panels",
+    "row_panels",
 ]
 
 
@@ -49,6 +52,28 @@ def panels(n: int, width: float = 3.6, height: float = 3.0):
     return fig, list(axes.flat[:n])
 
 
+def measured(ctx: ReportContext) -> tuple[list[dict], list[str]]:
+    """The measured rows of the summary and their panels."""
+    summary = [r for r in ctx.summary if not r["status"]]
+    return summary, families(summary)
+
+
+def row_panels(summary: list[dict], fams: list[str]):
+    """One panel per family with one row per model, tall enough for the fullest."""
+    tallest = max(sum(r["family"] == f for r in summary) for f in fams)
+    return panels(len(fams), 4.2, 0.5 + 0.4 * tallest + 2.4)
+
+
+def model_axis(ax, labels: list[str]) -> None:
+    """One labelled row per model, top down; the legend under the axes."""
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.invert_yaxis()
+    ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    ax.grid(alpha=0.3, axis="x")
+
+
 def panel_theory(ctx: ReportContext, rows: list[dict]) -> list[str]:
     """Theory anchors of the models in one panel (their tags' ``theory``), in the order
     of :data:`neuromem.theory.ANCHORS`."""
@@ -63,15 +88,10 @@ def panel_theory(ctx: ReportContext, rows: list[dict]) -> list[str]:
 
 
 def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
-    fig, axes = panels(
-        len(fams),
-        4.2,
-        0.5 + 0.4 * max(sum(r["family"] == f for r in summary) for f in fams) + 2.4,
-    )
+    fig, axes = row_panels(summary, fams)
     cites = set()
     for ax, fam in zip(axes, fams, strict=True):
         rows = [r for r in summary if r["family"] == fam]
@@ -134,16 +154,13 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
             if x <= top * 1.02:
                 ax.axvline(x, color="grey", ls=ls, lw=1, label=label)
                 cites.add(key)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels(
+        model_axis(
+            ax,
             [
                 r["model"] + ("" if o is None else f" (N = {o.n_units})")
                 for r, o in zip(rows, own, strict=True)
             ],
-            fontsize=7,
         )
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.invert_yaxis()
         ax.set_xlim(0, top * 1.08)
         if all(o is None for o in own):
             ax.axvline(regime["max_load"], color="k", lw=0.6)
@@ -151,9 +168,7 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
         sizes = sorted({r["n_units"] for r in rows}, reverse=True)
         size = ", ".join(str(n) for n in sizes)
         ax.set_title(f"{fam} ({rows[0]['patterns']}, N = {size})", fontsize=8)
-        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-        ax.grid(alpha=0.3, axis="x")
-    refs = ", ".join(ctx.cite(k) for k in sorted(cites))
+    refs = html.escape(", ".join(ctx.cite(k) for k in sorted(cites)))
     reg = ctx.config["regimes"]
     cap = (
         "<b>Capacity.</b> One panel per family. Filled circles: completion capacity "
@@ -166,7 +181,7 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
         "one pattern or 2 %). The thin black line is the largest load searched "
         f"(α = {reg['bipolar']['max_load']:g} for ±1, {reg['sparse']['max_load']:g} for 0/1); "
         "a point there marked ≥ never failed. "
-        + "".join(f"{t} " for t in search_texts(ctx))
+        + "".join(f"{html.escape(t)} " for t in search_texts(ctx))
         + "Grey lines: theory, as loads P/N "
         f"({refs or 'none in range'}). The two Willshaw lines (0/1 panel) are the loads "
         "at which a clean cue brings, on average, 1 % of the active units as spurious "
@@ -225,8 +240,7 @@ def search_texts(ctx: ReportContext) -> list[str]:
 def draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
     from matplotlib.ticker import NullFormatter
 
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
     fig, axes = panels(len(fams))
@@ -275,15 +289,10 @@ def draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
 
 
 def draw_basins(ctx: ReportContext) -> tuple[str, str] | None:
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
-    fig, axes = panels(
-        len(fams),
-        4.2,
-        0.5 + 0.4 * max(sum(r["family"] == f for r in summary) for f in fams) + 2.4,
-    )
+    fig, axes = row_panels(summary, fams)
     names = (
         ("radius_quarter_ac", "at 0.25 α_c", "C0", "o"),
         ("radius_half_ac", "at 0.5 α_c", "C1", "s"),
@@ -307,16 +316,11 @@ def draw_basins(ctx: ReportContext) -> tuple[str, str] | None:
                     label=label if y == 0 else None,
                 )
         reg = ctx.config["regimes"][rows[0]["patterns"]]
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([r["model"] for r in rows], fontsize=7)
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.invert_yaxis()
+        model_axis(ax, [r["model"] for r in rows])
         ax.set_xlim(-0.02, 0.55 if rows[0]["patterns"] == "bipolar" else 1.05)
         unit = "units flipped" if rows[0]["patterns"] == "bipolar" else "active units moved"
         ax.set_xlabel(f"basin radius (fraction of {unit})")
         ax.set_title(f"{fam} (common load α = {reg['common_load']:g})", fontsize=8)
-        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-        ax.grid(alpha=0.3, axis="x")
     cap = (
         "<b>Basins of attraction.</b> Basin radius: the largest fraction of a cue's units "
         "corrupted (±1: flipped, at most 0.5; 0/1: active units moved, at most all of them) "
