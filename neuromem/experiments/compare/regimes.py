@@ -1,4 +1,8 @@
-"""The pattern regimes of ``neuromem compare``: sizes, coding level and search limits."""
+"""The pattern regimes of ``neuromem compare``: sizes, coding level and search limits.
+
+A model whose tags declare a :class:`~neuromem.tags.CapacitySearch` is measured in its
+regime at the size and up to the load they give (:func:`entry_regime`).
+"""
 
 from __future__ import annotations
 

@@ -34,7 +34,9 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "patterns": "The pattern regime it is tested in: 'bipolar' (random ±1) or 'sparse' "
     "(random 0/1 with a fixed number of active units); 'not applicable' otherwise.",
     "status": "Empty when measured; otherwise why the model is not applicable.",
-    "n_units": "Number of units N.",
+    "n_units": "Number of units N: the regime's, or the size the model's tags give its "
+    "searches (a dense or modern network, whose capacity at the regime's size is beyond "
+    "any load searched; the table's last lines give those conditions).",
     "synapses": "Synapses (trainable parameters: weights and biases for the MLP; the "
     "stored pattern matrix for dense and modern Hopfield networks) at the critical load, "
     "first repeat.",
