@@ -22,12 +22,45 @@ from typing import Any
 from .errors import ValidationError
 from .registry import models, rules
 
-__all__ = ["ModelTags", "RuleTags", "TagAlias", "get_tags", "legacy_tags"]
+__all__ = [
+    "CapacitySearch",
+    "ModelTags",
+    "RuleTags",
+    "TagAlias",
+    "get_tags",
+    "legacy_tags",
+]
 
 #: Pattern encodings: +/-1 ("bipolar"), 0/1 ("binary"), real-valued ("real").
 ENCODINGS = ("bipolar", "binary", "real")
 #: Pattern regimes a comparison tests a model in: dense +/-1 patterns, or sparse 0/1.
 REGIMES = ("bipolar", "sparse")
+
+
+@dataclass(frozen=True)
+class CapacitySearch:
+    """Where a comparison can measure a model's capacity, when its regime's size cannot.
+
+    A model whose capacity grows fast with N (a dense network of order n: about
+    N^(n-1) patterns; a modern network: exponentially many) never fails at any load a
+    comparison can afford at the regime's size, so its capacity would only be a lower
+    bound. It declares a smaller network and a larger load range, and which of its
+    parameters the measured value depends on, so that reports state them.
+
+    Attributes
+    ----------
+    n_units : int, optional
+        Network size N of its capacity and basin searches (None: the regime's).
+    max_load : float, optional
+        Largest load P/N a capacity search stores (None: the regime's maximum).
+    conditions : tuple of str
+        Names of the parameters the measured capacity depends on (``("order",)``),
+        reported with their values beside it.
+    """
+
+    n_units: int | None = None
+    max_load: float | None = None
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,9 @@ class ModelTags:
     per_rule : bool
         Its ``rule`` parameter takes any storage rule, and a comparison runs one row
         per registered rule whose :class:`RuleTags` fit it (``"hopfield-storkey"``...).
+    capacity_search : CapacitySearch
+        Size, load range and conditions of its capacity searches in a comparison
+        (by default the regime's).
     """
 
     family: str = "other"
@@ -73,6 +109,7 @@ class ModelTags:
     theory: tuple[str, ...] = ()
     variants: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
     per_rule: bool = False
+    capacity_search: CapacitySearch = field(default_factory=CapacitySearch)
 
 
 @dataclass(frozen=True)

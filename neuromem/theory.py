@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from .errors import ValidationError
 from .models.willshaw import willshaw_capacity
 
-__all__ = ["ANCHORS", "REFERENCES", "Anchor", "capacity_lines"]
+__all__ = [
+    "ANCHORS",
+    "REFERENCES",
+    "Anchor",
+    "capacity_lines",
+    "dense_capacity",
+    "nearest_pattern_capacity",
+]
 
 
 @dataclass(frozen=True)
@@ -472,8 +479,49 @@ ANCHORS: dict[str, Anchor] = {
 }
 
 
+def dense_capacity(n_units: int, order: int) -> float:
+    """Krotov & Hopfield's error-free load of a dense network ``F(x) = x^n``, as P/N.
+
+    ``P = N^(n-1) / (2 (2n-3)!! ln N)`` random +/-1 patterns are all fixed points with
+    high probability (order 2: McEliece's ``N / (2 ln N)``); a criterion that lets half
+    of them fail (the comparison's) gives a higher load. ``dense_capacity(32, 3)`` is
+    1.539.
+    """
+    if (n := int(order)) < 2:
+        raise ValidationError("order", order, "an integer >= 2")
+    double_factorial = math.prod(range(2 * n - 3, 0, -2))
+    p = n_units ** (n - 1) / (2 * double_factorial * math.log(n_units))
+    return p / n_units
+
+
+def nearest_pattern_capacity(n_units: int, cue_units: int) -> float:
+    """The load P/N at which half of the cues still have their pattern strictly nearest.
+
+    This is a modern Hopfield network's completion capacity in the ``beta -> inf``
+    limit, where one update moves a cue to its nearest stored pattern (Ramsauer et al.
+    2021): with random +/-1 patterns, another pattern lies within Hamming distance
+    ``k`` of a cue with ``k`` flipped units with probability ``q = Pr[Bin(N, 1/2) <=
+    k]``, so a fraction ``(1 - q)^(P - 1)`` of the cues is retrieved; it is 1/2 at
+    ``P = 1 + ln 2 / -ln(1 - q)``: exponential in N (``k = 0``: about ``2^N ln 2``).
+    A finite ``beta`` mixes near patterns into the state, which this limit ignores.
+    ``nearest_pattern_capacity(10, 1)`` (``q = 11 / 1024``) is 6.52.
+    """
+    k = int(cue_units)
+    if not 0 <= k <= n_units:
+        raise ValidationError("cue_units", cue_units, f"an integer in [0, {n_units}]")
+    q = sum(math.comb(n_units, j) for j in range(k + 1)) / 2.0**n_units
+    p = 1.0 + math.log(2.0) / -math.log1p(-q) if q < 1 else 1.0
+    return p / n_units
+
+
 def capacity_lines(
-    key: str, n_units: int, coding_level: float | None = None, threshold: float = 0.95
+    key: str,
+    n_units: int,
+    coding_level: float | None = None,
+    threshold: float = 0.95,
+    *,
+    params: dict | None = None,
+    cue_units: int | None = None,
 ) -> list[tuple[str, float, str]]:
     """The critical loads ``P / N`` that anchor ``key`` predicts for ``n_units`` units.
 
@@ -488,6 +536,12 @@ def capacity_lines(
     threshold : float
         Overlap at which a pattern counts as recalled: the Willshaw load at that
         criterion depends on it.
+    params : dict, optional
+        The model's parameters, where the prediction depends on them (``order`` of a
+        dense network).
+    cue_units : int, optional
+        Units corrupted in a completion cue, where the prediction depends on them (the
+        nearest-pattern limit of a modern network).
 
     Returns
     -------
@@ -509,6 +563,15 @@ def capacity_lines(
     if key == "pseudoinverse":
         v = ANCHORS[key].value["alpha_max"]
         return [(f"P/N = {v:g} (projection rule limit)", v, "kanter1987")]
+    if key == "dense-polynomial" and (params or {}).get("order") is not None:
+        n = params["order"]
+        v = dense_capacity(n_units, n)
+        label = f"P = N^{n - 1}/(2·{2 * n - 3}!!·ln N): P/N = {v:.2f} (n = {n}, no error)"
+        return [(label, v, "krotov2016")]
+    if key == "modern" and cue_units is not None:
+        v = nearest_pattern_capacity(n_units, cue_units)
+        label = f"nearest pattern, β → ∞: P/N = {v:.2f} ({cue_units} of {n_units} flipped)"
+        return [(label, v, "ramsauer2021")]
     if not coding_level:
         return []
     a = coding_level

@@ -12,7 +12,7 @@ from ..analysis import state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
-from ..tags import ModelTags
+from ..tags import CapacitySearch, ModelTags
 from ..validation import (
     check_choice,
     check_dtype,
@@ -140,6 +140,11 @@ class DenseHopfield(KeepsPatterns, Memory):
                 "dense-exponential"
                 if self.interaction == "exponential"
                 else "dense-polynomial",
+            ),
+            # Order 3 stores about N^2 / ln N patterns: at the comparison's N = 100 no
+            # affordable load fails, at N = 32 it fails near P/N = 2 (about 70 patterns).
+            capacity_search=CapacitySearch(
+                n_units=32, max_load=16.0, conditions=("interaction", "order")
             ),
         )
 

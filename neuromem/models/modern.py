@@ -12,7 +12,7 @@ from ..analysis import state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
-from ..tags import ModelTags
+from ..tags import CapacitySearch, ModelTags
 from ..validation import check_dtype, check_float, check_int, check_patterns
 from .base import (
     KeepsPatterns,
@@ -105,6 +105,9 @@ class ModernHopfield(KeepsPatterns, Memory):
             encodings=("bipolar", "real"),
             energy=True,
             theory=("modern",),
+            # Capacity exponential in N: at beta = 1 and N = 100 nothing an experiment
+            # can store fails; at N = 10 the completion capacity is about 65 patterns.
+            capacity_search=CapacitySearch(n_units=10, max_load=64.0, conditions=("beta",)),
         )
 
     # Storage and recall draw nothing: the seed may change after store.

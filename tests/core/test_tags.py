@@ -131,3 +131,12 @@ def test_old_attributes_are_deprecated_read_only_aliases():
 def test_get_tags_refuses_other_objects():
     with pytest.raises(nm.ValidationError, match="obj"):
         nm.get_tags(object())
+
+
+def test_capacity_search_defaults_to_the_regime_and_names_real_parameters():
+    assert tags("hopfield").capacity_search == nm.tags.CapacitySearch()
+    for name, size in (("dense-hopfield", 32), ("modern-hopfield", 10)):
+        m = nm.create(name, n_units=8)
+        cs = nm.get_tags(m).capacity_search
+        assert cs.n_units == size and cs.max_load > 1, name
+        assert cs.conditions and set(cs.conditions) <= set(m.param_names()), name

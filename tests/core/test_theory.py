@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import neuromem as nm
 from neuromem.models.willshaw import willshaw_capacity
-from neuromem.theory import ANCHORS, REFERENCES, capacity_lines
+from neuromem.theory import (
+    ANCHORS,
+    REFERENCES,
+    capacity_lines,
+    dense_capacity,
+    nearest_pattern_capacity,
+)
 
 #: The keys the models' and rules' tags may name (the working agreement of the tags).
 KEYS = (
@@ -75,3 +82,51 @@ def test_every_theory_key_a_model_or_rule_declares_is_an_anchor():
         assert set(nm.get_tags(nm.create(name, n_units=16)).theory) <= set(ANCHORS), name
     for name in nm.list_rules():
         assert set(nm.get_tags(nm.create_rule(name)).theory) <= set(ANCHORS), name
+
+
+def test_dense_capacity_is_krotov_hopfields_error_free_load():
+    # Order 2 is McEliece's N / (2 ln N) patterns; order n divides N^(n-1) by
+    # 2 (2n-3)!! ln N.
+    for n_units in (32, 100, 1000):
+        ln = math.log(n_units)
+        assert dense_capacity(n_units, 2) == pytest.approx(1 / (2 * ln))
+        assert dense_capacity(n_units, 3) == pytest.approx(n_units / (2 * 3 * ln))
+        assert dense_capacity(n_units, 4) == pytest.approx(n_units**2 / (2 * 15 * ln))
+    with pytest.raises(nm.ValidationError, match="order"):
+        dense_capacity(32, 1)
+
+
+def test_nearest_pattern_capacity_matches_a_simulation():
+    # beta -> inf: a cue with k flipped units is retrieved while no other random pattern
+    # is as near. At the predicted P about half of the cues have their own pattern
+    # strictly nearest (plain numpy, Hamming distances).
+    rng = np.random.default_rng(0)
+    for n_units, k in ((10, 1), (12, 1), (16, 2)):
+        p = round(n_units * nearest_pattern_capacity(n_units, k))
+        fractions = []
+        for _ in range(20):
+            x = rng.choice([-1, 1], size=(p, n_units))
+            cues = x.copy()
+            for i in range(p):
+                cues[i, rng.choice(n_units, k, replace=False)] *= -1
+            dist = (n_units - cues @ x.T) // 2
+            own = np.diag(dist).copy()
+            np.fill_diagonal(dist, n_units + 1)
+            fractions.append(np.mean(dist.min(axis=1) > own))
+        assert np.mean(fractions) == pytest.approx(0.5, abs=0.05), (n_units, k)
+    assert nearest_pattern_capacity(10, 0) == pytest.approx(
+        (1 + math.log(2) / -math.log1p(-(2.0**-10))) / 10
+    )
+    with pytest.raises(nm.ValidationError, match="cue_units"):
+        nearest_pattern_capacity(10, 11)
+
+
+def test_capacity_lines_of_dense_and_modern_need_their_conditions():
+    assert capacity_lines("dense-polynomial", 32) == []
+    assert capacity_lines("modern", 10) == []
+    ((label, v, cite),) = capacity_lines("dense-polynomial", 32, params={"order": 3})
+    assert v == dense_capacity(32, 3) and cite == "krotov2016"
+    assert "n = 3" in label
+    ((label, v, cite),) = capacity_lines("modern", 10, cue_units=1)
+    assert v == nearest_pattern_capacity(10, 1) and cite == "ramsauer2021"
+    assert "1 of 10" in label

@@ -18,11 +18,16 @@ from scipy import stats
 import neuromem as nm
 from neuromem.experiments import compare as cmp
 from neuromem.experiments import estimators as est
-from neuromem.experiments.compare.entries import left_out_text
+from neuromem.experiments.compare.entries import _search, left_out_text
 from neuromem.experiments.compare.figures import draw_curves, draw_glyphs
 from neuromem.experiments.compare.probe import basin_task, capacity_task
-from neuromem.experiments.compare.regimes import cue_text, regime_of, regimes
-from neuromem.experiments.compare.summary import estimate_text, summary_rows
+from neuromem.experiments.compare.regimes import (
+    cue_text,
+    entry_regime,
+    regime_of,
+    regimes,
+)
+from neuromem.experiments.compare.summary import estimate_text, summary_rows, table_text
 from neuromem.random import derive_seed
 from neuromem.theory import capacity_lines
 
@@ -475,6 +480,7 @@ def test_willshaw_theory_line_at_the_overlap_criterion_of_the_figure():
 
 def test_bits_are_a_lower_bound_only_where_the_synapses_are_fixed():
     config = cmp.compare_config(quick=True, seed=0, repeats=2, models=["dense-hopfield"])
+    config["models"][0].pop("search")  # the regime's N = 48 and loads up to 0.5
     cap = capacity_task(config, 0, 0)
     # Completion never fails up to the maximum load, but the synapses (the stored
     # pattern matrix) grow with the load: 1 bit per synapse at every load, no "≥".
@@ -609,3 +615,53 @@ def test_the_compare_package_is_small_modules_without_local_imports_or_privates(
     # plots.py, which compare draws with, imports nothing of compare.
     plots = (COMPARE_DIR.parent / "plots.py").read_text(encoding="utf-8")
     assert "from .compare" not in plots and "import compare" not in plots
+
+
+def test_a_model_is_searched_at_the_size_and_loads_its_tags_give():
+    config = cmp.compare_config(quick=True, models=["modern-hopfield"], repeats=2)
+    (e,) = config["models"]
+    assert e["search"] == {"n_units": 10, "max_load": 64.0, "conditions": ["beta"]}
+    reg = entry_regime(config, e)
+    assert (reg.n_units, reg.max_load, reg.k_cue) == (10, 64.0, 1)
+    assert regime_of(config, "bipolar").n_units == 48  # the regime itself is unchanged
+    caps = [capacity_task(config, 0, r) for r in range(2)]
+    loads = [max(1, round(f * c["completion"] * 10)) for c in caps for f in (0.25, 0.5)]
+    basins = [basin_task(config, 0, r, [loads[0], loads[1], 1]) for r in range(2)]
+    rows = [x for t in [*caps, *basins] for x in t["rows"]]
+    assert {x["n_units"] for x in rows} == {10}
+    # Recalled from cues with 1 of the 10 units flipped at a few patterns, not at 64 N:
+    # the search brackets the capacity instead of stopping at the maximum.
+    assert all(not c["completion_censored"] and 1 < c["completion"] < 30 for c in caps)
+    (row,) = summary_rows(config, caps, basins, rows, {}, {})
+    assert row["n_units"] == 10 and not row["alpha_c_censored"]
+    e["resolved"] = {"beta": 1.0, "n_units": 10}
+    text = table_text([{**row, "cpu_s": 0.0}], config)
+    assert text.splitlines()[-1] == (
+        "modern-hopfield: measured at N = 10 (cues: 1 of the 10 units flipped; loads "
+        "searched up to P/N = 64), beta = 1.0"
+    )
+    assert "measured at" not in table_text([{**row, "cpu_s": 0.0}])
+
+
+def test_capacity_search_tags_that_make_no_sense_are_refused_by_name():
+    class Plugin:
+        def __init__(self, search):
+            self.search = search
+
+        def __neuromem_tags__(self):
+            return nm.ModelTags(capacity_search=self.search)
+
+        def param_names(self):
+            return ["beta"]
+
+    cs = nm.tags.CapacitySearch
+    assert _search(Plugin(cs()), "bipolar") == {}
+    assert _search(Plugin(cs(n_units=12)), None) == {}  # not measured: nothing to say
+    for bad, name in (
+        (cs(n_units=2), "capacity_search.n_units"),
+        (cs(max_load=0.0), "capacity_search.max_load"),
+        (cs(max_load=math.inf), "capacity_search.max_load"),
+        (cs(conditions=("order",)), "capacity_search.conditions"),
+    ):
+        with pytest.raises(nm.ValidationError, match=name):
+            _search(Plugin(bad), "bipolar")

@@ -18,7 +18,7 @@ from ..engine.folder import check_out
 from .context import ReportContext
 from .entries import compare_config
 from .probe import basin_task, capacity_task, glyph_recall
-from .regimes import BASIN_FRACTIONS, regime_of
+from .regimes import BASIN_FRACTIONS, entry_regime
 from .report import jsonable, resolved_params, write_report
 from .summary import EVALUATION_COLUMNS, SUMMARY_COLUMNS, summary_rows, table_text
 
@@ -143,7 +143,7 @@ def _compare(folder, config, say, ex, t_start, on_search=None) -> dict[str, Any]
     basin_calls = []
     for i in active:
         e = config["models"][i]
-        reg = regime_of(config, e["regime"])
+        reg = entry_regime(config, e)
         mine = [c for c in caps if c["index"] == i]
         ac = float(np.mean([c["completion"] for c in mine]))
         loads = [max(1, round(f * ac * reg.n_units)) for f in BASIN_FRACTIONS]
@@ -169,7 +169,7 @@ def _compare(folder, config, say, ex, t_start, on_search=None) -> dict[str, Any]
         r["cpu_s"] = cpu.get(r["model"], 0.0)
     for m in config["models"]:
         m["resolved"] = resolved_params(
-            m, config["regimes"][m["regime"]]["n_units"] if m["regime"] else 16
+            m, entry_regime(config, m).n_units if m["regime"] else 16
         )
     warn_text = {}
     for t in [*caps, *basins]:
@@ -198,7 +198,7 @@ def _compare(folder, config, say, ex, t_start, on_search=None) -> dict[str, Any]
     folder.remove_stale()
     return {
         "summary": summary,
-        "table": table_text(summary),
+        "table": table_text(summary, config),
         "evaluations": rows,
         "figures": ctx.figures,
         "report": report,

@@ -21,7 +21,7 @@ from ...registry import list_models, list_rules
 from ...registry import models as model_registry
 from ...registry import rules as rule_registry
 from ...tags import ModelTags, RuleTags, get_tags
-from ...validation import check_int
+from ...validation import check_float, check_int
 from .. import estimators as est
 from ..spec import ModelSpec, build_model
 from ..trial import model_encoding, store_patterns, to_model
@@ -210,6 +210,29 @@ def _family(entry: dict, mem: Any, regime: str | None) -> str:
     return model_tags(mem).family if mem is not None else "other"
 
 
+def _search(mem: Any, regime: str | None) -> dict[str, Any]:
+    """What the model's tags change in its capacity searches (empty: nothing)."""
+    if mem is None or regime is None:
+        return {}
+    cs = model_tags(mem).capacity_search
+    out: dict[str, Any] = {}
+    if cs.n_units is not None:
+        out["n_units"] = check_int(cs.n_units, "capacity_search.n_units", low=4)
+    if cs.max_load is not None:
+        out["max_load"] = check_float(
+            cs.max_load, "capacity_search.max_load", low=0, low_inclusive=False
+        )
+    if cs.conditions:
+        names = set(mem.param_names()) if hasattr(mem, "param_names") else set()
+        unknown = [c for c in cs.conditions if c not in names]
+        if unknown:
+            raise ValidationError(
+                "capacity_search.conditions", unknown, "names of the model's parameters"
+            )
+        out["conditions"] = list(cs.conditions)
+    return out
+
+
 def entries_and_left_out(
     models: Sequence[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -230,6 +253,9 @@ def entries_and_left_out(
                 "theory": _theory(e, mem),
             }
         )
+        search = _search(mem, regime)
+        if search:  # only where the tags change it: other entries stay as they were
+            entries[-1]["search"] = search
     return entries, out
 
 
@@ -248,7 +274,9 @@ def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
     list of dict
         ``name``, ``params``, ``label``, ``regime`` (``"bipolar"``, ``"sparse"`` or
         None), ``status`` ("" or why the model is not applicable), ``family`` (the
-        report's panel) and ``theory`` (keys of :data:`neuromem.theory.ANCHORS`).
+        report's panel), ``theory`` (keys of :data:`neuromem.theory.ANCHORS`) and,
+        where the model's tags declare a :class:`~neuromem.tags.CapacitySearch`,
+        ``search`` (its ``n_units``, ``max_load`` and ``conditions``).
     """
     return entries_and_left_out(models)[0]
 

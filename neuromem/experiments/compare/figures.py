@@ -11,7 +11,7 @@ from ...demo import glyph_grid
 from ...theory import ANCHORS, capacity_lines
 from .. import estimators as est
 from .context import ReportContext, SectionBuilder
-from .regimes import CUE_NOISE, SPARSE_PANEL, cue_text
+from .regimes import CUE_NOISE, SPARSE_PANEL, cue_text, search_regime, search_text
 from .summary import nanmean
 
 __all__ = [
@@ -23,8 +23,11 @@ __all__ = [
     "draw_glyphs",
     "draw_information",
     "families",
+    "measured",
+    "model_axis",
     "panel_theory",
     "panels",
+    "row_panels",
 ]
 
 
@@ -49,6 +52,28 @@ def panels(n: int, width: float = 3.6, height: float = 3.0):
     return fig, list(axes.flat[:n])
 
 
+def measured(ctx: ReportContext) -> tuple[list[dict], list[str]]:
+    """The measured rows of the summary and their panels."""
+    summary = [r for r in ctx.summary if not r["status"]]
+    return summary, families(summary)
+
+
+def row_panels(summary: list[dict], fams: list[str]):
+    """One panel per family with one row per model, tall enough for the fullest."""
+    tallest = max(sum(r["family"] == f for r in summary) for f in fams)
+    return panels(len(fams), 4.2, 0.5 + 0.4 * tallest + 2.4)
+
+
+def model_axis(ax, labels: list[str]) -> None:
+    """One labelled row per model, top down; the legend under the axes."""
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.invert_yaxis()
+    ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    ax.grid(alpha=0.3, axis="x")
+
+
 def panel_theory(ctx: ReportContext, rows: list[dict]) -> list[str]:
     """Theory anchors of the models in one panel (their tags' ``theory``), in the order
     of :data:`neuromem.theory.ANCHORS`."""
@@ -63,19 +88,15 @@ def panel_theory(ctx: ReportContext, rows: list[dict]) -> list[str]:
 
 
 def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
-    fig, axes = panels(
-        len(fams),
-        4.2,
-        0.5 + 0.4 * max(sum(r["family"] == f for r in summary) for f in fams) + 2.4,
-    )
+    fig, axes = row_panels(summary, fams)
     cites = set()
     for ax, fam in zip(axes, fams, strict=True):
         rows = [r for r in summary if r["family"] == fam]
         regime = ctx.config["regimes"][rows[0]["patterns"]]
+        own = [search_regime(ctx.config, r["model"]) for r in rows]
         for y, r in enumerate(rows):
             for key, mk, off, name in (
                 ("alpha_c", "o", 0.12, "completion (10 % corrupted cues)"),
@@ -104,35 +125,50 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
                         fontsize=8,
                         color=color,
                     )
-        lines = [
-            line
-            for key in panel_theory(ctx, rows)
-            for line in capacity_lines(
-                key,
-                regime["n_units"],
-                regime.get("coding_level"),
-                ctx.config.get("threshold", est.THRESHOLD),
-            )
-        ]
+        lines = _theory_lines(ctx, rows, own)
+        for r, o in zip(rows, own, strict=True):
+            if o is not None and math.isfinite(r["alpha_c"]):
+                theory = "; ".join(
+                    f"{label} {ctx.cite(key)}"
+                    for label, _, key in _row_lines(ctx, r, o, panel_theory(ctx, [r]))
+                )
+                ctx.note(
+                    f"{r['model']}: α_c = {r['alpha_c']:.3g} [{r['alpha_c_low']:.3g}, "
+                    f"{r['alpha_c_high']:.3g}], stability "
+                    f"{r['stability_alpha']:.3g} [{r['stability_alpha_low']:.3g}, "
+                    f"{r['stability_alpha_high']:.3g}], "
+                    + search_text(ctx.config, _entry(ctx, r["model"]))
+                    + (f"; theory at these conditions: {theory}" if theory else "")
+                    + "."
+                )
+        top = regime["max_load"]
+        if any(o is not None for o in own):  # searched at sizes and loads of their own
+            ends = [r[k + "_high"] for r in rows for k in ("alpha_c", "stability_alpha")]
+            ends += [x for _, x, _ in lines]
+            top = 1.15 * max([v for v in ends if math.isfinite(v)] or [top])
         for (label, x, key), ls in zip(
             lines,
             ["--", "-.", ":", (0, (5, 1, 1, 1))],
             strict=False,
         ):
-            if x <= regime["max_load"] * 1.02:
+            if x <= top * 1.02:
                 ax.axvline(x, color="grey", ls=ls, lw=1, label=label)
                 cites.add(key)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([r["model"] for r in rows], fontsize=7)
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.invert_yaxis()
-        ax.set_xlim(0, regime["max_load"] * 1.08)
-        ax.axvline(regime["max_load"], color="k", lw=0.6)
+        model_axis(
+            ax,
+            [
+                r["model"] + ("" if o is None else f" (N = {o.n_units})")
+                for r, o in zip(rows, own, strict=True)
+            ],
+        )
+        ax.set_xlim(0, top * 1.08)
+        if all(o is None for o in own):
+            ax.axvline(regime["max_load"], color="k", lw=0.6)
         ax.set_xlabel("critical load α = P / N")
-        ax.set_title(f"{fam} ({rows[0]['patterns']}, N = {regime['n_units']})", fontsize=8)
-        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-        ax.grid(alpha=0.3, axis="x")
-    refs = ", ".join(ctx.cite(k) for k in sorted(cites))
+        sizes = sorted({r["n_units"] for r in rows}, reverse=True)
+        size = ", ".join(str(n) for n in sizes)
+        ax.set_title(f"{fam} ({rows[0]['patterns']}, N = {size})", fontsize=8)
+    refs = html.escape(", ".join(ctx.cite(k) for k in sorted(cites)))
     reg = ctx.config["regimes"]
     cap = (
         "<b>Capacity.</b> One panel per family. Filled circles: completion capacity "
@@ -144,7 +180,9 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
         f"{ctx.config['repeats']} repeats of an adaptive search (bracket, then bisect to "
         "one pattern or 2 %). The thin black line is the largest load searched "
         f"(α = {reg['bipolar']['max_load']:g} for ±1, {reg['sparse']['max_load']:g} for 0/1); "
-        "a point there marked ≥ never failed. Grey lines: theory, as loads P/N "
+        "a point there marked ≥ never failed. "
+        + "".join(f"{html.escape(t)} " for t in search_texts(ctx))
+        + "Grey lines: theory, as loads P/N "
         f"({refs or 'none in range'}). The two Willshaw lines (0/1 panel) are the loads "
         "at which a clean cue brings, on average, 1 % of the active units as spurious "
         "units, and as many spurious units as the overlap criterion tolerates (the sparse "
@@ -155,11 +193,54 @@ def draw_capacity(ctx: ReportContext) -> tuple[str, str] | None:
     return "Capacity: completion and stability", ctx.figure(fig, "capacity", cap)
 
 
+def _entry(ctx: ReportContext, label: str) -> dict:
+    return next(e for e in ctx.config["models"] if e["label"] == label)
+
+
+def _theory_lines(ctx: ReportContext, rows: list[dict], own: list) -> list[tuple]:
+    """The theory lines of a panel: the loads its models' anchors predict, each at the
+    size (and with the parameters and cue) it was measured with; one line per label."""
+    found: dict[str, tuple] = {}
+    keys = panel_theory(ctx, rows)
+    for r, o in zip(rows, own, strict=True):
+        for line in _row_lines(ctx, r, o, keys):
+            found.setdefault(line[0], line)
+    return list(found.values())
+
+
+def _row_lines(ctx: ReportContext, row: dict, own, keys: list[str]) -> list[tuple]:
+    """Theory lines for one row: a row searched in its regime takes every key of its
+    panel at the regime's size; one searched at a size of its own (``own``) its own
+    keys at that size, with its parameters and cue."""
+    regime = ctx.config["regimes"][row["patterns"]]
+    threshold = ctx.config.get("threshold", est.THRESHOLD)
+    if own is None:
+        n, extra = regime["n_units"], {}
+    else:
+        entry = _entry(ctx, row["model"])
+        keys = [k for k in keys if k in entry.get("theory", ())]
+        n, extra = own.n_units, {"params": entry.get("resolved"), "cue_units": own.k_cue}
+    return [
+        line
+        for key in keys
+        for line in capacity_lines(key, n, regime.get("coding_level"), threshold, **extra)
+    ]
+
+
+def search_texts(ctx: ReportContext) -> list[str]:
+    """One sentence per model searched at a size or up to a load of its own (its tags'
+    :class:`~neuromem.tags.CapacitySearch`): its N, cue, load range and conditions."""
+    out = []
+    for e in ctx.config.get("models", []):
+        if e.get("search") and e.get("regime"):
+            out.append(f"{e['label']}: {search_text(ctx.config, e)}.")
+    return out
+
+
 def draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
     from matplotlib.ticker import NullFormatter
 
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
     fig, axes = panels(len(fams))
@@ -208,15 +289,10 @@ def draw_curves(ctx: ReportContext) -> tuple[str, str] | None:
 
 
 def draw_basins(ctx: ReportContext) -> tuple[str, str] | None:
-    summary = [r for r in ctx.summary if not r["status"]]
-    fams = families(summary)
+    summary, fams = measured(ctx)
     if not fams:
         return None
-    fig, axes = panels(
-        len(fams),
-        4.2,
-        0.5 + 0.4 * max(sum(r["family"] == f for r in summary) for f in fams) + 2.4,
-    )
+    fig, axes = row_panels(summary, fams)
     names = (
         ("radius_quarter_ac", "at 0.25 α_c", "C0", "o"),
         ("radius_half_ac", "at 0.5 α_c", "C1", "s"),
@@ -240,16 +316,11 @@ def draw_basins(ctx: ReportContext) -> tuple[str, str] | None:
                     label=label if y == 0 else None,
                 )
         reg = ctx.config["regimes"][rows[0]["patterns"]]
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([r["model"] for r in rows], fontsize=7)
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.invert_yaxis()
+        model_axis(ax, [r["model"] for r in rows])
         ax.set_xlim(-0.02, 0.55 if rows[0]["patterns"] == "bipolar" else 1.05)
         unit = "units flipped" if rows[0]["patterns"] == "bipolar" else "active units moved"
         ax.set_xlabel(f"basin radius (fraction of {unit})")
         ax.set_title(f"{fam} (common load α = {reg['common_load']:g})", fontsize=8)
-        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-        ax.grid(alpha=0.3, axis="x")
     cap = (
         "<b>Basins of attraction.</b> Basin radius: the largest fraction of a cue's units "
         "corrupted (±1: flipped, at most 0.5; 0/1: active units moved, at most all of them) "

@@ -20,7 +20,7 @@ from .. import estimators as est
 from ..spec import ModelSpec, build_model
 from ..trial import model_encoding, store_patterns, to_model, to_pattern
 from .entries import model_tags
-from .regimes import CUE_NOISE, regime_of
+from .regimes import CUE_NOISE, entry_regime
 
 __all__ = ["Probe", "basin_task", "capacity_task", "glyph_recall"]
 
@@ -38,7 +38,7 @@ class Probe:
         self.threshold = config["threshold"]
         self.entry = entry
         self.spec = ModelSpec(entry["name"], entry["params"], entry["label"])
-        self.regime = regime_of(config, entry["regime"])
+        self.regime = entry_regime(config, entry)
         self.repeat = repeat
         self.measure = measure
         self.rows: list[dict[str, Any]] = []

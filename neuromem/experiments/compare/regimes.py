@@ -1,8 +1,12 @@
-"""The pattern regimes of ``neuromem compare``: sizes, coding level and search limits."""
+"""The pattern regimes of ``neuromem compare``: sizes, coding level and search limits.
+
+A model whose tags declare a :class:`~neuromem.tags.CapacitySearch` is measured in its
+regime at the size and up to the load they give (:func:`entry_regime`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -11,8 +15,11 @@ __all__ = [
     "SPARSE_PANEL",
     "Regime",
     "cue_text",
+    "entry_regime",
     "regime_of",
     "regimes",
+    "search_regime",
+    "search_text",
 ]
 
 #: Fraction of cue units corrupted for the completion capacity and the glyph figure.
@@ -99,6 +106,42 @@ def regime_of(config: dict, name: str) -> Regime:
     r = dict(config["regimes"][name])
     r.pop("cue_corrupted_units", None)
     return Regime(**r)
+
+
+def entry_regime(config: dict, entry: dict) -> Regime:
+    """The regime an entry is measured in: its pattern regime, at the size and up to the
+    load its tags' :class:`~neuromem.tags.CapacitySearch` give (see ``search`` in
+    :func:`~neuromem.experiments.compare.entries.model_entries`)."""
+    reg = regime_of(config, entry["regime"])
+    search = {k: v for k, v in entry.get("search", {}).items() if v is not None}
+    return replace(reg, **{k: search[k] for k in ("n_units", "max_load") if k in search})
+
+
+def search_regime(config: dict, label: str) -> Regime | None:
+    """The regime of the entry ``label`` where its tags change it (None otherwise)."""
+    for e in config.get("models", []):
+        if e["label"] == label and e.get("search") and e.get("regime"):
+            return entry_regime(config, e)
+    return None
+
+
+def search_text(config: dict, entry: dict) -> str:
+    """The conditions of an entry's measured capacity: "measured at N = 32 (cues: 3 of
+    the 32 units flipped; loads searched up to P/N = 16), order = 3"."""
+    r = entry_regime(config, entry)
+    cue = cue_text({**r.to_dict(), "cue_corrupted_units": r.k_cue})
+    moved = "flipped" if r.name == "bipolar" else "moved"
+    text = (
+        f"measured at N = {r.n_units} (cues: {cue} {moved}; loads searched up to "
+        f"P/N = {r.max_load:g})"
+    )
+    resolved = entry.get("resolved") or entry.get("params", {})
+    shown = [
+        f"{c} = {resolved[c]}"
+        for c in entry["search"].get("conditions", ())
+        if c in resolved
+    ]
+    return ", ".join([text, *shown])
 
 
 def cue_text(regime: dict) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import estimators as est
-from .regimes import regime_of
+from .regimes import entry_regime, search_text
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -34,7 +34,9 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "patterns": "The pattern regime it is tested in: 'bipolar' (random ±1) or 'sparse' "
     "(random 0/1 with a fixed number of active units); 'not applicable' otherwise.",
     "status": "Empty when measured; otherwise why the model is not applicable.",
-    "n_units": "Number of units N.",
+    "n_units": "Number of units N: the regime's, or the size the model's tags give its "
+    "searches (a dense or modern network, whose capacity at the regime's size is beyond "
+    "any load searched; the table's last lines give those conditions).",
     "synapses": "Synapses (trainable parameters: weights and biases for the MLP; the "
     "stored pattern matrix for dense and modern Hopfield networks) at the critical load, "
     "first repeat.",
@@ -141,7 +143,7 @@ def estimates(config, caps, basins) -> dict[str, dict[str, est.Estimate]]:
             continue
         # Intervals are clipped to what each quantity can be: a load up to the largest
         # searched, a radius up to the largest corruption searched.
-        reg = regime_of(config, e["regime"])
+        reg = entry_regime(config, e)
         top = reg.max_load
         d = {
             "alpha_c": est.interval(
@@ -185,7 +187,7 @@ def summary_rows(config, caps, basins, rows, glyphs, cost) -> list[dict[str, Any
             family=e.get("family", "other"),
             patterns=regime or "not applicable",
             status=e["status"],
-            n_units=config["regimes"][regime]["n_units"] if regime else 0,
+            n_units=entry_regime(config, e).n_units if regime else 0,
             synapses=syn,
             common_load=config["regimes"][regime]["common_load"] if regime else math.nan,
             glyph_overlap=glyphs.get(label, math.nan),
@@ -264,8 +266,10 @@ def display(summary: list[dict]) -> tuple[list[str], list[list[str]]]:
     return cols, cells
 
 
-def table_text(summary: list[dict]) -> str:
-    """The summary as aligned text (estimates with their 95 % intervals)."""
+def table_text(summary: list[dict], config: dict | None = None) -> str:
+    """The summary as aligned text (estimates with their 95 % intervals); with the run's
+    ``config``, one line under it per model measured at a size or up to a load of its
+    own, with its conditions."""
     cols, cells = display(summary)
     shown = [x for x in cells if x[2] != "" or not x[1].startswith("not applicable")]
     # max() of a list: with every model "not applicable" no row is shown in columns.
@@ -276,4 +280,8 @@ def table_text(summary: list[dict]) -> str:
             lines.append(f"{x[0].ljust(widths[0])}  {x[1]}")
             continue
         lines.append("  ".join(v.ljust(w) for v, w in zip(x, widths, strict=True)).rstrip())
+    measured = {r["model"] for r in summary if not r["status"]}
+    for e in (config or {}).get("models", []):
+        if e.get("search") and e["label"] in measured:
+            lines.append(f"{e['label']}: {search_text(config, e)}")
     return "\n".join(lines)
