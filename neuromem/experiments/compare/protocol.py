@@ -22,6 +22,7 @@ from ...validation import check_int
 from ..engine import Output, Protocol
 from .context import ReportContext
 from .entries import compare_config, left_out_text
+from .findings import STUDY_FOLDERS
 from .probe import basin_task, capacity_task, glyph_recall
 from .redraw import redraw
 from .regimes import BASIN_FRACTIONS, regime_of
@@ -29,9 +30,6 @@ from .report import jsonable, resolved_params, write_report
 from .summary import EVALUATION_SCHEMA, SUMMARY_SCHEMA, summary_rows, table_text
 
 __all__ = ["Compare", "check_models"]
-
-#: The sub-folders the report's study sections run into (see :mod:`.findings`).
-STUDY_FOLDERS = ("sequence", "consolidation", "assemblies")
 
 
 def check_models(models: Any) -> list[str] | None:
