@@ -198,12 +198,9 @@ class Protocol:
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration written to ``run.json`` (JSON data)."""
-        return {
-            "name": self.name,
-            "params": self.params,
-            "seed": self.seed,
-            "description": self.text,
-        }
+        return dict(
+            name=self.name, params=self.params, seed=self.seed, description=self.text
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Protocol:
