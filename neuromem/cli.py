@@ -88,7 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     failed = sum(1 for r in rows if r.get("error"))
     unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
-    print(f"{len(rows)} {unit} ({failed} failed) -> {out / (exp.main_table + '.csv')}")
+    table = getattr(exp, "main_table", "results")  # a TOML Experiment: a grid's
+    print(f"{len(rows)} {unit} ({failed} failed) -> {out / (table + '.csv')}")
     if not args.no_plot:
         for path in draw(out):
             print(f"figure: {path}")

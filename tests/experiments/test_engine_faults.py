@@ -262,6 +262,6 @@ def test_force_removes_the_files_of_the_previous_run(tmp_path):
 
 
 def test_processes_give_the_serial_tables(tmp_path, serial):
-    for name in ("sequence", "consolidation"):
+    for name in ("sequence", "consolidation", "compare"):
         run(make(name), tmp_path / name, jobs=2, progress=False)
         assert tables(tmp_path / name) == serial[name]

@@ -1,4 +1,5 @@
-"""``neuromem compare``: the command, from its arguments to the folder it writes."""
+"""``neuromem compare``: the command, from its arguments to the folder it writes (the
+protocol :class:`~.protocol.Compare`, run by the engine)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def compare(
     force : bool
         Overwrite a folder that holds another kind of run.
     progress : bool, optional
-        Print one line per phase (default: when standard output is a terminal).
+        Print what runs and draw the engine's progress bar (default: when standard
+        output is a terminal).
     on_search : callable, optional
         Called as ``on_search(done, total)`` before the first search and after every
         capacity or basin search has finished (``neuromem compare`` prints progress
