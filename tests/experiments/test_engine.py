@@ -19,6 +19,7 @@ from neuromem.experiments import run
 from neuromem.experiments.consolidation import consolidation, hippocampal_load_sweep
 from neuromem.experiments.engine import (
     JOURNAL,
+    Executor,
     Output,
     Protocol,
     protocols,
@@ -605,3 +606,28 @@ def test_a_later_stage_is_computed_from_the_earlier_and_resumes_in_it(tmp_path):
     bad = type("Bad", (TwoStages,), {"columns": {"i": int}})
     with pytest.raises(nm.ValidationError, match=r"^columns"):
         run(bad(), tmp_path / "bad", progress=False)
+
+
+def _first(config, index):
+    return ("first", index)
+
+
+def _second(config, index):
+    return ("second", index)
+
+
+def test_dask_calls_one_after_another_get_their_own_results():
+    # A protocol's stages are calls of one executor, one after another, over the same
+    # task indices: the second must not meet the first's futures (cancelled, or still
+    # held by the cluster) under the same keys.
+    pytest.importorskip("distributed")
+    with Executor(1, "local") as ex:
+        for _ in range(5):
+            assert sorted(ex.map(_first, None, [0, 1])) == [
+                (0, ("first", 0)),
+                (1, ("first", 1)),
+            ]
+            assert dict(ex.map(_second, None, [0, 1])) == {
+                0: ("second", 0),
+                1: ("second", 1),
+            }
