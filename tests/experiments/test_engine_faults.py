@@ -105,11 +105,13 @@ def serial(tmp_path_factory):
     return {name: tables(base / name) for name in NAMES}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def cluster():
     """A local Dask cluster of two worker processes (each under a nanny, which starts
     a new worker when one is killed). The test reads the scheduler's state directly:
-    the run's own client is the only one."""
+    the run's own client is the only one. One cluster per test: on a loaded machine a
+    nanny has been seen never to bring its killed worker back, and every later test
+    then waited for it in vain."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
