@@ -13,7 +13,6 @@ from .errors import ValidationError, described
 from .experiments import Experiment, load_experiment, read_results, read_run, run
 from .experiments.compare import compare
 from .experiments.engine import draw
-from .experiments.plots import draw as draw_compare
 from .registry import models, rules
 
 __all__ = ["main"]
@@ -89,7 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     failed = sum(1 for r in rows if r.get("error"))
     unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
-    print(f"{len(rows)} {unit} ({failed} failed) -> {out / 'results.csv'}")
+    table = getattr(exp, "main_table", "results")  # a TOML Experiment: a grid's
+    print(f"{len(rows)} {unit} ({failed} failed) -> {out / (table + '.csv')}")
     if not args.no_plot:
         for path in draw(out):
             print(f"figure: {path}")
@@ -135,24 +135,24 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     # Check everything before drawing: a row that does not parse or a run.json that
     # does not describe an experiment is an error, never silently skipped.
     meta = read_run(args.results)
-    if isinstance(meta, dict) and meta.get("format") == "neuromem-compare":
-        paths = draw_compare(args.results)  # compare checks its own tables
-    else:
-        if meta is None or not isinstance(meta.get("experiment"), dict):
+    # A compare folder of an older neuromem names no experiment: its format says it.
+    if meta is None or not (
+        isinstance(meta.get("experiment"), dict) or meta.get("format") == "neuromem-compare"
+    ):
+        raise ValidationError(
+            "results", args.results, "a results folder with a valid run.json"
+        )
+    if meta.get("format") == "neuromem-run":
+        rows = read_results(args.results, strict=True)
+        if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
             raise ValidationError(
-                "results", args.results, "a results folder with a valid run.json"
+                "results",
+                described(
+                    f"{args.results!r}, whose rows have no result (every trial failed)"
+                ),
+                "a results folder with at least one completed trial",
             )
-        if meta.get("format") == "neuromem-run":
-            rows = read_results(args.results, strict=True)
-            if rows and not any(r["overlap"] == r["overlap"] for r in rows):  # all NaN
-                raise ValidationError(
-                    "results",
-                    described(
-                        f"{args.results!r}, whose rows have no result (every trial failed)"
-                    ),
-                    "a results folder with at least one completed trial",
-                )
-        paths = draw(args.results)
+    paths = draw(args.results)  # compare (and every protocol) checks its own tables
     for path in paths:
         print(f"figure: {path}")
     return 0

@@ -26,17 +26,8 @@ from ..random import derive_seed
 from ..registry import models as registry
 from .building import build_model, build_topology, check_size
 
-__all__ = [
-    "CORRUPTIONS",
-    "KINDS",
-    "PATTERN_KINDS",
-    "Experiment",
-    "ModelSpec",
-    "PatternSpec",
-    "Trial",
-    "build_model",
-    "build_topology",
-]
+__all__ = ["CORRUPTIONS", "KINDS", "PATTERN_KINDS", "Experiment", "ModelSpec"]
+__all__ += ["PatternSpec", "Trial", "build_model", "build_topology"]
 
 PATTERN_KINDS = ("random_bipolar", "random_sparse", "glyphs")
 CORRUPTIONS = ("flip", "mask")
@@ -444,6 +435,13 @@ _DEFAULTS = {
 }
 
 
+#: The grid's axes: (upper bound, whether 0 is excluded, what a value is).
+_AXES: dict[str, tuple[float | None, bool, str]] = {
+    "loads": (None, True, "a load alpha = P/N > 0"),
+    "noise": (1.0, False, "a fraction of corrupted units in [0, 1]"),
+}
+
+
 def _validate(data: dict[str, Any], where: Where) -> dict[str, Any]:
     out: dict[str, Any] = {}
     out["name"] = _str(data["name"], ("name",), where)
@@ -453,26 +451,11 @@ def _validate(data: dict[str, Any], where: Where) -> dict[str, Any]:
         raise _err(where, ("description",), data["description"], "a string")
     if "description" in data:
         out["description"] = data["description"]
-    if "loads" in data:
-        out["loads"] = _float_list(
-            data["loads"],
-            ("loads",),
-            where,
-            low=0.0,
-            high=None,
-            low_open=True,
-            what="a load alpha = P/N > 0",
-        )
-    if "noise" in data:
-        out["noise"] = _float_list(
-            data["noise"],
-            ("noise",),
-            where,
-            low=0.0,
-            high=1.0,
-            low_open=False,
-            what="a fraction of corrupted units in [0, 1]",
-        )
+    for key, (high, low_open, what) in _AXES.items():
+        if key in data:
+            out[key] = _float_list(
+                data[key], (key,), where, low=0.0, high=high, low_open=low_open, what=what
+            )
     if "corruption" in data:
         c = data["corruption"]
         c = [c] if isinstance(c, str) else c

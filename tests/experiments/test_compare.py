@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 import subprocess
 import sys
@@ -424,6 +425,69 @@ def test_an_empty_or_inapplicable_selection_is_a_clear_error_or_a_table():
     row.update(model="sequence", patterns="not applicable", status="not applicable: x")
     text = cmp.table_text([row])
     assert text.startswith("model") and "sequence  not applicable: x" in text
+
+
+def test_a_selection_with_nothing_to_compare_or_a_name_twice_exits_2(tmp_path, capsys):
+    from neuromem.cli import main
+
+    out = tmp_path / "c"
+    # Only a model the comparison leaves out: exit 2 naming why, not an empty table.
+    assert main(["compare", "--quick", "--models", "sequence", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--models" in err and "applies to" in err and "sequence" in err
+    # A name twice would enter every interval twice: refused, not de-duplicated.
+    assert main(["compare", "--quick", "--models", "mlp,mlp", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--models" in err and "mlp given twice" in err
+    assert not out.exists()  # refused before anything was written
+    with pytest.raises(nm.ValidationError, match=r"^models"):
+        cmp.compare(out, quick=True, models=["hopfield", "hopfield"])
+
+
+def _tables(folder):
+    return {
+        name: [{k: v for k, v in r.items() if k not in cmp.TIMING_COLUMNS} for r in rows]
+        for name in ("summary.csv", "evaluations.csv")
+        for rows in [list(csv.DictReader(open(folder / name, encoding="utf-8")))]
+    }
+
+
+def test_run_compare_resumes_redraws_and_force_removes_its_study_folders(
+    tmp_path, capsys, monkeypatch
+):
+    from neuromem.cli import main
+    from neuromem.experiments.compare.protocol import Compare
+    from neuromem.experiments.engine import read_run
+
+    def small(cls, quick=False, seed=0, notes=None):  # the preset, on two models
+        return cls({"quick": quick, "repeats": 2, "models": ["hebbian", "mlp"]}, seed)
+
+    monkeypatch.setattr(Compare, "preset", classmethod(small))
+    out = tmp_path / "c"
+    args = ["run", "compare", "--quick", "--out", str(out), "--no-plot"]
+    assert main(args) == 0
+    assert "2 rows (0 failed)" in capsys.readouterr().out
+    meta = read_run(out)
+    assert meta["protocol"] == "compare" and meta["complete"] is True
+    assert meta["n_tasks"] == 2 * 2 * 2 + 1  # searches, and the glyph letters
+    assert {"report.html", "sequence", "consolidation"} <= set(meta["files"])
+    first = _tables(out)
+    # Nothing left to run: every task is kept, the tables are the same.
+    assert main([*args, "--resume"]) == 0
+    assert read_run(out)["resumed_rows"] == 9 and _tables(out) == first
+    (out / "capacity.png").unlink()
+    assert main(["plot", str(out)]) == 0  # through the engine
+    assert (out / "capacity.png").is_file()
+    # Another run forced into the folder removes compare's files and its study
+    # sub-folders; a file and a folder of the user's are kept.
+    (out / "notes.txt").write_text("mine")
+    (out / "mine").mkdir()
+    assert main(["run", "forgetting", "--quick", "--out", str(out), "--no-plot"]) == 2
+    assert main(["run", "forgetting", "--quick", "--out", str(out), "--force"]) == 0
+    left = set(os.listdir(out))
+    assert not {"sequence", "consolidation", "assemblies", "report.html"} & left
+    assert not {"summary.csv", "evaluations.csv", "capacity.png"} & left
+    assert {"notes.txt", "mine", "results.csv", "forgetting.png"} <= left
 
 
 def test_the_glyph_title_fits_in_its_figure():

@@ -18,11 +18,15 @@ from neuromem import progress
 from neuromem.experiments import run
 from neuromem.experiments.consolidation import consolidation, hippocampal_load_sweep
 from neuromem.experiments.engine import (
+    JOURNAL,
+    Executor,
     Output,
     Protocol,
     protocols,
     read_frame,
     read_rows,
+    read_run,
+    task_seed,
     write_table,
 )
 from neuromem.experiments.studies import Study
@@ -549,3 +553,81 @@ def test_a_sequence_study_too_large_for_memory_is_refused_before_writing(tmp_pat
     with pytest.raises(nm.ValidationError, match="fits in memory"):
         run(Study("sequence", {**_TINY_SEQUENCE, **change}), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+class TwoStages(Protocol):
+    """Stage "draw": one random number per task; stage "scale": one task per draw,
+    scaled by the mean of all the draws (known only once the first stage is done)."""
+
+    name = "two-stages"
+    defaults: ClassVar[dict] = {"n": 3}
+    stages = ("draw", "scale")
+
+    def stage_tasks(self, stage, earlier):
+        if stage == "draw":
+            return [("draw", i) for i in range(self.params["n"])]
+        mean = float(np.mean(earlier["draw"]))
+        return [("scale", i, mean) for i in range(self.params["n"])]
+
+    def stage_task(self, stage, index, key):
+        if stage == "draw":
+            return float(np.random.default_rng(task_seed(self.seed, *key)).random())
+        return (key[2] * (index + 1), key)  # a tuple: it reads back as a list
+
+    def stage_reduce(self, results):
+        rows = [
+            {"i": i, "value": v[0], "kind": type(v[1]).__name__}
+            for i, v in enumerate(results["scale"])
+        ]
+        return Output(tables={"results": rows}, summary={"keys": results["scale"]})
+
+
+def test_a_later_stage_is_computed_from_the_earlier_and_resumes_in_it(tmp_path):
+    draws = [np.random.default_rng(task_seed(5, "draw", i)).random() for i in range(3)]
+    mean = float(np.mean(draws))
+    rows = run(TwoStages(seed=5), tmp_path, progress=False)
+    assert [r["value"] for r in rows] == [mean * (i + 1) for i in range(3)]
+    assert {r["kind"] for r in rows} == {"list"}  # kept or fresh, the same data
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["keys"][0] == [mean, ["scale", 0, mean]]  # as the journal reads it
+    meta = read_run(tmp_path)
+    assert meta["n_tasks"] == 6 and meta["resumed_rows"] == 0
+    table = (tmp_path / "results.csv").read_text()
+    # Killed in the second stage: its first task kept, the rest (and a torn line) not.
+    journal = tmp_path / JOURNAL
+    lines = journal.read_text().splitlines(keepends=True)
+    assert [json.loads(x)["stage"] for x in lines] == ["draw"] * 3 + ["scale"] * 3
+    journal.write_text("".join(lines[:4]) + '{"task": 1, "stage": "sca')
+    (tmp_path / "results.csv").unlink()
+    run(TwoStages(seed=5), tmp_path, resume=True, progress=False)
+    assert read_run(tmp_path)["resumed_rows"] == 4
+    assert (tmp_path / "results.csv").read_text() == table
+    # A table written as the tasks complete has one stage.
+    bad = type("Bad", (TwoStages,), {"columns": {"i": int}})
+    with pytest.raises(nm.ValidationError, match=r"^columns"):
+        run(bad(), tmp_path / "bad", progress=False)
+
+
+def _first(config, index):
+    return ("first", index)
+
+
+def _second(config, index):
+    return ("second", index)
+
+
+def test_dask_calls_one_after_another_get_their_own_results():
+    # A protocol's stages are calls of one executor, one after another, over the same
+    # task indices: the second must not meet the first's futures (cancelled, or still
+    # held by the cluster) under the same keys.
+    pytest.importorskip("distributed")
+    with Executor(1, "local") as ex:
+        for _ in range(5):
+            assert sorted(ex.map(_first, None, [0, 1])) == [
+                (0, ("first", 0)),
+                (1, ("first", 1)),
+            ]
+            assert dict(ex.map(_second, None, [0, 1])) == {
+                0: ("second", 0),
+                1: ("second", 1),
+            }

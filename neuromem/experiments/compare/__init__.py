@@ -32,25 +32,20 @@ configuration and every model's resolved parameters), PNG figures and a self-con
 
 The modules: :mod:`.regimes` (pattern regimes), :mod:`.entries` (which models, from
 their tags), :mod:`.probe` (the measurement tasks), :mod:`.summary` (columns, estimates,
-the table), :mod:`.context` (report sections and how to add one),
-:mod:`.figures`, :mod:`.findings` (notes and study sections), :mod:`.report` (HTML),
-:mod:`.redraw` (``neuromem plot``) and :mod:`.command` (:func:`compare`, run on the
-engine's executor, results folder and table codec: :mod:`neuromem.experiments.engine`).
-
-Adding a report section
------------------------
-:func:`register_section` adds a section builder: a function taking the
-:class:`ReportContext` and returning ``(title, html)`` (or None to add nothing). It may
-draw figures with :meth:`ReportContext.figure` (saved beside the report and captioned),
-cite papers with :meth:`ReportContext.cite` (listed under References) and add findings
-with :meth:`ReportContext.note`. Sections appear in registration order after the
-built-in figures.
+the table), :mod:`.context` (report sections, and how to add one with
+:func:`register_section`), :mod:`.figures`, :mod:`.findings` (notes and study sections),
+:mod:`.report` (HTML), :mod:`.redraw` (``neuromem plot``), :mod:`.protocol`
+(:class:`Compare`, the protocol ``neuromem run compare`` runs on the engine, in two
+stages: capacity searches, then basin searches at loads from the measured capacities;
+so it has ``--resume``, processes and Dask, the lock and ``--force``) and
+:mod:`.command` (:func:`compare`, the same run as ``neuromem compare``).
 """
 
 from ...theory import REFERENCES
 from .command import compare
 from .context import SECTIONS, ReportContext, register_section
 from .entries import compare_config, model_entries
+from .protocol import Compare
 from .redraw import redraw
 from .regimes import BASIN_FRACTIONS, CUE_NOISE
 from .report import BUILTIN_SECTIONS, resolved_params
@@ -65,6 +60,7 @@ __all__ = [
     "SECTIONS",
     "SUMMARY_COLUMNS",
     "TIMING_COLUMNS",
+    "Compare",
     "ReportContext",
     "compare",
     "compare_config",

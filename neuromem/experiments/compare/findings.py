@@ -10,7 +10,7 @@ from ..studies import build_section
 from .context import ReportContext, SectionBuilder
 from .entries import left_out_text
 
-__all__ = ["STUDY_SECTIONS", "STUDY_THEORY", "notes", "study_section"]
+__all__ = ["STUDY_FOLDERS", "STUDY_SECTIONS", "STUDY_THEORY", "notes", "study_section"]
 
 #: Theory anchors of each study section (its captions cite their papers as "(Author
 #: Year)"; the section cites them so that they are under References).
@@ -48,11 +48,14 @@ def study_section(name: str, title: str, full: bool) -> SectionBuilder:
 #: The brain-memory phenomena that join the families: the sequence study at its quick
 #: design (its full design takes minutes), the consolidation study in full (seconds),
 #: the spiking assemblies at their quick design.
-STUDY_SECTIONS: list[SectionBuilder] = [
-    study_section("sequence", "Sequence memory", full=False),
-    study_section("consolidation", "Systems consolidation", full=True),
-    study_section("assemblies", "Spiking cell assemblies", full=False),
-]
+_STUDIES = (
+    ("sequence", "Sequence memory", False),
+    ("consolidation", "Systems consolidation", True),
+    ("assemblies", "Spiking cell assemblies", False),
+)
+STUDY_SECTIONS: list[SectionBuilder] = [study_section(*s) for s in _STUDIES]
+#: The sub-folders of the report folder that the study sections run into.
+STUDY_FOLDERS: tuple[str, ...] = tuple(name for name, _, _ in _STUDIES)
 
 
 def notes(ctx: ReportContext) -> None:

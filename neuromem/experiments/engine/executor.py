@@ -141,6 +141,7 @@ class Executor:
         self.client = None
         self._cluster = None
         self._local_pin = False
+        self._maps = 0
 
     @property
     def kind(self) -> str:
@@ -236,6 +237,10 @@ class Executor:
     def _dask(self, fn, config, indices):
         from distributed import as_completed
 
+        # Keys unique to this call: a later call of the same run (a protocol's next
+        # stage) must never be answered with a result the cluster still holds under an
+        # earlier call's key (cancelling those futures is asynchronous).
+        self._maps += 1
         futures = self.client.map(
             call_task,
             [fn] * len(indices),
@@ -243,7 +248,9 @@ class Executor:
             indices,
             [False] * len(indices),
             pure=False,
-            key=[f"neuromem-task-{os.getpid()}-{id(self)}-{i}" for i in indices],
+            key=[
+                f"neuromem-task-{os.getpid()}-{id(self)}-{self._maps}-{i}" for i in indices
+            ],
         )
         where = dict(zip((f.key for f in futures), indices, strict=True))
         try:

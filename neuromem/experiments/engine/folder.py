@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -237,11 +238,20 @@ class RunFolder:
         }
 
     def remove_stale(self) -> list[str]:
-        """Remove the previous run's files that this run did not write (``--force``)."""
+        """Remove the previous run's files that this run did not write (``--force``),
+        and its sub-folders that still hold a results folder."""
         removed = []
         for name in sorted(self.replaces - self.written):
+            path = self.out / name
+            if path.is_dir() and not path.is_symlink():
+                # A sub-folder the previous run listed (a report's study runs): removed
+                # only while it is a results folder; anything else there is the user's.
+                if (path / RUN).is_file():
+                    shutil.rmtree(path)
+                    removed.append(name)
+                continue
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                (self.out / name).unlink()
+                path.unlink()
                 removed.append(name)
         self.replaces = set()
         return removed

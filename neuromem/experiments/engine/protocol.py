@@ -144,6 +144,15 @@ class Protocol:
     #: None: task results are kept in a journal and reduced at the end.
     columns: ClassVar[dict[str, type] | None] = None
     index_column: ClassVar[str] = "trial"
+    #: Schemas (column -> type) of the other tables, by name; a table not listed here
+    #: takes its first row's keys.
+    table_columns: ClassVar[dict[str, dict[str, type]]] = {}
+    #: The table :func:`~neuromem.experiments.engine.run` returns.
+    main_table: ClassVar[str] = "results"
+    #: Stage names, in order. A protocol of several stages writes
+    #: :meth:`stage_tasks`, :meth:`stage_task` and :meth:`stage_reduce` instead of
+    #: :meth:`tasks`, :meth:`task` and :meth:`reduce`.
+    stages: ClassVar[tuple[str, ...]] = ("tasks",)
     #: Figure files with their captions (HTML), in report order.
     captions: ClassVar[dict[str, str]] = {}
 
@@ -189,12 +198,9 @@ class Protocol:
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration written to ``run.json`` (JSON data)."""
-        return {
-            "name": self.name,
-            "params": self.params,
-            "seed": self.seed,
-            "description": self.text,
-        }
+        return dict(
+            name=self.name, params=self.params, seed=self.seed, description=self.text
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Protocol:
@@ -220,6 +226,30 @@ class Protocol:
     def reduce(self, results: list[Any]) -> Output:
         """The tables (and summary, arrays) of the task results, in task order."""
         raise NotImplementedError
+
+    # -- stages ---------------------------------------------------------------------
+    def stage_tasks(self, stage: str, earlier: dict[str, list[Any]]) -> list[tuple]:
+        """The coordinates of the tasks of ``stage``, computed from ``earlier``: the
+        results of every stage before it (stage name -> results in task order, as
+        JSON data). One stage: :meth:`tasks`."""
+        return self.tasks()
+
+    def stage_task(self, stage: str, index: int, key: tuple) -> Any:
+        """Run task ``index`` (coordinates ``key``) of ``stage``. One stage:
+        :meth:`task`."""
+        return self.task(index)
+
+    def stage_reduce(self, results: dict[str, list[Any]]) -> Output:
+        """The tables of every stage's results (stage name -> results in task
+        order). One stage: :meth:`reduce`."""
+        return self.reduce(results[self.stages[0]])
+
+    def finish(self, folder: Any, output: Output) -> dict[str, Any]:
+        """Write what a run makes beyond its tables (a report, say) into ``folder``
+        (a :class:`~neuromem.experiments.engine.RunFolder`, still locked: name each
+        file through ``folder.path(name)`` so ``--force`` knows it); returns extra
+        ``run.json`` keys."""
+        return {}
 
     # -- figures and report ---------------------------------------------------------
     def figures(self, folder: Path) -> list[Path]:
@@ -280,6 +310,8 @@ def protocol_of(folder: str | Path) -> Protocol:
             name = exp.get("name")
         elif meta.get("format") == "neuromem-run":
             name = "grid"
+        elif meta.get("format") == "neuromem-compare":
+            name, meta = "compare", {**meta, "experiment": {"seed": meta.get("seed", 0)}}
     if isinstance(name, str) and name not in protocols:
         raise ValidationError(
             "results",

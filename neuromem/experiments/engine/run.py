@@ -8,6 +8,10 @@ that declares :attr:`~Protocol.columns` it is a row appended (and fsync'd) to
 they claim to be; a torn or unparsable line is dropped and its task recomputed. At the
 end the tables are written, atomically, in task order: an interrupted and resumed run
 ends with the same tables as one that was never interrupted, on any executor.
+
+A protocol of several :attr:`~Protocol.stages` runs them in order, each stage's tasks
+computed from the results of the stages before it, as they read back from the journal:
+a run killed in a later stage resumes there with the earlier results kept.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +41,9 @@ __all__ = ["JOURNAL", "draw", "run"]
 JOURNAL = ".neuromem-tasks.jsonl"
 
 
-def _task(protocol: Protocol, index: int) -> Any:
-    return protocol.task(index)
+def _task(job: tuple, index: int) -> Any:
+    protocol, stage, keys = job
+    return protocol.stage_task(stage, index, keys[index])
 
 
 def _plain(obj: Any) -> Any:
@@ -49,6 +54,11 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON data")
 
 
+def _json(obj: Any) -> Any:
+    """``obj`` as it reads back from the journal (tuples as lists, numpy as Python)."""
+    return json.loads(json.dumps(obj, default=_plain))
+
+
 class _TableJournal:
     """The main table itself, one row per task (the task index in its own column)."""
 
@@ -57,7 +67,14 @@ class _TableJournal:
         self.protocol = protocol
         self.columns = protocol.columns
 
-    def load(self, n: int) -> dict[int, Any]:
+    def open(self, resuming: bool, stage: str, keys: list) -> dict[int, Any]:
+        """The kept results of the (only) stage; the table is rewritten with them."""
+        kept = self._load(len(keys)) if resuming else {}
+        write_table(self.path, [kept[i] for i in sorted(kept)], self.columns)
+        self.out = Appender(self.path, self.columns)
+        return kept
+
+    def _load(self, n: int) -> dict[int, Any]:
         if not self.path.exists():
             return {}
         rows, _ = read_rows(self.path, self.columns, strict=False)
@@ -69,64 +86,82 @@ class _TableJournal:
                     kept[i] = r
         return kept
 
-    def start(self, kept: dict[int, Any]) -> None:
-        write_table(self.path, [kept[i] for i in sorted(kept)], self.columns)
-        self.out = Appender(self.path, self.columns)
-
-    def add(self, index: int, result: Any) -> None:
+    def add(self, stage: str, index: int, key: Any, result: Any) -> Any:
         self.out.write(result)
+        return result
 
     def close(self) -> None:
-        self.out.close()
+        if hasattr(self, "out"):
+            self.out.close()
 
 
 class _JsonJournal:
-    """One JSON line per completed task: its index, coordinates and result."""
+    """One JSON line per completed task: its index, coordinates and result (and its
+    stage, for a protocol of several stages)."""
 
     def __init__(self, folder: RunFolder, protocol: Protocol):
         self.path = folder.path(JOURNAL)
-        self.keys = [
-            json.loads(json.dumps(list(k), default=_plain)) for k in protocol.tasks()
-        ]
         self.protocol = protocol
+        self.staged = len(protocol.stages) > 1
+        self.fh = None
+        self.old: list[dict[str, Any]] = []
 
-    def load(self, n: int) -> dict[int, Any]:
+    def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():
-            return {}
-        kept: dict[int, Any] = {}
+            return []
+        entries = []
         for raw in self.path.read_bytes().split(b"\n"):
             try:
                 entry = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                continue  # a torn or damaged line: its task is recomputed
+            if isinstance(entry, dict):
+                entries.append(entry)
+        return entries
+
+    def open(self, resuming: bool, stage: str, keys: list) -> dict[int, Any]:
+        """The kept results of ``stage`` whose coordinates are ``keys``. The first
+        call rewrites the journal with the whole lines of the previous run (every
+        stage's: a later stage's are checked when that stage starts)."""
+        if self.fh is None:
+            self.old = self._read() if resuming else []
+            with atomic_write(self.path, "w") as fh:
+                for entry in self.old:
+                    fh.write(json.dumps(entry) + "\n")
+            self.fh = open(self.path, "a", encoding="utf-8")  # closed in close()
+        keys = _json([list(k) for k in keys])
+        kept: dict[int, Any] = {}
+        for entry in self.old:
+            try:
                 i = entry["task"]
                 if (
-                    isinstance(i, int)
-                    and 0 <= i < n
+                    entry.get("stage") == (stage if self.staged else None)
+                    and isinstance(i, int)
+                    and 0 <= i < len(keys)
                     and i not in kept
-                    and entry["key"] == self.keys[i]
+                    and entry["key"] == keys[i]
                     and self.protocol.matches(entry["result"], i)
                 ):
                     kept[i] = entry["result"]
-            except (ValueError, KeyError, TypeError, IndexError):
-                continue  # a torn or damaged line: its task is recomputed
+            except (KeyError, TypeError):
+                continue
         return kept
 
-    def start(self, kept: dict[int, Any]) -> None:
-        with atomic_write(self.path, "w") as fh:
-            for i in sorted(kept):
-                fh.write(self._line(i, kept[i]))
-        self.fh = open(self.path, "a", encoding="utf-8")  # closed in close()
-
-    def _line(self, i: int, result: Any) -> str:
-        entry = {"task": i, "key": self.keys[i], "result": result}
-        return json.dumps(entry, default=_plain) + "\n"
-
-    def add(self, index: int, result: Any) -> None:
-        self.fh.write(self._line(index, result))
+    def add(self, stage: str, index: int, key: Any, result: Any) -> Any:
+        """Write the line of a completed task; returns the result as it reads back
+        (for a protocol of several stages, the same whether it was kept or not)."""
+        entry = {"task": index, "key": list(key), "result": result}
+        if self.staged:
+            entry["stage"] = stage
+        line = json.dumps(entry, default=_plain)
+        self.fh.write(line + "\n")
         self.fh.flush()
         os.fsync(self.fh.fileno())
+        return json.loads(line)["result"] if self.staged else result
 
     def close(self) -> None:
-        self.fh.close()
+        if self.fh is not None:
+            self.fh.close()
 
 
 def _bar(total: int, initial: int, enabled: bool | None):
@@ -158,6 +193,7 @@ def run(
     force: bool = False,
     progress: bool | None = None,
     info: dict[str, Any] | None = None,
+    on_task: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every task of ``protocol`` and write the results folder ``out``.
 
@@ -185,11 +221,14 @@ def run(
         standard error are both terminals).
     info : dict, optional
         How the run was asked for, recorded in ``run.json`` under ``"invocation"``.
+    on_task : callable, optional
+        Called as ``on_task(done, total)`` after every task that runs (``total``:
+        the tasks known so far; a later stage's are added when it starts).
 
     Returns
     -------
     list of dict
-        The rows of the main table, in task order.
+        The rows of the main table (:attr:`~Protocol.main_table`), in task order.
     """
     if not isinstance(protocol, Protocol):
         raise ValidationError("experiment", protocol, "a neuromem Experiment or Protocol")
@@ -200,41 +239,63 @@ def run(
     if info is not None and not isinstance(info, dict):
         raise ValidationError("info", info, "a dict (recorded in run.json) or None")
     out = check_out(out)
-    tasks = protocol.tasks()
-    n = len(tasks)
+    stages = protocol.stages
+    if not stages or len(set(stages)) != len(stages):
+        raise ValidationError("stages", stages, "distinct stage names")
+    if len(stages) > 1 and protocol.columns is not None:
+        raise ValidationError(
+            "columns", protocol.columns, "None for a protocol of several stages"
+        )
     meta = {
         "format": protocol.format,
         "protocol": protocol.name,
         "experiment": protocol.to_dict(),
         "seed": protocol.seed,
     }
-    extra: dict[str, Any] = {"n_tasks": n, "blas_threads": BLAS_THREADS}
+    extra: dict[str, Any] = {"blas_threads": BLAS_THREADS}
     extra.update(protocol_meta(protocol))
     if info:
         extra["invocation"] = info
     with Executor(jobs, scheduler) as executor, RunFolder(out, meta, force=force) as folder:
         journal_cls = _TableJournal if protocol.columns is not None else _JsonJournal
         journal = journal_cls(folder, protocol)
-        kept = journal.load(n) if resume and folder.same else {}
         extra["journal"] = journal.path.name
-        folder.write_run(False, **extra)
-        journal.start(kept)
-        results = dict(kept)
-        bar = _bar(n, len(kept), progress)
+        resuming = resume and folder.same
+        results: dict[str, list[Any]] = {}
+        done, total, resumed = 0, 0, 0
+        bar = _bar(0, 0, progress)
         try:
-            for i, result in executor.map(
-                _task, protocol, [i for i in range(n) if i not in kept]
-            ):
-                journal.add(i, result)
-                results[i] = result
-                bar.update(1)
+            for stage in stages:
+                # A later stage's tasks depend on the earlier stages' results: they
+                # are known (and counted in run.json) only when it starts.
+                keys = protocol.stage_tasks(stage, dict(results))
+                n = len(keys)
+                total += n
+                extra["n_tasks"] = total
+                folder.write_run(False, **extra)
+                kept = journal.open(resuming, stage, keys)
+                got = dict(kept)
+                resumed += len(kept)
+                done += len(kept)
+                bar.total = total
+                bar.update(len(kept))
+                todo = [i for i in range(n) if i not in kept]
+                for i, result in executor.map(_task, (protocol, stage, keys), todo):
+                    got[i] = journal.add(stage, i, keys[i], result)
+                    done += 1
+                    bar.update(1)
+                    if on_task is not None:
+                        on_task(done, total)
+                results[stage] = [got[i] for i in range(n)]
         finally:
             bar.close()
             journal.close()
-        output = protocol.reduce([results[i] for i in range(n)])
+        output = protocol.stage_reduce(results)
         schemas = {}
         for name, rows in output.tables.items():
-            cols = protocol.columns if name == "results" else None
+            cols = (
+                protocol.columns if name == "results" else protocol.table_columns.get(name)
+            )
             write_table(folder.path(f"{name}.csv"), rows, cols)
             kinds = (
                 {c: t.__name__ for c, t in cols.items()}
@@ -250,15 +311,16 @@ def run(
             with atomic_write(folder.path("summary.json"), "w") as fh:
                 json.dump(output.summary, fh, indent=2, sort_keys=True)
                 fh.write("\n")
+        extra.update(protocol.finish(folder, output))
         folder.remove_stale()
         folder.write_run(
             True,
-            resumed_rows=len(kept),
+            resumed_rows=resumed,
             tables=sorted(output.tables),
             schemas=schemas,
             **extra,
         )
-    return output.tables.get("results", [])
+    return output.tables.get(protocol.main_table, [])
 
 
 def protocol_meta(protocol: Protocol) -> dict[str, Any]:
