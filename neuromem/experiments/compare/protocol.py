@@ -187,7 +187,7 @@ class Compare(Protocol):
             report=report,
             figures=ctx.figures,
             notes=ctx.notes,
-            table=table_text(summary, config),
+            table=table_text(summary, self.config),
             evaluations=rows,
         )
         return jsonable(
