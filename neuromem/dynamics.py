@@ -295,6 +295,18 @@ def _sequential(synapse: Synapse, states, energy, tol, record):
     return track, work, tol, h, cols, kernels, args, axpy
 
 
+def _sweep_done(track, t: int, work, changed, h):
+    """End sweep ``t`` of a sequential dynamics: a cue that changed no unit is fixed.
+
+    Returns the cues still running and their local fields.
+    """
+    fixed = ~changed
+    work, keep = track.step(t, work, fixed, fixed)
+    if keep is not None:
+        h = h[keep]
+    return work, h
+
+
 def glauber(
     synapse: Synapse,
     states: np.ndarray,
@@ -348,10 +360,7 @@ def glauber(
                     work[idx, i] = new[idx]
                     _add_columns(h, idx, delta, *cols.column(i), axpy)
                     changed[idx] = True
-        fixed = ~changed
-        work, keep = track.step(t, work, fixed, fixed)
-        if keep is not None:
-            h = h[keep]
+        work, h = _sweep_done(track, t, work, changed, h)
         if not len(work):
             break
     return track.finish(work)
@@ -401,10 +410,7 @@ def asynchronous(
             kernels.async_sweep(h, work, sequence, tol, binary, changed, *args)
         else:
             _async_sweep(h, work, sequence, tol, binary, changed, cols, axpy)
-        fixed = ~changed
-        work, keep = track.step(t, work, fixed, fixed)
-        if keep is not None:
-            h = h[keep]
+        work, h = _sweep_done(track, t, work, changed, h)
         if not len(work):
             break
     return track.finish(work)

@@ -43,9 +43,7 @@ def random_bipolar(
     -------
     ndarray of float64, shape (n_patterns, n_units)
     """
-    n_patterns = check_int(n_patterns, "n_patterns", low=1)
-    n_units = check_int(n_units, "n_units", low=1)
-    _check_size(n_patterns, n_units)
+    n_patterns, n_units = _check_shape(n_patterns, n_units)
     bias = check_float(
         bias, "bias", low=-1.0, high=1.0, low_inclusive=False, high_inclusive=False
     )
@@ -53,14 +51,23 @@ def random_bipolar(
     return np.where(rng.random((n_patterns, n_units)) < (1 + bias) / 2, 1.0, -1.0)
 
 
-def _check_size(n_patterns: int, n_units: int) -> None:
-    """A set (and the random draws that make it) must fit in memory."""
+def _check_shape(n_patterns, n_units) -> tuple[int, int]:
+    """Check a set's shape; the set (and the random draws that make it) must fit in
+    memory.
+
+    Returns
+    -------
+    n_patterns, n_units : int
+    """
+    n_patterns = check_int(n_patterns, "n_patterns", low=1)
+    n_units = check_int(n_units, "n_units", low=1)
     check_memory(
         16.0 * n_patterns * n_units,
         "n_patterns",
         n_patterns,
         f"a set of {n_patterns} x {n_units} patterns",
     )
+    return n_patterns, n_units
 
 
 def _choose_per_row(
@@ -90,9 +97,7 @@ def random_sparse(
     -------
     ndarray of float64, shape (n_patterns, n_units)
     """
-    n_patterns = check_int(n_patterns, "n_patterns", low=1)
-    n_units = check_int(n_units, "n_units", low=1)
-    _check_size(n_patterns, n_units)
+    n_patterns, n_units = _check_shape(n_patterns, n_units)
     if (coding_level is None) == (n_active is None):
         raise ValidationError(
             "coding_level, n_active", (coding_level, n_active), "exactly one of the two"
