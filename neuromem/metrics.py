@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ValidationError, described
-from .validation import check_choice, check_float, check_patterns, infer_encoding
+from .validation import (
+    ENCODINGS,
+    check_choice,
+    check_float,
+    check_patterns,
+    infer_encoding,
+)
 
 __all__ = ["check_mix", "hamming", "overlap", "recall_accuracy"]
 
@@ -95,9 +101,6 @@ def check_mix(
             "states in the patterns' 0/1 encoding (convert +/-1 states with "
             "neuromem.patterns.to_binary)",
         )
-
-
-ENCODINGS = ("bipolar", "binary", "real")
 
 
 def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:

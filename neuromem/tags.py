@@ -31,8 +31,6 @@ __all__ = [
     "legacy_tags",
 ]
 
-#: Pattern encodings: +/-1 ("bipolar"), 0/1 ("binary"), real-valued ("real").
-ENCODINGS = ("bipolar", "binary", "real")
 #: Pattern regimes a comparison tests a model in: dense +/-1 patterns, or sparse 0/1.
 REGIMES = ("bipolar", "sparse")
 
@@ -72,7 +70,7 @@ class ModelTags:
     family : str
         The family it belongs to, as reports group it ("classical Hopfield", ...).
     encodings : tuple of str
-        Pattern encodings ``store`` accepts (see ``ENCODINGS``).
+        Pattern encodings ``store`` accepts (see ``neuromem.validation.ENCODINGS``).
     regime : str
         The pattern regime it is compared in: ``"bipolar"`` or ``"sparse"``.
     auto_associative : bool

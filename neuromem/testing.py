@@ -39,7 +39,8 @@ from .memory import measured_peaks
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
 from .rules.base import LearningRule
-from .tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
+from .tags import REGIMES, ModelTags, RuleTags, get_tags
+from .validation import ENCODINGS
 
 __all__ = [
     "Sample",

@@ -30,7 +30,7 @@ __all__ = [
     "infer_encoding",
 ]
 
-#: Pattern encodings a model may require.
+#: Pattern encodings: +/-1 ("bipolar"), 0/1 ("binary"), real-valued ("real").
 ENCODINGS = ("bipolar", "binary", "real")
 _DTYPES = ("float64", "float32")
 
