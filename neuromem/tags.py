@@ -21,8 +21,10 @@ from typing import Any
 
 from .errors import ValidationError
 from .registry import models, rules
+from .validation import ENCODINGS
 
 __all__ = [
+    "ENCODINGS",
     "CapacitySearch",
     "ModelTags",
     "RuleTags",
@@ -70,7 +72,7 @@ class ModelTags:
     family : str
         The family it belongs to, as reports group it ("classical Hopfield", ...).
     encodings : tuple of str
-        Pattern encodings ``store`` accepts (see ``neuromem.validation.ENCODINGS``).
+        Pattern encodings ``store`` accepts (see ``ENCODINGS``).
     regime : str
         The pattern regime it is compared in: ``"bipolar"`` or ``"sparse"``.
     auto_associative : bool

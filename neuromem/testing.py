@@ -39,8 +39,7 @@ from .memory import measured_peaks
 from .models.base import Memory, RecallResult
 from .params import learned_attributes
 from .rules.base import LearningRule
-from .tags import REGIMES, ModelTags, RuleTags, get_tags
-from .validation import ENCODINGS
+from .tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
 
 __all__ = [
     "Sample",
