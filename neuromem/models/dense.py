@@ -200,6 +200,7 @@ class DenseHopfield(KeepsPatterns, Memory):
             If an energy lies beyond the range of the model's dtype (huge states or a
             very high ``order``): no infinite or NaN energy is ever returned.
         """
+        self._fitted()  # before the states: the error names energy
         return state_energies(
             states, self.n_units, lambda s: self._energy(s, "states"), self.dtype
         )

@@ -171,6 +171,7 @@ class ModernHopfield(KeepsPatterns, Memory):
             If an energy lies beyond the range of the dtype (states or patterns of
             norm near ``sqrt`` of the largest float): never an infinite or NaN value.
         """
+        self._fitted()  # before the states: the error names energy
         return state_energies(
             states,
             self.n_units,
