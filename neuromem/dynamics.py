@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
-from . import sign_sweeps
+from . import compiled, sign_sweeps
 from .progress import steps as long_loop
 from .sweeps import (
     KERNEL_ENV,
@@ -288,7 +288,7 @@ def _sequential(synapse: Synapse, states, energy, tol, record):
     cols = columns(synapse)
     kernels = args = None
     if kernel_backend() == "numba":
-        from . import _kernels as kernels  # numba is imported on first use
+        kernels = compiled.kernels()
 
         args = kernel_args(cols, work.dtype)
     axpy = get_blas_funcs("axpy", (h,))

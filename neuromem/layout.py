@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
 
+from . import compiled
+
 __all__ = ["DenseLayout", "Layout", "SparseLayout", "layout_for"]
 
 # Sparse outer products over a batch: past this many (presentations x connections)
@@ -360,7 +362,7 @@ class SparseLayout(Layout):
         """:meth:`add_outer` in one compiled pass over the entries (the same numbers:
         the same products, sums and scaling in the same dtype and order), where numba
         is installed and the arrays share the values' dtype; False otherwise."""
-        from . import _kernels  # numba is imported on first use
+        _kernels = compiled.kernels()
 
         dtype = values.dtype
         if not _kernels.AVAILABLE or post.dtype != dtype or pre.dtype != dtype:

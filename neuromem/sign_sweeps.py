@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .sweeps import columns
 from .synapse import Synapse
 
@@ -80,7 +81,7 @@ def _arrays(syn: Synapse, n: int, tol):
 
 def _sweep(syn_arrays, cur, new, binary, rows, n_rows) -> None:
     """One compiled sweep of every group of ``cur`` into ``new``."""
-    from . import _kernels  # numba is imported on first use (sweeps.kernel_backend)
+    _kernels = compiled.kernels()
 
     w, tol_v, bias, zero = syn_arrays
     for g in range(len(cur)):
@@ -126,7 +127,7 @@ def synchronous_signs(
     does. ``events``: recompute only the rows reached by units that changed; ``loop``
     wraps the range of sweeps (progress).
     """
-    from . import _kernels  # numba is imported on first use (sweeps.kernel_backend)
+    _kernels = compiled.kernels()
 
     n_cues, n = states.shape
     arrays = _arrays(syn, n, tol)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from . import compiled
 from .errors import ValidationError
 from .memory import check_memory
 from .metrics import overlap
@@ -217,7 +218,7 @@ class EventFields:
         syn = self.syn
         if not (self.sparse and self.fast and self.compiled) or s.dtype != syn.dtype:
             return syn.input(s)
-        from . import _kernels
+        _kernels = compiled.kernels()
 
         s_t = np.empty((s.shape[1], s.shape[0]), dtype=np.int8)
         if not _kernels.signs_t(s, s_t):
@@ -248,7 +249,7 @@ class EventFields:
         if reads > self.sparse_fraction * change.size:
             return self.full(s)
         if exact:
-            from . import _kernels
+            _kernels = compiled.kernels()
 
             if self._mark is None:
                 self._mark = np.zeros(self.n, dtype=bool)
@@ -261,7 +262,7 @@ class EventFields:
         cols = columns(self.syn)
         delta = change[cue, unit]
         if self.fast:
-            from . import _kernels
+            _kernels = compiled.kernels()
 
             _kernels.add_changes(h, cue, unit, delta, cols.indptr, cols.indices, cols.data)
             return h
@@ -362,7 +363,7 @@ def kernel_backend() -> str:
     if choice == "numpy":
         return "numpy"
     # numba is imported on first use: importing neuromem stays fast.
-    from . import _kernels
+    _kernels = compiled.kernels()
 
     if _kernels.AVAILABLE:
         return "numba"

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .errors import ValidationError, described
 from .sweeps import kernel_backend
 from .synapse import Synapse
@@ -138,7 +139,7 @@ def _sparse_row_magnitudes(w, dtype) -> np.ndarray:
     numba is installed, without the copy of ``|W|`` (values and indices) scipy makes."""
     if kernel_backend() != "numba" or w.dtype != dtype:
         return np.abs(w).sum(axis=1)
-    from . import _kernels  # numba is imported on first use, as in kernel_backend
+    _kernels = compiled.kernels()
 
     out = np.zeros(w.shape[0], dtype=dtype)
     _kernels.row_abs_sums(w.indptr, w.data, out)

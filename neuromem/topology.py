@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from . import compiled
 from .errors import ValidationError, described
 from .random import SeedLike, as_generator
 from .validation import check_bool, check_float, check_int
@@ -224,7 +225,7 @@ def _compiled_sample(rng, n: int, p: float, directed: bool) -> sp.csr_array | No
     directly (int32 indices below 2**31 entries, no int64 temporaries of the
     connections' size); None when numba is not installed. Its own random stream,
     seeded from ``rng``: the same law as :func:`_skip_sampled`, not the same graph."""
-    from . import _kernels  # numba is imported on first use (see sweeps.kernel_backend)
+    _kernels = compiled.kernels()
 
     if not _kernels.AVAILABLE:
         return None

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from .. import compiled
 from ..tags import RuleTags
 from .base import LearningRule
 
@@ -74,7 +75,7 @@ class Storkey(LearningRule):
             from ..dynamics import kernel_backend
 
             if kernel_backend() == "numba":
-                from .. import _kernels
+                _kernels = compiled.kernels()
 
                 x, _, _ = self._prepare(pre, post, None, layout, w.dtype)
                 out = _kernels.storkey_sequential(

@@ -126,3 +126,14 @@ def test_storkey_kernel_divergence_falls_back_and_raises():
     with kernels("numba"), pytest.raises(nm.ValidationError, match="learning_rate"):
         mem.store(x)
     assert np.isfinite(mem.weights_).all()
+
+
+def test_import_neuromem_does_not_import_numba():
+    # numba takes seconds to import; the kernels load on first use (neuromem.compiled)
+    import subprocess
+    import sys
+
+    code = "import sys, neuromem; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
