@@ -1,29 +1,10 @@
-"""Conformance checks that every model and rule, built-in or third-party, should pass.
-
-Like scikit-learn's ``check_estimator`` and ``parametrize_with_checks``: each check is a
-function of its own that raises ``AssertionError`` saying what broke.
-:func:`check_memory` and :func:`check_rule` run them all on one object;
-:func:`parametrize_with_checks` makes one pytest test per check and registered model or
-rule, plugins included, so a plugin author's suite runs exactly the kit neuromem's runs::
-
-    from neuromem.testing import parametrize_with_checks
-
-    @parametrize_with_checks(models=["my-model"], rules=["my-rule"])
-    def test_conformance(obj, check):
-        check(obj)
-
->>> import neuromem as nm
->>> from neuromem.testing import check_memory, check_rule
->>> check_rule(nm.create_rule("hebbian"))
->>> X = nm.patterns.random_bipolar(4, 64, seed=0)
->>> check_memory(nm.create("hopfield", n_units=64, seed=0), X)
-"""
+"""The conformance checks: one function per check, for models and for rules."""
 
 from __future__ import annotations
 
 import inspect
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,15 +12,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from . import patterns as pat
-from . import registry
-from .errors import ValidationError
-from .io import _Encoder, load
-from .memory import measured_peaks
-from .models.base import Memory, RecallResult
-from .params import learned_attributes
-from .rules.base import LearningRule
-from .tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
+from .. import patterns as pat
+from .. import registry
+from ..errors import ValidationError
+from ..io import _Encoder, load
+from ..memory import measured_peaks
+from ..models.base import Memory, RecallResult
+from ..params import learned_attributes
+from ..rules.base import LearningRule
+from ..tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
 
 __all__ = [
     "Sample",
@@ -47,7 +28,6 @@ __all__ = [
     "check_memory_estimate",
     "check_rule",
     "memory_checks",
-    "parametrize_with_checks",
     "rule_checks",
     "sample_for",
 ]
@@ -509,69 +489,6 @@ def check_rule(
             check(rule)
         else:
             check(rule, n_pre=n_pre, n_post=n_post, seed=seed)
-
-
-# -- pytest ----------------------------------------------------------------------------
-def _check_id(check: Callable) -> str:
-    return check.__name__.replace("check_rule_", "check_")
-
-
-def parametrize_with_checks(
-    models: Sequence[str] | None = None,
-    rules: Sequence[str] | None = None,
-    n_units: int = 16,
-):
-    """A ``pytest.mark.parametrize("obj, check", ...)`` over every check and registered
-    model (built with ``n_units``) and rule (with defaults), one test id each:
-    ``test_conformance[hopfield-check_save_load]``.
-
-    Parameters
-    ----------
-    models, rules : list of str, optional
-        Registry names; by default every registered model and rule, plugins included
-        (``[]`` for none).
-    n_units : int
-        Size of the models checked (small: the kit runs in seconds).
-    """
-    import pytest  # only this helper needs pytest
-
-    cases = []
-    for name in registry.models.names() if models is None else models:
-        for check in memory_checks():
-            made = _Lazy(registry.models, name, {"n_units": n_units})
-            cases.append(
-                pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}")
-            )
-    for name in registry.rules.names() if rules is None else rules:
-        for check in rule_checks():
-            made = _Lazy(registry.rules, name, {})
-            cases.append(
-                pytest.param(made, _runner(check), id=f"{name}-{_check_id(check)}")
-            )
-    return pytest.mark.parametrize("obj, check", cases)
-
-
-class _Lazy:
-    """Creates the object by name when the test runs, not when pytest collects it (a
-    plugin may be installed by a fixture)."""
-
-    def __init__(self, kind: registry.Registry, name: str, params: dict[str, Any]):
-        self.kind, self.name, self.params = kind, name, params
-
-    def __call__(self):
-        return self.kind.create(self.name, **self.params)
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-def _runner(check: Callable) -> Callable:
-    def run(obj):
-        check(obj() if isinstance(obj, _Lazy) else obj)
-
-    run.__name__ = run.__qualname__ = check.__name__
-    run.__doc__ = check.__doc__
-    return run
 
 
 def check_memory_estimate(
