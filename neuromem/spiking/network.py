@@ -23,7 +23,14 @@ from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
-from ._checks import check_diverged, check_sample, check_sign, check_state, rule_spec
+from ._checks import (
+    check_bounds,
+    check_diverged,
+    check_sample,
+    check_sign,
+    check_state,
+    rule_spec,
+)
 from ._kernel import HAVE_NUMBA
 from ._numpy import run_numpy
 from .lif import LIF
@@ -239,6 +246,7 @@ class SpikingNetwork:
                 # only on an inhibitory channel does that lower the rate.
                 raise ValidationError("target", target, "'inh' for inhibitory-stdp")
         check_sign(self, target, w.data, rule)
+        check_bounds(w.data, rule)
         steps = round(delay / self.dt) + 1
         check_memory(16.0 * steps * (w.nnz + self.n + 1), "delay", delay, "the delay line")
         self._rebuild()
@@ -385,6 +393,7 @@ class SpikingNetwork:
             )
         values = dense[_entries(old)]
         check_sign(self, self.groups[group].target, values, None)
+        check_bounds(values, self.groups[group].rule)
         self._built["syn_w"][self._order[group]] = values
 
     def reset_state(self, seed: SeedLike = None) -> None:
@@ -561,12 +570,18 @@ class SpikingNetwork:
     def _decay(self, seconds: float) -> None:
         """Each rule's ``decay`` as a fraction lost per second of simulated time.
 
-        ``w <- (1 - decay) ** seconds w``: the result does not depend on how a
-        simulation is split into runs.
+        ``w <- (1 - decay) ** seconds w``, then clipped into the rule's ``bounds`` (as
+        the shared rule base does after its decay): the result does not depend on how
+        a simulation is split into runs.
         """
         for g, grp in enumerate(self.groups):
-            if grp.rule is not None and grp.rule.decay:
-                self._built["syn_w"][self._order[g]] *= (1.0 - grp.rule.decay) ** seconds
+            rule = grp.rule
+            if rule is not None and rule.decay:
+                w = self._built["syn_w"]
+                at = self._order[g]
+                w[at] *= (1.0 - rule.decay) ** seconds
+                if rule.bounds is not None:
+                    w[at] = np.clip(w[at], *rule.bounds)
 
     def memory_per_synapse(self) -> float:
         """Bytes the loop holds per plastic synapse: every synapse's arrays (static

@@ -1,0 +1,62 @@
+"""Regression tests for the second spiking review (issue 20): bounds, state types,
+files, split runs and minor inputs."""
+
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem.rules.stdp import PairSTDP
+from neuromem.spiking import SpikingNetwork
+from neuromem.spiking._kernel import HAVE_NUMBA
+
+BACKENDS = ["numpy"] + (["numba"] if HAVE_NUMBA else [])
+
+
+def _pair(rule, w=0.8, backend="numpy"):
+    net = SpikingNetwork(2, seed=0, backend=backend)
+    net.connect("neurons", np.array([[0.0, w], [w, 0.0]]), rule=rule)
+    return net
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_decay_stops_at_the_rules_lower_bound(backend):
+    """Quiet neurons: decay alone, 0.8 * 0.5 ** 1 = 0.4 would fall below 0.5."""
+    net = _pair(PairSTDP(decay=0.5, bounds=(0.5, 1.0)), backend=backend)
+    net.run(1000.0)
+    np.testing.assert_array_equal(net.weights(0).data, [0.5, 0.5])
+    free = _pair(PairSTDP(decay=0.5, bounds=(0.0, 1.0)), backend=backend)
+    free.run(1000.0)
+    np.testing.assert_allclose(free.weights(0).data, [0.4, 0.4], rtol=1e-12)
+
+
+def test_weights_outside_the_rules_bounds_are_refused():
+    with pytest.raises(nm.ValidationError, match=r"weights.*bounds \[0, 0\.5\]"):
+        _pair(PairSTDP(bounds=(0.0, 0.5)), w=0.8)
+    net = _pair(PairSTDP(bounds=(0.0, 2.0)), w=1.0)
+    with pytest.raises(nm.ValidationError, match="weights"):
+        net.set_weights(0, np.full((2, 2), 5.0))
+    net.set_weights(0, np.full((2, 2), 2.0))  # on the bound is inside
+    np.testing.assert_array_equal(net.weights(0).data, [2.0, 2.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["v", "ge", "gi", "i_ext"])
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_state_given_as_a_list_or_tuple_runs_as_an_array(backend, name, kind):
+    values = {"v": [-70.0, -65.0, -60.0], "ge": [0.0, 0.1, 0.2], "gi": [0.0, 0.1, 0.2]}
+    values["i_ext"] = [25.0, 30.0, 35.0]
+
+    def net(convert):
+        n = SpikingNetwork(3, seed=0, backend=backend)
+        n.i_ext[:] = 30.0
+        setattr(n, name, convert(values[name]))
+        return n
+
+    ref, got = net(np.array), net(kind)
+    want = ref.run(100.0)
+    rec = got.run(100.0)
+    assert len(want.times) > 0
+    np.testing.assert_array_equal(rec.times, want.times)
+    np.testing.assert_array_equal(rec.indices, want.indices)
+    assert isinstance(getattr(got, name), np.ndarray)
+    np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
