@@ -53,8 +53,10 @@ def check_state(net: Any) -> None:
         allowed = f"{net.n} finite values"
         given = getattr(net, name)
         arr = as_real_array(given, name, allowed)
-        if sp.issparse(arr) or arr.shape != (net.n,) or not np.all(np.isfinite(arr)):
+        if sp.issparse(arr) or arr.shape != (net.n,):
             raise ValidationError(name, described(f"shape {np.shape(arr)}"), allowed)
+        if not np.all(np.isfinite(arr)):
+            raise ValidationError(name, described("NaN or inf"), allowed)
         # A list or tuple (a new array here), another dtype or a read-only view: the
         # loop writes the attribute in place, so it must be the network's own array.
         if (

@@ -1,6 +1,8 @@
 """Regression tests for the second spiking review (issue 20): bounds, state types,
 files, split runs and minor inputs."""
 
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -60,3 +62,39 @@ def test_state_given_as_a_list_or_tuple_runs_as_an_array(backend, name, kind):
     np.testing.assert_array_equal(rec.indices, want.indices)
     assert isinstance(getattr(got, name), np.ndarray)
     np.testing.assert_array_equal(getattr(got, name), getattr(ref, name))
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"), [(np.full(5, 30.0), "shape"), (np.full(3, np.nan), "NaN")]
+)
+def test_save_refuses_a_state_that_load_would_refuse(tmp_path, bad, shown):
+    net = SpikingNetwork(3, seed=0)
+    net.i_ext = bad
+    with pytest.raises(nm.ValidationError, match=f"i_ext: got .*{shown}"):
+        nm.save(net, tmp_path / "net.npz")
+    assert not (tmp_path / "net.npz").exists()
+
+
+def test_save_writes_a_list_state_as_the_array_it_runs_with(tmp_path):
+    net = SpikingNetwork(3, seed=0)
+    net.i_ext = [30.0, 30.0, 30.0]
+    nm.save(net, tmp_path / "net.npz")
+    back = nm.load(tmp_path / "net.npz")
+    np.testing.assert_array_equal(back.run(50.0).times, net.run(50.0).times)
+
+
+def test_an_altered_network_file_is_named_a_network_file(tmp_path):
+    net = SpikingNetwork(3, seed=0)
+    nm.save(net, tmp_path / "net.npz")
+    with zipfile.ZipFile(tmp_path / "net.npz") as z:
+        data = {k: z.read(k) for k in z.namelist()}
+    b = bytearray(data["state.v.npy"])
+    b[-1] ^= 1
+    data["state.v.npy"] = bytes(b)
+    with zipfile.ZipFile(tmp_path / "bad.npz", "w") as z:
+        for k, v in data.items():
+            z.writestr(k, v)
+    with pytest.raises(nm.ValidationError) as err:
+        nm.load(tmp_path / "bad.npz")
+    assert "an unmodified neuromem network file written by neuromem.save" in str(err.value)
+    assert "an unmodified a " not in str(err.value)
