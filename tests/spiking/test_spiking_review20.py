@@ -9,6 +9,7 @@ import pytest
 import neuromem as nm
 from neuromem.rules.stdp import PairSTDP
 from neuromem.spiking import SpikingNetwork
+from neuromem.spiking import plotting as spiking_plots
 from neuromem.spiking._kernel import HAVE_NUMBA
 
 BACKENDS = ["numpy"] + (["numba"] if HAVE_NUMBA else [])
@@ -98,3 +99,33 @@ def test_an_altered_network_file_is_named_a_network_file(tmp_path):
         nm.load(tmp_path / "bad.npz")
     assert "an unmodified neuromem network file written by neuromem.save" in str(err.value)
     assert "an unmodified a " not in str(err.value)
+
+
+@pytest.mark.parametrize("drive", [-4.0, 0.0])
+def test_assembly_drive_must_be_positive(drive):
+    with pytest.raises(nm.ValidationError, match="drive"):
+        nm.create("spiking-assembly", n_units=20, drive=drive)
+
+
+def test_a_rate_bin_longer_than_the_recording_is_refused():
+    net = SpikingNetwork(3, seed=0)
+    rec = net.run(10.0)
+    with pytest.raises(nm.ValidationError, match=r"bin_ms.*at most .*10 ms"):
+        rec.population_rate(20.0)
+    times, rate = rec.population_rate(10.0)  # one whole bin
+    assert len(times) == len(rate) == 1
+
+
+def test_assembly_weights_refuses_bipolar_patterns():
+    x = np.array([[1.0, -1.0, 1.0, -1.0]])
+    with pytest.raises(nm.ValidationError, match="patterns"):
+        spiking_plots.assembly_weights(np.zeros((4, 4)), x)
+
+
+def test_get_neuron_builds_a_law_with_parameters_or_names_the_bad_one():
+    lif = nm.neurons.get_neuron("lif", tau_m=10.0)
+    assert lif.tau_m == 10.0 and lif.threshold == nm.neurons.get_neuron("lif").threshold
+    with pytest.raises(nm.ValidationError, match=r"neuron\.foo.*tau_m"):
+        nm.neurons.get_neuron("lif", foo=1.0)
+    with pytest.raises(nm.ValidationError, match=r"neuron\.tau_m"):
+        nm.neurons.get_neuron(lif, tau_m=5.0)
