@@ -136,9 +136,8 @@ class SpikingNetwork:
         backend = check_choice(backend, "backend", BACKENDS)
         if backend == "numba" and not HAVE_NUMBA:
             raise ValidationError("backend", backend, "'numpy' or 'auto': numba is missing")
-        self.backend = "numba" if backend == "auto" and HAVE_NUMBA else backend
-        if self.backend == "auto":
-            self.backend = "numpy"
+        auto = "numba" if HAVE_NUMBA else "numpy"
+        self.backend = auto if backend == "auto" else backend
         self._poisson_rng = as_generator(seed)
         self.v = np.full(self.n, self.neuron.v_rest)
         self.ge = np.zeros(self.n)
@@ -461,6 +460,11 @@ class SpikingNetwork:
             Neurons whose ``v``, ``ge`` and ``gi`` are sampled every ``every`` steps.
         every : int
             Sampling interval in steps.
+
+        Notes
+        -----
+        Poisson events are drawn per call, in 20,000-step chunks from its start: same
+        seed and calls, same spikes; ``run(50); run(50)`` redraws ``run(100)``.
         """
         duration = check_float(duration, "duration", low=0.0)
         total = round(duration / self.dt)
@@ -570,18 +574,15 @@ class SpikingNetwork:
     def _decay(self, seconds: float) -> None:
         """Each rule's ``decay`` as a fraction lost per second of simulated time.
 
-        ``w <- (1 - decay) ** seconds w``, then clipped into the rule's ``bounds`` (as
-        the shared rule base does after its decay): the result does not depend on how
-        a simulation is split into runs.
+        ``w <- (1 - decay) ** seconds w``, clipped into the rule's ``bounds`` as the
+        shared base does: the result does not depend on how a run is split.
         """
         for g, grp in enumerate(self.groups):
             rule = grp.rule
             if rule is not None and rule.decay:
-                w = self._built["syn_w"]
-                at = self._order[g]
-                w[at] *= (1.0 - rule.decay) ** seconds
-                if rule.bounds is not None:
-                    w[at] = np.clip(w[at], *rule.bounds)
+                at, (low, high) = self._order[g], rule.bounds or (-np.inf, np.inf)
+                w = self._built["syn_w"][at] * (1.0 - rule.decay) ** seconds
+                self._built["syn_w"][at] = np.clip(w, low, high)
 
     def memory_per_synapse(self) -> float:
         """Bytes the loop holds per plastic synapse: every synapse's arrays (static

@@ -11,6 +11,7 @@ from neuromem.rules.stdp import PairSTDP
 from neuromem.spiking import SpikingNetwork
 from neuromem.spiking import plotting as spiking_plots
 from neuromem.spiking._kernel import HAVE_NUMBA
+from neuromem.spiking.network import _CHUNK
 
 BACKENDS = ["numpy"] + (["numba"] if HAVE_NUMBA else [])
 
@@ -129,3 +130,24 @@ def test_get_neuron_builds_a_law_with_parameters_or_names_the_bad_one():
         nm.neurons.get_neuron("lif", foo=1.0)
     with pytest.raises(nm.ValidationError, match=r"neuron\.tau_m"):
         nm.neurons.get_neuron(lif, tau_m=5.0)
+
+
+def _driven(backend):
+    net = SpikingNetwork(5, seed=3, backend=backend)
+    net.add_poisson("p", np.full(20, 200.0))
+    net.add_poisson("q", [50.0, 80.0])
+    net.connect("p", np.ones((5, 20)) * 2.0)
+    net.connect("q", np.ones((5, 2)) * 3.0)
+    return net
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_run_split_at_whole_chunks_gives_the_same_spikes(backend):
+    """What docs/spiking.md promises: the Poisson draws restart with each call in
+    chunks of _CHUNK steps, so a split at a whole chunk changes nothing."""
+    whole = _driven(backend).run(2 * _CHUNK * 0.1)
+    net = _driven(backend)
+    first, second = net.run(_CHUNK * 0.1), net.run(_CHUNK * 0.1)
+    assert len(whole.times) > 1000
+    np.testing.assert_array_equal(whole.times, np.r_[first.times, second.times])
+    np.testing.assert_array_equal(whole.indices, np.r_[first.indices, second.indices])
