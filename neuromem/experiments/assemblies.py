@@ -123,8 +123,9 @@ class Assemblies(StudyProtocol):
             raise ValidationError(
                 "cue_fractions",
                 fr,
-                f"fractions that leave at least one of the {k} members uncued: at most "
-                f"{(k - 1) / k:.4g} (cue {k - 1} of {k})",
+                f"fractions that leave at least one of the {k} members uncued: below "
+                f"{(k - 0.5) / k:.4g} (round(f * {k}) <= {k - 1}; {(k - 1) / k:.4g} cues "
+                f"{k - 1} of {k})",
             )
         params["cue_fractions"] = fr
         r = params["repeats"]
