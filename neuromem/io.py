@@ -48,11 +48,19 @@ __all__ = ["atomic_write", "check_path", "load", "save"]
 
 FORMAT = "neuromem-model"
 FORMAT_VERSION = 1
-_FILE_ALLOWED = "a neuromem model file written by Memory.save"
+_FILE_ALLOWED = "a neuromem file (a model's or a network's) written by neuromem.save"
 #: Objects other than models that have a file: the ``file_kind`` a class declares and
 #: the header records, and the class as "module:Class", imported on first use (the
 #: spiking package pulls in numba, which ``import neuromem`` does not need).
 _OBJECTS = {"spiking-network": "neuromem.spiking.network:SpikingNetwork"}
+
+
+def _unmodified(meta: Any) -> str:
+    """What a file whose header reads ``meta`` should have been, in an error."""
+    named = isinstance(meta, dict) and meta.get("object") == "spiking-network"
+    return f"an unmodified neuromem {'network' if named else 'model'} file written by " + (
+        "neuromem.save" if named else "Memory.save"
+    )
 
 
 def _object_class(kind: str) -> type:
@@ -378,7 +386,7 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
 
 def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
     """The header's structure: the keys and types every later step relies on."""
-    altered = "an unmodified " + _FILE_ALLOWED
+    altered = _unmodified(meta)
     if "object" in meta:
         if not isinstance(meta["object"], str) or meta["object"] not in _OBJECTS:
             raise _bad(shown, f"for an unknown object {meta['object']!r:.40}", altered)
@@ -425,7 +433,7 @@ def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
 def _probe(memory, shown: str) -> None:
     """Recall one cue: a model whose state is inconsistent fails here, not later."""
     n = getattr(memory, "n_units", None)
-    altered = "an unmodified " + _FILE_ALLOWED
+    altered = _unmodified(None)
     # A count that is no count (a string, a list) breaks repr() and later arithmetic.
     stored = getattr(memory, "n_stored_", None)
     if stored is not None and (
@@ -462,17 +470,15 @@ def _probe(memory, shown: str) -> None:
     except ValidationError as exc:
         if ".recall" in exc.param:  # stored nothing: a valid empty model
             return
-        raise _bad(
-            shown, f"whose state is inconsistent ({exc})", "an unmodified " + _FILE_ALLOWED
-        ) from None
+        raise _bad(shown, f"whose state is inconsistent ({exc})", altered) from None
     except Exception as exc:
         raise _bad(
             shown,
             f"whose state is inconsistent ({type(exc).__name__}: {exc})",
-            "an unmodified " + _FILE_ALLOWED,
+            altered,
         ) from None
     if not np.all(np.isfinite(states)):
-        raise _bad(shown, "whose state recalls NaN", "an unmodified " + _FILE_ALLOWED)
+        raise _bad(shown, "whose state recalls NaN", altered)
 
 
 def _takes(memory, name: str) -> bool:
@@ -549,17 +555,13 @@ def load(path: str | os.PathLike):
         )
     digest = meta.pop("digest", None)
     if digest != hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest():
-        raise _bad(shown, "whose header was altered", "an unmodified " + _FILE_ALLOWED)
+        raise _bad(shown, "whose header was altered", _unmodified(meta))
     expected = meta.get("arrays")
     if not isinstance(expected, dict) or set(expected) != set(arrays):
-        raise _bad(
-            shown, "whose arrays do not match its header", "an unmodified " + _FILE_ALLOWED
-        )
+        raise _bad(shown, "whose arrays do not match its header", _unmodified(meta))
     for k, a in arrays.items():
         if _digest(a) != expected[k]:
-            raise _bad(
-                shown, f"whose array {k!r} was altered", "an unmodified " + _FILE_ALLOWED
-            )
+            raise _bad(shown, f"whose array {k!r} was altered", _unmodified(meta))
     _check_meta(meta, arrays, shown)
     try:
         params = _Encoder.decode(meta["params"], arrays)
@@ -574,13 +576,13 @@ def load(path: str | os.PathLike):
         restore_streams(memory, meta.get("streams", {}))  # absent in older files
     except ValidationError as exc:
         raise _bad(
-            shown, f"with an invalid model ({exc})"[:400], "an unmodified " + _FILE_ALLOWED
+            shown, f"with an invalid model ({exc})"[:400], _unmodified(meta)
         ) from None
     except Exception as exc:  # an edited state may break a model in any way
         raise _bad(
             shown,
             f"with an inconsistent model ({type(exc).__name__}: {exc})"[:400],
-            "an unmodified " + _FILE_ALLOWED,
+            _unmodified(meta),
         ) from None
     # The check recall draws from the model's streams: it runs on copies of them, so
     # that the loaded model goes on exactly as the saved one would have.

@@ -7,6 +7,7 @@ whole population (or a batch of populations).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -156,18 +157,36 @@ def list_neurons() -> list[str]:
     return sorted(set(_LAWS) | set(neurons.names()))
 
 
-def get_neuron(law: str | Neuron, name: str = "neuron") -> Neuron:
+def get_neuron(law: str | Neuron, name: str = "neuron", **params) -> Neuron:
     """Return a neuron law given by name (``"relu"``, ``"lif"``...) or as an instance.
 
     A name is looked up among the built-ins, then in the ``neuromem.neurons``
-    registry; the law is built with its default parameters.
+    registry; the law is built with ``params`` (its defaults for the rest), e.g.
+    ``get_neuron("lif", tau_m=10.0)``. An instance comes back as it is (parameters
+    with it are refused: they would be ignored).
     """
     if isinstance(law, Neuron):
+        if params:
+            raise ValidationError(
+                f"{name}.{next(iter(params))}",
+                params[next(iter(params))],
+                "no parameters with a neuron instance (set them on the instance)",
+            )
         return law
-    if isinstance(law, str) and law in _LAWS:
-        return _LAWS[law]()
-    if isinstance(law, str) and law in neurons:
-        return neurons.get(law)()
+    if isinstance(law, str) and (law in _LAWS or law in neurons):
+        cls = _LAWS[law] if law in _LAWS else neurons.get(law)
+        known = inspect.signature(cls).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in known.values())
+        for key, value in params.items():
+            if key not in known and not takes_any:
+                raise ValidationError(
+                    f"{name}.{key}",
+                    value,
+                    f"a parameter of {law!r}: one of {sorted(known)}"
+                    if known
+                    else f"no parameters ({law!r} takes none)",
+                )
+        return cls(**params)
     raise ValidationError(
         name,
         law,

@@ -117,15 +117,31 @@ class Assemblies(StudyProtocol):
             params["n_assemblies"], "n_assemblies", int, low=1
         )
         fr = check_list(params["cue_fractions"], "cue_fractions", float, low=1e-9)
-        if any(f > 1 for f in fr):
-            raise ValidationError("cue_fractions", fr, "fractions in (0, 1]")
+        # A cue that keeps every member leaves nothing to complete: completion would
+        # be 0/0, so such a fraction is refused rather than scored.
+        if any(max(1, round(f * k)) >= k for f in fr):
+            raise ValidationError(
+                "cue_fractions",
+                fr,
+                f"fractions that leave at least one of the {k} members uncued: below "
+                f"{(k - 0.5) / k:.4g} (round(f * {k}) <= {k - 1}; {(k - 1) / k:.4g} cues "
+                f"{k - 1} of {k})",
+            )
         params["cue_fractions"] = fr
         r = params["repeats"]
-        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-            raise ValidationError("repeats", r, "an integer >= 1")
-        if not isinstance(params["options"], dict):
-            raise ValidationError("options", params["options"], "a dict of model options")
-        SpikingAssembly(n, **params["options"])  # refuses a bad option now, by name
+        if isinstance(r, bool) or not isinstance(r, int) or r < 2:
+            raise ValidationError("repeats", r, "an integer >= 2 (for the 95 % intervals)")
+        options = params["options"]
+        if not isinstance(options, dict):
+            raise ValidationError("options", options, "a dict of model options")
+        for key in ("n_units", "seed"):
+            if key in options:
+                raise ValidationError(
+                    f"options.{key}",
+                    options[key],
+                    f"not given (set by the experiment: {key})",
+                )
+        SpikingAssembly(n, **options)  # refuses a bad option now, by name
         return params
 
     def tasks(self) -> list[tuple]:

@@ -51,7 +51,7 @@ class SpikingAssembly(Memory):
     stim_rate, background_rate : float
         Rate (Hz) of the Poisson drive of stimulated and of other neurons.
     drive : float
-        Weight of one drive spike (mV).
+        Weight of one drive spike (mV), > 0.
     min_spikes : int
         Spikes in the recall window that make a neuron's state 1.
     dt : float
@@ -112,7 +112,7 @@ class SpikingAssembly(Memory):
         self.recall_ms = check_float(recall_ms, "recall_ms", low=0.0, low_inclusive=False)
         self.stim_rate = check_float(stim_rate, "stim_rate", low=0.0)
         self.background_rate = check_float(background_rate, "background_rate", low=0.0)
-        self.drive = check_float(drive, "drive")
+        self.drive = check_float(drive, "drive", low=0.0, low_inclusive=False)
         self.min_spikes = check_int(min_spikes, "min_spikes", low=1)
         self.dt = check_float(dt, "dt", low=0.0, low_inclusive=False)
         for name in ("present_ms", "recall_ms"):

@@ -11,7 +11,14 @@ from ..errors import ValidationError, described
 from ..validation import as_real_array
 from ._kernel import RULE_CODES
 
-__all__ = ["check_diverged", "check_sample", "check_sign", "check_state", "rule_spec"]
+__all__ = [
+    "check_bounds",
+    "check_diverged",
+    "check_sample",
+    "check_sign",
+    "check_state",
+    "rule_spec",
+]
 
 
 def check_sample(sample: Any, n: int) -> np.ndarray:
@@ -44,10 +51,20 @@ def check_state(net: Any) -> None:
     """
     for name in ("v", "ge", "gi", "i_ext"):
         allowed = f"{net.n} finite values"
-        arr = as_real_array(getattr(net, name), name, allowed)
-        if sp.issparse(arr) or arr.shape != (net.n,) or not np.all(np.isfinite(arr)):
+        given = getattr(net, name)
+        arr = as_real_array(given, name, allowed)
+        if sp.issparse(arr) or arr.shape != (net.n,):
             raise ValidationError(name, described(f"shape {np.shape(arr)}"), allowed)
-        if arr.dtype != np.float64 or not arr.flags.c_contiguous or not arr.flags.writeable:
+        if not np.all(np.isfinite(arr)):
+            raise ValidationError(name, described("NaN or inf"), allowed)
+        # A list or tuple (a new array here), another dtype or a read-only view: the
+        # loop writes the attribute in place, so it must be the network's own array.
+        if (
+            arr is not given
+            or arr.dtype != np.float64
+            or not arr.flags.c_contiguous
+            or not arr.flags.writeable
+        ):
             setattr(net, name, np.ascontiguousarray(arr, dtype=np.float64).copy())
 
 
@@ -114,3 +131,17 @@ def rule_spec(rule: Any) -> tuple[int, np.ndarray, tuple[float, ...]]:
         par[7] = 1.0
     par[6] = float(weight_dependent)
     return RULE_CODES[kind], par, taus
+
+
+def check_bounds(values: np.ndarray, rule: Any) -> None:
+    """Refuse weights outside a plastic group's ``bounds``: the loop keeps the weights
+    inside them, and a start outside would be clipped at the first spike, silently."""
+    bounds = None if rule is None else rule.bounds
+    if bounds is not None and len(values):
+        low, high = bounds
+        if values.min() < low or values.max() > high:
+            raise ValidationError(
+                "weights",
+                described(f"values in [{values.min():g}, {values.max():g}]"),
+                f"within the rule's bounds [{low:g}, {high:g}]",
+            )

@@ -23,7 +23,14 @@ from ..random import SeedLike, as_generator, check_seed
 from ..rules.base import LearningRule
 from ..validation import as_real_array, check_choice, check_float, check_int
 from . import _kernel
-from ._checks import check_diverged, check_sample, check_sign, check_state, rule_spec
+from ._checks import (
+    check_bounds,
+    check_diverged,
+    check_sample,
+    check_sign,
+    check_state,
+    rule_spec,
+)
 from ._kernel import HAVE_NUMBA
 from ._numpy import run_numpy
 from .lif import LIF
@@ -129,9 +136,8 @@ class SpikingNetwork:
         backend = check_choice(backend, "backend", BACKENDS)
         if backend == "numba" and not HAVE_NUMBA:
             raise ValidationError("backend", backend, "'numpy' or 'auto': numba is missing")
-        self.backend = "numba" if backend == "auto" and HAVE_NUMBA else backend
-        if self.backend == "auto":
-            self.backend = "numpy"
+        auto = "numba" if HAVE_NUMBA else "numpy"
+        self.backend = auto if backend == "auto" else backend
         self._poisson_rng = as_generator(seed)
         self.v = np.full(self.n, self.neuron.v_rest)
         self.ge = np.zeros(self.n)
@@ -239,6 +245,7 @@ class SpikingNetwork:
                 # only on an inhibitory channel does that lower the rate.
                 raise ValidationError("target", target, "'inh' for inhibitory-stdp")
         check_sign(self, target, w.data, rule)
+        check_bounds(w.data, rule)
         steps = round(delay / self.dt) + 1
         check_memory(16.0 * steps * (w.nnz + self.n + 1), "delay", delay, "the delay line")
         self._rebuild()
@@ -385,6 +392,7 @@ class SpikingNetwork:
             )
         values = dense[_entries(old)]
         check_sign(self, self.groups[group].target, values, None)
+        check_bounds(values, self.groups[group].rule)
         self._built["syn_w"][self._order[group]] = values
 
     def reset_state(self, seed: SeedLike = None) -> None:
@@ -452,6 +460,11 @@ class SpikingNetwork:
             Neurons whose ``v``, ``ge`` and ``gi`` are sampled every ``every`` steps.
         every : int
             Sampling interval in steps.
+
+        Notes
+        -----
+        Poisson events are drawn per call, in 20,000-step chunks from its start: same
+        seed and calls, same spikes; ``run(50); run(50)`` redraws ``run(100)``.
         """
         duration = check_float(duration, "duration", low=0.0)
         total = round(duration / self.dt)
@@ -561,12 +574,15 @@ class SpikingNetwork:
     def _decay(self, seconds: float) -> None:
         """Each rule's ``decay`` as a fraction lost per second of simulated time.
 
-        ``w <- (1 - decay) ** seconds w``: the result does not depend on how a
-        simulation is split into runs.
+        ``w <- (1 - decay) ** seconds w``, clipped into the rule's ``bounds`` as the
+        shared base does: the result does not depend on how a run is split.
         """
         for g, grp in enumerate(self.groups):
-            if grp.rule is not None and grp.rule.decay:
-                self._built["syn_w"][self._order[g]] *= (1.0 - grp.rule.decay) ** seconds
+            rule = grp.rule
+            if rule is not None and rule.decay:
+                at, (low, high) = self._order[g], rule.bounds or (-np.inf, np.inf)
+                w = self._built["syn_w"][at] * (1.0 - rule.decay) ** seconds
+                self._built["syn_w"][at] = np.clip(w, low, high)
 
     def memory_per_synapse(self) -> float:
         """Bytes the loop holds per plastic synapse: every synapse's arrays (static

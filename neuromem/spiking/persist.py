@@ -34,7 +34,12 @@ def network_params(net: Any) -> dict[str, Any]:
 
 
 def network_state(net: Any) -> dict[str, Any]:
-    """Everything a run reads besides the parameters and the random stream."""
+    """Everything a run reads besides the parameters and the random stream.
+
+    The state is checked as a run checks it (a list becomes the network's array, a
+    wrong length or a NaN is refused by name): a file is written only if it loads.
+    """
+    check_state(net)
     built = net._built is not None
     groups = [
         {

@@ -100,6 +100,9 @@ def assembly_weights(weights, patterns, ax=None, *, cmap: str = "viridis"):
             described(f"patterns {x.shape} for weights {w.shape}"),
             "a square weight matrix and patterns of its width",
         )
+    if not np.all((x == 0) | (x == 1)):
+        # A +-1 pattern would make every neuron a member of every assembly.
+        raise ValidationError("patterns", described("values other than 0 and 1"), "0/1")
     member = x > 0
     first = np.where(member.any(0), member.argmax(0), len(x))
     order = np.argsort(first, kind="stable")

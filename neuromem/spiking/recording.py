@@ -98,6 +98,13 @@ class Recording:
             raise ValidationError(
                 "bin_ms", bin_ms, f"a multiple of the step dt = {self.dt}"
             )
+        if k > self.n_steps:
+            # No whole bin fits: the rate would be two empty arrays.
+            raise ValidationError(
+                "bin_ms",
+                bin_ms,
+                f"at most the recording's length ({self.n_steps * self.dt:g} ms)",
+            )
         counts = self._binned(k)
         n_bins = len(counts)
         times = self.t_start + np.arange(n_bins) * k * self.dt

@@ -84,3 +84,22 @@ def test_assemblies_gives_the_same_tables_on_dask_processes(tmp_path):
     est_a, _ = read_rows(tmp_path / "a" / "estimates.csv")
     est_b, _ = read_rows(tmp_path / "b" / "estimates.csv")
     assert est_a == est_b
+
+
+@pytest.mark.parametrize("fractions", [[1.0], [0.5, 0.95]])
+def test_a_cue_that_keeps_every_member_is_refused(fractions):
+    """With 10 members, 1.0 and 0.95 keep all 10 (nothing left to complete)."""
+    with pytest.raises(nm.ValidationError, match=r"cue_fractions.*below 0\.95 "):
+        Assemblies({"n_active": 10, "cue_fractions": fractions})
+    Assemblies({"n_active": 10, "cue_fractions": [0.94]})  # cues 9, leaves one
+
+
+def test_one_repeat_is_refused_for_the_intervals():
+    with pytest.raises(nm.ValidationError, match="repeats"):
+        Assemblies({"repeats": 1})
+
+
+@pytest.mark.parametrize("key", ["seed", "n_units"])
+def test_options_the_experiment_sets_are_refused_by_name(key):
+    with pytest.raises(nm.ValidationError, match=f"options.{key}.*set by the experiment"):
+        Assemblies({"options": {key: 3}}, 0)
