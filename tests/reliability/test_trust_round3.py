@@ -573,3 +573,21 @@ def test_auto_threshold_near_capacity_is_the_best_of_a_scan(seed):
     scan = max(retrieved(t) for t in auto + gap * np.linspace(-0.4, 0.4, 9))
     assert at_auto >= scan - 0.005, (at_auto, scan)
     assert at_auto >= 0.715
+
+
+# -- review of issue 19 ------------------------------------------------------------------
+def test_expected_overlaps_of_01_sequence_is_the_sparse_overlap():
+    """Review of issue 19: a perfect 0/1 trajectory scored 0.1 (the +/-1 formula)."""
+    s = nm.patterns.random_sparse(5, 100, coding_level=0.1, seed=0)
+    np.testing.assert_array_equal(expected_overlaps(s[None, :3], s), [[1.0, 1.0, 1.0]])
+    rng = np.random.default_rng(1)
+    states = (rng.random((2, 4, 100)) < 0.2).astype(float)
+    got = expected_overlaps(states, s, start=1)
+    # Plain-numpy reference: m = sum_i (xi_i - a) s_i / (N a (1 - a)).
+    want = np.empty((2, 4))
+    for b in range(2):
+        for t in range(4):
+            xi = s[(1 + t) % 5]
+            a = xi.mean()
+            want[b, t] = ((xi - a) @ states[b, t]) / (100 * a * (1 - a))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
