@@ -591,3 +591,41 @@ def test_expected_overlaps_of_01_sequence_is_the_sparse_overlap():
             a = xi.mean()
             want[b, t] = ((xi - a) @ states[b, t]) / (100 * a * (1 - a))
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_sequence_set_params_cyclic_after_store_is_refused():
+    """Review of issue 19: cyclic set after store was accepted and never used (the
+    wrap-around transition is learned, or not, at store)."""
+    x = nm.patterns.random_bipolar(4, 60, seed=0)
+    mem = nm.create("sequence", n_units=60).store(x)
+    with pytest.raises(nm.ValidationError, match="already stored") as err:
+        mem.set_params(cyclic=True)
+    assert err.value.param == "cyclic"
+    assert mem.cyclic is False
+    nm.create("sequence", n_units=60).set_params(cyclic=True)  # before store: fine
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("symmetric", 0.5),
+        ("transition", 2.0),
+        ("delay", 1),
+        ("n_steps", 3),
+        ("order", 4),
+        ("beta", 2.0),
+        ("interaction", "exponential"),
+        ("seed", 7),
+    ],
+)
+@pytest.mark.parametrize("variant", ["hebbian", "dense"])
+def test_sequence_params_set_after_store_recall_as_a_fresh_model(variant, param, value):
+    """Every other sequence parameter is read at recall only: set after store, the
+    recall is that of a model built with it."""
+    x = nm.patterns.random_bipolar(5, 80, seed=0)
+    cue = nm.patterns.flip(x[:2], 0.1, seed=1)
+    late = nm.create("sequence", n_units=80, variant=variant).store(x, cyclic=True)
+    late.set_params(**{param: value})
+    fresh = nm.create("sequence", n_units=80, variant=variant, **{param: value})
+    fresh.store(x, cyclic=True)
+    np.testing.assert_array_equal(late.recall(cue).states, fresh.recall(cue).states)
