@@ -629,3 +629,35 @@ def test_sequence_params_set_after_store_recall_as_a_fresh_model(variant, param,
     fresh = nm.create("sequence", n_units=80, variant=variant, **{param: value})
     fresh.store(x, cyclic=True)
     np.testing.assert_array_equal(late.recall(cue).states, fresh.recall(cue).states)
+
+
+def test_sequence_capacity_sweep_reports_the_load_run():
+    """Review of issue 19: the load column was the load asked for (0.001 with 2
+    patterns run); loads rounding to one P appeared as two points."""
+    from neuromem.experiments.sequences import capacity_sweep
+
+    rows = capacity_sweep(sizes=[50], loads=[0.2, 0.27], repeats=1)
+    assert [(r["load"], r["n_patterns"]) for r in rows] == [(0.2, 10), (0.28, 14)]
+    for loads in ([0.001], [0.2, 0.201], [0.02, 0.2]):
+        with pytest.raises(nm.ValidationError) as err:
+            capacity_sweep(sizes=[50], loads=loads, repeats=1)
+        assert err.value.param == "loads"
+    with pytest.raises(nm.ValidationError, match=r"0\.04"):
+        capacity_sweep(sizes=[50], loads=[0.001], repeats=1)
+
+
+def test_sequence_study_refuses_loads_that_collapse():
+    from neuromem.experiments.studies import Study
+
+    with pytest.raises(nm.ValidationError) as err:
+        Study("sequence", {"sizes": [50], "loads": [0.2, 0.201]}, 0)
+    assert err.value.param == "loads"
+
+
+def test_hippocampal_load_sweep_refuses_a_load_below_a_and_b():
+    """Review of issue 19: load 0.01 ran silently at 0.25 (A and B alone)."""
+    from neuromem.experiments.consolidation import hippocampal_load_sweep
+
+    with pytest.raises(nm.ValidationError, match=r"0\.125") as err:
+        hippocampal_load_sweep([0.01], n_items=8, repeats=1, epochs_a=1, epochs_b=1)
+    assert err.value.param == "loads"
