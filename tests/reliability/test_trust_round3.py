@@ -343,30 +343,49 @@ def test_huge_cues_are_scored_or_refused_naming_the_cues():
     assert err.value.param == "cues"
 
 
+def _weights(mem):
+    """Every stored weight of ``mem`` as one vector (None for a model keeping only
+    its patterns)."""
+    if hasattr(mem, "synapses_"):  # the MLP: one synapse set per layer
+        return np.concatenate([np.ravel(s.dense_weights()) for s in mem.synapses_])
+    w = getattr(mem, "weights_", None)
+    if w is None:
+        return None
+    return np.ravel(w.toarray() if hasattr(w, "toarray") else np.asarray(w))
+
+
 @pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
-def test_set_params_seed_after_store_only_where_a_stream_depends_on_it(name):
-    """Models that draw nothing accept a new seed after store; those whose store or
-    recall streams come from it refuse, naming ``seed``."""
+def test_set_params_seed_after_store_only_where_storage_draws(name):
+    """Review of issue 19: hopfield, hebbian and dense-hopfield refused a new seed
+    after store though their stored weights ignore it (it drives recall only). Now a
+    model refuses it exactly where the stored weights depend on the seed; any other
+    accepts it and then recalls as a model built with that seed."""
     params, enc, hetero = MODELS_AND_DATA[name]
     x = (
         nm.patterns.random_bipolar(3, 20, seed=1)
         if enc == "bipolar"
         else nm.patterns.random_sparse(3, 20, n_active=3, seed=1)
     )
-    mem = nm.create(name, n_units=20, seed=0, **params)
+    cue = nm.patterns.flip(x, 0.2, seed=2) if enc == "bipolar" else x
+    if name in ("hopfield", "hebbian", "dense-hopfield"):
+        params = {**params, "dynamics": "async"}  # a recall that draws from the seed
+    mem, fresh = (nm.create(name, n_units=20, seed=s, **params) for s in (0, 5))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.ConvergenceWarning)
-        mem.store(x, x) if hetero else mem.store(x)
-    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp", "spiking-assembly")
+        for m in (mem, fresh):
+            m.store(x, x) if hetero else m.store(x)
+    wa, wb = _weights(mem), _weights(fresh)
+    draws = wa is not None and not np.array_equal(wa, wb)
+    assert draws == (name in ("mlp", "spiking-assembly"))
     if draws:
         with pytest.raises(nm.ValidationError) as err:
             mem.set_params(seed=5)
         assert err.value.param == "seed"
+        assert mem.seed == 0
     else:
-        before = mem.recall(x).states
         mem.set_params(seed=5)
         assert mem.seed == 5
-        np.testing.assert_array_equal(mem.recall(x).states, before)
+        np.testing.assert_array_equal(mem.recall(cue).states, fresh.recall(cue).states)
 
 
 # -- round three's reviewer: the faults still open on main ------------------------------
@@ -661,3 +680,13 @@ def test_hippocampal_load_sweep_refuses_a_load_below_a_and_b():
     with pytest.raises(nm.ValidationError, match=r"0\.125") as err:
         hippocampal_load_sweep([0.01], n_items=8, repeats=1, epochs_a=1, epochs_b=1)
     assert err.value.param == "loads"
+
+
+def test_bipolar_hopfield_threshold_after_store_says_what_before_store_says():
+    x = nm.patterns.random_bipolar(3, 20, seed=0)
+    with pytest.raises(nm.ValidationError, match="only 0/1 units") as before:
+        nm.create("hopfield", n_units=20).set_params(threshold=0.1)
+    mem = nm.create("hopfield", n_units=20).store(x)
+    with pytest.raises(nm.ValidationError, match="only 0/1 units") as after:
+        mem.set_params(threshold=0.1)
+    assert str(after.value) == str(before.value)
