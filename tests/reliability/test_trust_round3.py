@@ -135,11 +135,14 @@ def test_overlap_refuses_01_states_against_pm1_patterns():
         nm.metrics.hamming(nm.patterns.to_binary(x), x)
     with pytest.raises(nm.ValidationError, match="to_binary"):
         nm.metrics.hamming(x, nm.patterns.to_binary(x))
-    # Asked for explicitly, the values are scored as they are: (#agree(+1)) / N.
+    # Review of issue 19: an explicit encoding scored a perfect recall 0.44; no
+    # encoding scores 0/1 states against +/-1 patterns right, so each is refused.
     s = nm.patterns.to_binary(x)
-    np.testing.assert_allclose(
-        nm.metrics.overlap(s, x, encoding="bipolar"), (s * x).sum(1) / 100
-    )
+    for enc in ("bipolar", "real", "binary"):
+        with pytest.raises(nm.ValidationError):
+            nm.metrics.overlap(s, x, encoding=enc)
+        with pytest.raises(nm.ValidationError):
+            nm.metrics.recall_accuracy(s, x, encoding=enc)
     np.testing.assert_array_equal(nm.metrics.overlap(x, x), 1.0)
 
 
