@@ -438,6 +438,10 @@ def _theory_vline(ax, x: float, label: str, ls: str) -> None:
         ax.axvline(x, color="grey", ls=ls, lw=1, label=label, gid=gid)
 
 
+#: The attribute of an Axes recording what its capacity curves hold.
+_CAPACITY_VALUE = "_neuromem_capacity_value"
+
+
 def capacity_curve(
     loads,
     values,
@@ -464,7 +468,9 @@ def capacity_curve(
         Legend label of the measured curve.
     value : {"overlap", "accuracy"}
         What ``values`` hold (sets the y label; the one-step overlap
-        ``erf(sqrt(N / 2P))`` of Hertz, Krogh & Palmer is drawn for overlaps).
+        ``erf(sqrt(N / 2P))`` of Hertz, Krogh & Palmer is drawn for overlaps):
+        overlaps in [-1, 1], fractions recalled in [0, 1]. Curves overlaid on one
+        ``ax`` hold the same value (a mix is a ``ValidationError``).
     theory : bool
         Draw ``alpha_c = 0.138`` (Amit, Gutfreund & Sompolinsky 1985) and the bounds
         above. Curves overlaid on one ``ax`` share them: each theory line is drawn and
@@ -486,10 +492,28 @@ def capacity_curve(
         )
     _finite(v, "values")
     value = check_choice(value, "value", ("overlap", "accuracy"))
+    low = -1.0 if value == "overlap" else 0.0
+    if v.min() < low or v.max() > 1.0:
+        raise ValidationError(
+            "values",
+            described(f"{value} values in [{v.min():g}, {v.max():g}]"),
+            f"{value} values in [{low:g}, 1]",
+        )
     theory = check_bool(theory, "theory")
     label = _label(label)
     n = None if n_units is None else check_int(n_units, "n_units", low=2)
     ax = _axes(ax)
+    # Overlaid curves share one y axis: an overlap and a fraction recalled on it
+    # would be read in one unit.
+    drawn = getattr(ax, _CAPACITY_VALUE, value)
+    if drawn != value:
+        raise ValidationError(
+            "value",
+            value,
+            f"{drawn!r}, the value of the capacity curves already on these axes "
+            "(draw the other on axes of its own)",
+        )
+    setattr(ax, _CAPACITY_VALUE, value)
     if v.ndim == 2:
         mean = v.mean(axis=1)
         err = v.std(axis=1, ddof=1) / np.sqrt(v.shape[1]) if v.shape[1] > 1 else None

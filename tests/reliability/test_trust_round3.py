@@ -693,3 +693,28 @@ def test_bipolar_hopfield_threshold_after_store_says_what_before_store_says():
     with pytest.raises(nm.ValidationError, match="only 0/1 units") as after:
         mem.set_params(threshold=0.1)
     assert str(after.value) == str(before.value)
+
+
+def test_capacity_curve_refuses_mixed_values_and_values_out_of_range():
+    """Review of issue 19: accuracy then overlap on one axes relabelled y silently."""
+    import matplotlib.pyplot as plt
+
+    loads = [0.05, 0.1, 0.2]
+    _fig, ax = plt.subplots()
+    try:
+        nmp.capacity_curve(loads, [1.0, 0.9, 0.2], ax, value="accuracy")
+        with pytest.raises(nm.ValidationError) as err:
+            nmp.capacity_curve(loads, [1.0, 0.95, 0.5], ax, value="overlap")
+        assert err.value.param == "value"
+        assert ax.get_ylabel() == "fraction recalled"
+        nmp.capacity_curve(loads, [1.0, 0.8, 0.1], ax, value="accuracy")  # same: fine
+        for value, bad in (("overlap", [1.2, 0.5, 0.1]), ("overlap", [1, 0, -1.5])):
+            with pytest.raises(nm.ValidationError) as err:
+                nmp.capacity_curve(loads, bad, value=value)
+            assert err.value.param == "values"
+        with pytest.raises(nm.ValidationError) as err:
+            nmp.capacity_curve(loads, [1.0, 0.5, -0.1], value="accuracy")
+        assert err.value.param == "values"
+        nmp.capacity_curve(loads, [1.0, 0.0, -1.0], value="overlap")  # the bounds
+    finally:
+        plt.close("all")
