@@ -281,9 +281,17 @@ def _labels(labels, n: int, name: str, what: str) -> list[str] | None:
 def _trajectory(result, key: str) -> np.ndarray:
     tr = result if isinstance(result, dict) else getattr(result, "trajectory", None)
     if tr is None or key not in tr:
+        # Only a recall result (or a trajectory dict) is "without a recording"; an
+        # array or anything else is named for what it is.
+        if isinstance(result, dict) or hasattr(result, "trajectory"):
+            given = described("a recall result without a recorded " + repr(key))
+        elif isinstance(result, np.ndarray):
+            given = described(f"an array of shape {result.shape}, not a recall result")
+        else:
+            given = described(f"a {type(result).__name__}, not a recall result")
         raise ValidationError(
             "result",
-            described("a recall result without a recorded " + repr(key)),
+            given,
             f"the result of recall(cues, record=True) (or with {key!r} recorded)",
         )
     return np.asarray(tr[key])

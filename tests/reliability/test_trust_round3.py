@@ -718,3 +718,20 @@ def test_capacity_curve_refuses_mixed_values_and_values_out_of_range():
         nmp.capacity_curve(loads, [1.0, 0.0, -1.0], value="overlap")  # the bounds
     finally:
         plt.close("all")
+
+
+def test_overlap_trajectory_names_an_array_for_what_it_is():
+    with pytest.raises(nm.ValidationError, match=r"array of shape \(2, 3, 4\)") as err:
+        nmp.overlap_trajectory(np.zeros((2, 3, 4)))
+    assert "a recall result without" not in str(err.value)
+    assert err.value.param == "result"
+
+
+@pytest.mark.parametrize("bad", [5, ["words"], b"bytes"])
+def test_study_description_must_be_a_string(bad):
+    from neuromem.experiments.studies import Study
+
+    with pytest.raises(nm.ValidationError) as err:
+        Study("sequence", None, 0, bad)
+    assert err.value.param == "description"
+    assert Study("sequence", None, 0, "mine").to_dict()["description"] == "mine"
