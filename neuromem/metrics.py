@@ -70,8 +70,7 @@ def check_mix(
 
     - 0/1 states (with a 0 and a 1) against +/-1 patterns (with a -1): every silent
       unit would agree with neither sign, so a perfect recall scores about 0.5 in
-      silence. Skipped when ``encoding`` is given (the caller asked to score the
-      values as they are).
+      silence. Refused whatever ``encoding`` is given: no encoding scores them right.
     - Signed states (values in {-1, 0, 1} with a -1: +/-1 states, or {-1, 0}) against
       0/1 patterns (``encoding`` ``"binary"``, inferred or given): the sparse overlap
       counts a -1 as a silent unit's opposite, so {-1, 0} states can score 1.0.
@@ -79,8 +78,7 @@ def check_mix(
     Real-valued states (a modern Hopfield network's) are scored against either.
     """
     if (
-        encoding is None
-        and infer_encoding(x) == "bipolar"
+        infer_encoding(x) == "bipolar"
         and np.any(x == -1)
         and infer_encoding(s) == "binary"
         and np.any(s == 0)
@@ -91,7 +89,7 @@ def check_mix(
             described("0/1 states against +/-1 patterns"),
             "states in the patterns' +/-1 encoding (convert with "
             "neuromem.patterns.to_bipolar), or 0/1 patterns (neuromem.patterns."
-            "to_binary); pass encoding='bipolar' to score the values as they are",
+            "to_binary)",
         )
     binary = (encoding or infer_encoding(x)) == "binary"
     if binary and _signed(s):
@@ -105,7 +103,6 @@ def check_mix(
 
 def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
     """The encoding the patterns are scored in (see :func:`overlap`)."""
-    given = encoding
     if encoding is None:
         encoding = infer_encoding(x)
         if encoding == "bipolar" and np.all(x == 1):
@@ -116,9 +113,7 @@ def _encoding(s: np.ndarray, x: np.ndarray, encoding: str | None) -> str:
     else:
         encoding = check_choice(encoding, "encoding", ENCODINGS)
         check_patterns(x, "patterns", encoding=encoding)
-    check_mix(s, x, encoding if given is not None else None)
-    if encoding == "binary":
-        check_mix(s, x, "binary")
+    check_mix(s, x, encoding)
     return encoding
 
 
@@ -152,7 +147,8 @@ def overlap(
         valid in both encodings: they are ``"binary"`` when the states are 0/1 with a
         0, else ``"bipolar"`` (both give 1 when the states are all ones too). Give it
         explicitly where the patterns could be ambiguous. 0/1 patterns require 0/1
-        (or real-valued) states: +/-1 states raise ``ValidationError``.
+        (or real-valued) states: +/-1 states raise ``ValidationError``; so do 0/1
+        states against +/-1 patterns, whatever ``encoding`` says.
 
     Returns
     -------

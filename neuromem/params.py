@@ -141,6 +141,9 @@ class Parametrized:
                         f"{name}__{exc.param}", exc.given, exc.allowed
                     ) from None
                 raise
+        # Validated first: a value refused before store is refused with the same
+        # message after it (not as a parameter that shapes what is stored).
+        fresh = type(self)(**merged)  # validates every value as __init__ does
         if learned_attributes(self):
             changed = [
                 n
@@ -160,9 +163,13 @@ class Parametrized:
                     f"the current value {current[name]!r}: it shapes what is "
                     f"already stored ({fix})",
                 )
-        fresh = type(self)(**merged)  # validates every value as __init__ does
+        reseed = "seed" in own and not _same(merged["seed"], current.get("seed"))
         for name in names:
             setattr(self, name, getattr(fresh, name))
+        if reseed and learned_attributes(self) and hasattr(self, "_reseed"):
+            # A seed that drives only the recall streams: they restart from it, as
+            # those of a model built with it.
+            self._reseed()
         return self
 
     def clone(self):

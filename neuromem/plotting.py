@@ -18,7 +18,16 @@ from scipy.special import erf
 
 from .errors import ValidationError, described
 from .params import Parametrized
-from .validation import as_real_array, check_bool, check_choice, check_float, check_int
+from .plotting_inputs import (
+    _axis_values,
+    _cues,
+    _finite,
+    _label,
+    _labels,
+    _numbers,
+    _trajectory,
+)
+from .validation import check_bool, check_choice, check_float, check_int
 
 __all__ = [
     "basin_curve",
@@ -62,47 +71,6 @@ def _tile_shape(n: int, shape) -> tuple[int, int]:
     while n % h:
         h -= 1
     return h, n // h
-
-
-def _numbers(x, name: str, allowed: str) -> np.ndarray:
-    """``x`` as a float array; a value numpy cannot read as numbers (a string, a model,
-    a ragged list) is a :class:`ValidationError` naming ``name``, not numpy's error."""
-    if isinstance(x, str):  # a string is no array of numbers (numpy reads "1" as one)
-        raise ValidationError(name, x, allowed)
-    # Strings, objects, complex, masked and timedelta arrays are refused there, rather
-    # than an imaginary part or a mask silently dropped.
-    return np.asarray(as_real_array(x, name, allowed), dtype=float)
-
-
-def _finite(x: np.ndarray, name: str) -> np.ndarray:
-    """Refuse NaN and inf: they would be drawn as nothing (a gap, a blank pixel)."""
-    if not np.all(np.isfinite(x)):
-        bad = int(np.count_nonzero(~np.isfinite(x)))
-        raise ValidationError(
-            name, described(f"{bad} NaN or infinite value(s)"), "finite values"
-        )
-    return x
-
-
-def _axis_values(x, name: str, allowed: str) -> np.ndarray:
-    """A 1-D, non-empty, finite sequence of distinct numbers (the x of a curve): a
-    value given twice would draw one point as two, or pool two measurements."""
-    a = _numbers(x, name, allowed)
-    if a.ndim != 1 or len(a) == 0:
-        raise ValidationError(name, x, allowed)
-    _finite(a, name)
-    values, counts = np.unique(a, return_counts=True)
-    if np.any(counts > 1):
-        raise ValidationError(
-            name, described(f"{float(values[counts > 1][0])!r} twice"), "distinct values"
-        )
-    return a
-
-
-def _label(label, name: str = "label") -> str | None:
-    if label is not None and not isinstance(label, str):
-        raise ValidationError(name, label, "a string or None")
-    return label
 
 
 def _as_rows(x, name: str) -> np.ndarray:
@@ -260,48 +228,6 @@ def weight_matrix(weights, ax=None, *, cmap: str = "RdBu_r", colorbar: bool = Tr
     return ax
 
 
-def _labels(labels, n: int, name: str, what: str) -> list[str] | None:
-    """``labels`` as a list of ``n`` strings (any iterable; one string is no list)."""
-    if labels is None:
-        return None
-    given = labels
-    try:  # a generator has no len; a number or one string is not a list of labels
-        labels = None if isinstance(labels, str | bytes) else list(labels)
-    except TypeError:
-        labels = None
-    if labels is None:
-        raise ValidationError(name, given, f"a sequence of {n} labels, one per {what}")
-    if len(labels) != n:
-        raise ValidationError(
-            name, described(f"{len(labels)} labels"), f"{n}, one per {what}"
-        )
-    return [str(t) for t in labels]
-
-
-def _trajectory(result, key: str) -> np.ndarray:
-    tr = result if isinstance(result, dict) else getattr(result, "trajectory", None)
-    if tr is None or key not in tr:
-        raise ValidationError(
-            "result",
-            described("a recall result without a recorded " + repr(key)),
-            f"the result of recall(cues, record=True) (or with {key!r} recorded)",
-        )
-    return np.asarray(tr[key])
-
-
-def _cues(cues, n: int) -> list[int]:
-    if cues is None:
-        return list(range(n))
-    idx = np.atleast_1d(np.asarray(cues))
-    if (
-        idx.ndim != 1
-        or not np.issubdtype(idx.dtype, np.integer)
-        or np.any((idx < -n) | (idx >= n))
-    ):
-        raise ValidationError("cues", cues, f"cue indices in [0, {n})")
-    return [int(i) % n for i in idx]
-
-
 def overlap_trajectory(result, ax=None, *, cue: int = 0, labels=None, top: int = 6):
     """Overlap of one cue's state with every stored pattern, sweep by sweep.
 
@@ -438,6 +364,10 @@ def _theory_vline(ax, x: float, label: str, ls: str) -> None:
         ax.axvline(x, color="grey", ls=ls, lw=1, label=label, gid=gid)
 
 
+#: The attribute of an Axes recording what its capacity curves hold.
+_CAPACITY_VALUE = "_neuromem_capacity_value"
+
+
 def capacity_curve(
     loads,
     values,
@@ -464,7 +394,9 @@ def capacity_curve(
         Legend label of the measured curve.
     value : {"overlap", "accuracy"}
         What ``values`` hold (sets the y label; the one-step overlap
-        ``erf(sqrt(N / 2P))`` of Hertz, Krogh & Palmer is drawn for overlaps).
+        ``erf(sqrt(N / 2P))`` of Hertz, Krogh & Palmer is drawn for overlaps):
+        overlaps in [-1, 1], fractions recalled in [0, 1]. Curves overlaid on one
+        ``ax`` hold the same value (a mix is a ``ValidationError``).
     theory : bool
         Draw ``alpha_c = 0.138`` (Amit, Gutfreund & Sompolinsky 1985) and the bounds
         above. Curves overlaid on one ``ax`` share them: each theory line is drawn and
@@ -486,10 +418,28 @@ def capacity_curve(
         )
     _finite(v, "values")
     value = check_choice(value, "value", ("overlap", "accuracy"))
+    low = -1.0 if value == "overlap" else 0.0
+    if v.min() < low or v.max() > 1.0:
+        raise ValidationError(
+            "values",
+            described(f"{value} values in [{v.min():g}, {v.max():g}]"),
+            f"{value} values in [{low:g}, 1]",
+        )
     theory = check_bool(theory, "theory")
     label = _label(label)
     n = None if n_units is None else check_int(n_units, "n_units", low=2)
     ax = _axes(ax)
+    # Overlaid curves share one y axis: an overlap and a fraction recalled on it
+    # would be read in one unit.
+    drawn = getattr(ax, _CAPACITY_VALUE, value)
+    if drawn != value:
+        raise ValidationError(
+            "value",
+            value,
+            f"{drawn!r}, the value of the capacity curves already on these axes "
+            "(draw the other on axes of its own)",
+        )
+    setattr(ax, _CAPACITY_VALUE, value)
     if v.ndim == 2:
         mean = v.mean(axis=1)
         err = v.std(axis=1, ddof=1) / np.sqrt(v.shape[1]) if v.shape[1] > 1 else None

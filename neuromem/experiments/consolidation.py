@@ -384,9 +384,9 @@ def hippocampal_load_sweep(
     """Replay quality and retention of A against the hippocampal load.
 
     The hippocampus holds the ``2 n_items`` episodes of A and B plus random others, so
-    that its load ``P / (n_key + n_value)`` is each of ``loads`` (at least the load of
-    A and B alone; loads that give the same hippocampus are run once; a load given
-    twice is refused). Other options are those of :func:`consolidation`, except
+    that its load ``P / (n_key + n_value)`` is each of ``loads`` (rounded to whole
+    episodes; loads that give the same hippocampus are run once). A load given twice,
+    or below the load of A and B alone (``2 n_items / (n_key + n_value)``), is refused. Other options are those of :func:`consolidation`, except
     ``conditions`` (the sweep runs ``"replay"``) and ``extra_episodes`` (set by the
     load).
 
@@ -406,6 +406,7 @@ def hippocampal_load_sweep(
     n_value = check_int(n_value, "n_value", low=1)
     n_items = check_int(n_items, "n_items", low=1)
     width = n_key + n_value
+    check_load_floor(loads, width, n_items)
     rows = []
     for extra in load_extras(loads, width, n_items):
         res = consolidation(
@@ -432,6 +433,22 @@ def check_loads(loads: Any) -> list[float]:
     out = [check_float(a, "loads", low=0.0, low_inclusive=False) for a in loads]
     check_unique(out, "loads")
     return out
+
+
+def check_load_floor(loads: list[float], width: int, n_items: int) -> None:
+    """Refuse a load below that of A and B alone: the hippocampus holds them at least,
+    so such a load would silently run at ``2 n_items / width``."""
+    floor = 2 * n_items
+    low = [a for a in loads if round(a * width) < floor]
+    if low:
+        raise ValidationError(
+            "loads",
+            described(
+                f"load {low[0]!r} ({round(low[0] * width)} episodes in {width} units)"
+            ),
+            f"loads of at least 2 n_items / (n_key + n_value) = {floor / width:g} "
+            f"(the {floor} episodes of A and B)",
+        )
 
 
 def load_extras(loads: list[float], width: int, n_items: int) -> list[int]:

@@ -21,6 +21,7 @@ from ..random import spawn
 from ..validation import check_int
 from .consolidation import (
     CONDITIONS,
+    check_load_floor,
     check_loads,
     interval,
     load_extras,
@@ -119,7 +120,12 @@ class Consolidation(StudyProtocol):
         params["repeats"] = check_int(params["repeats"], "repeats", low=1)
         params["conditions"] = list(checked["conditions"])
         params["loads"] = check_loads(params["loads"])
-        _check_size(params)
+        _check_size(params)  # first: a network too large is the fault to name
+        check_load_floor(
+            params["loads"],
+            checked["n_key"] + checked["n_value"],
+            checked["n_items"],
+        )
         return params
 
     def _checked(self) -> dict[str, Any]:

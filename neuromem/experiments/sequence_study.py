@@ -21,10 +21,12 @@ from ..validation import check_int
 from .engine import Output, files_that_fit, save
 from .engine.protocol import fmt, summary_of
 from .sequences import (
+    check_loads,
     check_memory_options,
     crossover,
     growth_exponent,
     max_length,
+    n_patterns,
     plot_growth,
     plot_sequence_capacity,
     plot_trajectory,
@@ -116,6 +118,7 @@ class Sequence(StudyProtocol):
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
         params["sizes"] = check_list(params["sizes"], "sizes", int, low=2)
         params["loads"] = check_list(params["loads"], "loads", float, low=1e-300)
+        check_loads(params["sizes"], params["loads"])
         params["repeats"] = check_int(params["repeats"], "repeats", low=1)
         growth = params["growth"]
         if not isinstance(growth, dict):
@@ -178,10 +181,15 @@ class Sequence(StudyProtocol):
         grow = [r for k, r in zip(kinds, results, strict=True) if k == "growth"]
         traj = np.asarray(results[-1], dtype=np.float64)
         p = self.params
+        # Keyed by the load run (P / N): the one asked for, rounded to whole patterns.
         frac = {
-            f"N={n} alpha={a}": float(
+            f"N={n} alpha={n_patterns(n, a) / n}": float(
                 np.mean(
-                    [r["retrieved"] for r in rows if r["n_units"] == n and r["load"] == a]
+                    [
+                        r["retrieved"]
+                        for r in rows
+                        if r["n_units"] == n and r["n_patterns"] == n_patterns(n, a)
+                    ]
                 )
             )
             for n in p["sizes"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import ValidationError, described
 from ..models.sequence import SequenceMemory, expected_overlaps
 from ..patterns import random_bipolar
 from ..random import derive_seed
@@ -26,6 +26,7 @@ from .study_base import check_list
 __all__ = [
     "RETRIEVED",
     "capacity_sweep",
+    "check_loads",
     "check_memory_options",
     "crossover",
     "growth_exponent",
@@ -87,12 +88,15 @@ def capacity_sweep(
 ) -> list[dict[str, Any]]:
     """Retrieval of whole cycles against the load ``alpha = P / N`` at several sizes.
 
-    Returns one row per size, load and repeat: ``n_units``, ``load``, ``n_patterns``,
+    Returns one row per size, load and repeat: ``n_units``, ``load`` (the load run,
+    ``n_patterns / n_units``: the one asked for rounded to whole patterns),
+    ``n_patterns``,
     ``repeat``, ``min_overlap``, ``final_overlap``, ``retrieved`` (1.0 when the overlap
     stayed above :data:`RETRIEVED` through the whole cycle), ``error``.
 
     ``sizes`` and ``loads`` are non-empty lists of distinct values (a value given twice
-    would pool its rows into one point); ``seed`` is an integer >= 0; ``options`` are
+    would pool its rows into one point); every load runs at least 2 patterns at every
+    size, and no two loads round to the same number of patterns there; ``seed`` is an integer >= 0; ``options`` are
     those of :class:`~neuromem.models.sequence.SequenceMemory` but ``n_units``,
     ``cyclic``, ``n_steps`` and ``seed``. Anything else is a ValidationError naming it.
     """
@@ -101,6 +105,7 @@ def capacity_sweep(
         check_float(a, "loads", low=0.0, low_inclusive=False)
         for a in check_list(loads, "loads", float)
     ]
+    check_loads(sizes, loads)
     repeats = check_int(repeats, "repeats", low=1)
     seed = check_int(seed, "seed", low=0)
     check_memory_options(options, "options")
@@ -112,16 +117,48 @@ def capacity_sweep(
     return rows
 
 
+def n_patterns(n: int, load: float) -> int:
+    """The number of patterns a sweep runs at size ``n`` and load ``load``."""
+    return round(load * n)
+
+
+def check_loads(sizes: list[int], loads: list[float], name: str = "loads") -> None:
+    """Refuse loads that run fewer than 2 patterns (one transition) at some size, or
+    that round to the same number of patterns there (two loads reported as one)."""
+    for n in sizes:
+        ps = [n_patterns(n, a) for a in loads]
+        low = [a for a, p in zip(loads, ps, strict=True) if p < 2]
+        if low:
+            raise ValidationError(
+                name,
+                described(f"load {low[0]!r} at N = {n} ({n_patterns(n, low[0])} patterns)"),
+                f"loads of at least 2 / N = {2 / n:g} (2 patterns, one transition)",
+            )
+        seen: dict[int, float] = {}
+        for a, p in zip(loads, ps, strict=True):
+            if p in seen:
+                raise ValidationError(
+                    name,
+                    described(f"loads {seen[p]!r} and {a!r}, both P = {p} at N = {n}"),
+                    "loads that run distinct numbers of patterns P = round(load * N) "
+                    "at every size",
+                )
+            seen[p] = a
+
+
 def sweep_row(
     n: int, load: float, repeat: int, seed: int, **options: Any
 ) -> dict[str, Any]:
     """One row of :func:`capacity_sweep`: size ``n``, load ``load``, repeat ``repeat``
-    (its own seed, from the root seed and these coordinates)."""
-    p = max(2, round(load * n))
+    (its own seed, from the root seed and these coordinates). Its ``load`` is the load
+    run, ``n_patterns / n_units`` (the one asked for, rounded to whole patterns)."""
+    p = n_patterns(n, load)
+    if p < 2:
+        check_loads([n], [load])
     lo, last = retrieval(n, p, derive_seed(seed, "sequence", n, load, repeat), **options)
     return {
         "n_units": n,
-        "load": load,
+        "load": p / n,
         "n_patterns": p,
         "repeat": repeat,
         "min_overlap": lo,

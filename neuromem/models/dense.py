@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import logsumexp
@@ -130,6 +131,10 @@ class DenseHopfield(KeepsPatterns, Memory):
         :meth:`recall` (the model's own stream when none is).
     """
 
+    # Storage keeps the patterns and draws nothing: the seed drives the recall stream
+    # only, and may change after store (the stream restarts from it).
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"seed"}
+
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),
@@ -165,6 +170,10 @@ class DenseHopfield(KeepsPatterns, Memory):
         self.max_steps = check_int(max_steps, "max_steps", low=1)
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
+
+    def _reseed(self) -> None:
+        """Restart the recall stream from a new ``seed`` (set_params after store)."""
+        (self._recall_rng,) = spawn(self.seed, 1)
 
     def _rng(self) -> np.random.Generator:
         if getattr(self, "_recall_rng", None) is None:

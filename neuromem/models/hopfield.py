@@ -166,6 +166,9 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
     True
     """
 
+    # Storage draws nothing (every rule is deterministic): the seed drives the recall
+    # stream only, and may change after store (the stream restarts from it).
+    _state_params: ClassVar[frozenset[str]] = Memory._state_params - {"seed"}
     _state_param_fixes: ClassVar[dict[str, str]] = {
         "threshold": "use set_threshold(value) to change the threshold of 0/1 units "
         "after store"
@@ -324,6 +327,10 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
         self.network_ = net
         self.patterns_ = np.empty((0, self.n_units), dtype=self.dtype)
         self.n_stored_ = 0
+        self._store_rng, self._recall_rng = spawn(self.seed, 2)
+
+    def _reseed(self) -> None:
+        """Restart the recall stream from a new ``seed`` (set_params after store)."""
         self._store_rng, self._recall_rng = spawn(self.seed, 2)
 
     @property

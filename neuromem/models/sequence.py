@@ -149,13 +149,18 @@ class SequenceMemory(SequenceFields, Memory):
     2
     """
 
-    #: ``variant`` decides how the stored couplings were formed: once something is
-    #: stored, set_params refuses to change it (the weights would silently stay those
-    #: of the old variant, or, from ``"dense"``, be missing: every field zero).
+    #: ``variant`` decides how the stored couplings were formed, and ``cyclic`` (the
+    #: default of ``store``) whether each stored sequence got its wrap-around
+    #: transition: once something is stored, set_params refuses to change either (the
+    #: couplings would silently stay those of the old value; from ``"dense"``, they
+    #: would be missing: every field zero). The other sequence parameters (``order``,
+    #: ``beta``, ``interaction``, ``symmetric``, ``transition``, ``delay``,
+    #: ``n_steps``) are read at recall only; the symmetric couplings of a ``symmetric``
+    #: set after store are built from the stored patterns when first needed.
     # Storage and recall draw nothing: the seed may change after store.
-    _state_params: ClassVar[frozenset[str]] = (Memory._state_params | {"variant"}) - {
-        "seed"
-    }
+    _state_params: ClassVar[frozenset[str]] = (
+        Memory._state_params | {"variant", "cyclic"}
+    ) - {"seed"}
 
     def __neuromem_tags__(self) -> ModelTags:
         # Not an auto-associative memory: recall moves the cue along its sequence, so

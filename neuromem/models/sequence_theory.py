@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ValidationError, described
-from ..metrics import check_mix
+from ..metrics import check_mix, overlap
 from ..validation import (
     as_real_array,
     check_bool,
     check_int,
     check_patterns,
+    infer_encoding,
 )
 
 
@@ -44,6 +45,8 @@ def expected_overlaps(
     Returns
     -------
     ndarray, shape (B, T + 1)
+        The overlap of :func:`neuromem.metrics.overlap`: the +/-1 one, or the sparse
+        one for a 0/1 sequence; 1 where a step is at its pattern.
     """
     # As every input: strings, complex values (their imaginary part would be
     # dropped) and NaN are refused, not converted or carried into the result.
@@ -60,7 +63,8 @@ def expected_overlaps(
         raise ValidationError(
             "states", described("NaN or infinite values"), "finite states only"
         )
-    # The overlap here is the +/-1 one: states and sequence in one encoding.
+    # States and sequence in one encoding; the overlap is metrics.overlap's (the
+    # sparse one for a 0/1 sequence, so a perfect trajectory scores 1).
     check_mix(states.reshape(-1, x.shape[1]), x)
     cyclic = check_bool(cyclic, "cyclic")
     # Bounded so that the step indices stay int64 (any dwell past the last step acts
@@ -92,5 +96,10 @@ def expected_overlaps(
     else:
         valid = idx < len(x)
         idx = np.minimum(idx, len(x) - 1)
-    m = np.einsum("btn,btn->bt", states, x[idx]) / n
-    return np.where(valid, m, np.nan)
+    # The whole sequence decides the encoding (the rows a trajectory visits could be
+    # all-ones patterns, valid in both).
+    enc = infer_encoding(x)
+    if enc == "bipolar" and np.all(x == 1):
+        enc = None
+    m = overlap(states.reshape(-1, n), x[idx].reshape(-1, n), encoding=enc)
+    return np.where(valid, m.reshape(b, t1), np.nan)

@@ -51,7 +51,7 @@ def test_replay_retains_more_of_a_than_sequential_training():
 
 def test_replay_quality_falls_when_the_hippocampus_is_overloaded():
     # 12 episodes of A and B in 128 units, then 52 others on top (load 0.5).
-    rows = hippocampal_load_sweep((0.05, 0.5), n_items=6, epochs_b=10, repeats=2, seed=1)
+    rows = hippocampal_load_sweep((0.09375, 0.5), n_items=6, epochs_b=10, repeats=2, seed=1)
     assert sorted({r["load"] for r in rows}) == [0.09375, 0.5]
     q = {
         a: np.mean([r["replay_quality"] for r in rows if r["load"] == a])
@@ -60,8 +60,8 @@ def test_replay_quality_falls_when_the_hippocampus_is_overloaded():
     assert q[0.09375] > 0.9 > 0.6 > q[0.5]
     # Loads that give the same hippocampus run once: rows of two repeats, not four
     # duplicated ones (an interval over 4 "repeats").
-    rows = hippocampal_load_sweep((0.05, 0.08), n_items=6, epochs_b=1, repeats=2, seed=1)
-    assert [(r["load"], r["repeat"]) for r in rows] == [(0.09375, 0), (0.09375, 1)]
+    rows = hippocampal_load_sweep((0.1, 0.101), n_items=6, epochs_b=1, repeats=2, seed=1)
+    assert [(r["load"], r["repeat"]) for r in rows] == [(13 / 128, 0), (13 / 128, 1)]
 
 
 def test_random_cues_and_a_modern_hopfield_hippocampus():
@@ -222,9 +222,10 @@ def test_study_name_numpy_integers_and_description():
 
     with pytest.raises(nm.ValidationError, match=r"^name:"):
         Study(["sequence"])
-    s = Study("sequence", {"repeats": np.int64(2), "sizes": list(np.array([20, 40]))})
+    sizes = list(np.array([200, 400]))  # the default loads run distinct P there
+    s = Study("sequence", {"repeats": np.int64(2), "sizes": sizes})
     assert s.params["repeats"] == 2 and type(s.params["repeats"]) is int
-    assert s.params["sizes"] == [20, 40] and type(s.params["sizes"][0]) is int
+    assert s.params["sizes"] == [200, 400] and type(s.params["sizes"][0]) is int
     c = Study("consolidation", {"repeats": np.int32(2)}, 0, "my own words")
     assert c.params["repeats"] == 2 and c.to_dict()["description"] == "my own words"
     with pytest.raises(nm.ValidationError, match=r"^repeats:"):

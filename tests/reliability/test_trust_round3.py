@@ -135,11 +135,14 @@ def test_overlap_refuses_01_states_against_pm1_patterns():
         nm.metrics.hamming(nm.patterns.to_binary(x), x)
     with pytest.raises(nm.ValidationError, match="to_binary"):
         nm.metrics.hamming(x, nm.patterns.to_binary(x))
-    # Asked for explicitly, the values are scored as they are: (#agree(+1)) / N.
+    # Review of issue 19: an explicit encoding scored a perfect recall 0.44; no
+    # encoding scores 0/1 states against +/-1 patterns right, so each is refused.
     s = nm.patterns.to_binary(x)
-    np.testing.assert_allclose(
-        nm.metrics.overlap(s, x, encoding="bipolar"), (s * x).sum(1) / 100
-    )
+    for enc in ("bipolar", "real", "binary"):
+        with pytest.raises(nm.ValidationError):
+            nm.metrics.overlap(s, x, encoding=enc)
+        with pytest.raises(nm.ValidationError):
+            nm.metrics.recall_accuracy(s, x, encoding=enc)
     np.testing.assert_array_equal(nm.metrics.overlap(x, x), 1.0)
 
 
@@ -343,30 +346,49 @@ def test_huge_cues_are_scored_or_refused_naming_the_cues():
     assert err.value.param == "cues"
 
 
+def _weights(mem):
+    """Every stored weight of ``mem`` as one vector (None for a model keeping only
+    its patterns)."""
+    if hasattr(mem, "synapses_"):  # the MLP: one synapse set per layer
+        return np.concatenate([np.ravel(s.dense_weights()) for s in mem.synapses_])
+    w = getattr(mem, "weights_", None)
+    if w is None:
+        return None
+    return np.ravel(w.toarray() if hasattr(w, "toarray") else np.asarray(w))
+
+
 @pytest.mark.parametrize("name", sorted(MODELS_AND_DATA))
-def test_set_params_seed_after_store_only_where_a_stream_depends_on_it(name):
-    """Models that draw nothing accept a new seed after store; those whose store or
-    recall streams come from it refuse, naming ``seed``."""
+def test_set_params_seed_after_store_only_where_storage_draws(name):
+    """Review of issue 19: hopfield, hebbian and dense-hopfield refused a new seed
+    after store though their stored weights ignore it (it drives recall only). Now a
+    model refuses it exactly where the stored weights depend on the seed; any other
+    accepts it and then recalls as a model built with that seed."""
     params, enc, hetero = MODELS_AND_DATA[name]
     x = (
         nm.patterns.random_bipolar(3, 20, seed=1)
         if enc == "bipolar"
         else nm.patterns.random_sparse(3, 20, n_active=3, seed=1)
     )
-    mem = nm.create(name, n_units=20, seed=0, **params)
+    cue = nm.patterns.flip(x, 0.2, seed=2) if enc == "bipolar" else x
+    if name in ("hopfield", "hebbian", "dense-hopfield"):
+        params = {**params, "dynamics": "async"}  # a recall that draws from the seed
+    mem, fresh = (nm.create(name, n_units=20, seed=s, **params) for s in (0, 5))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nm.ConvergenceWarning)
-        mem.store(x, x) if hetero else mem.store(x)
-    draws = name in ("hopfield", "hebbian", "dense-hopfield", "mlp", "spiking-assembly")
+        for m in (mem, fresh):
+            m.store(x, x) if hetero else m.store(x)
+    wa, wb = _weights(mem), _weights(fresh)
+    draws = wa is not None and not np.array_equal(wa, wb)
+    assert draws == (name in ("mlp", "spiking-assembly"))
     if draws:
         with pytest.raises(nm.ValidationError) as err:
             mem.set_params(seed=5)
         assert err.value.param == "seed"
+        assert mem.seed == 0
     else:
-        before = mem.recall(x).states
         mem.set_params(seed=5)
         assert mem.seed == 5
-        np.testing.assert_array_equal(mem.recall(x).states, before)
+        np.testing.assert_array_equal(mem.recall(cue).states, fresh.recall(cue).states)
 
 
 # -- round three's reviewer: the faults still open on main ------------------------------
@@ -573,3 +595,143 @@ def test_auto_threshold_near_capacity_is_the_best_of_a_scan(seed):
     scan = max(retrieved(t) for t in auto + gap * np.linspace(-0.4, 0.4, 9))
     assert at_auto >= scan - 0.005, (at_auto, scan)
     assert at_auto >= 0.715
+
+
+# -- review of issue 19 ------------------------------------------------------------------
+def test_expected_overlaps_of_01_sequence_is_the_sparse_overlap():
+    """Review of issue 19: a perfect 0/1 trajectory scored 0.1 (the +/-1 formula)."""
+    s = nm.patterns.random_sparse(5, 100, coding_level=0.1, seed=0)
+    np.testing.assert_array_equal(expected_overlaps(s[None, :3], s), [[1.0, 1.0, 1.0]])
+    rng = np.random.default_rng(1)
+    states = (rng.random((2, 4, 100)) < 0.2).astype(float)
+    got = expected_overlaps(states, s, start=1)
+    # Plain-numpy reference: m = sum_i (xi_i - a) s_i / (N a (1 - a)).
+    want = np.empty((2, 4))
+    for b in range(2):
+        for t in range(4):
+            xi = s[(1 + t) % 5]
+            a = xi.mean()
+            want[b, t] = ((xi - a) @ states[b, t]) / (100 * a * (1 - a))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_sequence_set_params_cyclic_after_store_is_refused():
+    """Review of issue 19: cyclic set after store was accepted and never used (the
+    wrap-around transition is learned, or not, at store)."""
+    x = nm.patterns.random_bipolar(4, 60, seed=0)
+    mem = nm.create("sequence", n_units=60).store(x)
+    with pytest.raises(nm.ValidationError, match="already stored") as err:
+        mem.set_params(cyclic=True)
+    assert err.value.param == "cyclic"
+    assert mem.cyclic is False
+    nm.create("sequence", n_units=60).set_params(cyclic=True)  # before store: fine
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("symmetric", 0.5),
+        ("transition", 2.0),
+        ("delay", 1),
+        ("n_steps", 3),
+        ("order", 4),
+        ("beta", 2.0),
+        ("interaction", "exponential"),
+        ("seed", 7),
+    ],
+)
+@pytest.mark.parametrize("variant", ["hebbian", "dense"])
+def test_sequence_params_set_after_store_recall_as_a_fresh_model(variant, param, value):
+    """Every other sequence parameter is read at recall only: set after store, the
+    recall is that of a model built with it."""
+    x = nm.patterns.random_bipolar(5, 80, seed=0)
+    cue = nm.patterns.flip(x[:2], 0.1, seed=1)
+    late = nm.create("sequence", n_units=80, variant=variant).store(x, cyclic=True)
+    late.set_params(**{param: value})
+    fresh = nm.create("sequence", n_units=80, variant=variant, **{param: value})
+    fresh.store(x, cyclic=True)
+    np.testing.assert_array_equal(late.recall(cue).states, fresh.recall(cue).states)
+
+
+def test_sequence_capacity_sweep_reports_the_load_run():
+    """Review of issue 19: the load column was the load asked for (0.001 with 2
+    patterns run); loads rounding to one P appeared as two points."""
+    from neuromem.experiments.sequences import capacity_sweep
+
+    rows = capacity_sweep(sizes=[50], loads=[0.2, 0.27], repeats=1)
+    assert [(r["load"], r["n_patterns"]) for r in rows] == [(0.2, 10), (0.28, 14)]
+    for loads in ([0.001], [0.2, 0.201], [0.02, 0.2]):
+        with pytest.raises(nm.ValidationError) as err:
+            capacity_sweep(sizes=[50], loads=loads, repeats=1)
+        assert err.value.param == "loads"
+    with pytest.raises(nm.ValidationError, match=r"0\.04"):
+        capacity_sweep(sizes=[50], loads=[0.001], repeats=1)
+
+
+def test_sequence_study_refuses_loads_that_collapse():
+    from neuromem.experiments.studies import Study
+
+    with pytest.raises(nm.ValidationError) as err:
+        Study("sequence", {"sizes": [50], "loads": [0.2, 0.201]}, 0)
+    assert err.value.param == "loads"
+
+
+def test_hippocampal_load_sweep_refuses_a_load_below_a_and_b():
+    """Review of issue 19: load 0.01 ran silently at 0.25 (A and B alone)."""
+    from neuromem.experiments.consolidation import hippocampal_load_sweep
+
+    with pytest.raises(nm.ValidationError, match=r"0\.125") as err:
+        hippocampal_load_sweep([0.01], n_items=8, repeats=1, epochs_a=1, epochs_b=1)
+    assert err.value.param == "loads"
+
+
+def test_bipolar_hopfield_threshold_after_store_says_what_before_store_says():
+    x = nm.patterns.random_bipolar(3, 20, seed=0)
+    with pytest.raises(nm.ValidationError, match="only 0/1 units") as before:
+        nm.create("hopfield", n_units=20).set_params(threshold=0.1)
+    mem = nm.create("hopfield", n_units=20).store(x)
+    with pytest.raises(nm.ValidationError, match="only 0/1 units") as after:
+        mem.set_params(threshold=0.1)
+    assert str(after.value) == str(before.value)
+
+
+def test_capacity_curve_refuses_mixed_values_and_values_out_of_range():
+    """Review of issue 19: accuracy then overlap on one axes relabelled y silently."""
+    import matplotlib.pyplot as plt
+
+    loads = [0.05, 0.1, 0.2]
+    _fig, ax = plt.subplots()
+    try:
+        nmp.capacity_curve(loads, [1.0, 0.9, 0.2], ax, value="accuracy")
+        with pytest.raises(nm.ValidationError) as err:
+            nmp.capacity_curve(loads, [1.0, 0.95, 0.5], ax, value="overlap")
+        assert err.value.param == "value"
+        assert ax.get_ylabel() == "fraction recalled"
+        nmp.capacity_curve(loads, [1.0, 0.8, 0.1], ax, value="accuracy")  # same: fine
+        for value, bad in (("overlap", [1.2, 0.5, 0.1]), ("overlap", [1, 0, -1.5])):
+            with pytest.raises(nm.ValidationError) as err:
+                nmp.capacity_curve(loads, bad, value=value)
+            assert err.value.param == "values"
+        with pytest.raises(nm.ValidationError) as err:
+            nmp.capacity_curve(loads, [1.0, 0.5, -0.1], value="accuracy")
+        assert err.value.param == "values"
+        nmp.capacity_curve(loads, [1.0, 0.0, -1.0], value="overlap")  # the bounds
+    finally:
+        plt.close("all")
+
+
+def test_overlap_trajectory_names_an_array_for_what_it_is():
+    with pytest.raises(nm.ValidationError, match=r"array of shape \(2, 3, 4\)") as err:
+        nmp.overlap_trajectory(np.zeros((2, 3, 4)))
+    assert "a recall result without" not in str(err.value)
+    assert err.value.param == "result"
+
+
+@pytest.mark.parametrize("bad", [5, ["words"], b"bytes"])
+def test_study_description_must_be_a_string(bad):
+    from neuromem.experiments.studies import Study
+
+    with pytest.raises(nm.ValidationError) as err:
+        Study("sequence", None, 0, bad)
+    assert err.value.param == "description"
+    assert Study("sequence", None, 0, "mine").to_dict()["description"] == "mine"

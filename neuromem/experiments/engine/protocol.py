@@ -184,7 +184,10 @@ class Protocol:
             raise ValidationError(
                 "params", described(f"options that are not JSON data ({exc})"), "JSON data"
             ) from None
-        self.text = type(self).description if description is None else str(description)
+        if description is not None and not isinstance(description, str):
+            # str() would have written 5 or a list's repr as the study's description.
+            raise ValidationError("description", description, "a string (or None)")
+        self.text = type(self).description if description is None else description
 
     # -- configuration --------------------------------------------------------------
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
