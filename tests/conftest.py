@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import sys
 import tomllib
@@ -22,6 +24,44 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def rng():
     """A seeded generator for test data."""
     return np.random.default_rng(12345)
+
+
+#: A page's python blocks, each with the image link that follows it (if any).
+BLOCK_THEN_IMAGE = re.compile(
+    r"^```python\n(.*?)^```\n(?:\n!\[[^\]]*\]\((img/[^)]+)\))?", re.S | re.M
+)
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
+    return buf.getvalue()
+
+
+@pytest.fixture
+def draw_page_images():
+    """``draw(page)``: run ``docs/PAGE``'s python blocks in order and write the figure
+    of each block followed by an image link to that image (only when its bytes
+    changed); returns the page's ``(code, image)`` pairs."""
+    import matplotlib.pyplot as plt
+
+    def draw(page: str) -> list[tuple[str, str]]:
+        assert matplotlib.get_backend().lower() == "agg"
+        found = BLOCK_THEN_IMAGE.findall((DOCS / page).read_text())
+        namespace: dict = {"__name__": f"doc_{Path(page).stem}"}
+        for code, image in found:
+            exec(compile(code, page, "exec"), namespace)
+            if image:
+                target = DOCS / image
+                data = _png(plt.gcf())
+                if not target.exists() or target.read_bytes() != data:
+                    target.write_bytes(data)
+                assert target.read_bytes() == data
+            plt.close("all")
+        return found
+
+    return draw
 
 
 @pytest.fixture(autouse=True)

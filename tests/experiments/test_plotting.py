@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -16,9 +14,6 @@ import neuromem.plotting as nmp
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "plotting.md"
-BLOCK_THEN_IMAGE = re.compile(
-    r"^```python\n(.*?)^```\n(?:\n!\[[^\]]*\]\((img/[^)]+)\))?", re.S | re.M
-)
 
 
 @pytest.fixture(autouse=True)
@@ -120,29 +115,12 @@ def test_capacity_and_basin_curves():
         nmp.basin_curve([0.0, 1.5], [1.0, 0.0])
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def test_docs_images():
+def test_docs_images(draw_page_images):
     """Run docs/plotting.md's blocks in order; write the figure of each block followed
     by an image link to that image (only when its bytes changed)."""
-    assert matplotlib.get_backend().lower() == "agg"
+    found = draw_page_images("plotting.md")
     text = PAGE.read_text()
-    found = BLOCK_THEN_IMAGE.findall(text)
     assert sum(1 for _, img in found if img) >= 7
-    namespace: dict = {"__name__": "doc_plotting"}
-    for code, image in found:
-        exec(compile(code, "plotting.md", "exec"), namespace)
-        if image:
-            target = ROOT / "docs" / image
-            data = _png(plt.gcf())
-            if not target.exists() or target.read_bytes() != data:
-                target.write_bytes(data)
-            assert target.read_bytes() == data
-        plt.close("all")
     # Every image the page links to is drawn by a block.
     linked = set(re.findall(r"\]\((img/[^)]+)\)", text))
     assert linked == {img for _, img in found if img}
