@@ -30,6 +30,23 @@ class Parametrized:
     #: For a parameter of ``_state_params``: how to change it on a stored model.
     _state_param_fixes: ClassVar[dict[str, str]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        own = inspect.signature(init).parameters.values()
+        if not any(p.kind == p.VAR_KEYWORD for p in own):
+            cls.__signature__ = None  # the ordinary signature (not a base class's)
+            return
+        # help() and inspect.signature show the parameters **kwargs passes on to the
+        # base classes (keyword-only there), rather than "**kwargs".
+        params = list(cls._signature_params().values())
+        named = {p.name for p in own}
+        cls.__signature__ = inspect.Signature(
+            [p if p.name in named else p.replace(kind=p.KEYWORD_ONLY) for p in params]
+        )
+
     @classmethod
     def _signature_params(cls) -> dict[str, inspect.Parameter]:
         """Constructor parameters by name, in order, collected up the class hierarchy.

@@ -76,7 +76,6 @@ class LinearAssociator(KeyValueMemory):
             super().__neuromem_tags__(),
             family="Hebbian",
             encodings=("bipolar", "binary", "real"),
-            hetero_associative=True,
         )
 
     # The output law is applied at recall only, and nothing draws from the seed: both
@@ -151,11 +150,8 @@ class LinearAssociator(KeyValueMemory):
             np.ones(n, dtype=bool),
         )
 
-    def _get_state(self) -> dict[str, Any]:
-        if getattr(self, "network_", None) is None:
-            return {}
+    def _pair_state(self) -> dict[str, Any]:
         return {
-            "weights": self.synapse_.weights,
             "n_out": self.n_out_,
             "n_stored": self.n_stored_,
             "rule": self.synapse_.rule.get_state(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ from ..errors import ValidationError, described
 from ..network import Network
 from ..neurons import Neuron
 from ..rules.base import LearningRule
+from ..tags import ModelTags
 from ..topology import complete
 from .base import Memory, not_stored
 
@@ -36,6 +38,9 @@ class KeyValueMemory(Memory):
         Its live weight matrix.
     """
 
+    def __neuromem_tags__(self) -> ModelTags:
+        return dataclasses.replace(super().__neuromem_tags__(), hetero_associative=True)
+
     def _connect(self, n_out: int, neuron: str | Neuron, rule: LearningRule) -> None:
         """Build ``network_``: keys -> values through ``rule``, values under ``neuron``."""
         net = Network()
@@ -54,6 +59,15 @@ class KeyValueMemory(Memory):
 
     def _build(self, n_out: int) -> None:
         raise NotImplementedError
+
+    def _pair_state(self) -> dict[str, Any]:
+        """What the subclass keeps of the stored pairs beside the weights."""
+        raise NotImplementedError
+
+    def _get_state(self) -> dict[str, Any]:
+        if getattr(self, "network_", None) is None:
+            return {}  # nothing stored, nothing built
+        return {"weights": self.synapse_.weights, **self._pair_state()}
 
     @property
     def synapse_(self):

@@ -237,7 +237,6 @@ class Willshaw(KeyValueMemory):
             family="sparse 0/1 networks",
             encodings=("binary",),
             regime="sparse",
-            hetero_associative=True,
             variants=(("willshaw-adaptive", {"threshold": "adaptive"}),),
             theory=("willshaw",),
         )
@@ -394,14 +393,8 @@ class Willshaw(KeyValueMemory):
         l_out = min(max(1, round(l_mean)), self.n_out_ - 1)
         return willshaw_capacity(self.n_units, self.n_out_, k_in, l_out, fidelity)
 
-    def _get_state(self) -> dict[str, Any]:
-        if getattr(self, "network_", None) is None:
-            return {}
-        return {
-            "weights": self.synapse_.weights,
-            "keys": self.keys_,
-            "values": self.values_,
-        }
+    def _pair_state(self) -> dict[str, Any]:
+        return {"keys": self.keys_, "values": self.values_}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         if not state:

@@ -68,12 +68,9 @@ class BCM(LearningRule):
         self,
         tau: float = 10.0,
         theta0: float | None = None,
-        learning_rate: float = 1.0,
-        decay: float = 0.0,
-        bounds=None,
-        soft_bounds: bool = False,
+        **shared,
     ):
-        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        super().__init__(**shared)
         self.tau = check_float(tau, "tau", low=1.0)
         if theta0 is not None and not isinstance(theta0, numbers.Real):
             raise ValidationError("theta0", theta0, "None or a finite number >= 0")

@@ -45,12 +45,9 @@ class Covariance(LearningRule):
     def __init__(
         self,
         center: float | None = None,
-        learning_rate: float = 1.0,
-        decay: float = 0.0,
-        bounds=None,
-        soft_bounds: bool = False,
+        **shared,
     ):
-        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        super().__init__(**shared)
         if center is not None and not isinstance(center, numbers.Real):
             raise ValidationError("center", center, "None or a number")
         self.center = center if center is None else check_float(center, "center")

@@ -90,12 +90,9 @@ class Perceptron(LearningRule):
         kappa: float = 0.0,
         symmetric: bool = False,
         max_epochs: int = 1000,
-        learning_rate: float = 1.0,
-        decay: float = 0.0,
-        bounds=None,
-        soft_bounds: bool = False,
+        **shared,
     ):
-        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        super().__init__(**shared)
         self.kappa = check_float(kappa, "kappa", low=0.0)
         self.symmetric = check_bool(symmetric, "symmetric")
         self.max_epochs = check_int(max_epochs, "max_epochs", low=1)

@@ -56,12 +56,9 @@ class PseudoInverse(LearningRule):
     def __init__(
         self,
         zero_diagonal: bool = True,
-        learning_rate: float = 1.0,
-        decay: float = 0.0,
-        bounds=None,
-        soft_bounds: bool = False,
+        **shared,
     ):
-        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        super().__init__(**shared)
         self.zero_diagonal = check_bool(zero_diagonal, "zero_diagonal")
         self.pre_ = None
         self.post_ = None

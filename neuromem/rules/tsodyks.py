@@ -89,12 +89,9 @@ class TsodyksFeigelman(LearningRule):
         self,
         coding_level: float | None = None,
         centering: str = "global",
-        learning_rate: float = 1.0,
-        decay: float = 0.0,
-        bounds=None,
-        soft_bounds: bool = False,
+        **shared,
     ):
-        super().__init__(learning_rate, decay, bounds, soft_bounds)
+        super().__init__(**shared)
         if coding_level is not None:
             if not isinstance(coding_level, numbers.Real) or isinstance(coding_level, bool):
                 raise ValidationError("coding_level", coding_level, "None or a number")
