@@ -250,13 +250,20 @@ def state_energies(
     s = check_patterns(states, "states", n_units=n_units, dtype=dtype, allow_1d=True)
     with np.errstate(over="ignore", invalid="ignore"):
         e = compute(s)
+    e = finite_energies(e, dtype, remedy)
+    return float(e[0]) if single else e
+
+
+def finite_energies(e: np.ndarray, dtype, remedy: str, name: str = "states"):
+    """``e`` when every energy in it is finite; otherwise a ValidationError naming
+    ``name`` that says what to do (``remedy``)."""
     if not np.all(np.isfinite(e)):
         raise ValidationError(
-            "states",
+            name,
             described(f"states whose energy is beyond the {dtype} range"),
             f"states whose energy fits in {dtype}: {remedy}",
         )
-    return float(e[0]) if single else e
+    return e
 
 
 def energy(memory, states) -> np.ndarray:

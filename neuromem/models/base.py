@@ -16,7 +16,6 @@ from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
 from ..tags import ModelTags, TagAlias, legacy_tags
-from ..validation import check_bool
 
 __all__ = [
     "RECORDABLE",
@@ -91,40 +90,6 @@ def check_record(record: Any, available: tuple[str, ...] = RECORDABLE) -> frozen
     if not chosen or not all(isinstance(n, str) and n in available for n in chosen):
         raise ValidationError("record", record, allowed)
     return chosen
-
-
-def energy_request(
-    record: Any, record_energy: Any, available: tuple[str, ...] = RECORDABLE
-) -> tuple[frozenset[str], frozenset[str], bool]:
-    """Validate ``record`` and the deprecated ``record_energy`` of ``recall``.
-
-    Returns the names asked for, the names to measure (``"energies"`` added for
-    ``record_energy=True``, which warns) and whether ``result.energy`` is wanted.
-    """
-    names = check_record(record, available)
-    if not check_bool(record_energy, "record_energy"):
-        return names, names, False
-    warnings.warn(
-        "recall(record_energy=True) is deprecated: pass record='energies' and read "
-        "result.trajectory['energies'], shape (P, T + 1)",
-        DeprecationWarning,
-        stacklevel=4,  # energy_request <- recall <- transactional's wrapper <- caller
-    )
-    return names, names | {"energies"}, True
-
-
-def energy_result(
-    trajectory: dict[str, np.ndarray] | None, names: frozenset[str], legacy: bool
-) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None]:
-    """Split what :func:`energy_request` measured into ``(trajectory, energy)``: the
-    recorded energies go to ``result.energy`` too (transposed, ``(T + 1, P)``) when
-    the deprecated ``record_energy`` asked, and stay in the trajectory if asked for."""
-    if not legacy or trajectory is None:
-        return trajectory, None
-    energy = np.ascontiguousarray(trajectory["energies"].T)
-    if "energies" not in names:
-        trajectory = {k: v for k, v in trajectory.items() if k != "energies"} or None
-    return trajectory, energy
 
 
 def pattern_recording(

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .. import dynamics as dyn
-from ..analysis import state_energies
+from ..analysis import finite_energies, state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
@@ -20,15 +20,8 @@ from ..validation import (
     check_int,
     check_patterns,
 )
-from .base import (
-    KeepsPatterns,
-    Memory,
-    RecallResult,
-    energy_request,
-    energy_result,
-    pattern_recording,
-    transactional,
-)
+from .attractor import Attractor
+from .base import KeepsPatterns, Memory, pattern_recording
 from .dense_law import TIE_RTOL, UpdateLaw
 
 __all__ = ["TIE_RTOL", "DenseHopfield"]
@@ -57,7 +50,7 @@ def _overlaps(s: np.ndarray, x: np.ndarray, name: str) -> np.ndarray:
     return s64 @ x.T
 
 
-class DenseHopfield(KeepsPatterns, Memory):
+class DenseHopfield(Attractor, KeepsPatterns, Memory):
     """Dense associative memory: energy ``E(s) = -sum_mu F(xi_mu . s)``.
 
         A unit takes the sign that lowers the energy most: with ``a_mu`` the overlap of
@@ -237,13 +230,7 @@ class DenseHopfield(KeepsPatterns, Memory):
                     e[bad] = -(sign * np.exp(log_t - top)).sum(axis=1) * np.exp(top[:, 0])
         with np.errstate(over="ignore"):
             out = e.astype(self.dtype)
-        if not np.all(np.isfinite(out)):
-            raise ValidationError(
-                name,
-                described(f"states whose energy is beyond the {self.dtype} range"),
-                f"states whose energy fits in {self.dtype}: smaller values or a lower order",
-            )
-        return out
+        return finite_energies(out, self.dtype, "smaller values or a lower order", name)
 
     # -- recall -----------------------------------------------------------------
     def _sync_update(self, s: np.ndarray, law: UpdateLaw) -> np.ndarray:
@@ -324,18 +311,18 @@ class DenseHopfield(KeepsPatterns, Memory):
             changed[idx] = True
         return changed
 
-    @transactional(light=True)
-    def recall(
+    recall_options = ("dynamics", "max_steps", "seed", "record_energy", "record", "cycles")
+
+    def _relax(
         self,
-        cues,
+        s,
+        max_steps,
+        measured,
         *,
-        dynamics: str | None = None,
-        max_steps: int | None = None,
-        seed: SeedLike = None,
-        record_energy: bool = False,
-        record: bool | str | tuple[str, ...] | None = None,
         cycles: str = "stop",
-    ) -> RecallResult:
+        dynamics: str | None = None,
+        seed: SeedLike = None,
+    ):
         """Relax every cue to a minimum of the energy.
 
         Parameters
@@ -345,34 +332,22 @@ class DenseHopfield(KeepsPatterns, Memory):
             units).
         dynamics : {"async", "sync"}, optional
             Override the model's dynamics.
-        max_steps : int, optional
-            Override ``max_steps``.
         seed : int, Generator or None
             Seed of the asynchronous order for this call.
-        record_energy : bool
-            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
-        record : bool, str or sequence of str, optional
-            Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
-            ``"energies"`` sweep by sweep in ``result.trajectory`` (see
-            :class:`~neuromem.models.base.RecallResult`).
         cycles : {"stop", "follow"}
             Synchronous dynamics only: stop a cue that enters a period-2 cycle
             (``converged=False``; its later recorded sweeps alternate between the two
             states), or keep iterating it through the cycle until ``max_steps``.
         """
-        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         x = self._fitted()
         _overlaps(s[:0], x, "cues")
         with np.errstate(over="ignore"):  # an overflowing sum is refused below
             too_large = not np.all(np.abs(s).astype(np.float64).sum(axis=1) < _LARGEST)
         if too_large:
             _overlaps(s, x, "cues")  # raises, naming the cues
-        names, measured, legacy = energy_request(record, record_energy)
         cycles = check_choice(cycles, "cycles", ("stop", "follow"))
         dynamics = self.dynamics if dynamics is None else dynamics
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
-        max_steps = self.max_steps if max_steps is None else max_steps
-        max_steps = check_int(max_steps, "max_steps", low=1)
         energy = None  # recorded by rec: one definition and shape
         law = UpdateLaw(x, self.interaction, self.order)
         rec = pattern_recording(measured, x, self._energy)
@@ -392,6 +367,4 @@ class DenseHopfield(KeepsPatterns, Memory):
             rng = self._rng() if seed is None else as_generator(seed)
             out = self._async(s, max_steps, rng, energy, law, rec)
         states, steps, converged, _ = out
-        trajectory = None if rec is None else rec.result()
-        trajectory, trace = energy_result(trajectory, names, legacy)
-        return RecallResult(states, steps, converged, trace, trajectory=trajectory)
+        return states, steps, converged, None if rec is None else rec.result(), {}

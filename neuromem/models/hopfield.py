@@ -24,12 +24,10 @@ from ..validation import (
     check_int,
     check_patterns,
 )
+from .attractor import Attractor
 from .base import (
     Memory,
-    RecallResult,
     deprecated_rule_instance,
-    energy_request,
-    energy_result,
     iterative_rule,
     pattern_recording,
     transactional,
@@ -68,7 +66,7 @@ ORDERS = ("random", "fixed")
 CYCLES = ("stop", "follow")
 
 
-class Hopfield(Thresholds, EnergyLandscape, Memory):
+class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
     """Hopfield associative memory (Hopfield 1982) of ``n_units`` +/-1 or 0/1 units.
 
     One population of sign units with one recurrent synapse set. ``store`` applies the
@@ -390,20 +388,29 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             self._set_threshold()
         return self
 
-    @transactional(light=True)
-    def recall(
+    recall_options = (
+        "dynamics",
+        "max_steps",
+        "seed",
+        "record_energy",
+        "temperature",
+        "beta",
+        "record",
+        "cycles",
+    )
+
+    def _relax(
         self,
-        cues,
+        s,
+        max_steps,
+        measured,
         *,
-        dynamics: str | None = None,
-        max_steps: int | None = None,
-        seed: SeedLike = None,
-        record_energy: bool = False,
-        temperature: float | None = None,
         beta: float | None = None,
-        record: bool | str | tuple[str, ...] | None = None,
         cycles: str = "stop",
-    ) -> RecallResult:
+        dynamics: str | None = None,
+        seed: SeedLike = None,
+        temperature: float | None = None,
+    ):
         """Relax every cue to an attractor.
 
         Parameters
@@ -422,13 +429,9 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             inactive for 0/1 units), converged.
         dynamics : {"sync", "async", "glauber"}, optional
             Override the model's dynamics for this call.
-        max_steps : int, optional
-            Override ``max_steps``.
         seed : int, Generator or None
             Seed of the asynchronous order for this call; by default the model's own
             stream (reproducible from the model's ``seed``).
-        record_energy : bool
-            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         temperature, beta : float, optional
             Override the temperature of Glauber dynamics for this call.
         record : bool, str or sequence of str, optional
@@ -449,7 +452,6 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             does. Asynchronous and Glauber dynamics have no such cycles (symmetric
             weights) and ignore it.
         """
-        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         binary = self.units == "binary"
         if binary:
             graded = not np.all((s == 0) | (s == 1))
@@ -463,12 +465,6 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
             if dynamics is None
             else check_choice(dynamics, "dynamics", DYNAMICS)
         )
-        max_steps = (
-            self.max_steps
-            if max_steps is None
-            else check_int(max_steps, "max_steps", low=1)
-        )
-        names, measured, legacy = energy_request(record, record_energy)
         cycles = check_choice(cycles, "cycles", CYCLES)
         if temperature is None and beta is None:
             inv_t = self._beta(self.temperature, self.beta)
@@ -533,13 +529,10 @@ class Hopfield(Thresholds, EnergyLandscape, Memory):
                         raise ValidationError(
                             "cues", err.given, f"{err.allowed} to record {name!r}"
                         ) from None
-        trajectory, trace = energy_result(trajectory, names, legacy)
         info = {}
-        if trace is not None or (trajectory is not None and "energies" in trajectory):
+        if "energies" in measured:
             info["energy_descends"] = self._energy_descends(dynamics)
-        return RecallResult(
-            states, steps, converged, trace, info=info, trajectory=trajectory
-        )
+        return states, steps, converged, trajectory, info
 
     def to_networkx(self):
         """Unit-level networkx graph of the network (for small networks)."""

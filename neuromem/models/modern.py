@@ -8,21 +8,14 @@ from typing import ClassVar
 import numpy as np
 
 from .. import dynamics as dyn
-from ..analysis import state_energies
+from ..analysis import finite_energies, state_energies
 from ..errors import ValidationError, described
 from ..progress import steps as long_loop
 from ..random import SeedLike, check_seed
 from ..tags import CapacitySearch, ModelTags
 from ..validation import check_dtype, check_float, check_int, check_patterns
-from .base import (
-    KeepsPatterns,
-    Memory,
-    RecallResult,
-    energy_request,
-    energy_result,
-    pattern_recording,
-    transactional,
-)
+from .attractor import Attractor
+from .base import KeepsPatterns, Memory, pattern_recording
 
 __all__ = ["ModernHopfield"]
 
@@ -54,7 +47,7 @@ def _scores(s: np.ndarray, x: np.ndarray, beta: float):
     return w / total, np.log(total[:, 0]), z, es, ex
 
 
-class ModernHopfield(KeepsPatterns, Memory):
+class ModernHopfield(Attractor, KeepsPatterns, Memory):
     """Continuous-state Hopfield network: ``xi <- X^T softmax(beta X xi)``.
 
     With the stored patterns as rows of ``X`` (shape ``(P, N)``), one update replaces a
@@ -210,24 +203,11 @@ class ModernHopfield(KeepsPatterns, Memory):
                 small, limit, log_mean
             )
             out = out.astype(s.dtype)  # checked after the cast: float32 can overflow
-        if not np.all(np.isfinite(out)):
-            raise ValidationError(
-                name,
-                described(f"states whose energy overflows {self.dtype}"),
-                f"states and patterns of smaller norm (energies must fit in {self.dtype})",
-            )
-        return out
+        return finite_energies(out, self.dtype, "states and patterns of smaller norm", name)
 
-    @transactional(light=True)
-    def recall(
-        self,
-        cues,
-        *,
-        beta: float | None = None,
-        max_steps: int | None = None,
-        record_energy: bool = False,
-        record: bool | str | tuple[str, ...] | None = None,
-    ) -> RecallResult:
+    recall_options = ("beta", "max_steps", "record_energy", "record")
+
+    def _relax(self, s, max_steps, measured, *, beta: float | None = None):
         """Iterate ``xi <- X^T softmax(beta X xi)`` from every cue.
 
         Parameters
@@ -238,8 +218,6 @@ class ModernHopfield(KeepsPatterns, Memory):
             Override ``beta`` for this call.
         max_steps : int, optional
             Override ``max_steps`` (1: a single update, the attention read-out).
-        record_energy : bool
-            Deprecated: ``record="energies"`` (``result.energy`` is its transpose).
         record : bool, str or sequence of str, optional
             Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and
             ``"energies"`` update by update in ``result.trajectory`` (see
@@ -251,11 +229,7 @@ class ModernHopfield(KeepsPatterns, Memory):
             ``steps`` counts updates including the one that confirmed convergence;
             ``info["attention"]`` holds the final softmax weights ``(B, P)``.
         """
-        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
         beta = self._beta(beta)
-        max_steps = self.max_steps if max_steps is None else max_steps
-        max_steps = check_int(max_steps, "max_steps", low=1)
-        names, measured, legacy = energy_request(record, record_energy)
         x = self._fitted()
         limit = self.tol * max(1.0, float(np.max(np.abs(x))))
         rec = pattern_recording(measured, x, lambda z: self._energy(z, beta))
@@ -270,7 +244,4 @@ class ModernHopfield(KeepsPatterns, Memory):
         states, steps, converged, _ = track.finish(work)
         attention = _scores(states, x, beta)[0]
         trajectory = None if rec is None else rec.result()
-        trajectory, trace = energy_result(trajectory, names, legacy)
-        return RecallResult(
-            states, steps, converged, trace, {"attention": attention}, trajectory
-        )
+        return states, steps, converged, trajectory, {"attention": attention}

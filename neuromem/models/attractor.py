@@ -1,0 +1,175 @@
+"""The recall front of the Hopfield family (classical, dense and modern networks).
+
+One ``recall`` for the three: its signature, its docstring, the checks of the cues,
+``max_steps`` and ``record``, and the assembly of the :class:`RecallResult`. A model
+supplies only its update, :meth:`Attractor._relax`, whose keyword-only parameters are
+the model's own options of ``recall`` and whose docstring holds the summary and the
+entries of ``recall``'s documentation that are the model's own.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..validation import check_bool, check_int, check_patterns
+from .base import RecallResult, check_record, transactional
+
+__all__ = ["Attractor"]
+
+_KW = inspect.Parameter.KEYWORD_ONLY
+#: The options every model of the family takes, with their documentation.
+SHARED = {
+    "max_steps": (
+        inspect.Parameter("max_steps", _KW, default=None, annotation="int | None"),
+        "max_steps : int, optional\n    Override ``max_steps``.",
+    ),
+    "record_energy": (
+        inspect.Parameter("record_energy", _KW, default=False, annotation="bool"),
+        'record_energy : bool\n    Deprecated: ``record="energies"`` '
+        "(``result.energy`` is its transpose).",
+    ),
+    "record": (
+        inspect.Parameter(
+            "record", _KW, default=None, annotation="bool | str | tuple[str, ...] | None"
+        ),
+        "record : bool, str or sequence of str, optional\n"
+        '    Keep ``"states"``, ``"overlaps"`` (with every stored pattern) and\n'
+        '    ``"energies"`` sweep by sweep in ``result.trajectory`` (see\n'
+        "    :class:`~neuromem.models.base.RecallResult`).",
+    ),
+}
+_HEAD = (
+    inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    inspect.Parameter("cues", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+)
+
+
+def energy_request(
+    record: Any, record_energy: Any
+) -> tuple[frozenset[str], frozenset[str], bool]:
+    """Validate ``record`` and the deprecated ``record_energy`` of ``recall``.
+
+    Returns the names asked for, the names to measure (``"energies"`` added for
+    ``record_energy=True``, which warns) and whether ``result.energy`` is wanted.
+    """
+    names = check_record(record)
+    if not check_bool(record_energy, "record_energy"):
+        return names, names, False
+    warnings.warn(
+        "recall(record_energy=True) is deprecated: pass record='energies' and read "
+        "result.trajectory['energies'], shape (P, T + 1)",
+        DeprecationWarning,
+        # energy_request <- _recall <- recall <- transactional's and the memory
+        # check's wrappers <- the caller
+        stacklevel=6,
+    )
+    return names, names | {"energies"}, True
+
+
+def energy_result(
+    trajectory: dict[str, np.ndarray] | None, names: frozenset[str], legacy: bool
+) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None]:
+    """Split what :func:`energy_request` measured into ``(trajectory, energy)``: the
+    recorded energies go to ``result.energy`` too (transposed, ``(T + 1, P)``) when
+    the deprecated ``record_energy`` asked, and stay in the trajectory if asked for."""
+    if not legacy or trajectory is None:
+        return trajectory, None
+    energy = np.ascontiguousarray(trajectory["energies"].T)
+    if "energies" not in names:
+        trajectory = {k: v for k, v in trajectory.items() if k != "energies"} or None
+    return trajectory, energy
+
+
+def _sections(doc: str) -> tuple[str, dict[str, str], str]:
+    """A numpy-style docstring as (summary, parameter entries by name, the rest)."""
+    lines = inspect.cleandoc(doc).splitlines()
+    start = lines.index("Parameters")
+    entries: dict[str, list[str]] = {}
+    end = len(lines)
+    for i in range(start + 2, len(lines)):
+        line = lines[i]
+        if line and not line.startswith(" "):
+            if i + 1 < len(lines) and set(lines[i + 1]) == {"-"}:  # the next section
+                end = i
+                break
+            entries[line.split(" :")[0]] = [line]  # "a, b : ..." documents a and b
+        elif entries:
+            entries[list(entries)[-1]].append(line)
+    summary = "\n".join(lines[:start]).rstrip()
+    rest = "\n".join(lines[end:])
+    return summary, {k: "\n".join(v).rstrip() for k, v in entries.items()}, rest
+
+
+def _front(cls: type) -> Any:
+    """``cls.recall``: :meth:`Attractor._recall` under the signature and docstring
+    made of ``cls.recall_options``, ``cls._relax`` and :data:`SHARED`."""
+    own = {
+        name: p
+        for name, p in inspect.signature(cls._relax).parameters.items()
+        if p.kind == p.KEYWORD_ONLY
+    }
+    summary, entries, rest = _sections(cls._relax.__doc__)
+    by_name = {n: text for names, text in entries.items() for n in names.split(", ")}
+    params, docs = list(_HEAD), [by_name["cues"]]
+    for name in cls.recall_options:
+        param, doc = SHARED.get(name, (None, None))
+        params.append(own[name] if name in own else param)
+        doc = by_name.get(name, doc)
+        if doc not in docs:  # an entry of several names stands once
+            docs.append(doc)
+    sig = inspect.Signature(params, return_annotation="RecallResult")
+    text = "\n".join([summary, "", "Parameters", "----------", *docs, "", rest])
+
+    def recall(self, cues, **options):
+        bound = sig.bind(self, cues, **options)  # a TypeError names an unknown option
+        bound.apply_defaults()
+        return self._recall(**{k: v for k, v in bound.arguments.items() if k != "self"})
+
+    recall.__signature__ = sig
+    recall.__doc__ = text.rstrip()
+    recall.__qualname__ = f"{cls.__qualname__}.recall"
+    recall.__module__ = cls.__module__
+    return transactional(recall, light=True)
+
+
+class Attractor:
+    """Mixin giving a Hopfield-family memory its ``recall`` (see the module docstring).
+
+    A subclass sets :attr:`recall_options` and writes :meth:`_relax`.
+    """
+
+    #: ``recall``'s keyword options, in the order of its signature: those of
+    #: :data:`SHARED` and the keyword-only parameters of :meth:`_relax` (which lists
+    #: them in alphabetical order: the signature's order is declared here).
+    recall_options: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "_relax" in cls.__dict__:  # before Memory wraps recall in its memory check
+            cls.recall = _front(cls)
+        super().__init_subclass__(**kwargs)
+
+    def _recall(self, cues, *, max_steps=None, record=None, record_energy=False, **own):
+        s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        names, measured, legacy = energy_request(record, record_energy)
+        steps = self.max_steps if max_steps is None else max_steps
+        steps = check_int(steps, "max_steps", low=1)
+        states, steps, converged, trajectory, info = self._relax(s, steps, measured, **own)
+        trajectory, trace = energy_result(trajectory, names, legacy)
+        return RecallResult(states, steps, converged, trace, info, trajectory)
+
+    def _relax(
+        self, s: np.ndarray, max_steps: int, measured: frozenset[str], **own: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict | None, dict[str, Any]]:
+        """Relax the checked cues ``s``: ``(states, steps, converged, trajectory,
+        info)``, where ``trajectory`` holds what ``measured`` names, sweep by sweep.
+
+        Parameters
+        ----------
+        cues : ndarray, shape (B, n_units)
+            Starting states.
+        """
+        raise NotImplementedError
