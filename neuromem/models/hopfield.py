@@ -20,7 +20,6 @@ from ..validation import (
     check_bool,
     check_choice,
     check_dtype,
-    check_float,
     check_int,
     check_patterns,
 )
@@ -34,14 +33,16 @@ from .base import (
 )
 from .hopfield_energy import DYNAMICS, EnergyLandscape
 from .hopfield_threshold import (
+    DEFAULT_TEMPERATURE,
     Thresholds,
     _check_stochastic,
     _check_threshold,
     _check_threshold_range,
     _check_threshold_units,
+    _inverse_temperature,
 )
 
-__all__ = ["Hopfield"]
+__all__ = ["DEFAULT_TEMPERATURE", "Hopfield"]
 
 
 def _unit_scale(s: np.ndarray) -> np.ndarray:
@@ -60,8 +61,6 @@ def _unit_scale(s: np.ndarray) -> np.ndarray:
 
 
 UNITS = ("bipolar", "binary")
-#: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
-DEFAULT_TEMPERATURE = 0.1
 ORDERS = ("random", "fixed")
 CYCLES = ("stop", "follow")
 
@@ -218,7 +217,7 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
         self.order = check_choice(order, "order", ORDERS)
         self.temperature = temperature
         self.beta = beta
-        self._beta(temperature, beta)  # validate now
+        _inverse_temperature(temperature, beta)  # validate now
         _check_stochastic(self.dynamics, temperature, beta)
         _check_threshold_units(self.units, self.threshold)
         self.topology = check_topology(topology, self.n_units)
@@ -227,31 +226,6 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
         _check_threshold_range(self.threshold, self.dtype)
         self.seed = check_seed(seed)
         self._make_rule()  # fail now on an unknown rule or option, not at store time
-
-    @staticmethod
-    def _beta(temperature, beta) -> float:
-        if temperature is not None and beta is not None:
-            raise ValidationError(
-                "beta", beta, "None when temperature is given (give one of the two)"
-            )
-        if beta is not None:
-            return check_float(beta, "beta", low=0.0, low_inclusive=False)
-        if temperature is not None:
-            t = check_float(temperature, "temperature", low=0.0, low_inclusive=False)
-            with np.errstate(over="ignore"):
-                inv = 1.0 / t
-            if not np.isfinite(inv):
-                # A subnormal temperature made beta infinite: every draw's threshold
-                # arctanh(2u - 1) / beta became +/-0, so a tie (field 0) always went to
-                # -1 instead of the documented fair coin.
-                raise ValidationError(
-                    "temperature",
-                    temperature,
-                    f"a temperature of at least {1 / np.finfo(float).max:g} "
-                    "(1 / temperature must be a finite beta)",
-                )
-            return inv
-        return 1.0 / DEFAULT_TEMPERATURE
 
     # -- construction -----------------------------------------------------------------
     def _make_rule(self) -> LearningRule:
@@ -467,9 +441,9 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
         )
         cycles = check_choice(cycles, "cycles", CYCLES)
         if temperature is None and beta is None:
-            inv_t = self._beta(self.temperature, self.beta)
+            inv_t = _inverse_temperature(self.temperature, self.beta)
         else:
-            inv_t = self._beta(temperature, beta)
+            inv_t = _inverse_temperature(temperature, beta)
             _check_stochastic(dynamics, temperature, beta)
         self._build()
         energy = None  # recorded by rec: one definition, self.energy

@@ -1,5 +1,6 @@
 """Firing thresholds of 0/1 units (the Hopfield network's set_threshold), and the checks
-of parameters that act only in some settings (a threshold, a temperature)."""
+of parameters that act only in some settings (a threshold, a temperature), and the
+Glauber temperature as the ``beta`` the dynamics use."""
 
 from __future__ import annotations
 
@@ -62,6 +63,36 @@ def _check_stochastic(dynamics: str, temperature: Any, beta: Any) -> None:
                 f"None under dynamics={dynamics!r} (deterministic updates have no "
                 "temperature): use dynamics='glauber' for stochastic updates",
             )
+
+
+#: Temperature of Glauber dynamics when neither ``temperature`` nor ``beta`` is set.
+DEFAULT_TEMPERATURE = 0.1
+
+
+def _inverse_temperature(temperature: Any, beta: Any) -> float:
+    """The ``beta`` of Glauber dynamics: given, ``1 / temperature``, or the default."""
+    if temperature is not None and beta is not None:
+        raise ValidationError(
+            "beta", beta, "None when temperature is given (give one of the two)"
+        )
+    if beta is not None:
+        return check_float(beta, "beta", low=0.0, low_inclusive=False)
+    if temperature is not None:
+        t = check_float(temperature, "temperature", low=0.0, low_inclusive=False)
+        with np.errstate(over="ignore"):
+            inv = 1.0 / t
+        if not np.isfinite(inv):
+            # A subnormal temperature made beta infinite: every draw's threshold
+            # arctanh(2u - 1) / beta became +/-0, so a tie (field 0) always went to
+            # -1 instead of the documented fair coin.
+            raise ValidationError(
+                "temperature",
+                temperature,
+                f"a temperature of at least {1 / np.finfo(float).max:g} "
+                "(1 / temperature must be a finite beta)",
+            )
+        return inv
+    return 1.0 / DEFAULT_TEMPERATURE
 
 
 class Thresholds:
