@@ -114,6 +114,13 @@ def _front(cls: type) -> Any:
     }
     summary, entries, rest = _sections(cls._relax.__doc__)
     by_name = {n: text for names, text in entries.items() for n in names.split(", ")}
+    declared = set(cls.recall_options)
+    if declared - set(own) - set(SHARED) or set(own) - declared or "cues" not in by_name:
+        raise TypeError(
+            f"{cls.__name__}: recall_options must list the keyword-only parameters of "
+            f"_relax and names among {sorted(SHARED)}, and _relax's docstring must "
+            "document cues"
+        )
     params, docs = list(_HEAD), [by_name["cues"]]
     for name in cls.recall_options:
         param, doc = SHARED.get(name, (None, None))
@@ -139,7 +146,9 @@ def _front(cls: type) -> Any:
 class Attractor:
     """Mixin giving a Hopfield-family memory its ``recall`` (see the module docstring).
 
-    A subclass sets :attr:`recall_options` and writes :meth:`_relax`.
+    A subclass, a :class:`~neuromem.models.base.Memory` with ``n_units``, ``dtype``
+    and ``max_steps`` parameters, sets :attr:`recall_options` and writes
+    :meth:`_relax`.
     """
 
     #: ``recall``'s keyword options, in the order of its signature: those of

@@ -143,3 +143,19 @@ def test_a_new_model_supplies_only_its_update():
     np.testing.assert_array_equal(res.trajectory["states"][:, 1], cues / 4)
     with pytest.raises(nm.ValidationError, match="cues"):
         mem.recall(np.ones((1, 4)))
+
+
+def test_a_recall_option_neither_shared_nor_taken_by_relax_is_refused():
+    with pytest.raises(TypeError, match="recall_options"):
+
+        class Speedy(Halving):
+            recall_options = ("max_steps", "speed")
+
+            def _relax(self, s, max_steps, measured):
+                """Nothing.
+
+                Parameters
+                ----------
+                cues : ndarray
+                    Any.
+                """
