@@ -132,17 +132,20 @@ def test_parameter_grid_of_clones():
     assert not nm.params.learned_attributes(base)
 
 
+class Scaled(nm.LearningRule):
+    """A rule with one parameter of its own; the others come from the base class."""
+
+    name = "scaled"
+
+    def __init__(self, gain=2.0, **shared):
+        super().__init__(**shared)
+        self.gain = gain
+
+    def compute(self, pre, post, w, layout, signal=None):
+        return self.gain * layout.outer(post, pre)
+
+
 def test_params_collected_from_the_class_hierarchy():
-    class Scaled(nm.LearningRule):
-        name = "scaled"
-
-        def __init__(self, gain=2.0, **shared):
-            super().__init__(**shared)
-            self.gain = gain
-
-        def compute(self, pre, post, w, layout, signal=None):
-            return self.gain * layout.outer(post, pre)
-
     assert Scaled.param_names() == [
         "gain",
         "learning_rate",
@@ -163,13 +166,6 @@ def test_params_collected_from_the_class_hierarchy():
 
 
 def test_signature_shows_the_parameters_passed_on_to_the_base_class():
-    class Scaled(nm.LearningRule):
-        name = "scaled"
-
-        def __init__(self, gain=2.0, **shared):
-            super().__init__(**shared)
-            self.gain = gain
-
     class Fixed(Scaled):  # an explicit __init__ again: its own signature
         def __init__(self, gain=1.0):
             super().__init__(gain)
