@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
-import pydoc
-
 import numpy as np
 import pytest
 
 import neuromem as nm
-from neuromem.registry import models, rules
+from neuromem.registry import models
 
 MODELS = nm.list_models()
 RULES = nm.list_rules()
@@ -132,20 +129,17 @@ def test_parameter_grid_of_clones():
     assert not nm.params.learned_attributes(base)
 
 
-class Scaled(nm.LearningRule):
-    """A rule with one parameter of its own; the others come from the base class."""
-
-    name = "scaled"
-
-    def __init__(self, gain=2.0, **shared):
-        super().__init__(**shared)
-        self.gain = gain
-
-    def compute(self, pre, post, w, layout, signal=None):
-        return self.gain * layout.outer(post, pre)
-
-
 def test_params_collected_from_the_class_hierarchy():
+    class Scaled(nm.LearningRule):
+        name = "scaled"
+
+        def __init__(self, gain=2.0, **shared):
+            super().__init__(**shared)
+            self.gain = gain
+
+        def compute(self, pre, post, w, layout, signal=None):
+            return self.gain * layout.outer(post, pre)
+
     assert Scaled.param_names() == [
         "gain",
         "learning_rate",
@@ -163,43 +157,6 @@ def test_params_collected_from_the_class_hierarchy():
                 super().__init__()
 
         Bad.param_names()
-
-
-def test_signature_shows_the_parameters_passed_on_to_the_base_class():
-    class Fixed(Scaled):  # an explicit __init__ again: its own signature
-        def __init__(self, gain=1.0):
-            super().__init__(gain)
-
-    sig = inspect.signature(Scaled)
-    assert list(sig.parameters) == Scaled.param_names()
-    assert sig.parameters["gain"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-    assert sig.parameters["decay"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert sig.parameters["decay"].default == 0.0
-    assert "Scaled(gain=2.0, *, learning_rate: 'float' = 1.0" in pydoc.render_doc(Scaled)
-    assert list(inspect.signature(Fixed).parameters) == ["gain"]
-
-
-@pytest.mark.parametrize(
-    ("name", "own"),
-    [
-        ("bcm", ["tau", "theta0"]),
-        ("covariance", ["center"]),
-        ("perceptron", ["kappa", "symmetric", "max_epochs"]),
-        ("pseudoinverse", ["zero_diagonal"]),
-        ("tsodyks-feigelman", ["coding_level", "centering"]),
-    ],
-)
-def test_rules_take_the_shared_parameters_from_the_base_class(name, own):
-    cls = rules.get(name)
-    shared = ["learning_rate", "decay", "bounds", "soft_bounds"]
-    assert cls.param_names() == [*own, *shared]
-    assert list(inspect.signature(cls).parameters) == [*own, *shared]
-    rule = cls(learning_rate=0.5, decay=0.1, bounds=(-1.0, 1.0), soft_bounds=True)
-    given = {"learning_rate": 0.5, "decay": 0.1, "bounds": (-1.0, 1.0), "soft_bounds": True}
-    assert {k: rule.get_params()[k] for k in shared} == given
-    assert rule.clone().get_params() == rule.get_params()
-    with pytest.raises(nm.ValidationError, match="decay"):
-        cls(decay=1.5)
 
 
 def test_nested_set_params_after_store_compares_rule_parameters():

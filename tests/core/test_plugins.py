@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import pydoc
 import re
 from pathlib import Path
 
@@ -131,3 +133,40 @@ def test_smallest_rule_plugin_fits_in_twenty_lines():
     assert f"{n} lines of Python" in text  # the number the page quotes
     entry = re.search(r'\[project.entry-points."neuromem.rules"\]\n(.*?)\n', text).group(1)
     assert entry == 'dale-hebb = "my_package:DaleHebb"'
+
+
+def test_signature_shows_the_parameters_passed_on_to_the_base_class():
+    class Fixed(Gain):  # an explicit __init__ again: its own signature
+        def __init__(self, gain=1.0):
+            super().__init__(gain)
+
+    sig = inspect.signature(Gain)
+    assert list(sig.parameters) == Gain.param_names()
+    assert sig.parameters["gain"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert sig.parameters["decay"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert sig.parameters["decay"].default == 0.0
+    assert "Gain(gain=2.0, *, learning_rate: 'float' = 1.0" in pydoc.render_doc(Gain)
+    assert list(inspect.signature(Fixed).parameters) == ["gain"]
+
+
+@pytest.mark.parametrize(
+    ("name", "own"),
+    [
+        ("bcm", ["tau", "theta0"]),
+        ("covariance", ["center"]),
+        ("perceptron", ["kappa", "symmetric", "max_epochs"]),
+        ("pseudoinverse", ["zero_diagonal"]),
+        ("tsodyks-feigelman", ["coding_level", "centering"]),
+    ],
+)
+def test_rules_take_the_shared_parameters_from_the_base_class(name, own):
+    cls = rules.get(name)
+    shared = ["learning_rate", "decay", "bounds", "soft_bounds"]
+    assert cls.param_names() == [*own, *shared]
+    assert list(inspect.signature(cls).parameters) == [*own, *shared]
+    rule = cls(learning_rate=0.5, decay=0.1, bounds=(-1.0, 1.0), soft_bounds=True)
+    given = {"learning_rate": 0.5, "decay": 0.1, "bounds": (-1.0, 1.0), "soft_bounds": True}
+    assert {k: rule.get_params()[k] for k in shared} == given
+    assert rule.clone().get_params() == rule.get_params()
+    with pytest.raises(nm.ValidationError, match="decay"):
+        cls(decay=1.5)
