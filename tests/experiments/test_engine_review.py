@@ -1,0 +1,78 @@
+"""What a reviewer of issue 17 found in the engine: text fields with line breaks,
+``tasks()`` of the wrong shape, ``--no-plot`` on compare, the folder guard's message,
+``neuromem plot`` of a grid with a script-registered model, and the CLI's listings."""
+
+from __future__ import annotations
+
+import pytest
+
+import neuromem as nm
+from neuromem.experiments import Experiment, read_results, run
+from neuromem.experiments.engine import read_frame, read_rows, write_table
+from neuromem.models.base import KeepsPatterns
+from neuromem.registry import models
+
+# -- text fields with line breaks ---------------------------------------------------------
+
+TEXTS = ["solver failed:\n  matrix is singular", 'a "q",\r\nb', "end\n", "\n", "x\ry", ""]
+
+
+def test_text_with_line_breaks_reads_back_as_written(tmp_path):
+    rows = [{"i": i, "s": s, "x": i / 3} for i, s in enumerate(TEXTS)]
+    path = write_table(tmp_path / "t.csv", rows)
+    for strict in (True, False):
+        back, damaged = read_rows(path, {"i": int, "s": str, "x": float}, strict=strict)
+        assert back == rows and not damaged
+    assert read_frame(path)["s"].tolist() == TEXTS
+
+
+def test_a_torn_record_with_a_line_break_is_dropped_alone(tmp_path):
+    rows = [{"i": 0, "s": "one\ntwo"}, {"i": 1, "s": "three"}]
+    path = write_table(tmp_path / "t.csv", rows)
+    whole = path.read_bytes()
+    # A kill in the middle of appending a two-line record, and garbage with a quote
+    # followed by a whole row.
+    path.write_bytes(whole + b'2,"four\nfi')
+    assert read_rows(path, strict=False) == (rows, True)
+    path.write_bytes(whole + b'x,"\n3,six\n')
+    assert read_rows(path, strict=False) == ([*rows, {"i": 3, "s": "six"}], True)
+    with pytest.raises(nm.ValidationError, match="line 5 does not parse"):
+        read_rows(path)
+
+
+class _Broken(KeepsPatterns, nm.Memory):
+    """A model whose store fails with a message of two lines."""
+
+    def __init__(self, n_units: int, seed=None):
+        self.n_units = n_units
+        self.seed = seed
+
+    def store(self, patterns, targets=None):
+        raise RuntimeError("solver failed:\n  matrix is singular")
+
+    def recall(self, cues, *, record=None):
+        raise RuntimeError("never reached")
+
+
+@pytest.fixture
+def broken_model():
+    nm.register_model("broken-review", _Broken)
+    yield "broken-review"
+    models.reload()
+
+
+def test_a_multi_line_error_reads_back_whole_in_both_readers(tmp_path, broken_model):
+    exp = Experiment(
+        "b",
+        models=[{"name": "hopfield"}, {"name": broken_model}],
+        patterns=[{"n_units": 32}],
+        loads=[0.1],
+        seed=0,
+    )
+    run(exp, tmp_path, progress=False)
+    frame = read_frame(tmp_path / "results.csv")
+    errors = [e for e in frame["error"] if e]
+    assert len(errors) == 1 and errors[0].endswith("solver failed:\n  matrix is singular")
+    assert [r["error"] for r in read_results(tmp_path)] == frame["error"].tolist()
+    resumed = run(exp, tmp_path, resume=True, progress=False)
+    assert [r["error"] for r in resumed] == frame["error"].tolist()
