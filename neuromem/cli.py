@@ -85,6 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=False if args.quiet else None,
         info={"seed": args.seed, "quick": args.quick},
+        plot=not args.no_plot,
     )
     failed = sum(1 for r in rows if r.get("error"))
     unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
@@ -223,7 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", action="store_true", help="keep the rows already written in --out"
     )
-    p.add_argument("--no-plot", action="store_true", help="do not draw the figures")
+    p.add_argument(
+        "--no-plot",
+        action="store_true",
+        help="do not draw the figures (compare: nor its report; neuromem plot draws them)",
+    )
     _executor_options(p)
     _quiet_option(p)
     p.set_defaults(func=_cmd_run)

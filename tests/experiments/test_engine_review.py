@@ -76,3 +76,24 @@ def test_a_multi_line_error_reads_back_whole_in_both_readers(tmp_path, broken_mo
     assert [r["error"] for r in read_results(tmp_path)] == frame["error"].tolist()
     resumed = run(exp, tmp_path, resume=True, progress=False)
     assert [r["error"] for r in resumed] == frame["error"].tolist()
+
+
+# -- --no-plot ------------------------------------------------------------------------------
+
+
+def test_run_compare_no_plot_draws_nothing(tmp_path, capsys, monkeypatch):
+    from neuromem.cli import main
+    from neuromem.experiments.compare.protocol import Compare
+
+    def small(cls, quick=False, seed=0, notes=None):  # the preset, on two models
+        return cls({"quick": quick, "repeats": 2, "models": ["hebbian", "mlp"]}, seed)
+
+    monkeypatch.setattr(Compare, "preset", classmethod(small))
+    out = tmp_path / "c"
+    assert main(["run", "compare", "--quick", "--out", str(out), "--no-plot"]) == 0
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    assert {"summary.csv", "evaluations.csv", "run.json"} <= files
+    assert not [f for f in files if f.endswith((".png", ".html")) or "/" in f]
+    assert main(["plot", str(out)]) == 0
+    assert (out / "capacity.png").is_file()
+    capsys.readouterr()

@@ -119,6 +119,9 @@ class RunFolder:
         self.out = check_out(out)
         self.meta = dict(meta)
         self.force = force
+        #: Whether the run draws (False under ``--no-plot``): a protocol's ``finish``
+        #: then writes no figure and no report that shows them.
+        self.plot = True
         self.written: set[str] = set()
         self._lock = None
         self.previous: dict[str, Any] | None = None

@@ -251,7 +251,7 @@ class Protocol:
         """Write what a run makes beyond its tables (a report, say) into ``folder``
         (a :class:`~neuromem.experiments.engine.RunFolder`, still locked: name each
         file through ``folder.path(name)`` so ``--force`` knows it); returns extra
-        ``run.json`` keys."""
+        ``run.json`` keys. Under ``--no-plot`` ``folder.plot`` is False: draw nothing."""
         return {}
 
     # -- figures and report ---------------------------------------------------------

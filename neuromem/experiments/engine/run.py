@@ -194,6 +194,7 @@ def run(
     progress: bool | None = None,
     info: dict[str, Any] | None = None,
     on_task: Callable[[int, int], None] | None = None,
+    plot: bool = True,
 ) -> list[dict[str, Any]]:
     """Run every task of ``protocol`` and write the results folder ``out``.
 
@@ -224,6 +225,10 @@ def run(
     on_task : callable, optional
         Called as ``on_task(done, total)`` after every task that runs (``total``:
         the tasks known so far; a later stage's are added when it starts).
+    plot : bool
+        False (``--no-plot``): the run draws nothing, not even in the protocol's
+        :meth:`~Protocol.finish` (compare's figures, study sections and report); the
+        tables are the same, and :func:`draw` draws the figures later.
 
     Returns
     -------
@@ -234,6 +239,7 @@ def run(
         raise ValidationError("experiment", protocol, "a neuromem Experiment or Protocol")
     resume = check_bool(resume, "resume")
     force = check_bool(force, "force")
+    plot = check_bool(plot, "plot")
     if progress is not None:
         progress = check_bool(progress, "progress")
     if info is not None and not isinstance(info, dict):
@@ -257,6 +263,7 @@ def run(
     if info:
         extra["invocation"] = info
     with Executor(jobs, scheduler) as executor, RunFolder(out, meta, force=force) as folder:
+        folder.plot = plot
         journal_cls = _TableJournal if protocol.columns is not None else _JsonJournal
         journal = journal_cls(folder, protocol)
         extra["journal"] = journal.path.name
