@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 import neuromem as nm
 from neuromem.experiments import Experiment, read_results, run
-from neuromem.experiments.engine import read_frame, read_rows, write_table
+from neuromem.experiments.engine import Output, Protocol, read_frame, read_rows, write_table
 from neuromem.models.base import KeepsPatterns
 from neuromem.registry import models
 
@@ -97,3 +99,43 @@ def test_run_compare_no_plot_draws_nothing(tmp_path, capsys, monkeypatch):
     assert main(["plot", str(out)]) == 0
     assert (out / "capacity.png").is_file()
     capsys.readouterr()
+
+
+# -- tasks() of the wrong shape ------------------------------------------------------------
+
+
+class _Tasks(Protocol):
+    """A protocol whose tasks are whatever ``kind`` asks for."""
+
+    name = "tasks-review"
+    defaults: ClassVar[dict] = {"kind": "ints"}
+
+    def tasks(self):
+        return {
+            "ints": lambda: [0, 1, 2],
+            "generator": lambda: ((i,) for i in range(3)),
+            "objects": lambda: [(0,), (object(),)],
+            "tuples": lambda: [(0,), (1,)],
+        }[self.params["kind"]]()
+
+    def task(self, index):
+        return {"trial": index}
+
+    def reduce(self, results):
+        return Output({"results": results})
+
+
+@pytest.mark.parametrize(
+    ("kind", "param"),
+    [("ints", "tasks[0]"), ("generator", "tasks"), ("objects", "tasks[1]")],
+)
+def test_tasks_of_the_wrong_shape_are_refused_before_writing(tmp_path, kind, param):
+    out = tmp_path / "t"
+    with pytest.raises(nm.ValidationError, match="a list of tuples") as err:
+        run(_Tasks({"kind": kind}), out, progress=False)
+    assert err.value.param == param
+    assert not out.exists()
+    assert run(_Tasks({"kind": "tuples"}), out, progress=False) == [
+        {"trial": 0},
+        {"trial": 1},
+    ]

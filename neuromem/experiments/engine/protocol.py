@@ -214,7 +214,8 @@ class Protocol:
 
     # -- tasks ----------------------------------------------------------------------
     def tasks(self) -> list[tuple]:
-        """The coordinates of every task, in table order (JSON-able tuples)."""
+        """The coordinates of every task, in table order: a list of tuples of JSON data
+        (anything else is a ValidationError naming ``tasks``, before the run writes)."""
         raise NotImplementedError
 
     def task(self, index: int) -> Any:

@@ -54,6 +54,24 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON data")
 
 
+def _checked_tasks(protocol: Protocol, stage: str, earlier: dict[str, list]) -> list:
+    """The task coordinates of ``stage``: a list of tuples of JSON data (the journal
+    keeps them), or a ValidationError naming ``tasks`` (the method that gave them)."""
+    keys = protocol.stage_tasks(stage, earlier)
+    name = "tasks" if len(protocol.stages) == 1 else f"stage_tasks({stage!r})"
+    expected = "a list of tuples of JSON data, one tuple of coordinates per task"
+    if not isinstance(keys, list | tuple):
+        raise ValidationError(name, described(f"a {type(keys).__name__}"), expected)
+    for i, key in enumerate(keys):
+        try:
+            if not isinstance(key, tuple | list):
+                raise TypeError
+            json.dumps(list(key), default=_plain)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{name}[{i}]", key, expected) from None
+    return list(keys)
+
+
 def _json(obj: Any) -> Any:
     """``obj`` as it reads back from the journal (tuples as lists, numpy as Python)."""
     return json.loads(json.dumps(obj, default=_plain))
@@ -262,6 +280,9 @@ def run(
     extra.update(protocol_meta(protocol))
     if info:
         extra["invocation"] = info
+    # The first stage's tasks are checked before anything is written; a later stage's
+    # depend on the earlier results.
+    first = _checked_tasks(protocol, stages[0], {})
     with Executor(jobs, scheduler) as executor, RunFolder(out, meta, force=force) as folder:
         folder.plot = plot
         journal_cls = _TableJournal if protocol.columns is not None else _JsonJournal
@@ -275,7 +296,9 @@ def run(
             for stage in stages:
                 # A later stage's tasks depend on the earlier stages' results: they
                 # are known (and counted in run.json) only when it starts.
-                keys = protocol.stage_tasks(stage, dict(results))
+                keys = (
+                    first if not results else _checked_tasks(protocol, stage, dict(results))
+                )
                 n = len(keys)
                 total += n
                 extra["n_tasks"] = total
