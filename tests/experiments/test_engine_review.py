@@ -108,7 +108,7 @@ class _Tasks(Protocol):
     """A protocol whose tasks are whatever ``kind`` asks for."""
 
     name = "tasks-review"
-    defaults: ClassVar[dict] = {"kind": "ints"}
+    defaults: ClassVar[dict] = {"kind": "ints", "label": ""}
 
     def tasks(self):
         return {
@@ -139,3 +139,27 @@ def test_tasks_of_the_wrong_shape_are_refused_before_writing(tmp_path, kind, par
         {"trial": 0},
         {"trial": 1},
     ]
+
+
+# -- the folder guard's message --------------------------------------------------------------
+
+
+def test_the_folder_guard_names_what_differs(tmp_path):
+    out = tmp_path / "t"
+    run(_Tasks({"kind": "tuples"}, seed=0), out, progress=False)
+    cases = [
+        (_Tasks({"kind": "tuples"}, seed=1), "of 'tasks-review', seed: 0 there, 1 here"),
+        (
+            _Tasks({"kind": "tuples", "label": "x" * 50}),
+            "of 'tasks-review', params.label: '' there, '" + "x" * 36 + "... here",
+        ),
+        (_Other({"kind": "tuples"}), "of 'tasks-review', not 'other-review'"),
+    ]
+    for protocol, text in cases:
+        with pytest.raises(nm.ValidationError) as err:
+            run(protocol, out, resume=True, progress=False)
+        assert f"holds a different run ({text})" in str(err.value)
+
+
+class _Other(_Tasks):
+    name = "other-review"
