@@ -163,3 +163,27 @@ def test_the_folder_guard_names_what_differs(tmp_path):
 
 class _Other(_Tasks):
     name = "other-review"
+
+
+# -- neuromem plot of a grid with a model registered by a script --------------------------
+
+
+def test_plot_draws_a_grid_whose_model_is_not_registered_here(tmp_path, capsys):
+    from neuromem.cli import main
+    from neuromem.experiments.engine import draw
+
+    nm.register_model("hopfield-review", type(nm.create("hopfield", n_units=8)))
+    try:
+        exp = Experiment(
+            "h",
+            models=[{"name": "hopfield"}, {"name": "hopfield-review"}],
+            patterns=[{"n_units": 32}],
+            loads=[0.05, 0.1],
+            seed=0,
+        )
+        run(exp, tmp_path, progress=False)
+    finally:
+        models.reload()  # as in a new process: the script's model is not registered
+    assert main(["plot", str(tmp_path)]) == 0
+    assert "capacity.png" in capsys.readouterr().out
+    assert [p.name for p in draw(tmp_path)] == ["capacity.png", "times.png"]
