@@ -187,3 +187,44 @@ def test_plot_draws_a_grid_whose_model_is_not_registered_here(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 0
     assert "capacity.png" in capsys.readouterr().out
     assert [p.name for p in draw(tmp_path)] == ["capacity.png", "times.png"]
+
+
+# -- the command line's listings ------------------------------------------------------------
+
+
+def test_list_shows_every_registered_protocol(capsys):
+    from neuromem.cli import main
+    from neuromem.experiments.engine import protocols
+
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out.split("experiments (neuromem run NAME):\n")[1]
+    names = [line.split()[0] for line in listed.splitlines()]
+    assert names == protocols.names() and "grid" in names
+    assert "neuromem run FILE.toml" in listed.splitlines()[names.index("grid")]
+
+
+def test_describe_an_experiment(capsys):
+    from neuromem.cli import main
+
+    assert main(["describe", "compare"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("compare  (experiment ") and "neuromem run compare" in out
+    assert "  repeats  default None" in out
+    assert main(["describe", "sequence", "--kind", "experiment"]) == 0
+    out = capsys.readouterr().out
+    assert "(experiment " in out and "(model " not in out and "  sizes" in out
+    assert main(["describe", "sequence"]) == 0  # a model and an experiment
+    out = capsys.readouterr().out
+    assert "sequence  (model " in out and "sequence  (experiment " in out
+    assert main(["describe", "nothing"]) == 2
+    assert "a model, rule or experiment name" in capsys.readouterr().err
+
+
+def test_compare_help_says_its_own_seed_default(capsys):
+    from neuromem.cli import main
+
+    assert main(["compare", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "root seed (default: 0)" in out and "TOML" not in out
+    assert main(["run", "--help"]) == 0
+    assert "seed of a TOML experiment file" in " ".join(capsys.readouterr().out.split())
