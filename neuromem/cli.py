@@ -85,6 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=False if args.quiet else None,
         info={"seed": args.seed, "quick": args.quick},
+        plot=not args.no_plot,
     )
     failed = sum(1 for r in rows if r.get("error"))
     unit = "trials" if "trial" in (rows[0] if rows else {}) else "rows"
@@ -158,7 +159,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _executor_options(p: argparse.ArgumentParser) -> None:
+def _executor_options(p: argparse.ArgumentParser, toml: bool = True) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument(
         "--scheduler",
@@ -170,7 +171,8 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         default=None,
-        help="root seed (default: 0, or the seed of a TOML experiment file)",
+        help="root seed (default: 0"
+        + (", or the seed of a TOML experiment file)" if toml else ")"),
     )
     p.add_argument("--quick", action="store_true", help="a small smoke run")
     p.add_argument(
@@ -223,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", action="store_true", help="keep the rows already written in --out"
     )
-    p.add_argument("--no-plot", action="store_true", help="do not draw the figures")
+    p.add_argument(
+        "--no-plot",
+        action="store_true",
+        help="do not draw the figures (compare: nor its report; neuromem plot draws them)",
+    )
     _executor_options(p)
     _quiet_option(p)
     p.set_defaults(func=_cmd_run)
@@ -249,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated registry names or labels to compare (default: all; "
         "'hopfield' keeps every storage rule, 'hopfield-storkey' just that one)",
     )
-    _executor_options(p)
+    _executor_options(p, toml=False)
     _quiet_option(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -272,14 +278,17 @@ def _quiet_option(p: argparse.ArgumentParser) -> None:
 def _describe_parser(sub) -> None:
     p = sub.add_parser(
         "describe",
-        help="a model's or rule's parameters, defaults, units, summary and references",
+        help="a model's or rule's parameters, defaults, units, summary and references; "
+        "an experiment's options",
     )
-    p.add_argument("name", help="a registered model or rule name (see neuromem list)")
+    p.add_argument(
+        "name", help="a registered model, rule or experiment name (see neuromem list)"
+    )
     p.add_argument(
         "--kind",
-        choices=("model", "rule"),
+        choices=("model", "rule", "experiment"),
         default=None,
-        help="describe only the model or only the rule of that name",
+        help="describe only the model, rule or experiment of that name",
     )
     p.set_defaults(func=_cmd_describe)
 

@@ -142,9 +142,15 @@ def builtin_protocols() -> dict[str, type]:
 
 
 def experiments() -> dict[str, str]:
-    """Experiment names (registered protocols) and the first paragraph of their
-    docstring."""
-    return {name: _summary(cls) for name, cls in builtin_protocols().items()}
+    """Every registered protocol's name and the first paragraph of its docstring; one
+    that runs only from a file (``grid``) says how to run it."""
+    found = {name: protocols.get(name) for name in protocols.names()}
+    return {name: _summary(cls) + _how_to_run(name, cls) for name, cls in found.items()}
+
+
+def _how_to_run(name: str, cls: type) -> str:
+    """For a protocol without a built-in configuration: how it is run."""
+    return "" if getattr(cls, "listed", True) else " Run one: neuromem run FILE.toml."
 
 
 def experiments_epilog() -> str:
@@ -221,6 +227,19 @@ def _references(cls: type) -> list[str]:
     return refs
 
 
+def _options(name: str, cls: type) -> list[str]:
+    """How a protocol is run, and its options (the keys of its params) with defaults."""
+    how = _how_to_run(name, cls).strip() or f"Run it: neuromem run {name} [--quick]."
+    options = {k: "required" for k in cls.required}
+    options.update({k: f"default {v!r}" for k, v in cls.defaults.items()})
+    lines = [f"  {how}"]
+    if options:
+        lines.append("options:")
+        width = max(len(n) for n in options) + 2
+        lines += [f"  {k:<{width}}{v}" for k, v in options.items()]
+    return lines
+
+
 def _describe_one(kind: str, name: str, cls: type, origin: str) -> str:
     import textwrap
 
@@ -229,6 +248,8 @@ def _describe_one(kind: str, name: str, cls: type, origin: str) -> str:
     if summary:
         lines += textwrap.wrap(summary, 88, initial_indent="  ", subsequent_indent="  ")
     params = cls._signature_params() if issubclass(cls, Parametrized) else {}
+    if kind == "experiment":
+        lines += _options(name, cls)
     docs = _param_docs(cls)
     if params:
         lines.append("parameters:")
@@ -252,34 +273,34 @@ def _describe_one(kind: str, name: str, cls: type, origin: str) -> str:
 
 
 def describe(name: str, kind: str | None = None) -> str:
-    """Parameters, defaults, docstring summary and references of a model or a rule.
+    """Parameters, defaults, docstring summary and references of a model, a rule or an
+    experiment (a registered protocol: its options and how to run it).
 
     Parameters
     ----------
     name : str
-        A registered model or rule name (a name that is both, like ``hebbian``, is
-        described as both unless ``kind`` says which).
-    kind : {"model", "rule"}, optional
+        A registered model, rule or experiment name (a name that is several, like
+        ``hebbian`` or ``sequence``, is described as each unless ``kind`` says which).
+    kind : {"model", "rule", "experiment"}, optional
 
     Returns
     -------
     str
     """
-    if kind is not None and (not isinstance(kind, str) or kind not in ("model", "rule")):
-        raise ValidationError("kind", kind, "'model', 'rule' or None")
+    kinds = (("model", models), ("rule", rules), ("experiment", protocols))
+    if kind is not None and (not isinstance(kind, str) or kind not in dict(kinds)):
+        raise ValidationError("kind", kind, "'model', 'rule', 'experiment' or None")
     found = []
-    for k, reg in (("model", models), ("rule", rules)):
+    for k, reg in kinds:
         # isinstance first: an unhashable name (a dict, an array) made ``in`` raise.
         if kind in (None, k) and isinstance(name, str) and name in reg.names():
             found.append(_describe_one(k, name, reg.get(name), reg.origin(name)))
     if not found:
         # Only the names of the kind asked for: "a rule name: one of ..." listing
         # models too would offer names that fail the same way.
-        asked = [
-            reg for k, reg in (("model", models), ("rule", rules)) if kind in (None, k)
-        ]
+        asked = [reg for k, reg in kinds if kind in (None, k)]
         known = sorted({n for reg in asked for n in reg.names()})
-        what = {"model": "a model", "rule": "a rule"}.get(kind or "", "a model or rule")
+        what = f"a {kind}" if kind else "a model, rule or experiment"
         raise ValidationError("name", name, f"{what} name: one of {', '.join(known)}")
     return "\n\n".join(found)
 

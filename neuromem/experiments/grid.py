@@ -62,6 +62,12 @@ class Grid(Protocol):
     def from_dict(cls, data: Mapping[str, Any]) -> Grid:
         return cls(Experiment.from_dict(data))
 
+    def _recorded(self, data: Mapping[str, Any]) -> None:
+        self.experiment = None  # not buildable here: only the figures are asked for
+        self.params = dict(data)
+        self.seed = data.get("seed", 0)
+        self.text = data.get("description", "")
+
     def to_dict(self) -> dict[str, Any]:
         return self.experiment.to_dict()
 
@@ -86,7 +92,7 @@ class Grid(Protocol):
         rows, _ = read_rows(folder / "results.csv", COLUMNS, strict=True)
         if not rows:
             raise ValidationError("results", str(folder), "a results folder with rows")
-        exp = self.experiment.to_dict()
+        exp = self.params  # the experiment's to_dict()
         with files_that_fit(folder, "a results folder as neuromem wrote it"):
             return [save(ax, folder / f"{stem}.png") for stem, ax in _draw(exp, rows)]
 

@@ -28,8 +28,8 @@ def run(
     (``sequence``, ``consolidation``, a plugin's). The options are those of
     :func:`neuromem.experiments.engine.run`: ``jobs`` (worker processes, or the
     workers of a local Dask cluster), ``scheduler`` (``"local"`` or a Dask scheduler
-    address), ``resume``, ``force``, ``progress`` and ``info`` (recorded in
-    ``run.json`` under ``"invocation"``). Returns the rows of the main table, in task
+    address), ``resume``, ``force``, ``progress``, ``info`` (recorded in
+    ``run.json`` under ``"invocation"``) and ``plot`` (False: nothing is drawn). Returns the rows of the main table, in task
     (grid) order.
     """
     return run_protocol(as_protocol(experiment), out, **options)

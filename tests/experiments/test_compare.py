@@ -464,7 +464,7 @@ def test_run_compare_resumes_redraws_and_force_removes_its_study_folders(
 
     monkeypatch.setattr(Compare, "preset", classmethod(small))
     out = tmp_path / "c"
-    args = ["run", "compare", "--quick", "--out", str(out), "--no-plot"]
+    args = ["run", "compare", "--quick", "--out", str(out)]
     assert main(args) == 0
     assert "2 rows (0 failed)" in capsys.readouterr().out
     meta = read_run(out)

@@ -170,10 +170,18 @@ class Compare(Protocol):
 
     # -- report ---------------------------------------------------------------------
     def finish(self, folder: Any, output: Output) -> dict[str, Any]:
-        """Draw the figures, run the study sections and write ``report.html``."""
+        """Draw the figures, run the study sections and write ``report.html`` (none of
+        them under ``--no-plot``: the study sections are part of the report)."""
         out = folder.out
         summary = output.tables["summary"]
         rows = output.tables["evaluations"]
+        if not folder.plot:
+            table = table_text(summary, self.config)
+            self.made.update(
+                report=None, figures=[], notes=[], table=table, evaluations=rows
+            )
+            elapsed = time.perf_counter() - self._t0
+            return jsonable({**self.config, **self.made["meta"], "elapsed_s": elapsed})
         grid = [(label, np.asarray(x)) for label, x in self.made["grid"]]
         ctx = ReportContext(out, {**self.config, "_glyph_grid": grid}, summary, rows)
         for label, text in self.made["warnings"].items():

@@ -100,6 +100,31 @@ def check_out(out: Any) -> Path:
     return out
 
 
+def _differences(old: dict[str, Any], new: dict[str, Any], most: int = 3) -> str:
+    """What makes the run in a folder (``old``) another than ``new``: its protocol, or
+    the first ``most`` options (``seed``, ``params.sizes``...) whose values differ."""
+    if old.get("protocol") != new.get("protocol") or old.get("format") != new.get("format"):
+        return (
+            f"of {old.get('protocol') or old.get('format')!r}, not {new.get('protocol')!r}"
+        )
+
+    def short(value: Any) -> str:
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def diff(a: Any, b: Any, path: str) -> list[str]:
+        if isinstance(a, dict) and isinstance(b, dict) and path in ("", "params."):
+            keys = sorted(set(a) | set(b), key=lambda k: (k in ("name", "params"), k))
+            return [d for k in keys for d in diff(a.get(k), b.get(k), f"{path}{k}.")]
+        if a == b:
+            return []
+        return [f"{path[:-1] or 'configuration'}: {short(a)} there, {short(b)} here"]
+
+    found = diff(old.get("experiment"), new.get("experiment"), "")
+    more = f"; and {len(found) - most} more" if len(found) > most else ""
+    return f"of {new.get('protocol')!r}, " + ("; ".join(found[:most]) or "?") + more
+
+
 class RunFolder:
     """A results folder held by one run (a context manager: the lock is released on
     exit).
@@ -119,6 +144,9 @@ class RunFolder:
         self.out = check_out(out)
         self.meta = dict(meta)
         self.force = force
+        #: Whether the run draws (False under ``--no-plot``): a protocol's ``finish``
+        #: then writes no figure and no report that shows them.
+        self.plot = True
         self.written: set[str] = set()
         self._lock = None
         self.previous: dict[str, Any] | None = None
@@ -186,9 +214,7 @@ class RunFolder:
             self.replaces = self._replaced(old, entries)
             return
         if old is not None:
-            exp = old.get("experiment")
-            name = exp.get("name", "?") if isinstance(exp, dict) else "?"
-            what = f"a different run ({name!r})"
+            what = f"a different run ({_differences(old, self.meta)})"
         elif "results.csv" in entries:
             what = "a results.csv of unknown origin"
         else:

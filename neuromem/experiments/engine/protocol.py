@@ -212,9 +212,31 @@ class Protocol:
             raise ValidationError("experiment", data, "a protocol configuration (dict)")
         return cls(data.get("params", {}), data.get("seed", 0), data.get("description"))
 
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> Protocol:
+        """The protocol of a written folder's ``run.json`` configuration, to draw or
+        report it: :meth:`from_dict`, or, where the configuration does not validate
+        here (it names a model that the script which ran it had registered), the
+        configuration as recorded: the run checked it, and figures read the tables."""
+        try:
+            return cls.from_dict(data)
+        except ValidationError:
+            if not isinstance(data, Mapping):
+                raise
+            self = cls.__new__(cls)
+            self._recorded(data)
+            return self
+
+    def _recorded(self, data: Mapping[str, Any]) -> None:
+        """Take the attributes of a recorded configuration (:meth:`from_record`)."""
+        self.params = dict(data.get("params", {}))
+        self.seed = data.get("seed", 0)
+        self.text = data.get("description") or type(self).description
+
     # -- tasks ----------------------------------------------------------------------
     def tasks(self) -> list[tuple]:
-        """The coordinates of every task, in table order (JSON-able tuples)."""
+        """The coordinates of every task, in table order: a list of tuples of JSON data
+        (anything else is a ValidationError naming ``tasks``, before the run writes)."""
         raise NotImplementedError
 
     def task(self, index: int) -> Any:
@@ -251,7 +273,7 @@ class Protocol:
         """Write what a run makes beyond its tables (a report, say) into ``folder``
         (a :class:`~neuromem.experiments.engine.RunFolder`, still locked: name each
         file through ``folder.path(name)`` so ``--force`` knows it); returns extra
-        ``run.json`` keys."""
+        ``run.json`` keys. Under ``--no-plot`` ``folder.plot`` is False: draw nothing."""
         return {}
 
     # -- figures and report ---------------------------------------------------------
@@ -304,7 +326,8 @@ def fmt(v: Any) -> str:
 
 
 def protocol_of(folder: str | Path) -> Protocol:
-    """The protocol that wrote ``folder`` (from its ``run.json``)."""
+    """The protocol that wrote ``folder`` (from its ``run.json``), to draw or report
+    it (:meth:`Protocol.from_record`)."""
     meta = read_run(folder)
     name = (meta or {}).get("protocol")
     if name is None and isinstance(meta, dict):  # written before protocols were named
@@ -328,4 +351,4 @@ def protocol_of(folder: str | Path) -> Protocol:
         raise ValidationError(
             "results", str(folder), "a results folder with a valid run.json"
         )
-    return protocols.get(name).from_dict(meta.get("experiment"))
+    return protocols.get(name).from_record(meta.get("experiment"))

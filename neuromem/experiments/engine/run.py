@@ -54,6 +54,24 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON data")
 
 
+def _checked_tasks(protocol: Protocol, stage: str, earlier: dict[str, list]) -> list:
+    """The task coordinates of ``stage``: a list of tuples of JSON data (the journal
+    keeps them), or a ValidationError naming ``tasks`` (the method that gave them)."""
+    keys = protocol.stage_tasks(stage, earlier)
+    name = "tasks" if len(protocol.stages) == 1 else f"stage_tasks({stage!r})"
+    expected = "a list of tuples of JSON data, one tuple of coordinates per task"
+    if not isinstance(keys, list | tuple):
+        raise ValidationError(name, described(f"a {type(keys).__name__}"), expected)
+    for i, key in enumerate(keys):
+        try:
+            if not isinstance(key, tuple | list):
+                raise TypeError
+            json.dumps(list(key), default=_plain)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{name}[{i}]", key, expected) from None
+    return list(keys)
+
+
 def _json(obj: Any) -> Any:
     """``obj`` as it reads back from the journal (tuples as lists, numpy as Python)."""
     return json.loads(json.dumps(obj, default=_plain))
@@ -194,6 +212,7 @@ def run(
     progress: bool | None = None,
     info: dict[str, Any] | None = None,
     on_task: Callable[[int, int], None] | None = None,
+    plot: bool = True,
 ) -> list[dict[str, Any]]:
     """Run every task of ``protocol`` and write the results folder ``out``.
 
@@ -224,6 +243,10 @@ def run(
     on_task : callable, optional
         Called as ``on_task(done, total)`` after every task that runs (``total``:
         the tasks known so far; a later stage's are added when it starts).
+    plot : bool
+        False (``--no-plot``): the run draws nothing, not even in the protocol's
+        :meth:`~Protocol.finish` (compare's figures, study sections and report); the
+        tables are the same, and :func:`draw` draws the figures later.
 
     Returns
     -------
@@ -234,6 +257,7 @@ def run(
         raise ValidationError("experiment", protocol, "a neuromem Experiment or Protocol")
     resume = check_bool(resume, "resume")
     force = check_bool(force, "force")
+    plot = check_bool(plot, "plot")
     if progress is not None:
         progress = check_bool(progress, "progress")
     if info is not None and not isinstance(info, dict):
@@ -256,7 +280,11 @@ def run(
     extra.update(protocol_meta(protocol))
     if info:
         extra["invocation"] = info
+    # The first stage's tasks are checked before anything is written; a later stage's
+    # depend on the earlier results.
+    first = _checked_tasks(protocol, stages[0], {})
     with Executor(jobs, scheduler) as executor, RunFolder(out, meta, force=force) as folder:
+        folder.plot = plot
         journal_cls = _TableJournal if protocol.columns is not None else _JsonJournal
         journal = journal_cls(folder, protocol)
         extra["journal"] = journal.path.name
@@ -268,7 +296,9 @@ def run(
             for stage in stages:
                 # A later stage's tasks depend on the earlier stages' results: they
                 # are known (and counted in run.json) only when it starts.
-                keys = protocol.stage_tasks(stage, dict(results))
+                keys = (
+                    first if not results else _checked_tasks(protocol, stage, dict(results))
+                )
                 n = len(keys)
                 total += n
                 extra["n_tasks"] = total

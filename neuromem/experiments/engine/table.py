@@ -2,7 +2,8 @@
 values written as CSV, read back as a :class:`pandas.DataFrame` (or as typed rows).
 
 Floats are written with ``repr`` (they read back bit for bit), NaN as ``nan``, ``None``
-as an empty field, booleans as ``True``/``False``. A table read with a schema (``{column:
+as an empty field, booleans as ``True``/``False``; a text with a line break is quoted
+(one record over several lines) and reads back as written. A table read with a schema (``{column:
 type}``) gets exactly those columns and types; without one, each column's type is the
 narrowest of int, float, bool and str that parses every value of it.
 """
@@ -77,10 +78,12 @@ def parse_value(text: str, kind: type | None = None) -> Any:
 
 
 def line(row: Mapping[str, Any], columns: Iterable[str]) -> str:
-    """The CSV line (with its newline) of ``row`` in the order of ``columns``."""
+    """The CSV record (ending in a newline) of ``row`` in the order of ``columns``."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([format_value(row[c]) for c in columns])
-    return buf.getvalue()
+    # The writer quotes the characters of its line terminator: "\r\n" makes it quote
+    # a field holding either, so a lone "\r" is not read as the end of a record.
+    csv.writer(buf, lineterminator="\r\n").writerow([format_value(row[c]) for c in columns])
+    return buf.getvalue()[:-2] + "\n"
 
 
 def write_table(
@@ -110,6 +113,26 @@ def _infer(values: list[str]) -> type:
     return str
 
 
+def _record_end(lines: list[bytes], start: int) -> int:
+    """The last line of the record that begins at ``lines[start]``: a text field with
+    a line break is quoted, so a record ends at the first line where its quotes
+    balance (or at the end of the file, where an unclosed record does not parse)."""
+    odd = False
+    for j in range(start, len(lines)):
+        odd ^= lines[j].count(b'"') % 2 == 1
+        if not odd:
+            return j
+    return len(lines) - 1
+
+
+def _fields(raw: bytes) -> list[str]:
+    """The fields of one CSV record (which may span lines)."""
+    records = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), strict=True))
+    if len(records) != 1:
+        raise ValueError(f"{len(records)} records where one was expected")
+    return records[0]
+
+
 def read_rows(
     path: str | os.PathLike,
     schema: Schema | None = None,
@@ -119,10 +142,11 @@ def read_rows(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Typed rows of a table, and whether a damaged line was dropped.
 
-    The file is read line by line as bytes. ``strict``: a line that is not UTF-8, does
-    not parse or has the wrong number of fields is a :class:`ValidationError` naming
-    the line; otherwise it is dropped (a line torn by a kill, garbage appended) and
-    the second value is True. ``text_columns`` stay strings when types are inferred.
+    The file is read as bytes, record by record: a record is one line, or several
+    where a quoted text field holds a line break. ``strict``: a record that is not
+    UTF-8, does not parse or has the wrong number of fields is a
+    :class:`ValidationError` naming its first line; otherwise that line is dropped (a
+    line torn by a kill, garbage appended) and the second value is True. ``text_columns`` stay strings when types are inferred.
     """
     path = Path(path)
     try:
@@ -153,9 +177,11 @@ def read_rows(
             + (f" (columns {', '.join(schema)})" if schema is not None else ""),
         )
     fields_list = []
-    for number, raw in enumerate(lines[1:], 2):
+    i = 1
+    while i < len(lines):
+        end = _record_end(lines, i)
         try:
-            fields = next(csv.reader([raw.decode("utf-8")]))
+            fields = _fields(b"\n".join(lines[i : end + 1]))
             if len(fields) != len(header):
                 raise ValueError(
                     f"the wrong length: {len(fields)} fields for {len(header)} columns"
@@ -163,14 +189,16 @@ def read_rows(
             if schema is not None:
                 [parse_value(f, schema[c]) for c, f in zip(header, fields, strict=True)]
             fields_list.append(fields)
-        except (ValueError, csv.Error, StopIteration) as exc:
+            i = end + 1
+        except (ValueError, csv.Error) as exc:
             if strict:
                 raise ValidationError(
                     "results",
-                    described(f"{str(path)!r}, whose line {number} does not parse ({exc})"),
+                    described(f"{str(path)!r}, whose line {i + 1} does not parse ({exc})"),
                     "a table of complete rows written by neuromem",
                 ) from None
             damaged = True
+            i += 1  # only this line is dropped: the next may begin a whole record
     if schema is None:
         texts = set(text_columns)
         kinds = {
