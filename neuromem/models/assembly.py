@@ -216,7 +216,7 @@ class SpikingAssembly(Memory):
 
     def _base_seed(self) -> int:
         if getattr(self, "seed_", None) is None:
-            self.seed_ = int(as_generator(self.seed).integers(2**62))
+            self.seed_ = int(as_generator(self._seed_source()).integers(2**62))
         return self.seed_
 
     def store(self, patterns, targets=None) -> SpikingAssembly:

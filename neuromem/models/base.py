@@ -285,6 +285,24 @@ class Memory(Parametrized):
         }
     )  # fmt: skip
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Memory:
+        self = super().__new__(cls)
+        # Drawn when the model is made, not at its first store: a file keeps it with
+        # the other streams, so a model saved unfitted and loaded draws as the original.
+        self._entropy_rng = np.random.default_rng()
+        return self
+
+    def _seed_source(self) -> Any:
+        """What the model's random streams are drawn from: ``seed``, or for
+        ``seed=None`` the model's own entropy stream, which its files keep (use
+        ``spawn(self._seed_source(), n)``, never ``spawn(None, n)``)."""
+        seed = getattr(self, "seed", None)
+        if seed is not None:
+            return seed
+        if getattr(self, "_entropy_rng", None) is None:  # built without Memory.__new__
+            self._entropy_rng = np.random.default_rng()
+        return self._entropy_rng
+
     def __neuromem_tags__(self) -> ModelTags:
         """What this model is (read with :func:`neuromem.get_tags`).
 

@@ -218,21 +218,34 @@ def check_seeded(memory: Memory, sample: Sample | None = None) -> None:
 
 @_check("memory")
 def check_save_load(memory: Memory, sample: Sample | None = None) -> None:
-    """Saved and loaded (unseeded streams, after a recall drew from them), the model
-    recalls and trains exactly as the original goes on to."""
+    """Saved and loaded (unseeded streams; before the first store, and after a recall
+    drew from them), the model recalls and trains exactly as the original goes on to."""
     assert registry.models.name_of(memory) is not None, (
         f"{type(memory).__name__} is not registered: nm.load finds a model by its "
         "registry name (nm.register_model)"
     )
     sample = sample or sample_for(memory)
     cues = sample.recall_cues
+    # Saved before its first store: the file keeps what its streams will be drawn from.
+    original = _unseeded(memory)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.npz"
+        original.save(path)
+        loaded = load(path)
+    assert type(loaded) is type(memory), "load() returned another type"
+    sample.store(original), sample.store(loaded)
+    _same_learned(original, loaded, "store after an unfitted save and load")
+    np.testing.assert_array_equal(
+        loaded.recall(cues).states,
+        original.recall(cues).states,
+        err_msg="recall after an unfitted save, load and store",
+    )
     original = _stored(_unseeded(memory), sample)
     original.recall(cues)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
         original.save(path)
         loaded = load(path)
-    assert type(loaded) is type(memory), "load() returned another type"
     a, b = original.recall(cues), loaded.recall(cues)
     np.testing.assert_array_equal(b.states, a.states, err_msg="recall after load")
     np.testing.assert_array_equal(b.steps, a.steps, err_msg="steps after load")
