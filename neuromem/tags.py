@@ -29,6 +29,7 @@ __all__ = [
     "ModelTags",
     "RuleTags",
     "TagAlias",
+    "declare_legacy",
     "get_tags",
     "legacy_tags",
 ]
@@ -238,20 +239,45 @@ class TagAlias:
         return getattr(get_tags(obj), self.tag)
 
 
-def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):
-    """``base`` with the tags that ``cls`` still declares as old class attributes.
+def declare_legacy(cls: type, aliases: dict[str, str]) -> None:
+    """Take the tags a new class declares as old class attributes (``__init_subclass__``
+    of models and rules calls it).
 
-    ``aliases`` maps an old attribute name to its tag. A plugin written before the tags
-    (``encodings = ("binary",)`` on the class) keeps working; one that declares nothing
-    inherits ``base``.
+    ``aliases`` maps an old attribute name to its tag. Each one declared warns (a
+    ``DeprecationWarning``), is kept for :func:`legacy_tags` and is replaced by its
+    :class:`TagAlias`, so that reading it warns too, as on any model.
     """
-    changes = {}
+    declared = {}
     for attr, tag in aliases.items():
-        for klass in cls.__mro__:
-            value = klass.__dict__.get(attr)
-            if isinstance(value, TagAlias):
-                break  # reached the base class's alias: nothing declared the old way
-            if value is not None and not isinstance(value, property):
-                changes[tag] = tuple(value) if isinstance(value, list) else value
-                break
+        value = cls.__dict__.get(attr)
+        if value is None or isinstance(value, TagAlias | property):
+            continue
+        declared[tag] = tuple(value) if isinstance(value, list) else value
+        alias = TagAlias(tag)
+        alias.__set_name__(cls, attr)
+        setattr(cls, attr, alias)
+    if declared:
+        warnings.warn(
+            f"{cls.__name__} declares tags as class attributes "
+            f"({', '.join(a for a in aliases if aliases[a] in declared)}): deprecated, "
+            "override __neuromem_tags__ instead",
+            DeprecationWarning,
+            stacklevel=3,  # declare_legacy <- __init_subclass__ <- the class statement
+        )
+        # A subclass inherits what its bases declared, and overrides it.
+        cls._legacy_tags = {**getattr(cls, "_legacy_tags", {}), **declared}
+
+
+def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):
+    """``base`` with the tags that ``cls`` still declares as old class attributes
+    (collected by :func:`declare_legacy`).
+
+    A plugin written before the tags (``encodings = ("binary",)`` on the class) keeps
+    working; one that declares nothing inherits ``base``.
+    """
+    changes = {
+        tag: value
+        for tag, value in getattr(cls, "_legacy_tags", {}).items()
+        if tag in aliases.values()
+    }
     return dataclasses.replace(base, **changes) if changes else base

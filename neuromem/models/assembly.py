@@ -74,7 +74,6 @@ class SpikingAssembly(Memory):
     """
 
     name = "spiking-assembly"
-    encodings = ("binary",)
     #: What the stored weights depend on (every parameter of the simulated
     #: presentations, and the seed every later stream derives from): fixed once
     #: something is stored. ``recall_ms`` and ``min_spikes`` act at recall only.

@@ -15,7 +15,7 @@ from .. import memory, sweeps
 from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
-from ..tags import ModelTags, TagAlias, legacy_tags
+from ..tags import ModelTags, TagAlias, declare_legacy, legacy_tags
 from ..validation import check_bool
 
 __all__ = [
@@ -332,6 +332,7 @@ class Memory(Parametrized):
         # Every store and recall is checked against the memory available, from the
         # sizes of the call (memory.guarded), before it allocates anything.
         super().__init_subclass__(**kwargs)
+        declare_legacy(cls, _MODEL_ALIASES)
         for method in ("store", "recall"):
             fn = cls.__dict__.get(method)
             if callable(fn) and not getattr(fn, "__neuromem_guarded__", False):

@@ -128,6 +128,34 @@ def test_old_attributes_are_deprecated_read_only_aliases():
         mem.encodings = ("real",)
 
 
+def test_a_plugin_declaring_old_attributes_is_warned_when_defined_and_read():
+    with pytest.warns(DeprecationWarning, match="OldStyle declares tags as class attr"):
+
+        class OldStyle(nm.Memory):
+            encodings = ("binary",)
+            hetero = True
+
+            def __init__(self, n_units: int = 4):
+                self.n_units = n_units
+
+    with pytest.warns(DeprecationWarning, match="OldRule declares tags as class attr"):
+
+        class OldRule(nm.LearningRule):
+            encodings = ("real",)
+
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.encodings"):
+        assert OldStyle().encodings == ("binary",)
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.hetero"):
+        assert OldStyle().hetero is True
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.encodings"):
+        assert OldRule().encodings == ("real",)
+    # What the old attributes declared still counts, and is inherited.
+    child = type("Child", (OldStyle,), {})
+    assert nm.get_tags(child).encodings == ("binary",)
+    assert nm.get_tags(child).hetero_associative is True
+    assert nm.get_tags(OldRule).encodings == ("real",)
+
+
 def test_get_tags_refuses_other_objects():
     with pytest.raises(nm.ValidationError, match="obj"):
         nm.get_tags(object())
