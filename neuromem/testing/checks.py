@@ -21,6 +21,7 @@ from ..models.base import Memory, RecallResult
 from ..params import learned_attributes
 from ..rules.base import LearningRule
 from ..tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
+from ..theory import ANCHORS
 
 __all__ = [
     "Sample",
@@ -165,15 +166,22 @@ def check_params(memory: Memory, sample: Sample | None = None) -> None:
 
 @_check("memory")
 def check_tags(memory: Memory, sample: Sample | None = None) -> None:
-    """The tags are a :class:`ModelTags` of known values; every variant builds."""
+    """The tags are a :class:`ModelTags` of known values (checked by ``get_tags``), with
+    theory anchors that :data:`neuromem.theory.ANCHORS` holds; every variant builds."""
     tags = get_tags(memory)
     assert isinstance(tags, ModelTags), f"__neuromem_tags__ returned {tags!r}"
     assert tags.encodings and set(tags.encodings) <= set(ENCODINGS), tags.encodings
     assert tags.regime in REGIMES, f"regime {tags.regime!r} is not one of {REGIMES}"
+    _known_anchors(tags)
     size = {"n_units": memory.n_units} if "n_units" in memory.param_names() else {}
     for label, params in tags.variants:  # parameter sets for the class's defaults
         assert isinstance(label, str) and isinstance(params, dict), (label, params)
         type(memory)(**size, **params)
+
+
+def _known_anchors(tags: ModelTags | RuleTags) -> None:
+    unknown = [t for t in tags.theory if t not in ANCHORS]
+    assert not unknown, f"theory anchors {unknown} are not keys of theory.ANCHORS"
 
 
 @_check("memory")
@@ -407,6 +415,7 @@ def check_rule_tags(rule: LearningRule, **_: Any) -> None:
     tags = get_tags(rule)
     assert isinstance(tags, RuleTags), f"__neuromem_tags__ returned {tags!r}"
     assert tags.encodings and set(tags.encodings) <= set(ENCODINGS), tags.encodings
+    _known_anchors(tags)
     if tags.needs_signal or tags.temporal or not tags.symmetric:
         return  # asymmetry may need particular activity to show: not asserted
     if "dense" not in rule.supports:
