@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -159,7 +160,7 @@ def test_a_plugin_declaring_old_attributes_is_warned_when_defined_and_read():
 class Declares(nm.Memory):
     """A plugin whose tags are whatever ``over`` replaces."""
 
-    over: dict = {}
+    over: ClassVar[dict] = {}
 
     def __init__(self, n_units: int = 4):
         self.n_units = n_units
