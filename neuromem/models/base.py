@@ -333,6 +333,7 @@ class Memory(Parametrized):
         # sizes of the call (memory.guarded), before it allocates anything.
         super().__init_subclass__(**kwargs)
         declare_legacy(cls, _MODEL_ALIASES)
+        RegisteredName.take_declared(cls)
         for method in ("store", "recall"):
             fn = cls.__dict__.get(method)
             if callable(fn) and not getattr(fn, "__neuromem_guarded__", False):

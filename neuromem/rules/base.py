@@ -137,6 +137,7 @@ class LearningRule(StatefulMixin, Parametrized):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         declare_legacy(cls, _RULE_ALIASES)
+        RegisteredName.take_declared(cls)
 
     # -- to implement ---------------------------------------------------------------
     def compute(

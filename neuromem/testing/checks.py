@@ -162,6 +162,7 @@ def check_params(memory: Memory, sample: Sample | None = None) -> None:
     )
     c = memory.clone()
     assert type(c) is type(memory) and repr(c) == repr(memory), "clone() differs"
+    _one_name(memory, registry.models)
 
 
 @_check("memory")
@@ -177,6 +178,14 @@ def check_tags(memory: Memory, sample: Sample | None = None) -> None:
     for label, params in tags.variants:  # parameter sets for the class's defaults
         assert isinstance(label, str) and isinstance(params, dict), (label, params)
         type(memory)(**size, **params)
+
+
+def _one_name(obj: Any, kind: registry.Registry) -> None:
+    key = kind.name_of(obj)
+    assert key is None or obj.name == key, (
+        f"{type(obj).__name__}.name is {obj.name!r}, not {key!r}, the name it is "
+        "registered under (the one source of its name)"
+    )
 
 
 def _known_anchors(tags: ModelTags | RuleTags) -> None:
@@ -400,6 +409,7 @@ def check_rule_params(rule: LearningRule, **_: Any) -> None:
         assert getattr(rule, k) is v, f"__init__ must store parameter {k!r} unchanged"
     clone = rule.clone()
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
+    _one_name(rule, registry.rules)
     if registry.rules.name_of(rule) is not None:
         enc = _Encoder()
         back = _Encoder.decode(enc.encode(rule, "rule"), enc.arrays)
