@@ -245,36 +245,36 @@ def check_save_load(memory: Memory, sample: Sample | None = None) -> None:
     cues = sample.recall_cues
     # Saved before its first store: the file keeps what its streams will be drawn from.
     original = _unseeded(memory)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.npz"
-        original.save(path)
-        loaded = load(path)
-    assert type(loaded) is type(memory), "load() returned another type"
-    sample.store(original), sample.store(loaded)
-    _same_learned(original, loaded, "store after an unfitted save and load")
-    np.testing.assert_array_equal(
-        loaded.recall(cues).states,
-        original.recall(cues).states,
-        err_msg="recall after an unfitted save, load and store",
-    )
+    loaded = _saved_and_loaded(original)
+    _trained_alike(original, loaded, sample, cues, "an unfitted save, load and store")
     original = _stored(_unseeded(memory), sample)
     original.recall(cues)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.npz"
-        original.save(path)
-        loaded = load(path)
+    loaded = _saved_and_loaded(original)
     a, b = original.recall(cues), loaded.recall(cues)
     np.testing.assert_array_equal(b.states, a.states, err_msg="recall after load")
     np.testing.assert_array_equal(b.steps, a.steps, err_msg="steps after load")
     # The next training step: the same patterns again, in reverse order.
     t = None if sample.targets is None else sample.targets[::-1].copy()
     more = Sample(sample.patterns[::-1].copy(), t)
-    more.store(original), more.store(loaded)
-    _same_learned(original, loaded, "training after load")
+    _trained_alike(original, loaded, more, cues, "load and training")
+
+
+def _saved_and_loaded(memory: Memory) -> Memory:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.npz"
+        memory.save(path)
+        loaded = load(path)
+    assert type(loaded) is type(memory), "load() returned another type"
+    return loaded
+
+
+def _trained_alike(original: Memory, loaded: Memory, sample: Sample, cues, what: str):
+    sample.store(original), sample.store(loaded)
+    _same_learned(original, loaded, what)
     np.testing.assert_array_equal(
         loaded.recall(cues).states,
         original.recall(cues).states,
-        err_msg="recall after load and training",
+        err_msg=f"recall after {what}",
     )
 
 
