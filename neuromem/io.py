@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from ._version import __version__
 from .errors import ValidationError, described
 from .neurons import Neuron, get_neuron
+from .params import learned_attributes
 from .registry import create, create_rule, models, rules
 from .rules.base import LearningRule
 from .streams import restore_streams, stream_states
@@ -451,6 +452,8 @@ def _probe(memory, shown: str) -> None:
         if attr == "patterns_" and isinstance(stored, int) and stored != len(x):
             raise _bad(shown, f"whose n_stored ({stored}) is not its patterns'", altered)
     if not isinstance(n, int) or getattr(memory, "network_", True) is None:
+        return
+    if not learned_attributes(memory):  # saved before its first store: nothing to check
         return
     cue = np.zeros((1, n))
     encodings = get_tags(memory).encodings

@@ -97,13 +97,16 @@ class Parametrized:
         deep : bool
             Also return the parameters of parameters that have ``get_params`` (a rule
             instance given to a model), as ``"rule__learning_rate"`` (scikit-learn's
-            convention). Off by default, unlike scikit-learn, so that
+            convention); for a rule given by name with ``rule_options``, those of the
+            rule the model builds from them. Off by default, unlike scikit-learn, so that
             ``type(obj)(**obj.get_params())`` rebuilds the object (model files rely on
             it); scikit-learn always passes ``deep`` explicitly.
         """
         out = {name: getattr(self, name) for name in self.param_names()}
         if deep:
             for name, value in list(out.items()):
+                if _by_name(self, name, value):
+                    value = getattr(self, f"_make_{name}")()
                 if hasattr(value, "get_params") and not isinstance(value, type):
                     for sub, v in value.get_params(deep=True).items():
                         out[f"{name}__{sub}"] = v
@@ -111,6 +114,8 @@ class Parametrized:
 
     def set_params(self, **params: Any):
         """Set parameters (``rule__learning_rate`` for a parameter's own); returns self.
+
+        For a rule given by name, ``rule__x`` sets ``x`` in ``rule_options``.
 
         The new values are validated exactly as the constructor validates them (a
         :class:`~neuromem.ValidationError` names the parameter and leaves the object
@@ -139,8 +144,23 @@ class Parametrized:
                 own[name] = value
         current = {name: getattr(self, name) for name in names}
         merged = {**current, **own}
+        spelled: dict[str, str] = {}  # an option's name as the caller spelled it
         for name, subs in nested.items():
             inner = merged[name]
+            if _by_name(self, name, inner) and isinstance(
+                merged[f"{name}_options"], dict | None
+            ):
+                known = _built_params(self, name, merged)
+                for sub in subs:
+                    if known is not None and sub not in known:
+                        raise ValidationError(
+                            f"{name}__{sub}",
+                            described(f"a parameter of {name}={inner!r}"),
+                            f"one of {known}",
+                        )
+                merged[f"{name}_options"] = {**(merged[f"{name}_options"] or {}), **subs}
+                spelled.update({sub: f"{name}__{sub}" for sub in subs})
+                continue
             if not hasattr(inner, "set_params"):
                 raise ValidationError(
                     f"{name}__{next(iter(subs))}",
@@ -160,7 +180,12 @@ class Parametrized:
                 raise
         # Validated first: a value refused before store is refused with the same
         # message after it (not as a parameter that shapes what is stored).
-        fresh = type(self)(**merged)  # validates every value as __init__ does
+        try:
+            fresh = type(self)(**merged)  # validates every value as __init__ does
+        except ValidationError as exc:
+            if exc.param in spelled:
+                raise ValidationError(spelled[exc.param], exc.given, exc.allowed) from None
+            raise
         if learned_attributes(self):
             changed = [
                 n
@@ -246,6 +271,27 @@ class Parametrized:
             f"<table><caption style='text-align:left'><code>{caption}</code></caption>"
             "<tr><th>parameter</th><th>value</th></tr>" + "".join(rows) + "</table>"
         )
+
+
+def _by_name(obj: Any, name: str, value: Any) -> bool:
+    """Whether parameter ``name`` is given by name (or None, a default) with its own
+    parameters in ``<name>_options``, built by ``_make_<name>()`` (a model's rule)."""
+    return (
+        (value is None or isinstance(value, str))
+        and f"{name}_options" in obj.param_names()
+        and callable(getattr(obj, f"_make_{name}", None))
+    )
+
+
+def _built_params(obj: Any, name: str, params: dict[str, Any]) -> list[str] | None:
+    """Parameter names of what ``obj`` with ``params`` builds for ``name`` (without its
+    options), or None if it builds nothing valid (the constructor then says why)."""
+    probe = copy.copy(obj)
+    vars(probe).update({**params, f"{name}_options": None})
+    try:
+        return list(getattr(probe, f"_make_{name}")().param_names())
+    except Exception:
+        return None
 
 
 def _same(a: Any, b: Any) -> bool:

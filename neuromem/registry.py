@@ -157,7 +157,7 @@ class Registry:
         keys = sorted(k for k, c in self._load().items() if c is cls)
         if not keys:
             return None
-        declared = cls.__dict__.get("name")
+        declared = cls.__dict__.get("_declared_name")
         return declared if declared in keys else keys[0]
 
     def names(self) -> list[str]:
@@ -225,7 +225,18 @@ class RegisteredName:
     def __get__(self, obj: Any, owner: type | None = None) -> str:
         cls = type(obj) if owner is None else owner
         found = globals()[self.registry].name_of(cls)
-        return cls.__name__ if found is None else found
+        return cls.__dict__.get("_declared_name", cls.__name__) if found is None else found
+
+    @staticmethod
+    def take_declared(cls: type) -> None:
+        """Called by ``__init_subclass__``: a class's own ``name = "..."`` cannot
+        override the registry key. It is kept only to choose among several names the
+        class is registered under (and to name an unregistered class in messages), and
+        is removed, so that ``name`` reads the registry like every other class's."""
+        declared = cls.__dict__.get("name")
+        if isinstance(declared, str):
+            cls._declared_name = declared
+            delattr(cls, "name")
 
     def __set__(self, obj: Any, value: Any) -> None:
         raise AttributeError(

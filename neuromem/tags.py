@@ -29,6 +29,7 @@ __all__ = [
     "ModelTags",
     "RuleTags",
     "TagAlias",
+    "declare_legacy",
     "get_tags",
     "legacy_tags",
 ]
@@ -166,7 +167,54 @@ def get_tags(obj: Any) -> ModelTags | RuleTags:
     tags = getattr(obj, "__neuromem_tags__", None)
     if tags is None:
         raise ValidationError("obj", obj, "a neuromem Memory or LearningRule")
-    return tags()
+    return _checked(tags(), type(obj).__name__)
+
+
+#: Regimes and the encodings in which a model can be given their patterns.
+_REGIME_ENCODINGS = {"bipolar": ("bipolar", "real"), "sparse": ("binary", "real")}
+
+
+def _checked(tags: Any, owner: str) -> ModelTags | RuleTags:
+    """``tags`` if every tag has its type and known values (not the theory anchors,
+    which :mod:`neuromem.theory` holds: the conformance kit checks those)."""
+    where = f"{owner}.__neuromem_tags__()"
+    if not isinstance(tags, ModelTags | RuleTags):
+        raise ValidationError(where, tags, "a ModelTags or RuleTags")
+    for f in dataclasses.fields(tags):
+        value = getattr(tags, f.name)
+        if f.type == "bool" and not isinstance(value, bool):
+            raise ValidationError(f"{where}.{f.name}", value, "a bool")
+        if f.type == "str" and not isinstance(value, str):
+            raise ValidationError(f"{where}.{f.name}", value, "a str")
+    enc, theory = tags.encodings, tags.theory
+    if not (isinstance(enc, tuple) and enc and set(enc) <= set(ENCODINGS)):
+        raise ValidationError(f"{where}.encodings", enc, f"a tuple of {ENCODINGS}")
+    if not (isinstance(theory, tuple) and all(isinstance(t, str) for t in theory)):
+        raise ValidationError(f"{where}.theory", theory, "a tuple of anchor keys")
+    if isinstance(tags, RuleTags):
+        return tags
+    if tags.regime not in REGIMES:
+        raise ValidationError(f"{where}.regime", tags.regime, f"one of {REGIMES}")
+    if not set(_REGIME_ENCODINGS[tags.regime]) & set(enc):
+        raise ValidationError(
+            f"{where}.regime",
+            tags.regime,
+            f"a regime whose patterns it stores (its encodings are {enc})",
+        )
+    variants = tags.variants
+    if not (
+        isinstance(variants, tuple)
+        and all(
+            isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+            and isinstance(v[1], dict) for v in variants
+        )
+    ):  # fmt: skip
+        raise ValidationError(f"{where}.variants", variants, "a tuple of (label, dict)")
+    if not isinstance(tags.capacity_search, CapacitySearch):
+        raise ValidationError(
+            f"{where}.capacity_search", tags.capacity_search, "a CapacitySearch"
+        )
+    return tags
 
 
 def _registered(name: str) -> type:
@@ -238,20 +286,51 @@ class TagAlias:
         return getattr(get_tags(obj), self.tag)
 
 
-def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):
-    """``base`` with the tags that ``cls`` still declares as old class attributes.
+def declare_legacy(cls: type, aliases: dict[str, str]) -> None:
+    """Take the tags a new class declares as old class attributes (``__init_subclass__``
+    of models and rules calls it).
 
-    ``aliases`` maps an old attribute name to its tag. A plugin written before the tags
-    (``encodings = ("binary",)`` on the class) keeps working; one that declares nothing
-    inherits ``base``.
+    ``aliases`` maps an old attribute name to its tag. Each one declared warns (a
+    ``DeprecationWarning``), is kept for :func:`legacy_tags` and is replaced by its
+    :class:`TagAlias`, so that reading it warns too, as on any model.
     """
-    changes = {}
+    declared = {}
     for attr, tag in aliases.items():
-        for klass in cls.__mro__:
-            value = klass.__dict__.get(attr)
-            if isinstance(value, TagAlias):
-                break  # reached the base class's alias: nothing declared the old way
-            if value is not None and not isinstance(value, property):
-                changes[tag] = tuple(value) if isinstance(value, list) else value
-                break
+        value = cls.__dict__.get(attr)
+        if value is None or isinstance(value, TagAlias | property):
+            continue
+        declared[tag] = tuple(value) if isinstance(value, list) else value
+        alias = TagAlias(tag)
+        alias.__set_name__(cls, attr)
+        setattr(cls, attr, alias)
+    if declared:
+        warnings.warn(
+            f"{cls.__name__} declares tags as class attributes "
+            f"({', '.join(a for a in aliases if aliases[a] in declared)}): deprecated, "
+            "override __neuromem_tags__ instead",
+            DeprecationWarning,
+            stacklevel=3,  # declare_legacy <- __init_subclass__ <- the class statement
+        )
+        # A subclass inherits what its bases declared, and overrides it.
+        cls._legacy_tags = {**getattr(cls, "_legacy_tags", {}), **declared}
+
+
+def legacy_tags(cls: type, base: ModelTags | RuleTags, aliases: dict[str, str]):
+    """``base`` with the tags that ``cls`` still declares as old class attributes
+    (collected by :func:`declare_legacy`).
+
+    A plugin written before the tags (``encodings = ("binary",)`` on the class) keeps
+    working; one that declares nothing inherits ``base``.
+    """
+    changes = {
+        tag: value
+        for tag, value in getattr(cls, "_legacy_tags", {}).items()
+        if tag in aliases.values()
+    }
+    regime = getattr(base, "regime", None)
+    if "encodings" in changes and regime in _REGIME_ENCODINGS:
+        # Old classes had no regime: the first one their encodings allow.
+        fits = [r for r in REGIMES if set(_REGIME_ENCODINGS[r]) & set(changes["encodings"])]
+        if fits and regime not in fits:
+            changes["regime"] = fits[0]
     return dataclasses.replace(base, **changes) if changes else base

@@ -74,7 +74,6 @@ class SpikingAssembly(Memory):
     """
 
     name = "spiking-assembly"
-    encodings = ("binary",)
     #: What the stored weights depend on (every parameter of the simulated
     #: presentations, and the seed every later stream derives from): fixed once
     #: something is stored. ``recall_ms`` and ``min_spikes`` act at recall only.
@@ -216,7 +215,7 @@ class SpikingAssembly(Memory):
 
     def _base_seed(self) -> int:
         if getattr(self, "seed_", None) is None:
-            self.seed_ = int(as_generator(self.seed).integers(2**62))
+            self.seed_ = int(as_generator(self._seed_source()).integers(2**62))
         return self.seed_
 
     def store(self, patterns, targets=None) -> SpikingAssembly:

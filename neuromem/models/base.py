@@ -15,7 +15,7 @@ from .. import memory, sweeps
 from ..errors import ValidationError, described
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
-from ..tags import ModelTags, TagAlias, legacy_tags
+from ..tags import ModelTags, TagAlias, declare_legacy, legacy_tags
 
 __all__ = [
     "RECORDABLE",
@@ -250,6 +250,24 @@ class Memory(Parametrized):
         }
     )  # fmt: skip
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Memory:
+        self = super().__new__(cls)
+        # Drawn when the model is made, not at its first store: a file keeps it with
+        # the other streams, so a model saved unfitted and loaded draws as the original.
+        self._entropy_rng = np.random.default_rng()
+        return self
+
+    def _seed_source(self) -> Any:
+        """What the model's random streams are drawn from: ``seed``, or for
+        ``seed=None`` the model's own entropy stream, which its files keep (use
+        ``spawn(self._seed_source(), n)``, never ``spawn(None, n)``)."""
+        seed = getattr(self, "seed", None)
+        if seed is not None:
+            return seed
+        if getattr(self, "_entropy_rng", None) is None:  # built without Memory.__new__
+            self._entropy_rng = np.random.default_rng()
+        return self._entropy_rng
+
     def __neuromem_tags__(self) -> ModelTags:
         """What this model is (read with :func:`neuromem.get_tags`).
 
@@ -279,6 +297,8 @@ class Memory(Parametrized):
         # Every store and recall is checked against the memory available, from the
         # sizes of the call (memory.guarded), before it allocates anything.
         super().__init_subclass__(**kwargs)
+        declare_legacy(cls, _MODEL_ALIASES)
+        RegisteredName.take_declared(cls)
         for method in ("store", "recall"):
             fn = cls.__dict__.get(method)
             if callable(fn) and not getattr(fn, "__neuromem_guarded__", False):

@@ -166,11 +166,11 @@ class DenseHopfield(Attractor, KeepsPatterns, Memory):
 
     def _reseed(self) -> None:
         """Restart the recall stream from a new ``seed`` (set_params after store)."""
-        (self._recall_rng,) = spawn(self.seed, 1)
+        (self._recall_rng,) = spawn(self._seed_source(), 1)
 
     def _rng(self) -> np.random.Generator:
         if getattr(self, "_recall_rng", None) is None:
-            (self._recall_rng,) = spawn(self.seed, 1)
+            (self._recall_rng,) = spawn(self._seed_source(), 1)
         return self._recall_rng
 
     def memory_estimate(self, work=None) -> int:

@@ -299,11 +299,11 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
         self.network_ = net
         self.patterns_ = np.empty((0, self.n_units), dtype=self.dtype)
         self.n_stored_ = 0
-        self._store_rng, self._recall_rng = spawn(self.seed, 2)
+        self._store_rng, self._recall_rng = spawn(self._seed_source(), 2)
 
     def _reseed(self) -> None:
         """Restart the recall stream from a new ``seed`` (set_params after store)."""
-        self._store_rng, self._recall_rng = spawn(self.seed, 2)
+        self._store_rng, self._recall_rng = spawn(self._seed_source(), 2)
 
     @property
     def synapse_(self):

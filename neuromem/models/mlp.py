@@ -298,7 +298,7 @@ class MLP(Backpropagation, Training, Memory):
                 described(f"{what} of width {n_out}"),
                 f"{what} of width n_out = {self.n_out}",
             )
-        init_rng, self._train_rng, self._rehearse_rng = spawn(self.seed, 3)
+        init_rng, self._train_rng, self._rehearse_rng = spawn(self._seed_source(), 3)
         net = Network()
         layer = net.add_population("input", self.n_units, "linear")
         sizes = [*widths, n_out]
@@ -555,7 +555,8 @@ class MLP(Backpropagation, Training, Memory):
 
     # -- persistence --------------------------------------------------------------------
     def _get_state(self) -> dict[str, Any]:
-        self._require_fitted()
+        if getattr(self, "network_", None) is None:
+            return {}  # unfitted, as every model may be saved: parameters and streams
         return {
             "mode": self.mode_,
             "encoding": self.encoding_,
@@ -571,6 +572,8 @@ class MLP(Backpropagation, Training, Memory):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
         self._build(
             int(state["n_out"]), state["output_law"], state["mode"], state["encoding"]
         )

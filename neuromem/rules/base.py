@@ -19,10 +19,13 @@ from ..errors import ValidationError, described
 from ..layout import Layout, SparseLayout, layout_for
 from ..params import Parametrized, StatefulMixin
 from ..registry import RegisteredName
-from ..tags import RuleTags, TagAlias, legacy_tags
+from ..tags import RuleTags, TagAlias, declare_legacy, legacy_tags
 from ..validation import as_real_array, check_bool, check_choice, check_float, check_int
 
 __all__ = ["LearningRule", "Trace"]
+
+#: Old class attributes of a rule, by the tag each one declared.
+_RULE_ALIASES = {"encodings": "encodings"}
 
 
 def _check_bounds(bounds: Any) -> tuple[float, float] | None:
@@ -129,7 +132,12 @@ class LearningRule(StatefulMixin, Parametrized):
         base = RuleTags(
             encodings=("bipolar", "binary", "real"), needs_signal=bool(self.uses_signal)
         )
-        return legacy_tags(type(self), base, {"encodings": "encodings"})
+        return legacy_tags(type(self), base, _RULE_ALIASES)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declare_legacy(cls, _RULE_ALIASES)
+        RegisteredName.take_declared(cls)
 
     # -- to implement ---------------------------------------------------------------
     def compute(

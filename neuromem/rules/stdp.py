@@ -66,7 +66,6 @@ class SpikeTimingRule(LearningRule):
         is the fraction lost per second of simulated time and ``bounds`` clip after every spike event.
     """
 
-    encodings: ClassVar[tuple[str, ...]] = ("binary",)
     theory: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, dt: float = 0.1, **shared):

@@ -21,6 +21,7 @@ from ..models.base import Memory, RecallResult
 from ..params import learned_attributes
 from ..rules.base import LearningRule
 from ..tags import ENCODINGS, REGIMES, ModelTags, RuleTags, get_tags
+from ..theory import ANCHORS
 
 __all__ = [
     "Sample",
@@ -161,19 +162,35 @@ def check_params(memory: Memory, sample: Sample | None = None) -> None:
     )
     c = memory.clone()
     assert type(c) is type(memory) and repr(c) == repr(memory), "clone() differs"
+    _one_name(memory, registry.models)
 
 
 @_check("memory")
 def check_tags(memory: Memory, sample: Sample | None = None) -> None:
-    """The tags are a :class:`ModelTags` of known values; every variant builds."""
+    """The tags are a :class:`ModelTags` of known values (checked by ``get_tags``), with
+    theory anchors that :data:`neuromem.theory.ANCHORS` holds; every variant builds."""
     tags = get_tags(memory)
     assert isinstance(tags, ModelTags), f"__neuromem_tags__ returned {tags!r}"
     assert tags.encodings and set(tags.encodings) <= set(ENCODINGS), tags.encodings
     assert tags.regime in REGIMES, f"regime {tags.regime!r} is not one of {REGIMES}"
+    _known_anchors(tags)
     size = {"n_units": memory.n_units} if "n_units" in memory.param_names() else {}
     for label, params in tags.variants:  # parameter sets for the class's defaults
         assert isinstance(label, str) and isinstance(params, dict), (label, params)
         type(memory)(**size, **params)
+
+
+def _one_name(obj: Any, kind: registry.Registry) -> None:
+    key = kind.name_of(obj)
+    assert key is None or obj.name == key, (
+        f"{type(obj).__name__}.name is {obj.name!r}, not {key!r}, the name it is "
+        "registered under (the one source of its name)"
+    )
+
+
+def _known_anchors(tags: ModelTags | RuleTags) -> None:
+    unknown = [t for t in tags.theory if t not in ANCHORS]
+    assert not unknown, f"theory anchors {unknown} are not keys of theory.ANCHORS"
 
 
 @_check("memory")
@@ -218,33 +235,46 @@ def check_seeded(memory: Memory, sample: Sample | None = None) -> None:
 
 @_check("memory")
 def check_save_load(memory: Memory, sample: Sample | None = None) -> None:
-    """Saved and loaded (unseeded streams, after a recall drew from them), the model
-    recalls and trains exactly as the original goes on to."""
+    """Saved and loaded (unseeded streams; before the first store, and after a recall
+    drew from them), the model recalls and trains exactly as the original goes on to."""
     assert registry.models.name_of(memory) is not None, (
         f"{type(memory).__name__} is not registered: nm.load finds a model by its "
         "registry name (nm.register_model)"
     )
     sample = sample or sample_for(memory)
     cues = sample.recall_cues
+    # Saved before its first store: the file keeps what its streams will be drawn from.
+    original = _unseeded(memory)
+    loaded = _saved_and_loaded(original)
+    _trained_alike(original, loaded, sample, cues, "an unfitted save, load and store")
     original = _stored(_unseeded(memory), sample)
     original.recall(cues)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.npz"
-        original.save(path)
-        loaded = load(path)
-    assert type(loaded) is type(memory), "load() returned another type"
+    loaded = _saved_and_loaded(original)
     a, b = original.recall(cues), loaded.recall(cues)
     np.testing.assert_array_equal(b.states, a.states, err_msg="recall after load")
     np.testing.assert_array_equal(b.steps, a.steps, err_msg="steps after load")
     # The next training step: the same patterns again, in reverse order.
     t = None if sample.targets is None else sample.targets[::-1].copy()
     more = Sample(sample.patterns[::-1].copy(), t)
-    more.store(original), more.store(loaded)
-    _same_learned(original, loaded, "training after load")
+    _trained_alike(original, loaded, more, cues, "load and training")
+
+
+def _saved_and_loaded(memory: Memory) -> Memory:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.npz"
+        memory.save(path)
+        loaded = load(path)
+    assert type(loaded) is type(memory), "load() returned another type"
+    return loaded
+
+
+def _trained_alike(original: Memory, loaded: Memory, sample: Sample, cues, what: str):
+    sample.store(original), sample.store(loaded)
+    _same_learned(original, loaded, what)
     np.testing.assert_array_equal(
         loaded.recall(cues).states,
         original.recall(cues).states,
-        err_msg="recall after load and training",
+        err_msg=f"recall after {what}",
     )
 
 
@@ -379,6 +409,7 @@ def check_rule_params(rule: LearningRule, **_: Any) -> None:
         assert getattr(rule, k) is v, f"__init__ must store parameter {k!r} unchanged"
     clone = rule.clone()
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
+    _one_name(rule, registry.rules)
     if registry.rules.name_of(rule) is not None:
         enc = _Encoder()
         back = _Encoder.decode(enc.encode(rule, "rule"), enc.arrays)
@@ -394,6 +425,7 @@ def check_rule_tags(rule: LearningRule, **_: Any) -> None:
     tags = get_tags(rule)
     assert isinstance(tags, RuleTags), f"__neuromem_tags__ returned {tags!r}"
     assert tags.encodings and set(tags.encodings) <= set(ENCODINGS), tags.encodings
+    _known_anchors(tags)
     if tags.needs_signal or tags.temporal or not tags.symmetric:
         return  # asymmetry may need particular activity to show: not asserted
     if "dense" not in rule.supports:

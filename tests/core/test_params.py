@@ -77,7 +77,7 @@ def test_set_params_validates_and_leaves_the_object_unchanged():
     with pytest.raises(nm.ValidationError, match="no_such"):
         mem.set_params(no_such=1)
     with pytest.raises(nm.ValidationError, match="rule__learning_rate"):
-        mem.set_params(rule__learning_rate=0.1)  # rule is a name, not an object
+        mem.set_params(rule__learning_rate=-0.1)  # into rule_options, validated
     assert mem.get_params() == before
     rule = nm.create_rule("hebbian")
     with pytest.raises(nm.ValidationError, match="learning_rate"):

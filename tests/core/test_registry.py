@@ -7,7 +7,7 @@ import pytest
 
 import neuromem as nm
 from neuromem.registry import models, rules
-from neuromem.testing import check_memory, check_rule
+from neuromem.testing import check_memory, check_rule, check_rule_params
 
 
 def test_builtins_come_from_entry_points():
@@ -145,3 +145,30 @@ def test_unknown_keyword_is_refused_not_ignored():
         nm.create_rule("hebbian", learning_rat=0.1)
     with pytest.raises(nm.ValidationError, match="typo"):
         nm.create("hopfield", n_units=10, rule_options={"typo": 1})
+
+
+def test_a_class_attribute_cannot_override_the_registered_name(monkeypatch):
+    """One source for a name: the registry key, whatever the class statement says."""
+
+    class Named(nm.LearningRule):
+        name = "storkey"
+
+        def compute(self, pre, post, w, layout, signal=None):
+            return layout.outer(post, pre)
+
+    class NamedModel(nm.Memory):
+        name = "hopfield"
+
+        def __init__(self, n_units: int = 4):
+            self.n_units = n_units
+
+    monkeypatch.setitem(rules._load(), "named-rule", Named)
+    monkeypatch.setitem(models._load(), "named-model", NamedModel)
+    assert nm.create_rule("named-rule").name == Named.name == "named-rule"
+    assert nm.create("named-model").name == "named-model"
+    assert nm.create_rule("storkey").name == "storkey"
+    check_rule_params(Named())
+    # Assigned after the class statement, past the registry: the kit says so.
+    monkeypatch.setattr(Named, "name", "storkey")
+    with pytest.raises(AssertionError, match="registered under"):
+        check_rule_params(Named())

@@ -35,3 +35,26 @@ def test_the_other_ways_are_deprecated_and_give_the_same_network():
         ).store(x)
     for other in (forwarded, instance):
         np.testing.assert_allclose(other.weights_, ref.weights_, atol=1e-15)
+
+
+@pytest.mark.parametrize("model", ["hopfield", "hebbian"])
+def test_nested_rule_keys_work_with_the_documented_form(model):
+    """``rule__x`` with a rule given by name sets ``rule_options``; get_params(deep=True)
+    shows the parameters of the rule the model builds."""
+    x = nm.patterns.random_bipolar(5, 40, seed=0)
+    mem = nm.create(model, n_units=40, rule="hebbian", rule_options={"decay": 0.1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mem.set_params(rule__learning_rate=0.3) is mem
+    assert mem.rule_options == {"decay": 0.1, "learning_rate": 0.3}
+    deep = mem.get_params(deep=True)
+    assert deep["rule__learning_rate"] == 0.3 and deep["rule__decay"] == 0.1
+    assert deep["rule"] == "hebbian" and "rule__learning_rate" not in mem.get_params()
+    ref = nm.create(model, n_units=40, rule_options={"decay": 0.1, "learning_rate": 0.3})
+    np.testing.assert_array_equal(mem.store(x).weights_, ref.store(x).weights_)
+    with pytest.raises(nm.ValidationError, match=r"^rule__bogus"):
+        mem.clone().set_params(rule__bogus=1)
+    with pytest.raises(nm.ValidationError, match=r"^rule__decay"):
+        mem.clone().set_params(rule__decay=2.0)
+    with pytest.raises(nm.ValidationError, match=r"^rule_options"):
+        mem.set_params(rule__learning_rate=0.5)  # stored: it shapes the weights

@@ -7,6 +7,7 @@ import pytest
 
 import neuromem as nm
 import neuromem.io
+from neuromem.params import learned_attributes
 from neuromem.testing import check_save_load, sample_for
 
 STOCHASTIC = [
@@ -46,3 +47,23 @@ def test_streams_of_other_bit_generators(tmp_path):
     assert type(back._recall_rng.bit_generator).__name__ == "MT19937"
     cues = nm.patterns.flip(x, 0.4, seed=1)
     np.testing.assert_array_equal(back.recall(cues).states, mem.recall(cues).states)
+
+
+@pytest.mark.parametrize("name", nm.list_models())
+def test_a_model_saved_before_its_first_store_goes_on_as_the_original(name, tmp_path):
+    """One file loaded twice gives two copies of the original, unseeded, for every
+    model: the streams a first store draws are in the file too."""
+    mem = nm.create(name, n_units=32)
+    sample = sample_for(mem, n_patterns=6)
+    nm.save(mem, tmp_path / "m.npz")
+    copies = [nm.load(tmp_path / "m.npz") for _ in range(2)]
+    cues = sample.recall_cues
+    expected = sample.store(mem).recall(cues).states
+    for copy in copies:
+        np.testing.assert_array_equal(sample.store(copy).recall(cues).states, expected)
+        for key, value in learned_attributes(mem).items():
+            got = getattr(copy, key)
+            if hasattr(value, "toarray"):
+                value, got = value.toarray(), got.toarray()
+            if isinstance(value, np.ndarray | int | float):  # weights, seed_, counts
+                np.testing.assert_array_equal(np.asarray(got), value, key)

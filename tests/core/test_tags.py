@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -111,8 +112,8 @@ def test_plugins_inherit_defaults_and_legacy_attributes_still_count():
     assert nm.get_tags(Plain) == nm.ModelTags()
     assert nm.get_tags(PlainRule).encodings == ("bipolar", "binary", "real")
     legacy = nm.get_tags(Legacy)
-    assert legacy == dataclasses.replace(
-        nm.ModelTags(), encodings=("binary",), hetero_associative=True
+    assert legacy == dataclasses.replace(  # the regime its 0/1 patterns give
+        nm.ModelTags(), encodings=("binary",), hetero_associative=True, regime="sparse"
     )
 
 
@@ -126,6 +127,92 @@ def test_old_attributes_are_deprecated_read_only_aliases():
         assert nm.create_rule("storkey").encodings == ("bipolar",)
     with pytest.raises(AttributeError, match="read-only"):
         mem.encodings = ("real",)
+
+
+def test_a_plugin_declaring_old_attributes_is_warned_when_defined_and_read():
+    with pytest.warns(DeprecationWarning, match="OldStyle declares tags as class attr"):
+
+        class OldStyle(nm.Memory):
+            encodings = ("binary",)
+            hetero = True
+
+            def __init__(self, n_units: int = 4):
+                self.n_units = n_units
+
+    with pytest.warns(DeprecationWarning, match="OldRule declares tags as class attr"):
+
+        class OldRule(nm.LearningRule):
+            encodings = ("real",)
+
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.encodings"):
+        assert OldStyle().encodings == ("binary",)
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.hetero"):
+        assert OldStyle().hetero is True
+    with pytest.warns(DeprecationWarning, match=r"get_tags\(obj\)\.encodings"):
+        assert OldRule().encodings == ("real",)
+    # What the old attributes declared still counts, and is inherited.
+    child = type("Child", (OldStyle,), {})
+    assert nm.get_tags(child).encodings == ("binary",)
+    assert nm.get_tags(child).hetero_associative is True
+    assert nm.get_tags(OldRule).encodings == ("real",)
+
+
+class Declares(nm.Memory):
+    """A plugin whose tags are whatever ``over`` replaces."""
+
+    over: ClassVar[dict] = {}
+
+    def __init__(self, n_units: int = 4):
+        self.n_units = n_units
+
+    def __neuromem_tags__(self):
+        return dataclasses.replace(super().__neuromem_tags__(), **self.over)
+
+
+@pytest.mark.parametrize(
+    ("over", "tag"),
+    [
+        ({"regime": "sparse"}, "regime"),  # sparse patterns, bipolar encodings only
+        ({"regime": "dense"}, "regime"),
+        ({"encodings": ("ternary",)}, "encodings"),
+        ({"encodings": ()}, "encodings"),
+        ({"encodings": "bipolar"}, "encodings"),
+        ({"family": 3}, "family"),
+        ({"energy": "yes"}, "energy"),
+        ({"theory": "hopfield"}, "theory"),
+        ({"variants": (("x",),)}, "variants"),
+        ({"capacity_search": None}, "capacity_search"),
+    ],
+    ids=str,
+)
+def test_get_tags_refuses_contradictory_or_mistyped_tags(over, tag, monkeypatch):
+    from neuromem.testing import check_tags
+
+    monkeypatch.setattr(Declares, "over", over)
+    with pytest.raises(nm.ValidationError, match=rf"__neuromem_tags__\(\)\.{tag}:"):
+        nm.get_tags(Declares())
+    with pytest.raises(nm.ValidationError):
+        check_tags(Declares())
+
+
+def test_the_kit_refuses_unknown_theory_anchors(monkeypatch):
+    from neuromem.testing import check_rule_tags, check_tags
+
+    monkeypatch.setattr(Declares, "over", {"theory": ("no-such-anchor",)})
+    with pytest.raises(AssertionError, match="no-such-anchor"):
+        check_tags(Declares())
+    monkeypatch.setattr(Declares, "over", {"regime": "sparse", "encodings": ("binary",)})
+    check_tags(Declares())  # consistent: passes
+
+    class Anchored(nm.LearningRule):
+        def __neuromem_tags__(self):
+            return dataclasses.replace(super().__neuromem_tags__(), theory=("nope",))
+
+        def compute(self, pre, post, w, layout, signal=None):
+            return layout.outer(post, pre)
+
+    with pytest.raises(AssertionError, match="nope"):
+        check_rule_tags(Anchored())
 
 
 def test_get_tags_refuses_other_objects():
