@@ -166,7 +166,7 @@ def diluted(n: int, k: int, repeats: int) -> None:
     gb = d["matrix_bytes"] / 1e9
     print(
         f"  one synchronous sweep of 10 cues: scipy {b['scipy']:.3f} s "
-        f"({c['scipy']:.2f} s of CPU), compiled int8 {b['compiled']:.3f} s "
+        f"({c['scipy']:.2f} s of CPU), compiled {b['compiled']:.3f} s "
         f"({c['compiled']:.2f} s of CPU; same states: {d['same']}) (target <= 0.3 s); "
         f"streaming pass over the matrix ({gb:.2f} GB) {b['stream']:.3f} s: best sweep"
         f" = {min(b['scipy'], b['compiled']) / b['stream']:.1f} x the streaming pass"

@@ -26,13 +26,11 @@ __all__ = [
     "AVAILABLE",
     "add_changes",
     "async_sweep",
-    "compare_lanes",
     "csr_field_signs",
     "glauber_sweep",
     "mark_reached",
     "recompute_rows",
     "row_abs_sums",
-    "sign_sweep",
     "signs_t",
     "storkey_sequential",
 ]
@@ -262,91 +260,6 @@ def recompute_rows(h, s, cue, unit, indptr, indices, data, bias, mark):
                         row[i] += data[r] * state[indices[r]]
                     if has_bias:
                         row[i] += bias[i]
-
-
-@_pjit
-def sign_sweep(indptr, indices, data, bias, tol, binary, cur, new, rows, n_rows, zero):
-    """One synchronous sweep of four cues' +/-1 states held unit-major as int8, the
-    fields and the tie law in one pass: ``new[i, b]`` is the decision of unit ``i`` of
-    cue ``b`` on ``h = sum_p data[p] cur[indices[p], b] (+ bias[i])`` over CSR row
-    ``i``.
-
-    ``cur`` and ``new`` are ``(N, 4)``: one connection reads the states of the four
-    cues in one gather of 4 bytes (a quarter of a float32 state vector per cue, so
-    the random reads stay in cache). Each sum runs over the row in CSR order in the
-    dtype of ``data`` from 0, as scipy's ``csr_matvec`` does, and ``w * (+/-1)`` is
-    exact: the fields are those of ``W @ s`` bit for bit. Rows visited:
-    ``rows[:n_rows]``, or every row when ``n_rows < 0``; the others of ``new`` are
-    left as they are. ``zero`` is 0 in the dtype of ``data``.
-    """
-    n = cur.shape[0]
-    has_bias = bias.shape[0] == n
-    if n_rows < 0:
-        for i in _prange(n):
-            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
-    else:
-        for k in _prange(n_rows):
-            i = rows[k]
-            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
-
-
-@_jit
-def _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero):
-    # Four scalar accumulators with constant lane indices: measured fastest per cue
-    # (wider groups or a loop over a local array run slower per cue).
-    a0 = a1 = a2 = a3 = zero
-    for p in range(indptr[i], indptr[i + 1]):
-        w = data[p]
-        j = indices[p]
-        a0 += w * cur[j, 0]
-        a1 += w * cur[j, 1]
-        a2 += w * cur[j, 2]
-        a3 += w * cur[j, 3]
-    if has_bias:  # added after the sum, as Synapse.input adds the bias
-        extra = bias[i]
-        a0 += extra
-        a1 += extra
-        a2 += extra
-        a3 += extra
-    t = tol[i]
-    new[i, 0] = _decide1(a0, cur[i, 0], t, binary)
-    new[i, 1] = _decide1(a1, cur[i, 1], t, binary)
-    new[i, 2] = _decide1(a2, cur[i, 2], t, binary)
-    new[i, 3] = _decide1(a3, cur[i, 3], t, binary)
-
-
-@_jit
-def _decide1(h, s, t, binary):
-    if h > t:
-        return 1
-    if binary or h < -t:
-        return -1
-    return s  # a tie keeps the +/-1 state
-
-
-@_jit
-def compare_lanes(new, cur, before, n_cues, changed_units):
-    """Per cue ``b < n_cues`` of states ``(G, N, 4)`` (cue ``b`` is lane ``b % 4`` of
-    group ``b // 4``): whether ``new`` differs from ``cur``, and whether it differs
-    from ``before`` (an empty ``before``: no earlier sweep); units that changed in
-    any cue are set in ``changed_units`` (uint8, N). Returns ``(moved, other)``."""
-    n = new.shape[1]
-    moved = np.zeros(n_cues, dtype=np.bool_)
-    other = np.zeros(n_cues, dtype=np.bool_)
-    has_before = before.shape[1] == n
-    for i in range(n):
-        changed_units[i] = 0
-    for b in range(n_cues):
-        g = b // 4
-        lane = b % 4
-        for i in range(n):
-            v = new[g, i, lane]
-            if v != cur[g, i, lane]:
-                moved[b] = True
-                changed_units[i] = 1
-            if has_before and v != before[g, i, lane]:
-                other[b] = True
-    return moved, other
 
 
 @_jit
