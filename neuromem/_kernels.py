@@ -27,6 +27,7 @@ __all__ = [
     "add_changes",
     "async_sweep",
     "csr_field_signs",
+    "gathered",
     "glauber_sweep",
     "mark_reached",
     "recompute_rows",
@@ -356,11 +357,23 @@ def random_graph_csr(n, p, directed, seed, capacity, index_dtype_probe):
     return indptr, indices
 
 
+def gathered(x: np.ndarray) -> np.ndarray:
+    """``x.T`` (``(N, B)``, C-contiguous) for a kernel that gathers its rows: as int8
+    when every value is +/-1 (a quarter of the bytes of float32, so the random reads
+    stay in cache; the products, converted to the other factor's dtype, are the
+    same), else in ``x``'s dtype."""
+    out = np.empty((x.shape[1], x.shape[0]), dtype=np.int8)
+    if x.ndim == 2 and signs_t(x, out):
+        return out
+    return np.ascontiguousarray(x.T)
+
+
 @_pjit
 def sparse_outer(indptr, indices, post_t, pre_t, scale, scaled, overwrite, values):
     """``values[q] (+)= scale * sum_b post[b, i] pre[b, j]`` at every CSR entry ``q``
     (row ``i``, column ``indices[q]``), from ``post_t`` ``(n_post, B)`` and
-    ``pre_t`` ``(n_pre, B)``: the arithmetic of ``SparseLayout.add_outer`` (the
+    ``pre_t`` ``(n_pre, B)`` (``post_t`` in the values' dtype, ``pre_t`` in it or
+    int8 +/-1 from :func:`gathered`): the arithmetic of ``SparseLayout.add_outer`` (the
     products summed over ``b`` in order, then scaled when ``scaled``) in one pass
     over the entries, without temporaries of the connections' size."""
     n_rows = indptr.shape[0] - 1
