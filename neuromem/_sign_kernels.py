@@ -175,13 +175,13 @@ def pack_signs(states, out):
 
 
 @_jit
-def unpack_signs(bits, cues, out):
-    """``out[r] = `` the +/-1 states of cue ``cues[r]`` of ``bits (G, N)``."""
+def unpack_signs(bits, cues, out, rows):
+    """``out[rows[r]] = `` the +/-1 states of cue ``cues[r]`` of ``bits (G, N)``."""
     for r in range(cues.shape[0]):
         c = cues[r]
         g = bits[c // LANES]
         shift = c % LANES
-        row = out[r]
+        row = out[rows[r]]
         for i in range(row.shape[0]):
             row[i] = -1 if (g[i] >> shift) & 1 else 1
 

@@ -64,11 +64,10 @@ def _pack(states: np.ndarray) -> np.ndarray:
     return out
 
 
-def _unpack(bits: np.ndarray, cues: np.ndarray, dtype) -> np.ndarray:
-    """The +/-1 states ``(len(cues), N)`` of the cues ``cues`` of ``bits``."""
-    out = np.empty((len(cues), bits.shape[1]), dtype=dtype)
-    _signs().unpack_signs(bits, np.asarray(cues, dtype=np.int64), out)
-    return out
+def _unpack(bits: np.ndarray, cues: np.ndarray, out: np.ndarray, rows) -> None:
+    """``out[rows] = `` the +/-1 states of the cues ``cues`` of ``bits``, in place."""
+    as_int = np.int64
+    _signs().unpack_signs(bits, np.asarray(cues, as_int), out, np.asarray(rows, as_int))
 
 
 def _select(bits: np.ndarray, cues: np.ndarray) -> np.ndarray:
@@ -123,7 +122,10 @@ def one_sweep(syn: Synapse, states: np.ndarray, tol, binary: bool = False):
     new = np.empty_like(cur)
     masks = _lane_masks(len(states))
     _sweep(_arrays(syn, states.shape[1], tol), cur, new, binary, _NO_ROWS, -1, masks)
-    return _unpack(new, np.arange(len(states)), states.dtype)
+    out = np.empty_like(states)
+    every = np.arange(len(states))
+    _unpack(new, every, out, every)
+    return out
 
 
 def _cue_flags(masks: np.ndarray, n_cues: int) -> np.ndarray:
@@ -160,7 +162,7 @@ def synchronous_signs(
     else:
         cols = columns(syn)
         reach = (cols.indptr, cols.indices)
-    out = states.copy()
+    out = np.empty_like(states)  # every cue is written when it stops, or at the end
     steps = np.zeros(n_cues, dtype=np.int64)
     converged = np.zeros(n_cues, dtype=bool)
     active = np.arange(n_cues)
@@ -183,7 +185,7 @@ def synchronous_signs(
         steps[active] = t
         if finished.any():
             done = np.flatnonzero(finished)
-            out[active[done]] = _unpack(new, done, states.dtype)
+            _unpack(new, done, out, active[done])
             converged[active[done]] = fixed[finished]
             keep = np.flatnonzero(~finished)
             active = active[keep]
@@ -202,5 +204,5 @@ def synchronous_signs(
                 _kernels.mark_reached(units, reach[0], reach[1], mark)
                 rows = np.flatnonzero(mark)
                 n_rows = len(rows)
-    out[active] = _unpack(cur, np.arange(len(active)), states.dtype)
+    _unpack(cur, np.arange(len(active)), out, active)
     return out, steps, converged, None
