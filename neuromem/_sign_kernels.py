@@ -64,6 +64,8 @@ def _sign_row(typingctx, indices, data, cur, start, stop, extra, tol, binary, st
         and isinstance(indices.dtype, types.Integer)
         and isinstance(cur, types.Array)
         and cur.dtype == types.uint16
+        # The loop steps through raw pointers: unit strides only.
+        and indices.layout == data.layout == cur.layout == "C"
     ):
         return None
     sig = types.uint16(indices, data, cur, start, stop, extra, tol, binary, state)
