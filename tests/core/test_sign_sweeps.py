@@ -9,7 +9,7 @@ import neuromem as nm
 from neuromem import dynamics, sign_sweeps
 from neuromem.synapse import Population, Synapse
 
-pytest.importorskip("numba")
+numba = pytest.importorskip("numba")
 
 
 def reference_sync(w, bias, cues, max_steps, tol, binary, follow):
@@ -110,6 +110,22 @@ def test_compiled_erdos_renyi_is_a_seeded_graph_of_the_right_law(directed):
         assert (a != a.T).nnz == 0
     else:
         assert (a != a.T).nnz > 0
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_compiled_erdos_renyi_does_not_depend_on_the_thread_count(directed):
+    n, k = 200_000, 6
+    before = numba.get_num_threads()
+    graphs = []
+    try:
+        for threads in (1, before):
+            numba.set_num_threads(threads)
+            a = nm.topology.erdos_renyi(n, k / n, seed=3, directed=directed).adjacency
+            graphs.append((a.indptr.copy(), a.indices.copy()))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(graphs[0][0], graphs[1][0])
+    np.testing.assert_array_equal(graphs[0][1], graphs[1][1])
 
 
 def test_sparse_hebbian_store_equals_the_numpy_sum():
