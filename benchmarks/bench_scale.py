@@ -51,6 +51,7 @@ targets = x[np.arange(10) % 3]
 cues = nm.patterns.flip(targets, 0.1, seed=2)
 t_in = time.perf_counter() - t_in
 rss_before = rss_now()
+c0 = time.process_time()
 t0 = time.perf_counter()
 topo = nm.topology.erdos_renyi(n, k / n, seed=0)
 t_graph = time.perf_counter() - t0
@@ -63,10 +64,11 @@ t2 = time.perf_counter()
 rss_store = rss()
 res = mem.recall(cues)
 t3 = time.perf_counter()
+cpu = time.process_time() - c0
 rss_recall = rss()  # the peak of build + store + recall, before the checks below
 m = nm.metrics.overlap(res.states, targets)
 out = dict(build=t1 - t0, graph=t_graph, store=t2 - t1, recall=t3 - t2, total=t3 - t0,
-    inputs=t_in, imports=t_import, rss=rss_recall, rss_before=rss_before,
+    inputs=t_in, imports=t_import, cpu=cpu, rss=rss_recall, rss_before=rss_before,
     rss_graph=rss_graph, rss_store=rss_store,
     synapses=int(mem.synapse_.weights.nnz), overlap=float(m.mean()),
     steps=int(res.steps.max()))
@@ -165,6 +167,7 @@ def diluted(n: int, k: int, repeats: int) -> None:
         f"diluted N = {n}, K = {k}, float32: {syn} synapses; graph {d['graph']:.1f} s, "
         f"build {d['build']:.1f} s, store {d['store']:.1f} s, recall {d['recall']:.1f} s "
         f"({d['steps']} sweeps, overlap {d['overlap']:.3f}); total {d['total']:.1f} s "
+        f"({d['cpu']:.1f} s of CPU) "
         f"(target <= {t_max} s; the inputs, made before the clock: {d['inputs']:.1f} s; "
         f"import neuromem {d['imports']:.1f} s)"
     )
