@@ -221,11 +221,12 @@ def _skip_sampled(rng, n: int, p: float, directed: bool) -> sp.csr_array:
 
 
 def _compiled_sample(rng, n: int, p: float, directed: bool) -> sp.csr_array | None:
-    """The skip-sampled graph drawn by compiled kernels that write the CSR arrays
-    directly, once, at their exact sizes (int32 indices below 2**31 entries, no
-    temporaries of the connections' size; parallel over chunks of rows); None when
-    numba is not installed. Its own random stream,
-    seeded from ``rng``: the same law as :func:`_skip_sampled`, not the same graph."""
+    """The skip-sampled graph drawn by compiled kernels, parallel over chunks of rows,
+    that write the CSR arrays once at their exact sizes (int32 indices below 2**31
+    entries; one temporary buffer of the pairs drawn, 4 bytes each, no int64
+    temporaries of the connections' size); None when numba is not installed. Its own
+    random stream, seeded from ``rng``: the same law as :func:`_skip_sampled`, not the
+    same graph."""
     _kernels = compiled.kernels()
 
     if not _kernels.AVAILABLE:
