@@ -16,7 +16,8 @@ state (it already is the decision on that field), so after the first sweep only 
 units that receive input from a unit that changed need a decision; their fields are
 recomputed in full over their rows, in CSR order, so every decision is the one a
 full sweep makes, bit for bit. Where the changed units reach more than
-:data:`EVENT_FRACTION` of the synapses, a full sweep is cheaper.
+:data:`EVENT_FRACTION` of the synapses or (estimated) of the rows, a full sweep is
+cheaper.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from .synapse import Synapse
 
 __all__ = ["EVENT_FRACTION", "applicable", "one_sweep", "synchronous_signs"]
 
-#: Above this fraction of the synapses read to find and recompute the reached rows,
-#: a full sweep (rows in order, no marking) is cheaper.
+#: Above this fraction of the synapses read to find the reached rows, or of the rows
+#: reached (estimated), a full sweep (rows in order, no marking) is cheaper.
 EVENT_FRACTION = 0.3
 _LANES = 16  # cues per uint16 word (neuromem._sign_kernels.LANES)
 _NO_ROWS = np.zeros(0, dtype=np.intp)
@@ -198,8 +199,11 @@ def synchronous_signs(
         n_rows = -1
         if events:
             units = np.flatnonzero(changed)
-            deg = reach[0][units + 1] - reach[0][units]
-            if int(deg.sum()) <= EVENT_FRACTION * nnz:
+            deg = int((reach[0][units + 1] - reach[0][units]).sum())
+            # Rows reached by deg random connections: about n (1 - exp(-deg / n)).
+            # Where that is most rows, marking them costs more than it saves.
+            reached = n * -np.expm1(-deg / n)
+            if deg <= EVENT_FRACTION * nnz and reached <= EVENT_FRACTION * n:
                 mark = np.zeros(n, dtype=np.uint8)
                 _kernels.mark_reached(units, reach[0], reach[1], mark)
                 rows = np.flatnonzero(mark)

@@ -63,7 +63,9 @@ def test_sign_sweeps_equal_the_reference_and_full_recomputation(case, monkeypatc
     binary = case % 5 == 2
     for follow in (False, True):
         want = reference_sync(syn.weights, syn.bias, cues, 25, tol, binary, follow)
-        for mode in ("events", "full"):
+        for mode, fraction in (("events", 0.3), ("events", 1.0), ("full", 0.3)):
+            # fraction 1.0: every sweep after the first visits only the reached rows.
+            monkeypatch.setattr(sign_sweeps, "EVENT_FRACTION", fraction)
             monkeypatch.setenv("NEUROMEM_SWEEPS", mode)
             assert sign_sweeps.applicable(syn, cues, tol)
             got = dynamics.synchronous(
