@@ -12,6 +12,8 @@ Python (the caller's Generator), one sweep at a time.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 try:  # pragma: no cover - depends on the environment
@@ -26,13 +28,12 @@ __all__ = [
     "AVAILABLE",
     "add_changes",
     "async_sweep",
-    "compare_lanes",
     "csr_field_signs",
+    "gathered",
     "glauber_sweep",
     "mark_reached",
     "recompute_rows",
     "row_abs_sums",
-    "sign_sweep",
     "signs_t",
     "storkey_sequential",
 ]
@@ -264,91 +265,6 @@ def recompute_rows(h, s, cue, unit, indptr, indices, data, bias, mark):
                         row[i] += bias[i]
 
 
-@_pjit
-def sign_sweep(indptr, indices, data, bias, tol, binary, cur, new, rows, n_rows, zero):
-    """One synchronous sweep of four cues' +/-1 states held unit-major as int8, the
-    fields and the tie law in one pass: ``new[i, b]`` is the decision of unit ``i`` of
-    cue ``b`` on ``h = sum_p data[p] cur[indices[p], b] (+ bias[i])`` over CSR row
-    ``i``.
-
-    ``cur`` and ``new`` are ``(N, 4)``: one connection reads the states of the four
-    cues in one gather of 4 bytes (a quarter of a float32 state vector per cue, so
-    the random reads stay in cache). Each sum runs over the row in CSR order in the
-    dtype of ``data`` from 0, as scipy's ``csr_matvec`` does, and ``w * (+/-1)`` is
-    exact: the fields are those of ``W @ s`` bit for bit. Rows visited:
-    ``rows[:n_rows]``, or every row when ``n_rows < 0``; the others of ``new`` are
-    left as they are. ``zero`` is 0 in the dtype of ``data``.
-    """
-    n = cur.shape[0]
-    has_bias = bias.shape[0] == n
-    if n_rows < 0:
-        for i in _prange(n):
-            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
-    else:
-        for k in _prange(n_rows):
-            i = rows[k]
-            _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero)
-
-
-@_jit
-def _sign_row(i, indptr, indices, data, bias, has_bias, tol, binary, cur, new, zero):
-    # Four scalar accumulators with constant lane indices: measured fastest per cue
-    # (wider groups or a loop over a local array run slower per cue).
-    a0 = a1 = a2 = a3 = zero
-    for p in range(indptr[i], indptr[i + 1]):
-        w = data[p]
-        j = indices[p]
-        a0 += w * cur[j, 0]
-        a1 += w * cur[j, 1]
-        a2 += w * cur[j, 2]
-        a3 += w * cur[j, 3]
-    if has_bias:  # added after the sum, as Synapse.input adds the bias
-        extra = bias[i]
-        a0 += extra
-        a1 += extra
-        a2 += extra
-        a3 += extra
-    t = tol[i]
-    new[i, 0] = _decide1(a0, cur[i, 0], t, binary)
-    new[i, 1] = _decide1(a1, cur[i, 1], t, binary)
-    new[i, 2] = _decide1(a2, cur[i, 2], t, binary)
-    new[i, 3] = _decide1(a3, cur[i, 3], t, binary)
-
-
-@_jit
-def _decide1(h, s, t, binary):
-    if h > t:
-        return 1
-    if binary or h < -t:
-        return -1
-    return s  # a tie keeps the +/-1 state
-
-
-@_jit
-def compare_lanes(new, cur, before, n_cues, changed_units):
-    """Per cue ``b < n_cues`` of states ``(G, N, 4)`` (cue ``b`` is lane ``b % 4`` of
-    group ``b // 4``): whether ``new`` differs from ``cur``, and whether it differs
-    from ``before`` (an empty ``before``: no earlier sweep); units that changed in
-    any cue are set in ``changed_units`` (uint8, N). Returns ``(moved, other)``."""
-    n = new.shape[1]
-    moved = np.zeros(n_cues, dtype=np.bool_)
-    other = np.zeros(n_cues, dtype=np.bool_)
-    has_before = before.shape[1] == n
-    for i in range(n):
-        changed_units[i] = 0
-    for b in range(n_cues):
-        g = b // 4
-        lane = b % 4
-        for i in range(n):
-            v = new[g, i, lane]
-            if v != cur[g, i, lane]:
-                moved[b] = True
-                changed_units[i] = 1
-            if has_before and v != before[g, i, lane]:
-                other[b] = True
-    return moved, other
-
-
 @_jit
 def mark_reached(units, indptr, indices, mark):
     """``mark[i] = 1`` for every unit ``i`` in CSR row ``u`` of a unit ``u`` in
@@ -375,79 +291,189 @@ def row_abs_sums(indptr, data, out):
 
 
 @_jit
-def _grow(a, size):
-    out = np.empty(max(size, 2 * a.shape[0]), dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
+def _walk(n, p, directed, seed, r0, r1, up, low, buf, start, stop):
+    """Draw the connections of rows ``r0 .. r1 - 1`` (one chunk) by geometric gaps
+    between successive candidates, from the generator seeded with ``seed`` (numba's
+    own, per thread): their columns go to ``buf[start:stop]`` in order, ``up[r]``
+    counts those of row ``r`` and ``low[j]`` the symmetric pairs ``(r, j)``. Returns
+    how many were drawn (more than ``stop - start``: the excess was not kept)."""
+    np.random.seed(seed)  # noqa: NPY002 - numba's own generator, per thread
+    log_q = math.log(1.0 - p)
+    q = start
+    r = r0
+    # Position of the next candidate within row r: columns 0..n-2 skipping r
+    # (directed) or r+1..n-1 (upper triangle).
+    col = _geometric(log_q) - 1
+    while r < r1:
+        row_len = n - 1 if directed else n - 1 - r
+        if col >= row_len:
+            col -= row_len
+            r += 1
+            continue
+        if directed:
+            j = col + 1 if col >= r else col
+        else:
+            j = r + 1 + col
+            low[j] += 1
+        if q < stop:
+            buf[q] = j
+        q += 1
+        up[r] += 1
+        col += _geometric(log_q)
+    return q - start
 
 
 @_jit
-def random_graph_csr(n, p, directed, seed, capacity, index_dtype_probe):
+def _geometric(log_q):
+    """A geometric draw (trials up to the first success, >= 1) by inversion, with
+    ``log_q = log(1 - p)`` computed once (numba's ``np.random.geometric`` takes two
+    logarithms a draw)."""
+    u = np.random.random()  # noqa: NPY002
+    return int(math.log(1.0 - u) / log_q) + 1
+
+
+@_pjit
+def _draw_chunks(n, p, directed, seeds, bounds, up, low_t, buf, starts, drawn):
+    """:func:`_walk` of every chunk ``c`` (rows ``bounds[c] .. bounds[c + 1] - 1``,
+    seed ``seeds[c]``, its columns to ``buf[starts[c]:starts[c + 1]]``, how many in
+    ``drawn[c]``), chunks shared among threads, each thread counting the symmetric
+    pairs in its own row of ``low_t``."""
+    for c in _prange(seeds.shape[0]):
+        low = low_t[numba.get_thread_id()]
+        drawn[c] = _walk(
+            n,
+            p,
+            directed,
+            seeds[c],
+            bounds[c],
+            bounds[c + 1],
+            up,
+            low,
+            buf,
+            starts[c],
+            starts[c + 1],
+        )
+
+
+@_pjit
+def _place(bounds, starts, buf, up, low, indptr, indices):
+    """Each chunk's drawn columns to their rows in ``indices``, after the ``low[r]``
+    slots of row ``r``'s lower entries."""
+    for c in _prange(bounds.shape[0] - 1):
+        q = starts[c]
+        for r in range(bounds[c], bounds[c + 1]):
+            at = indptr[r] + low[r]
+            for k in range(up[r]):
+                indices[at + k] = buf[q]
+                q += 1
+
+
+@_pjit
+def _mirror(indptr, indices, low, parts):
+    """The lower entries of a symmetric structure whose rows hold their upper
+    entries after ``low[r]`` free slots: ``r`` into row ``j`` for each upper ``(r, j)``,
+    rows ``r`` in increasing order (so rows come out sorted). Destination rows are
+    split into the blocks ``parts``, one per thread: each scans the upper entries."""
+    n = low.shape[0]
+    for t in _prange(parts.shape[0] - 1):
+        a, b = parts[t], parts[t + 1]
+        nxt = np.empty(b - a, dtype=np.int64)
+        for j in range(a, b):
+            nxt[j - a] = indptr[j]
+        for r in range(min(b, n)):
+            for q in range(indptr[r] + low[r], indptr[r + 1]):
+                j = indices[q]
+                if a <= j < b:
+                    indices[nxt[j - a]] = r
+                    nxt[j - a] += 1
+
+
+def random_graph_csr(n, p, directed, seed, n_chunks=64):
     """CSR structure ``(indptr, indices)`` of an Erdos-Renyi graph without
     self-connections: every ordered pair (``directed``) or every unordered pair
-    (symmetric) is drawn with probability ``p``, by geometric gaps between
-    successive connections (one draw per connection, in order, so rows come out
-    sorted). Seeded by ``seed`` (numba's own generator); ``capacity`` is a first
-    guess of the number of pairs drawn; ``index_dtype_probe`` (an empty array) gives
-    the index dtype. Undirected: the upper triangle is drawn, then each pair is
-    written into both rows in one counting pass (row ``r`` gets its lower entries in
-    increasing order before its upper ones: sorted).
-    """
-    np.random.seed(seed)  # noqa: NPY002 - numba's own generator, seeded per call
-    idx_t = index_dtype_probe.dtype
-    width = n - 1 if directed else 0
-    drawn = np.empty(max(capacity, 16), dtype=idx_t)
-    row_count = np.zeros(n, dtype=np.int64)
-    m = 0
-    i = 0
-    # Position of the next candidate within row i: columns 0..n-2 skipping i
-    # (directed) or i+1..n-1 (upper triangle).
-    col = np.random.geometric(p) - 1  # noqa: NPY002
-    while i < n:
-        row_len = width if directed else n - 1 - i
-        if col >= row_len:
-            col -= row_len
-            i += 1
-            continue
-        j = col if not directed else (col + 1 if col >= i else col)
-        if not directed:
-            j = i + 1 + col
-        if m == drawn.shape[0]:
-            drawn = _grow(drawn, m + 1)
-        drawn[m] = j
-        m += 1
-        row_count[i] += 1
-        col += np.random.geometric(p)  # noqa: NPY002
+    (symmetric) is drawn with probability ``p``, by geometric gaps between successive
+    connections, in ``n_chunks`` chunks of rows with their own seeds (derived from
+    ``seed``: the graph depends on the seed, not on the number of threads), parallel
+    over chunks. The columns drawn (the upper triangle when symmetric) are counted
+    and kept in one buffer with room for each chunk's expected number plus 6
+    standard deviations (one more draw of the same chunks with twice the room in the
+    rare case it overflows: the same graph), then written once into ``indices``
+    (int32 below ``2**31`` entries) allocated at its exact size; a symmetric graph
+    then mirrors its upper triangle into the lower one. Rows come out sorted."""
+    seeds = np.random.SeedSequence(seed).generate_state(n_chunks, dtype=np.uint32)
+    bounds = _chunk_bounds(n, directed, n_chunks)
+    rows = np.diff(bounds).astype(np.float64)
     if directed:
-        indptr = np.zeros(n + 1, dtype=idx_t)
-        for r in range(n):
-            indptr[r + 1] = indptr[r] + row_count[r]
-        return indptr, drawn[:m].copy()
-    degree = row_count.copy()
-    for q in range(m):
-        degree[drawn[q]] += 1
-    indptr = np.zeros(n + 1, dtype=idx_t)
-    for r in range(n):
-        indptr[r + 1] = indptr[r] + degree[r]
-    nxt = indptr[:n].astype(np.int64)
-    indices = np.empty(2 * m, dtype=idx_t)
-    q = 0
-    for r in range(n):
-        for _ in range(row_count[r]):
-            j = drawn[q]
-            q += 1
-            indices[nxt[r]] = j
-            nxt[r] += 1
-            indices[nxt[j]] = r
-            nxt[j] += 1
+        pairs = rows * (n - 1)
+    else:  # rows r of the upper triangle hold n - 1 - r candidates
+        pairs = (
+            rows * (n - 1)
+            - (bounds[1:] * (bounds[1:] - 1) - bounds[:-1] * (bounds[:-1] - 1)) / 2.0
+        )
+    room = (pairs * p + 6.0 * np.sqrt(pairs * p) + 64).astype(np.int64)
+    threads = numba.get_num_threads()
+    while True:
+        starts = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(room, out=starts[1:])
+        buf = np.empty(int(starts[-1]), dtype=np.int32 if n < 2**31 else np.int64)
+        up = np.zeros(n, dtype=np.int32)
+        low_t = np.zeros((threads, 0 if directed else n), dtype=np.int32)
+        drawn = np.zeros(n_chunks, dtype=np.int64)
+        _draw_chunks(n, p, directed, seeds, bounds, up, low_t, buf, starts, drawn)
+        if np.all(drawn <= room):
+            break
+        room = np.maximum(2 * room, drawn)
+        del buf
+    low = low_t.sum(axis=0, dtype=np.int64) if not directed else np.zeros(n, np.int64)
+    del low_t
+    m = int(drawn.sum()) * (1 if directed else 2)
+    idx = np.int32 if max(n, m) < 2**31 - 1 else np.int64
+    indptr = np.zeros(n + 1, dtype=idx)
+    np.cumsum(up + low, out=indptr[1:])
+    indices = np.empty(m, dtype=idx)
+    _place(bounds, starts, buf, up, low, indptr, indices)
+    del buf
+    if not directed and m:
+        # Blocks of destination rows with about equal numbers of lower entries.
+        cum = np.cumsum(low)
+        targets = cum[-1] * np.arange(1, threads) / threads
+        parts = np.concatenate([[0], np.searchsorted(cum, targets), [n]])
+        _mirror(indptr, indices, low, parts.astype(np.int64))
     return indptr, indices
+
+
+def _chunk_bounds(n, directed, n_chunks):
+    """Row bounds of ``n_chunks`` chunks with about equal numbers of candidate pairs
+    (rows ``r`` of the upper triangle hold ``n - 1 - r``)."""
+    frac = np.arange(n_chunks + 1) / n_chunks
+    if directed:
+        r = frac * n
+    else:
+        # Pairs before row r: r (2n - r - 1) / 2 = f n (n - 1) / 2.
+        c = n - 0.5
+        r = c - np.sqrt(np.maximum(c * c - frac * n * (n - 1), 0.0))
+    bounds = np.clip(np.round(r), 0, n).astype(np.int64)
+    bounds[0], bounds[-1] = 0, n
+    return np.maximum.accumulate(bounds)
+
+
+def gathered(x: np.ndarray) -> np.ndarray:
+    """``x.T`` (``(N, B)``, C-contiguous) for a kernel that gathers its rows: as int8
+    when every value is +/-1 (a quarter of the bytes of float32, so the random reads
+    stay in cache; the products, converted to the other factor's dtype, are the
+    same), else in ``x``'s dtype."""
+    out = np.empty((x.shape[1], x.shape[0]), dtype=np.int8)
+    if x.ndim == 2 and signs_t(x, out):
+        return out
+    return np.ascontiguousarray(x.T)
 
 
 @_pjit
 def sparse_outer(indptr, indices, post_t, pre_t, scale, scaled, overwrite, values):
     """``values[q] (+)= scale * sum_b post[b, i] pre[b, j]`` at every CSR entry ``q``
     (row ``i``, column ``indices[q]``), from ``post_t`` ``(n_post, B)`` and
-    ``pre_t`` ``(n_pre, B)``: the arithmetic of ``SparseLayout.add_outer`` (the
+    ``pre_t`` ``(n_pre, B)`` (``post_t`` in the values' dtype, ``pre_t`` in it or
+    int8 +/-1 from :func:`gathered`): the arithmetic of ``SparseLayout.add_outer`` (the
     products summed over ``b`` in order, then scaled when ``scaled``) in one pass
     over the entries, without temporaries of the connections' size."""
     n_rows = indptr.shape[0] - 1

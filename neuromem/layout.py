@@ -368,7 +368,7 @@ class SparseLayout(Layout):
         if not _kernels.AVAILABLE or post.dtype != dtype or pre.dtype != dtype:
             return False
         post_t = np.ascontiguousarray(post.T)
-        pre_t = post_t if pre is post else np.ascontiguousarray(pre.T)
+        pre_t = _kernels.gathered(pre)  # int8 where +/-1: gathers stay in cache
         factor = np.array(scale, dtype=dtype)[()]  # numpy scales by the values' dtype
         _kernels.sparse_outer(
             self.indptr,

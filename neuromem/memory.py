@@ -507,9 +507,12 @@ def recurrent_estimate(
         and getattr(model, "dynamics", None) == "sync"
     ):
         # The compiled sweeps of sign_sweeps: tolerances summed row by row without a
-        # copy of |W|, int8 states; columns only for a structure not known symmetric.
+        # copy of |W|, the states as bits (2 bytes a unit per 16 cues), the result
+        # written in place: the cues in the model's dtype, a scaled copy and the
+        # result; columns only for a structure not known symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
+        calls = 3 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

@@ -2,18 +2,22 @@
 
 The fast path of :func:`neuromem.dynamics.synchronous` for the common large case: a
 sparse synapse's fields, states that are all +/-1, compiled kernels, nothing
-recorded. The states are held as int8 in groups of four cues, unit-major within a
-group (``(G, N, 4)``), so that a connection reads the states of four cues in one
-gather from an array a quarter the size of one float32 state vector per cue, and
-one compiled pass per group, parallel over rows, computes the fields and applies
-the tie law (:func:`neuromem._kernels.sign_sweep`): no field array is kept.
+recorded. The states of 16 cues of a unit are the bits of one ``uint16``
+(:mod:`neuromem._sign_kernels`; groups of 16 cues, ``(G, N)``), so one pass over the
+matrix serves all the cues of a group: each connection reads their states in one
+2-byte gather from an array of ``2 N`` bytes, which stays in cache, and the 16 fields
+are summed in vector registers and decided under the tie law in the same pass
+(:func:`neuromem._sign_kernels.sign_sweep`, parallel over rows): no field array is
+kept. The sums run in CSR order in the weights' dtype, as scipy's product does: the
+decisions are those of ``decide(W @ s)``, bit for bit.
 
 Event-driven sweeps: with +/-1 states, a unit whose field did not change keeps its
 state (it already is the decision on that field), so after the first sweep only the
 units that receive input from a unit that changed need a decision; their fields are
 recomputed in full over their rows, in CSR order, so every decision is the one a
 full sweep makes, bit for bit. Where the changed units reach more than
-:data:`EVENT_FRACTION` of the synapses, a full sweep is cheaper.
+:data:`EVENT_FRACTION` of the synapses or (estimated) of the rows, a full sweep is
+cheaper.
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ from .synapse import Synapse
 
 __all__ = ["EVENT_FRACTION", "applicable", "one_sweep", "synchronous_signs"]
 
-#: Above this fraction of the synapses read to find and recompute the reached rows,
-#: a full sweep (rows in order, no marking) is cheaper.
+#: Above this fraction of the synapses read to find the reached rows, or of the rows
+#: reached (estimated), a full sweep (rows in order, no marking) is cheaper.
 EVENT_FRACTION = 0.3
-_LANES = 4  # the kernel's cue group
+_LANES = 16  # cues per uint16 word (neuromem._sign_kernels.LANES)
 _NO_ROWS = np.zeros(0, dtype=np.intp)
+
+
+def _signs():
+    return compiled.kernels("neuromem._sign_kernels")
 
 
 def applicable(syn: Synapse, states: np.ndarray, tol) -> bool:
@@ -47,27 +55,34 @@ def applicable(syn: Synapse, states: np.ndarray, tol) -> bool:
             return False
     elif t.shape != (states.shape[1],) or t.dtype != syn.dtype:
         return False
-    return bool(np.all(np.abs(states) == 1))
+    return bool(_signs().all_signs(states))
 
 
-def _lanes(states: np.ndarray) -> np.ndarray:
-    """``(G, N, 4)`` int8 copy of +/-1 ``states (B, N)``: cue ``b`` is lane ``b % 4``
-    of group ``b // 4`` (lanes past ``B`` hold +1)."""
-    n_cues, n = states.shape
-    groups = -(-n_cues // _LANES)
-    out = np.ones((groups * _LANES, n), dtype=np.int8)
-    out[:n_cues] = states
-    return np.ascontiguousarray(out.reshape(groups, _LANES, n).transpose(0, 2, 1))
+def _pack(states: np.ndarray) -> np.ndarray:
+    """``(G, N)`` uint16 bits of +/-1 ``states (B, N)`` (set: -1)."""
+    out = np.empty((-(-len(states) // _LANES), states.shape[1]), dtype=np.uint16)
+    _signs().pack_signs(states, out)
+    return out
 
 
-def _unlanes(lanes: np.ndarray, n_cues: int) -> np.ndarray:
-    """The ``(B, N)`` states of the first ``n_cues`` cues of ``lanes``."""
-    return lanes.transpose(0, 2, 1).reshape(-1, lanes.shape[1])[:n_cues]
+def _unpack(bits: np.ndarray, cues: np.ndarray, out: np.ndarray, rows) -> None:
+    """``out[rows] = `` the +/-1 states of the cues ``cues`` of ``bits``, in place."""
+    as_int = np.int64
+    _signs().unpack_signs(bits, np.asarray(cues, as_int), out, np.asarray(rows, as_int))
 
 
-def _keep(lanes: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """The cues ``keep`` (boolean over the running cues) of ``lanes``, regrouped."""
-    return _lanes(_unlanes(lanes, len(keep))[keep])
+def _select(bits: np.ndarray, cues: np.ndarray) -> np.ndarray:
+    """The cues ``cues`` of ``bits``, renumbered from 0 (regrouped)."""
+    out = np.empty((-(-len(cues) // _LANES), bits.shape[1]), dtype=np.uint16)
+    _signs().select_cues(bits, cues.astype(np.int64), out)
+    return out
+
+
+def _lane_masks(n_cues: int) -> list[int]:
+    """The bits in use of each group of ``n_cues`` cues."""
+    return [
+        (1 << min(_LANES, n_cues - g * _LANES)) - 1 for g in range(-(-n_cues // _LANES))
+    ]
 
 
 def _arrays(syn: Synapse, n: int, tol):
@@ -79,13 +94,12 @@ def _arrays(syn: Synapse, n: int, tol):
     return w, tol_v, np.asarray(bias, dtype=dtype), np.zeros(1, dtype=dtype)[0]
 
 
-def _sweep(syn_arrays, cur, new, binary, rows, n_rows) -> None:
+def _sweep(syn_arrays, cur, new, binary, rows, n_rows, masks) -> None:
     """One compiled sweep of every group of ``cur`` into ``new``."""
-    _kernels = compiled.kernels()
-
+    kernel = _signs().sign_sweep
     w, tol_v, bias, zero = syn_arrays
     for g in range(len(cur)):
-        _kernels.sign_sweep(
+        kernel(
             w.indptr,
             w.indices,
             w.data,
@@ -97,6 +111,7 @@ def _sweep(syn_arrays, cur, new, binary, rows, n_rows) -> None:
             rows,
             n_rows,
             zero,
+            np.uint16(masks[g]),
         )
 
 
@@ -104,10 +119,20 @@ def one_sweep(syn: Synapse, states: np.ndarray, tol, binary: bool = False):
     """One full synchronous sweep of +/-1 ``states (B, N)``: the new states, those of
     ``decide(syn.input(states), states, tol, binary)`` (:func:`applicable` says
     when)."""
-    cur = _lanes(states)
+    cur = _pack(states)
     new = np.empty_like(cur)
-    _sweep(_arrays(syn, states.shape[1], tol), cur, new, binary, _NO_ROWS, -1)
-    return _unlanes(new, len(states)).astype(states.dtype)
+    masks = _lane_masks(len(states))
+    _sweep(_arrays(syn, states.shape[1], tol), cur, new, binary, _NO_ROWS, -1, masks)
+    out = np.empty_like(states)
+    every = np.arange(len(states))
+    _unpack(new, every, out, every)
+    return out
+
+
+def _cue_flags(masks: np.ndarray, n_cues: int) -> np.ndarray:
+    """Per cue, bit ``b % 16`` of ``masks[b // 16]``, as booleans."""
+    b = np.arange(n_cues)
+    return ((masks[b // _LANES] >> (b % _LANES)) & 1).astype(bool)
 
 
 def synchronous_signs(
@@ -128,6 +153,7 @@ def synchronous_signs(
     wraps the range of sweeps (progress).
     """
     _kernels = compiled.kernels()
+    signs = _signs()
 
     n_cues, n = states.shape
     arrays = _arrays(syn, n, tol)
@@ -137,44 +163,50 @@ def synchronous_signs(
     else:
         cols = columns(syn)
         reach = (cols.indptr, cols.indices)
-    out = states.copy()
+    out = np.empty_like(states)  # every cue is written when it stops, or at the end
     steps = np.zeros(n_cues, dtype=np.int64)
     converged = np.zeros(n_cues, dtype=bool)
     active = np.arange(n_cues)
-    cur = _lanes(states)
-    before = np.zeros((0, 0, _LANES), dtype=np.int8)
+    masks = _lane_masks(n_cues)
+    cur = _pack(states)
+    before = np.zeros((0, 0), dtype=np.uint16)
     changed = np.zeros(n, dtype=np.uint8)
     rows = _NO_ROWS
     n_rows = -1  # every row
     nnz = max(1, int(w.nnz))
     for t in loop(range(1, max_steps + 1)):
+        # A partial sweep leaves the rows it does not visit: they keep their states.
         new = np.empty_like(cur) if n_rows < 0 else cur.copy()
-        _sweep(arrays, cur, new, binary, rows, n_rows)
-        moved, other = _kernels.compare_lanes(new, cur, before, len(active), changed)
-        fixed = ~moved
+        _sweep(arrays, cur, new, binary, rows, n_rows, masks)
+        moved, other = signs.changes(new, cur, before, changed)
+        fixed = ~_cue_flags(moved, len(active))
         finished = fixed.copy()
         if before.shape[1] and not follow_cycles:
-            finished |= ~other
+            finished |= ~_cue_flags(other, len(active))
         steps[active] = t
         if finished.any():
-            done = active[finished]
-            out[done] = _unlanes(new, len(active))[finished]
-            converged[done] = fixed[finished]
-            keep = ~finished
+            done = np.flatnonzero(finished)
+            _unpack(new, done, out, active[done])
+            converged[active[done]] = fixed[finished]
+            keep = np.flatnonzero(~finished)
             active = active[keep]
             if not len(active):
                 return out, steps, converged, None
-            new = _keep(new, keep)
-            cur = _keep(cur, keep)
+            new = _select(new, keep)
+            cur = _select(cur, keep)
+            masks = _lane_masks(len(active))
         before, cur = cur, new
         n_rows = -1
         if events:
             units = np.flatnonzero(changed)
-            deg = reach[0][units + 1] - reach[0][units]
-            if int(deg.sum()) <= EVENT_FRACTION * nnz:
+            deg = int((reach[0][units + 1] - reach[0][units]).sum())
+            # Rows reached by deg random connections: about n (1 - exp(-deg / n)).
+            # Where that is most rows, marking them costs more than it saves.
+            reached = n * -np.expm1(-deg / n)
+            if deg <= EVENT_FRACTION * nnz and reached <= EVENT_FRACTION * n:
                 mark = np.zeros(n, dtype=np.uint8)
                 _kernels.mark_reached(units, reach[0], reach[1], mark)
                 rows = np.flatnonzero(mark)
                 n_rows = len(rows)
-    out[active] = _unlanes(cur, len(active))
+    _unpack(cur, np.arange(len(active)), out, active)
     return out, steps, converged, None

@@ -221,23 +221,18 @@ def _skip_sampled(rng, n: int, p: float, directed: bool) -> sp.csr_array:
 
 
 def _compiled_sample(rng, n: int, p: float, directed: bool) -> sp.csr_array | None:
-    """The skip-sampled graph drawn by a compiled kernel that writes the CSR arrays
-    directly (int32 indices below 2**31 entries, no int64 temporaries of the
-    connections' size); None when numba is not installed. Its own random stream,
-    seeded from ``rng``: the same law as :func:`_skip_sampled`, not the same graph."""
+    """The skip-sampled graph drawn by compiled kernels, parallel over chunks of rows,
+    that write the CSR arrays once at their exact sizes (int32 indices below 2**31
+    entries; one temporary buffer of the pairs drawn, 4 bytes each, no int64
+    temporaries of the connections' size); None when numba is not installed. Its own
+    random stream, seeded from ``rng``: the same law as :func:`_skip_sampled`, not the
+    same graph."""
     _kernels = compiled.kernels()
 
     if not _kernels.AVAILABLE:
         return None
-    n_pairs = n * (n - 1) if directed else n * (n - 1) // 2
-    expected = n_pairs * p
-    capacity = int(expected + 6.0 * np.sqrt(expected) + 64)
-    entries = capacity if directed else 2 * capacity
-    idx = _index_dtype(max(n, entries))
     seed = int(rng.integers(0, 2**32))
-    indptr, indices = _kernels.random_graph_csr(
-        n, p, directed, seed, capacity, np.zeros(0, dtype=idx)
-    )
+    indptr, indices = _kernels.random_graph_csr(n, p, directed, seed)
     # One shared True: a boolean structure needs no value per connection (scipy
     # keeps the read-only broadcast view as it is).
     data = np.broadcast_to(np.True_, indices.shape)

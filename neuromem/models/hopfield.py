@@ -52,7 +52,8 @@ def _unit_scale(s: np.ndarray) -> np.ndarray:
     state, so graded cues (any finite values) relax exactly as their scaled copies,
     and the tie tolerances, which bound the rounding for states in [-1, 1], apply.
     """
-    peak = np.abs(s).max(axis=1, initial=0.0)
+    # max |s| per cue without a temporary |s| of the cues' size (same values).
+    peak = np.maximum(s.max(axis=1, initial=0.0), -s.min(axis=1, initial=0.0))
     scale = (peak != 0) & (peak != 1)
     if scale.any():
         s = s.copy()

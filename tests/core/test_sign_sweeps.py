@@ -9,7 +9,7 @@ import neuromem as nm
 from neuromem import dynamics, sign_sweeps
 from neuromem.synapse import Population, Synapse
 
-pytest.importorskip("numba")
+numba = pytest.importorskip("numba")
 
 
 def reference_sync(w, bias, cues, max_steps, tol, binary, follow):
@@ -56,12 +56,16 @@ def test_sign_sweeps_equal_the_reference_and_full_recomputation(case, monkeypatc
     n = int(rng.integers(20, 300))
     dtype = "float32" if case % 2 else "float64"
     syn = _synapse(rng, n, dtype, directed=case % 3 == 0, bias=case % 4 == 1)
-    cues = np.where(rng.random((int(rng.integers(1, 11)), n)) < 0.5, 1, -1).astype(dtype)
+    # More than 16 cues in some cases: several groups of 16, the last one partial.
+    n_cues = int(rng.integers(1, 11) if case % 4 else rng.integers(17, 40))
+    cues = np.where(rng.random((n_cues, n)) < 0.5, 1, -1).astype(dtype)
     tol = dynamics.tie_tolerances(syn)
     binary = case % 5 == 2
     for follow in (False, True):
         want = reference_sync(syn.weights, syn.bias, cues, 25, tol, binary, follow)
-        for mode in ("events", "full"):
+        for mode, fraction in (("events", 0.3), ("events", 1.0), ("full", 0.3)):
+            # fraction 1.0: every sweep after the first visits only the reached rows.
+            monkeypatch.setattr(sign_sweeps, "EVENT_FRACTION", fraction)
             monkeypatch.setenv("NEUROMEM_SWEEPS", mode)
             assert sign_sweeps.applicable(syn, cues, tol)
             got = dynamics.synchronous(
@@ -108,6 +112,22 @@ def test_compiled_erdos_renyi_is_a_seeded_graph_of_the_right_law(directed):
         assert (a != a.T).nnz == 0
     else:
         assert (a != a.T).nnz > 0
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_compiled_erdos_renyi_does_not_depend_on_the_thread_count(directed):
+    n, k = 200_000, 6
+    before = numba.get_num_threads()
+    graphs = []
+    try:
+        for threads in (1, before):
+            numba.set_num_threads(threads)
+            a = nm.topology.erdos_renyi(n, k / n, seed=3, directed=directed).adjacency
+            graphs.append((a.indptr.copy(), a.indices.copy()))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(graphs[0][0], graphs[1][0])
+    np.testing.assert_array_equal(graphs[0][1], graphs[1][1])
 
 
 def test_sparse_hebbian_store_equals_the_numpy_sum():
