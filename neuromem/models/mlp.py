@@ -41,6 +41,7 @@ from .mlp_backprop import Backpropagation
 from .mlp_training import (
     Training,
     _empty_history,
+    interruptible,
 )
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
@@ -350,7 +351,7 @@ class MLP(Backpropagation, Training, Memory):
         :func:`neuromem.memory.feedforward_estimate`."""
         return self._estimate("feedforward", work, widths=self.widths)
 
-    @transactional
+    @interruptible
     def store(
         self,
         patterns,
