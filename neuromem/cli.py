@@ -109,7 +109,10 @@ def _protocol_options(exp, options: dict):
     for key, value in given.items():
         if key not in defaults:
             raise ValidationError(
-                key, value, f"no --{key} for this experiment (an option of compare)"
+                key,
+                value,
+                f"an experiment with a {key!r} option (compare takes --models and "
+                "--repeats, sequence and consolidation --repeats)",
             )
     return type(exp)({**exp.params, **given}, exp.seed)
 

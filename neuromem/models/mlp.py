@@ -36,7 +36,7 @@ from ..validation import (
     check_patterns,
     infer_encoding,
 )
-from .base import Memory, RecallResult, check_record, not_stored, transactional
+from .base import Memory, RecallResult, check_record, not_stored
 from .mlp_backprop import Backpropagation
 from .mlp_training import (
     Training,
@@ -428,7 +428,9 @@ class MLP(Backpropagation, Training, Memory):
         self._report_convergence(n_epochs)
         return self
 
-    @transactional(light=True)
+    # Not transactional: a recall draws from no random stream and changes nothing, so
+    # an interrupted one has nothing to put back (saving the streams anyway cost a
+    # consolidation study a tenth of its time).
     def recall(
         self,
         cues,

@@ -147,8 +147,12 @@ def test_run_compare_takes_models_and_repeats_checked_as_compare_does(capsys, tm
     assert main([*args, "--models", "no-such-model"]) == 2
     assert "--models" in capsys.readouterr().err
     # An experiment without these options refuses them by name.
-    for flag, value in (("--models", "hopfield"), ("--repeats", "3")):
-        code = main(["run", "sequence", "--quick", flag, value, "--out", str(tmp_path)])
+    for name, flag, value in (
+        ("sequence", "--models", "hopfield"),
+        ("capacity", "--repeats", "3"),
+        ("capacity", "--models", "hopfield"),
+    ):
+        code = main(["run", name, "--quick", flag, value, "--out", str(tmp_path)])
         assert code == 2 and flag in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
     assert list(tmp_path.iterdir()) == []
@@ -165,4 +169,4 @@ def test_run_compare_with_models_and_repeats_runs_them(capsys, tmp_path):
     assert meta["experiment"]["params"]["models"] == ["willshaw"]
     assert meta["experiment"]["params"]["repeats"] == 2
     summary = read_rows(out / "summary.csv")[0]
-    assert [r["model"] for r in summary] == ["willshaw"]
+    assert {r["model"] for r in summary} == {"willshaw", "willshaw-adaptive"}
