@@ -170,3 +170,33 @@ def test_run_compare_with_models_and_repeats_runs_them(capsys, tmp_path):
     assert meta["experiment"]["params"]["repeats"] == 2
     summary = read_rows(out / "summary.csv")[0]
     assert {r["model"] for r in summary} == {"willshaw", "willshaw-adaptive"}
+
+
+class Logged:
+    """A configuration that notes every unpickling in a file."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        with open(self.path, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+
+
+def _path_of(config, index):
+    return (config.path, index * index)
+
+
+def test_a_maps_configuration_is_unpickled_once_per_worker(tmp_path):
+    log = tmp_path / "unpickled"
+    with Executor(2) as ex:
+        got = dict(ex.map(_path_of, Logged(log), range(12)))
+        assert got == {i: (str(log), i * i) for i in range(12)}
+        first = log.read_text().split()
+        assert 1 <= len(first) <= 2 and len(set(first)) == len(first)
+        # A second map (a later stage) sends its own configuration once more.
+        assert dict(ex.map(_path_of, Logged(log), range(4))) == {
+            i: (str(log), i * i) for i in range(4)
+        }
+        assert 2 <= len(log.read_text().split()) <= 4
