@@ -13,6 +13,7 @@ from .errors import ValidationError, described
 from .experiments import Experiment, load_experiment, read_results, read_run, run
 from .experiments.compare import compare
 from .experiments.engine import draw
+from .experiments.engine.executor import usable_cores
 from .registry import models, rules
 
 __all__ = ["main"]
@@ -73,6 +74,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             args.experiment,
             "a built-in experiment (" + ", ".join(builtins) + ") or a TOML file",
         )
+    exp = _protocol_options(exp, {"models": args.models, "repeats": args.repeats})
     for note in notes:
         print(f"note: {note}")
     out = Path(args.out) if args.out else default_out
@@ -95,6 +97,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for path in draw(out):
             print(f"figure: {path}")
     return 0
+
+
+def _protocol_options(exp, options: dict):
+    """``exp`` with the options given on the command line (``--models``,
+    ``--repeats``), checked by the protocol itself; an experiment that has no such
+    option refuses it, naming it."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return exp
+    defaults = getattr(type(exp), "defaults", {})
+    for key, value in given.items():
+        if key not in defaults:
+            raise ValidationError(
+                key,
+                value,
+                f"an experiment with a {key!r} option (compare takes --models and "
+                "--repeats, sequence and consolidation --repeats)",
+            )
+    return type(exp)({**exp.params, **given}, exp.seed)
 
 
 def _toml_options(exp, seed: int | None, quick: bool):
@@ -160,7 +181,14 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _executor_options(p: argparse.ArgumentParser, toml: bool = True) -> None:
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes (default: NEUROMEM_JOBS, else the cores this process may use, "
+        f"{usable_cores()} here, never more than the tasks; 1 runs every task in this "
+        "process); the results do not depend on it",
+    )
     p.add_argument(
         "--scheduler",
         default=None,
@@ -230,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not draw the figures (compare: nor its report; neuromem plot draws them)",
     )
+    _compare_options(p)
     _executor_options(p)
     _quiet_option(p)
     p.set_defaults(func=_cmd_run)
@@ -243,18 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default="results/compare", help="output folder (default: %(default)s)"
     )
-    p.add_argument(
-        "--repeats",
-        type=int,
-        default=None,
-        help="repeats of every search, >= 2 (default: 5; 3 with --quick)",
-    )
-    p.add_argument(
-        "--models",
-        default=None,
-        help="comma-separated registry names or labels to compare (default: all; "
-        "'hopfield' keeps every storage rule, 'hopfield-storkey' just that one)",
-    )
+    _compare_options(p)
     _executor_options(p, toml=False)
     _quiet_option(p)
     p.set_defaults(func=_cmd_compare)
@@ -264,6 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_plot)
     _describe_parser(sub)
     return parser
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="compare: repeats of every search, >= 2 (default: 5; 3 with --quick)",
+    )
+    p.add_argument(
+        "--models",
+        default=None,
+        help="compare: comma-separated registry names or labels to compare (default: "
+        "all; 'hopfield' keeps every storage rule, 'hopfield-storkey' just that one)",
+    )
 
 
 def _quiet_option(p: argparse.ArgumentParser) -> None:

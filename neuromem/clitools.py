@@ -104,7 +104,7 @@ FLAGS: dict[str, dict[str, str]] = {
     "demo": {"fraction": "--noise", "noise": "--noise", "text": "--letters", "size": "--size",
              "seed": "--seed", "out": "--out"},
     "run": {"jobs": "--jobs", "scheduler": "--scheduler", "seed": "--seed", "out": "--out",
-            "experiment": "EXPERIMENT"},
+            "experiment": "EXPERIMENT", "repeats": "--repeats", "models": "--models"},
     "compare": {"jobs": "--jobs", "scheduler": "--scheduler", "seed": "--seed", "out": "--out",
                 "repeats": "--repeats", "models": "--models"},
     "plot": {"results": "RESULTS"},
@@ -315,7 +315,7 @@ class progress_lines:
 
     For output that is not a terminal (logs, batch jobs), where the runner's progress
     bar stays silent. The runner appends every finished trial's row to
-    ``out/results.csv`` at once (and fsyncs it), and writes the number of trials to
+    ``out/results.csv`` at once (flushed), and writes the number of trials to
     ``out/run.json`` first, so the counts are read from there: nothing in the run
     itself changes.
     """

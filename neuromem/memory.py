@@ -267,9 +267,14 @@ def _record_names(value: Any, default: frozenset) -> frozenset:
         return frozenset()
 
 
+#: A guarded method's signature, computed once: inspect takes longer than a small
+#: store, and a study stores and recalls thousands of times.
+_signature = functools.lru_cache(maxsize=None)(inspect.signature)
+
+
 def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     """``(Workload, param, given)`` of a call ``fn(self, *args, **kwargs)``."""
-    sig = inspect.signature(fn)
+    sig = _signature(fn)
     try:
         bound = sig.bind(None, *args, **kwargs)
     except TypeError:

@@ -18,6 +18,10 @@ from neuromem.registry import models, rules
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Runs given no jobs use every core by default; the suite runs them in-process (one
+# worker start-up per run would cost more than the tests' small runs): tests of the
+# executors ask for their workers, and tests of the default unset this.
+os.environ.setdefault("NEUROMEM_JOBS", "1")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import ValidationError
 from .assemblies import Assemblies
 from .consolidation_study import Consolidation
-from .engine import draw, protocol_of, protocols, read_run
+from .engine import Executor, draw, protocol_of, protocols, read_run
 from .engine import run as run_protocol
 from .sequence_study import Sequence
 from .study_base import StudyProtocol, read_table
@@ -103,13 +103,19 @@ def build_section(
     quick: bool = False,
     seed: int = 0,
     force: bool = False,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
 ) -> tuple[str, list[Path]]:
     """Run the study ``name`` into ``out`` (unless a complete run of the same
     configuration is there) and return its report section: ``(html, figure paths)``.
 
     This is the entry point for adding ``sequence`` and ``consolidation`` to a report
     such as ``neuromem compare``'s, e.g. ``build_section("sequence", out / "sequence",
-    quick=quick, seed=seed)``.
+    quick=quick, seed=seed)``. ``jobs`` and ``scheduler`` are those of
+    :func:`neuromem.experiments.engine.run`; ``executor``, an entered
+    :class:`~neuromem.experiments.engine.Executor` to run on instead (a report's
+    own run's workers).
     """
     if not isinstance(name, str) or name not in STUDIES:
         raise ValidationError("name", name, "one of " + ", ".join(map(repr, STUDIES)))
@@ -122,7 +128,15 @@ def build_section(
         exp = (meta or {}).get("experiment")
         mine = meta is not None and meta.get("format") == FORMAT and isinstance(exp, dict)
         force = force or (mine and exp.get("name") == name)
-        run_protocol(study, out, force=force, progress=False)
+        run_protocol(
+            study,
+            out,
+            force=force,
+            progress=False,
+            jobs=jobs,
+            scheduler=scheduler,
+            executor=executor,
+        )
     return report_section(out)
 
 

@@ -36,11 +36,12 @@ from ..validation import (
     check_patterns,
     infer_encoding,
 )
-from .base import Memory, RecallResult, check_record, not_stored, transactional
+from .base import Memory, RecallResult, check_record, not_stored
 from .mlp_backprop import Backpropagation
 from .mlp_training import (
     Training,
     _empty_history,
+    interruptible,
 )
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
@@ -350,7 +351,7 @@ class MLP(Backpropagation, Training, Memory):
         :func:`neuromem.memory.feedforward_estimate`."""
         return self._estimate("feedforward", work, widths=self.widths)
 
-    @transactional
+    @interruptible
     def store(
         self,
         patterns,
@@ -427,7 +428,9 @@ class MLP(Backpropagation, Training, Memory):
         self._report_convergence(n_epochs)
         return self
 
-    @transactional(light=True)
+    # Not transactional: a recall draws from no random stream and changes nothing, so
+    # an interrupted one has nothing to put back (saving the streams anyway cost a
+    # consolidation study a tenth of its time).
     def recall(
         self,
         cues,

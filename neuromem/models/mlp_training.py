@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +30,23 @@ def _empty_history() -> dict[str, np.ndarray]:
         "accuracy": np.empty(0),
         "call": np.empty(0, dtype=np.int64),
     }
+
+
+def interruptible(store: Callable) -> Callable:
+    """The MLP's ``store`` made all-or-nothing under Ctrl-C (``KeyboardInterrupt``),
+    as :func:`~neuromem.models.base.transactional` makes other models', from a snapshot
+    of only what a store changes (:meth:`Training._transaction`)."""
+
+    @functools.wraps(store)
+    def wrapper(self, *args: Any, **kwargs: Any):
+        saved = self._transaction()
+        try:
+            return store(self, *args, **kwargs)
+        except KeyboardInterrupt:
+            self._rollback(saved)
+            raise
+
+    return wrapper
 
 
 def _copy_state(state: dict) -> dict:
@@ -127,6 +147,30 @@ class Training:
         if self.encoding_ == "binary":
             return np.where(flip, 1 - x, x)
         return np.where(flip, -x, x)
+
+    def _transaction(self):
+        """What a store changes, saved for :func:`interruptible`: the attributes (a
+        store rebinds them, or builds the network on its first call), and what it
+        changes in place: the weights, the optimisers' states and the random streams.
+        A deep copy of the whole model, its network graph included, made every store
+        of a few epochs half again as long."""
+        attrs = dict(vars(self))
+        streams = [
+            (g, g.bit_generator.state)  # the property returns a new dict
+            for g in attrs.values()
+            if isinstance(g, np.random.Generator)
+        ]
+        built = getattr(self, "synapses_", None) is not None
+        return attrs, streams, self._snapshot() if built else None
+
+    def _rollback(self, saved) -> None:
+        attrs, streams, params = saved
+        vars(self).clear()
+        vars(self).update(attrs)
+        for g, state in streams:
+            g.bit_generator.state = state
+        if params is not None:
+            self._restore(params)
 
     def _snapshot(self):
         return (

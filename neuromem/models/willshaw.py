@@ -6,7 +6,6 @@ import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from ..errors import ValidationError, described
 from ..random import SeedLike, check_seed
@@ -112,6 +111,10 @@ def false_positive_rate(
     n_in, n_out, k_in, l_out = _check_sizes(n_in, n_out, k_in, l_out)
     if n_pairs <= 1:
         return 0.0
+    # scipy.stats takes about a second to import: loaded here, not with the model
+    # (every process of a run imports the models, few call this).
+    from scipy.stats import hypergeom
+
     c = np.arange(k_in + 1)
     # t[c, c + h]: a key covers h of the k_in - c uncovered synapses.
     t = np.zeros((k_in + 1, k_in + 1))

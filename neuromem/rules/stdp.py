@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ..errors import ValidationError, described
 from ..tags import RuleTags
@@ -38,6 +37,10 @@ __all__ = ["InhibitorySTDP", "PairSTDP", "SpikeTimingRule", "TripletSTDP"]
 
 def _trace(s: np.ndarray, tau: float, dt: float) -> np.ndarray:
     """``x_t = x_{t-1} exp(-dt / tau) + s_t`` down the rows (a causal filter)."""
+    # scipy.signal (and scipy.stats with it) takes about a second to import: loaded
+    # on first use, not by every process that imports the rules.
+    from scipy.signal import lfilter
+
     a = np.exp(-dt / tau)
     return lfilter([1.0], [1.0, -a], s, axis=0)
 

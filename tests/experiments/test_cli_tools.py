@@ -31,7 +31,10 @@ def test_run_help_lists_experiments(capsys):
     for name in BUILTINS:
         assert f"  {name:<12}" in out
         assert re.search(rf"\n  {name}  +\S", out), name  # a gap before the summary
-    assert "--quiet" in out and "(default: 1)" in out
+    assert "--quiet" in out and "NEUROMEM_JOBS" in out
+    assert re.search(
+        r"--jobs JOBS +worker processes \(default: NEUROMEM_JOBS, else the", out
+    )
 
 
 def test_top_level_help_lists_no_stale_experiments(capsys):

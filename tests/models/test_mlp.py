@@ -591,3 +591,38 @@ def test_iterated_recall_records_states_and_overlaps():
     assert mem.recall(cues).trajectory is None
     with pytest.raises(nm.ValidationError, match="record"):
         mem.recall(cues, record="energies")
+
+
+def test_a_store_interrupted_by_ctrl_c_leaves_what_the_next_store_learns():
+    # The rollback restores the weights, the optimiser's moments and the random
+    # streams: the model then trains exactly as its never-interrupted twin does.
+    x = nm.patterns.random_bipolar(6, 16, seed=1)
+    y = nm.patterns.random_bipolar(4, 16, seed=2)
+    opts = {"n_units": 16, "hidden": [8], "epochs": 5, "noise": 0.1, "rehearsal": 0.5}
+    opts["early_stopping"] = False  # five epochs: no convergence report
+    mem = nm.create("mlp", **opts, seed=0).store(x)
+    twin = nm.create("mlp", **opts, seed=0).store(x)
+    calls = []
+
+    def stop(epoch, loss, acc):
+        calls.append(epoch)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        mem.store(y, callback=stop)
+    mem.store(y)
+    twin.store(y)
+    for a, b in zip(mem.synapses_, twin.synapses_, strict=True):
+        assert np.array_equal(a.values, b.values) and np.array_equal(a.bias, b.bias)
+    assert np.array_equal(mem.history_["loss"], twin.history_["loss"])
+    assert np.array_equal(mem.patterns_, twin.patterns_)
+    fresh = nm.create("mlp", **opts, seed=0)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.store(x, callback=lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert getattr(fresh, "network_", None) is None
+    assert np.array_equal(fresh.store(x).synapses_[0].values, twin_first(opts, x))
+
+
+def twin_first(opts, x):
+    return nm.create("mlp", **opts, seed=0).store(x).synapses_[0].values

@@ -22,7 +22,7 @@ def compare(
     out: str | Path = "results/compare",
     *,
     quick: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     scheduler: str | None = None,
     seed: int = 0,
     repeats: int | None = None,
@@ -39,8 +39,10 @@ def compare(
         Output folder (default ``results/compare``).
     quick : bool
         A smoke run (small sizes, 3 repeats): seconds, not for conclusions.
-    jobs : int
-        Worker processes; the results do not depend on it.
+    jobs : int, optional
+        Worker processes (default: the usable cores, never more than the searches; 1:
+        every search in this process); the results do not depend on it. The study
+        sections run on the same workers.
     scheduler : str, optional
         ``"local"`` or a Dask scheduler address (needs ``neuromem[dask]``).
     seed : int
@@ -69,7 +71,8 @@ def compare(
     import matplotlib
 
     matplotlib.use("Agg")
-    jobs = check_int(jobs, "jobs", low=1)
+    if jobs is not None:
+        jobs = check_int(jobs, "jobs", low=1)
     force = check_bool(force, "force")
     out = check_out(out)
     protocol = Compare({"quick": bool(quick), "repeats": repeats, "models": models}, seed)

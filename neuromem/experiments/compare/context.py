@@ -43,6 +43,9 @@ class ReportContext:
         Figures written so far.
     notes : list of str
         Findings, shown under Notes.
+    executor : Executor, optional
+        The run's executor (:class:`neuromem.experiments.engine.Executor`, entered): a
+        section that runs experiments of its own runs them there, on the run's workers.
     """
 
     out: Path
@@ -53,6 +56,7 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     extra_references: dict[str, tuple[str, str]] = field(default_factory=dict)
+    executor: Any = None
 
     def cite(self, key: str, reference: tuple[str, str] | None = None) -> str:
         """``"[Author Year]"`` for a paper of :data:`neuromem.theory.REFERENCES` (or a

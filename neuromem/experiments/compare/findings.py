@@ -27,7 +27,11 @@ def study_section(name: str, title: str, full: bool) -> SectionBuilder:
     def build(ctx: ReportContext) -> tuple[str, str]:
         quick = bool(ctx.config.get("quick")) or not full
         text, figures = build_section(
-            name, ctx.out / name, quick=quick, seed=int(ctx.config.get("seed", 0))
+            name,
+            ctx.out / name,
+            quick=quick,
+            seed=int(ctx.config.get("seed", 0)),
+            executor=ctx.executor,
         )
         ctx.figures.extend(figures)
         scale = "its quick design" if quick else "its full design"

@@ -184,6 +184,7 @@ class Compare(Protocol):
             return jsonable({**self.config, **self.made["meta"], "elapsed_s": elapsed})
         grid = [(label, np.asarray(x)) for label, x in self.made["grid"]]
         ctx = ReportContext(out, {**self.config, "_glyph_grid": grid}, summary, rows)
+        ctx.executor = folder.executor  # the study sections run on the same workers
         for label, text in self.made["warnings"].items():
             ctx.note(f"{label}: first warning: {text}")
         report = write_report(ctx, time.perf_counter() - self._t0)

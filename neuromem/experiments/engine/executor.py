@@ -7,13 +7,18 @@ for the whole worker on processes and Dask, where tasks may run side by side), a
 with the library's progress output off: its numbers do not depend on the executor, and nothing has to be set
 up on a worker beforehand (there is no ``client.run`` step: a Dask worker lost at any
 moment only gets its tasks rescheduled). Local worker processes die with the process
-that started them.
+that started them, and one pool of them serves every stage (and sub-run) of a run.
+
+By default a run uses the cores this process may run on (:func:`usable_cores`), or
+the number in the environment variable ``NEUROMEM_JOBS`` (:func:`default_jobs`), with
+no more workers than tasks; ``jobs=1`` runs every task in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -21,12 +26,23 @@ from typing import Any
 from ... import progress as _progress
 from ...errors import ValidationError, described
 
-__all__ = ["BLAS_THREADS", "DASK_TIMEOUT", "Executor", "call_task", "exit_with_parent"]
+__all__ = [
+    "BLAS_THREADS",
+    "DASK_TIMEOUT",
+    "JOBS_ENV",
+    "Executor",
+    "call_task",
+    "default_jobs",
+    "exit_with_parent",
+    "usable_cores",
+]
 
 #: BLAS threads every task runs with, on every executor (recorded in run.json).
 BLAS_THREADS = 1
 #: Seconds to wait for a Dask scheduler (environment variable NEUROMEM_DASK_TIMEOUT).
 DASK_TIMEOUT = 10.0
+#: Environment variable: the number of workers a run takes when it is given none.
+JOBS_ENV = "NEUROMEM_JOBS"
 _BLAS_VARS = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -37,6 +53,31 @@ _BLAS_VARS = (
 _CONTROLLER: list[Any] = []
 _PARENT: list[int] = []
 _PINNED: list[Any] = []
+_SHARED: list[Any] = []  # a worker's current map: its key and configuration
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one):
+    the default number of workers of a run."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - no affinity (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
+def default_jobs() -> int:
+    """The workers of a run given no ``jobs``: ``NEUROMEM_JOBS`` where it is set (a
+    shared machine, a batch job's share, a test suite), else :func:`usable_cores`."""
+    raw = os.environ.get(JOBS_ENV, "").strip()
+    if not raw:
+        return usable_cores()
+    try:
+        jobs = int(raw)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise ValidationError(JOBS_ENV, raw, "an integer >= 1 (workers of a run)")
+    return jobs
 
 
 def _controller():
@@ -111,8 +152,32 @@ def exit_with_parent(parent: int | None = None) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _call_shared(fn: Callable[[Any, int], Any], job: tuple, blob: bytes, index: int):
+    """:func:`call_task` in a worker process, with the map's configuration as pickled
+    bytes, unpickled on the first task of that map this worker runs."""
+    if not _SHARED or _SHARED[0] != job:
+        _SHARED[:] = [job, pickle.loads(blob)]
+    return call_task(fn, _SHARED[1], index, False)
+
+
+#: glibc ``mallopt`` settings of a worker process: freed arrays stay mapped for the next
+#: trial instead of going back to the system, whose fresh pages each fault on first
+#: write (several seconds of system time in a grid of a thousand trials).
+_MALLOPT = {-1: 64 << 20, -2: 16 << 20, -3: 32 << 20}  # trim, top pad, mmap threshold
+
+
+def _keep_freed_memory() -> None:
+    with contextlib.suppress(Exception):  # not glibc: its defaults are kept
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        for option, value in _MALLOPT.items():
+            libc.mallopt(option, value)
+
+
 def _pool_init(parent: int) -> None:
     exit_with_parent(parent)
+    _keep_freed_memory()
     for var in _BLAS_VARS:  # before numpy loads its BLAS in this worker
         os.environ[var] = str(BLAS_THREADS)
 
@@ -122,16 +187,20 @@ class Executor:
 
     Parameters
     ----------
-    jobs : int
+    jobs : int, optional
         Worker processes (1: this process); with ``scheduler="local"``, the workers of
-        the local Dask cluster.
+        the local Dask cluster. Default: :func:`default_jobs` (the usable cores). A map of fewer tasks
+        starts no more workers than it has tasks, and one of a single task runs in this
+        process.
     scheduler : str, optional
         ``"local"`` or the address of a Dask scheduler (``tcp://host:8786``). Entering
         the context connects, within :data:`DASK_TIMEOUT` seconds: an unreachable
         scheduler is a :class:`ValidationError` naming ``scheduler`` before any work.
     """
 
-    def __init__(self, jobs: int = 1, scheduler: str | None = None):
+    def __init__(self, jobs: int | None = None, scheduler: str | None = None):
+        if jobs is None:
+            jobs = default_jobs()
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ValidationError("jobs", jobs, "an integer >= 1")
         if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
@@ -142,6 +211,8 @@ class Executor:
         self._cluster = None
         self._local_pin = False
         self._maps = 0
+        self._pool = None
+        self._pool_size = 0
 
     @property
     def kind(self) -> str:
@@ -156,6 +227,9 @@ class Executor:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self.client is not None:
             self.client.close()
         if self._cluster is not None:
@@ -218,21 +292,35 @@ class Executor:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # "spawn" never copies a parent's threads or locks, and its workers are
-        # children of this process itself (not of a forkserver), so they can die with it.
-        with ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(indices)),
-            mp_context=mp.get_context("spawn"),
-            initializer=_pool_init,
-            initargs=(os.getpid(),),
-        ) as pool:
-            futures = {pool.submit(call_task, fn, config, i, False): i for i in indices}
-            try:
-                for fut in as_completed(futures):
-                    yield futures[fut], fut.result()
-            finally:
-                for fut in futures:
-                    fut.cancel()
+        wanted = min(self.jobs, len(indices))
+        if self._pool is not None and self._pool_size < wanted:
+            self._pool.shutdown(wait=True)  # a larger map than the first: more workers
+            self._pool = None
+        if self._pool is None:
+            # Started once and kept until the context exits: a protocol's later stages
+            # and the runs it starts itself (compare's study sections) pay no second
+            # start-up. "spawn" never copies a parent's threads or locks, and its
+            # workers are children of this process itself (not of a forkserver), so
+            # they can die with it.
+            self._pool = ProcessPoolExecutor(
+                max_workers=wanted,
+                mp_context=mp.get_context("spawn"),
+                initializer=_pool_init,
+                initargs=(os.getpid(),),
+            )
+            self._pool_size = wanted
+        # The configuration is pickled once per map, not once per task (a grid's is
+        # the whole experiment and its task list), and unpickled once per worker.
+        self._maps += 1
+        job = (os.getpid(), id(self), self._maps)
+        blob = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+        futures = {self._pool.submit(_call_shared, fn, job, blob, i): i for i in indices}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
 
     def _dask(self, fn, config, indices):
         from distributed import as_completed

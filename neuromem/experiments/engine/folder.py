@@ -154,6 +154,9 @@ class RunFolder:
         #: it ends; kept in run.json as ``"replaces"`` until then, so a forced run that
         #: is killed and resumed still removes them.
         self.replaces: set[str] = set()
+        #: The run's :class:`~.executor.Executor` (set by the engine while it runs): a
+        #: protocol's finish hook runs the runs it starts on it, on the same workers.
+        self.executor: Any = None
 
     # -- the lock -------------------------------------------------------------------
     def __enter__(self) -> RunFolder:

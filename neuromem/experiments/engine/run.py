@@ -1,9 +1,10 @@
 """Running a protocol into a results folder: validate, connect, lock, resume, execute,
 reduce, write.
 
-Every task's result is made durable as soon as the task completes: for a protocol
-that declares :attr:`~Protocol.columns` it is a row appended (and fsync'd) to
-``results.csv``; otherwise a line of the journal ``.neuromem-tasks.jsonl``. On
+Every task's result is written as soon as the task completes: for a protocol
+that declares :attr:`~Protocol.columns` it is a row appended to ``results.csv``;
+otherwise a line of the journal ``.neuromem-tasks.jsonl`` (each flushed at once, and
+fsync'd at most every second: :class:`~.table.Appender`). On
 ``resume`` the results already there are kept (not recomputed) when they are the task
 they claim to be; a torn or unparsable line is dropped and its task recomputed. At the
 end the tables are written, atomically, in task order: an interrupted and resumed run
@@ -146,7 +147,7 @@ class _JsonJournal:
             with atomic_write(self.path, "w") as fh:
                 for entry in self.old:
                     fh.write(json.dumps(entry) + "\n")
-            self.fh = open(self.path, "a", encoding="utf-8")  # closed in close()
+            self.fh = Appender(self.path)  # closed in close()
         keys = _json([list(k) for k in keys])
         kept: dict[int, Any] = {}
         for entry in self.old:
@@ -172,9 +173,7 @@ class _JsonJournal:
         if self.staged:
             entry["stage"] = stage
         line = json.dumps(entry, default=_plain)
-        self.fh.write(line + "\n")
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
+        self.fh.append(line + "\n")
         return json.loads(line)["result"] if self.staged else result
 
     def close(self) -> None:
@@ -205,8 +204,9 @@ def run(
     protocol: Protocol,
     out: str | os.PathLike,
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     scheduler: str | None = None,
+    executor: Executor | None = None,
     resume: bool = False,
     force: bool = False,
     progress: bool | None = None,
@@ -225,10 +225,17 @@ def run(
         The experiment.
     out : path
         Output folder.
-    jobs : int
-        Worker processes (1: this process); with ``scheduler="local"``, Dask workers.
+    jobs : int, optional
+        Worker processes (1: every task in this process); with ``scheduler="local"``,
+        Dask workers. Default: the usable cores
+        (:func:`~neuromem.experiments.engine.executor.usable_cores`), never more
+        workers than tasks. The results do not depend on it.
     scheduler : str, optional
         ``"local"`` or a Dask scheduler address (needs ``neuromem[dask]``).
+    executor : Executor, optional
+        An executor already entered, to run on instead of one of this run's own (with
+        ``jobs`` and ``scheduler`` left unset): a protocol's finish hook runs the runs
+        it starts itself on its own run's workers (:attr:`RunFolder.executor`).
     resume : bool
         Keep the results a previous (interrupted) run of the same configuration wrote
         in ``out`` and run only the missing tasks.
@@ -283,7 +290,17 @@ def run(
     # The first stage's tasks are checked before anything is written; a later stage's
     # depend on the earlier results.
     first = _checked_tasks(protocol, stages[0], {})
-    with Executor(jobs, scheduler) as executor, RunFolder(out, meta, force=force) as folder:
+    if executor is not None and not (
+        isinstance(executor, Executor) and jobs is None and scheduler is None
+    ):
+        raise ValidationError(
+            "executor", executor, "an entered Executor, with jobs and scheduler unset"
+        )
+    own = (
+        Executor(jobs, scheduler) if executor is None else contextlib.nullcontext(executor)
+    )
+    with own as executor, RunFolder(out, meta, force=force) as folder:
+        folder.executor = executor
         folder.plot = plot
         journal_cls = _TableJournal if protocol.columns is not None else _JsonJournal
         journal = journal_cls(folder, protocol)
