@@ -38,11 +38,7 @@ from ..validation import (
 )
 from .base import Memory, RecallResult, check_record, not_stored
 from .mlp_backprop import Backpropagation
-from .mlp_training import (
-    Training,
-    _empty_history,
-    interruptible,
-)
+from .mlp_training import Training, _empty_history, interruptible
 
 __all__ = ["ACTIVATIONS", "LOSSES", "MLP"]
 
@@ -428,9 +424,7 @@ class MLP(Backpropagation, Training, Memory):
         self._report_convergence(n_epochs)
         return self
 
-    # Not transactional: a recall draws from no random stream and changes nothing, so
-    # an interrupted one has nothing to put back (saving the streams anyway cost a
-    # consolidation study a tenth of its time).
+    # Not transactional: a recall draws from no random stream and changes nothing.
     def recall(
         self,
         cues,
