@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sparse_reference import auto_threshold, reference_recall, tf_reference
 from test_fuzz import Wrong, arrays, expect, weird
-from test_sparse import auto_threshold, reference_recall, tf_reference
 
 import neuromem as nm
 import neuromem.plotting as nmp
