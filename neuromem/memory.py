@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from . import registry
 from .errors import ValidationError, described
 
 __all__ = [
@@ -429,9 +430,6 @@ def default_estimate(model: Any, work: Workload) -> int:
     return state + calls + trajectory_bytes(work, n, stored, dtype)
 
 
-#: Temporaries of a rule's ``update`` on a dense ``N x N`` synapse, in weight matrices
-#: (measured with tracemalloc; rules absent here need less than one matrix).
-RULE_TEMPORARIES = {"storkey": 1.0, "pseudoinverse": 2.0, "perceptron": 2.0}
 #: Whether the compiled kernels (numba) can run: a sparse Hebbian store then makes
 #: no temporaries of the connections' size. Found without importing numba.
 _COMPILED = importlib.util.find_spec("numba") is not None
@@ -444,8 +442,22 @@ def _itemsize(dtype: Any) -> int:
         return 8
 
 
-def _rule_name(rule: Any) -> str:
-    return rule if isinstance(rule, str) else getattr(rule, "name", "hebbian") or ""
+def _rule_of(model: Any) -> Any:
+    """The rule a recurrent model stores with: its synapse's once built, else the one
+    it would make (None when that fails: the store itself reports why)."""
+    net = getattr(model, "network_", None)
+    if net is not None and net.synapses:
+        return net.synapses[0].rule
+    variant = getattr(model, "variant", None)
+    if not hasattr(model, "rule") and variant in ("hebbian", "pseudoinverse"):
+        # The sequence memory: its variant names the transition rule.
+        name = "pseudoinverse" if variant == "pseudoinverse" else "temporal-hebbian"
+        return registry.rules.get(name)
+    make = getattr(model, "_make_rule", None)
+    try:
+        return make() if callable(make) else None
+    except ValidationError:
+        return None
 
 
 def recurrent_estimate(
@@ -476,20 +488,25 @@ def recurrent_estimate(
     w = synapse_bytes(n, n, dtype, topo, getattr(model, "sparse", None))
     stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
     weights = n_synapses * w
-    state = weights + kept * array_bytes(stored, n, dtype=dtype)
     if work.stage == "create":
         return weights
     dense = w == array_bytes(n, n, dtype=dtype)
+    rule = _rule_of(model)
+    nnz = float(n) * n if topo is None else float(topo.n_connections)
+    cache = 0 if dense else getattr(rule, "layout_cache", 0) * nnz
+    kept += n_synapses * getattr(rule, "kept_patterns", 0)
+    state = weights + int(n_synapses * cache) + kept * array_bytes(stored, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
     calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
     if work.stage == "store":
-        name = _rule_name(getattr(model, "rule", None))
-        rule = RULE_TEMPORARIES.get(name, 0.0)
-        temps = ((rule if dense else 2.0) + online) * w * max(1, n_synapses)
+        name = getattr(rule, "name", None)
+        temporaries = getattr(rule, "store_temporaries", (2.0, 2.0))
+        temps = (temporaries[not dense] + online) * w * n_synapses
         if not dense and name == "hebbian" and _COMPILED:
             # One compiled pass over the entries (layout.SparseLayout.add_outer):
-            # a transposed copy of the patterns instead of blocks of products.
-            temps = online * w * max(1, n_synapses) + array_bytes(rows, n, dtype=dtype)
+            # a transposed copy of the patterns instead of blocks of products, for a
+            # batch or for patterns presented one at a time.
+            temps = array_bytes(rows, n, dtype=dtype)
         # Only the pseudo-inverse rule forms the P x P Gram matrix of the patterns
         # (and its pseudo-inverse's eigendecomposition: five such matrices at the
         # peak, measured with tracemalloc); counted for every rule, it refused Hebbian stores of P >> N patterns that
@@ -510,6 +527,9 @@ def recurrent_estimate(
         # copy of |W|, int8 states; columns only for a structure not known symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
+        # The cues, their returned copy and three int8 copies in lanes (measured
+        # about 3.3 copies of the cues at N = 20000, 200 cues).
+        calls = 4 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,
@@ -552,16 +572,22 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     n_out = int(n_out or n)
     sizes = (n, *widths, n_out)
     params = sum(a * b + b for a, b in itertools.pairwise(sizes))
-    copies = 5 if widths else 1  # optimiser moments, gradients, a snapshot
+    # A model trained by an optimiser, with or without hidden layers, holds its
+    # moments, gradients and a snapshot beside the weights, and a training step
+    # three more copies (measured with tracemalloc without hidden layers).
+    trained = getattr(model, "optimizer", None) is not None
+    copies = (5 + 3 * (work.stage == "store")) if trained else 1
     stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
     state = array_bytes(copies * params, dtype=dtype)
     if work.stage == "create":
         return array_bytes(params, dtype=dtype)
-    state += array_bytes(stored, n + n_out, dtype=dtype)
+    # The pairs it keeps, in the dtype it keeps them (None: it keeps none).
+    kept = getattr(model, "kept_dtype", dtype)
+    state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
-    if widths and work.stage == "store":
+    if trained and work.stage == "store":
         rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
-    acts = array_bytes((8 if widths else 2) * rows, sum(sizes), dtype=dtype)
+    acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)
     return state + acts + trajectory_bytes(work, n, stored, dtype)
 
 
@@ -577,8 +603,17 @@ def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
         return 0
     if work.stage == "store":
         return state + array_bytes(work.n_patterns, n, dtype=dtype)
-    # The dense model's synchronous sweep works in blocks of at most 2**22 products.
-    block = blocked * min(float(work.n_cues) * stored * n, 2**22) / 2
-    sims = array_bytes(6 * work.n_cues * stored + block, dtype="float64")
+    sims = array_bytes(6 * work.n_cues * stored, dtype="float64")
     cues = array_bytes(8 * work.n_cues, n, dtype=dtype)
-    return state + sims + cues + trajectory_bytes(work, n, stored, dtype)
+    tables = 0
+    if blocked:
+        # The dense model's update law (models.dense_law.UpdateLaw): the patterns as
+        # float64 (a copy unless they are) and two tables of their size; graded cues
+        # in a synchronous sweep add blocks of about eight temporaries of at most
+        # max(P, min(2**22, P N / 16)) products (models.dense).
+        sync = getattr(model, "dynamics", "sync") == "sync"
+        tables = (2 + (np.dtype(dtype) != np.float64)) * array_bytes(stored, n)
+        products = float(work.n_cues) * stored * n
+        cap = max(stored, min(2**22, stored * n / 16))
+        tables += sync * 8 * array_bytes(min(products, cap))
+    return state + sims + cues + tables + trajectory_bytes(work, n, stored, dtype)
