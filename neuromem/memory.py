@@ -37,13 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
 from .errors import ValidationError, described
 
 __all__ = [
     "Workload",
     "array_bytes",
     "available_memory",
+    "check_created",
     "check_memory",
     "check_model",
     "format_bytes",
@@ -82,13 +82,16 @@ def available_memory() -> int | None:
     env = os.environ.get("NEUROMEM_MEMORY_LIMIT")
     if env and env.strip():
         try:
-            value = int(float(env))
+            number = float(env)
+            value = int(number)
         except (ValueError, OverflowError):
-            # A limit that does not parse ("1GB") was ignored in silence: the
-            # machine's memory was used instead of the limit the user set.
+            number, value = -1.0, -1
+        if value < 0 or value != number:
+            # A limit that does not parse ("1GB"), a negative or fractional one was
+            # ignored in silence: every check was off, or the machine's memory used.
             raise ValidationError(
-                "NEUROMEM_MEMORY_LIMIT", env, "a number of bytes (0: no check)"
-            ) from None
+                "NEUROMEM_MEMORY_LIMIT", env, "a whole number of bytes (0: no check)"
+            )
         return value if value > 0 else None
     if not _AVAILABLE:
         _AVAILABLE.append(_read_available())
@@ -232,6 +235,41 @@ def check_model(model: Any, work: Workload, param: str, given: Any) -> None:
     if available_memory() is None:
         return
     check_memory(estimate(work), param, given, f"{model.name}.{work.stage}")
+
+
+def check_created(obj: Any, params: dict, label: str) -> None:
+    """Refuse a model ``obj`` built from ``params`` whose estimate does not fit,
+    naming the parameter responsible: the first one given, other than ``n_units``,
+    whose default, or for a list of sizes (``hidden``) sizes of one, makes the model
+    fit (a forced ``sparse``, layers wider than memory allows), else ``n_units``."""
+    estimate = getattr(obj, "memory_estimate", None)
+    limit = available_memory()
+    if not callable(estimate) or limit is None:
+        return
+    need = estimate()
+    if need <= limit:
+        return
+    param, given = "n_units", params.get("n_units", label)
+    if "n_units" not in params:
+        param = label
+    defaults = getattr(type(obj), "param_defaults", dict)()
+    for name, value in params.items():
+        if name == "n_units" or name not in defaults:
+            continue
+        probes = [defaults[name]]
+        if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value):
+            probes.append([1] * len(value))
+        if any(_fits(obj, {**params, name: probe}, limit) for probe in probes):
+            param, given = name, value
+            break
+    check_memory(need, param, given, f"{getattr(obj, 'name', label)} {label!r}")
+
+
+def _fits(obj: Any, params: dict, limit: int) -> bool:
+    try:
+        return type(obj)(**params).memory_estimate() <= limit
+    except ValidationError:
+        return False
 
 
 #: Margin of every estimate over the arrays it counts (small objects, allocator slack).
@@ -448,11 +486,6 @@ def _rule_of(model: Any) -> Any:
     net = getattr(model, "network_", None)
     if net is not None and net.synapses:
         return net.synapses[0].rule
-    variant = getattr(model, "variant", None)
-    if not hasattr(model, "rule") and variant in ("hebbian", "pseudoinverse"):
-        # The sequence memory: its variant names the transition rule.
-        name = "pseudoinverse" if variant == "pseudoinverse" else "temporal-hebbian"
-        return registry.rules.get(name)
     make = getattr(model, "_make_rule", None)
     try:
         return make() if callable(make) else None
@@ -469,6 +502,7 @@ def recurrent_estimate(
     stacked: int = 2,
     online: bool = False,
     scan: bool = True,
+    rule: Any = None,
 ) -> int:
     """A recurrent model of ``n_synapses`` ``N x N`` synapses (dense, or sparse from its
     topology) that keeps ``kept`` copies of its patterns: the Hopfield and sequence
@@ -481,6 +515,9 @@ def recurrent_estimate(
     :func:`trajectory_bytes`). ``online``: patterns presented one at a time, each
     with a temporary outer product of the weights' size. ``scan``: the recall
     computes the tie tolerances of :mod:`neuromem.dynamics` (in row blocks).
+    ``rule``: the rule class of a model that has no ``_make_rule`` (the sequence
+    memory's, from its variant); its declared ``store_temporaries``, ``layout_cache``
+    and ``kept_patterns`` are charged.
     """
     n = int(model.n_units)
     dtype = getattr(model, "dtype", "float64")
@@ -491,7 +528,7 @@ def recurrent_estimate(
     if work.stage == "create":
         return weights
     dense = w == array_bytes(n, n, dtype=dtype)
-    rule = _rule_of(model)
+    rule = _rule_of(model) if rule is None or getattr(model, "network_", None) else rule
     nnz = float(n) * n if topo is None else float(topo.n_connections)
     cache = 0 if dense else getattr(rule, "layout_cache", 0) * nnz
     kept += n_synapses * getattr(rule, "kept_patterns", 0)
@@ -545,7 +582,7 @@ def recurrent_estimate(
     return state + n_synapses * max(block, cols) + calls + trail
 
 
-def sequence_estimate(model: Any, work: Workload) -> int:
+def sequence_estimate(model: Any, work: Workload, rule: Any = None) -> int:
     """The sequence memory: its transition synapse (and a symmetric one), the patterns
     kept three times (patterns, pre- and post-transition rows) and a trajectory
     allocated up front for ``n_steps`` steps (:func:`recurrent_estimate`)."""
@@ -556,7 +593,7 @@ def sequence_estimate(model: Any, work: Workload) -> int:
         lengths = getattr(model, "lengths_", None)
         steps = int(np.max(lengths)) if lengths is not None and len(lengths) else 1
     return recurrent_estimate(
-        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False
+        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False, rule=rule
     )
 
 

@@ -316,3 +316,33 @@ def test_a_memory_limit_that_does_not_parse_is_refused_by_name(monkeypatch):
         nm.memory.available_memory()
     monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "1e9")
     assert nm.memory.available_memory() == 10**9
+
+
+@pytest.mark.parametrize(("n", "k"), [(10**9, 50), (4 * 10**9, 20)])
+def test_erdos_renyi_too_large_is_refused_naming_n(n, k):
+    with pytest.raises(nm.ValidationError) as err:
+        nm.topology.erdos_renyi(n, k / n, seed=0)
+    msg = str(err.value)
+    assert msg.startswith("n:") and "GiB" in msg and "available" in msg
+
+
+def test_refusal_names_the_parameter_that_is_too_large():
+    with memory_limit(GiB), pytest.raises(nm.ValidationError) as err:
+        nm.create("mlp", n_units=10**5, hidden=[10**5])
+    assert str(err.value).startswith("hidden")
+    n = 10**5
+    topo = nm.topology.erdos_renyi(n, 20 / n, seed=0)
+    with memory_limit(GiB), pytest.raises(nm.ValidationError) as err:
+        nm.create("hopfield", n_units=n, topology=topo, sparse=False)
+    assert str(err.value).startswith("sparse")
+    with memory_limit(GiB), pytest.raises(nm.ValidationError) as err:
+        nm.create("hopfield", n_units=n)
+    assert str(err.value).startswith("n_units")
+
+
+@pytest.mark.parametrize("value", ["-1", "0.5", "1e9.5"])
+def test_a_negative_or_fractional_memory_limit_is_refused(monkeypatch, value):
+    # -1 and 0.5 turned every check off in silence; only 0 is documented to.
+    monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", value)
+    with pytest.raises(nm.ValidationError, match="NEUROMEM_MEMORY_LIMIT"):
+        nm.memory.available_memory()
