@@ -15,9 +15,9 @@ sequence networks, dense or sparse from their topology; :func:`feedforward_estim
 for layered models; :func:`patterns_estimate` for models that compute with their
 patterns). :func:`neuromem.create` checks the model as built, and every ``store`` and
 ``recall`` is checked before it runs (:func:`guarded`, installed on every model class).
-:func:`measured_peaks` measures the same calls with :mod:`tracemalloc`; the conformance
-kit (:func:`neuromem.testing.check_memory_estimate`) keeps each estimate between the
-peak and twice it.
+:func:`neuromem.memory_probe.measured_peaks` measures the same calls with
+:mod:`tracemalloc`; the conformance kit (:func:`neuromem.testing.check_memory_estimate`)
+keeps each estimate between the peak and twice it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ __all__ = [
     "Workload",
     "array_bytes",
     "available_memory",
-    "check_created",
     "check_memory",
     "check_model",
     "format_bytes",
@@ -237,41 +236,6 @@ def check_model(model: Any, work: Workload, param: str, given: Any) -> None:
     check_memory(estimate(work), param, given, f"{model.name}.{work.stage}")
 
 
-def check_created(obj: Any, params: dict, label: str) -> None:
-    """Refuse a model ``obj`` built from ``params`` whose estimate does not fit,
-    naming the parameter responsible: the first one given, other than ``n_units``,
-    whose default, or for a list of sizes (``hidden``) sizes of one, makes the model
-    fit (a forced ``sparse``, layers wider than memory allows), else ``n_units``."""
-    estimate = getattr(obj, "memory_estimate", None)
-    limit = available_memory()
-    if not callable(estimate) or limit is None:
-        return
-    need = estimate()
-    if need <= limit:
-        return
-    param, given = "n_units", params.get("n_units", label)
-    if "n_units" not in params:
-        param = label
-    defaults = getattr(type(obj), "param_defaults", dict)()
-    for name, value in params.items():
-        if name == "n_units" or name not in defaults:
-            continue
-        probes = [defaults[name]]
-        if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value):
-            probes.append([1] * len(value))
-        if any(_fits(obj, {**params, name: probe}, limit) for probe in probes):
-            param, given = name, value
-            break
-    check_memory(need, param, given, f"{getattr(obj, 'name', label)} {label!r}")
-
-
-def _fits(obj: Any, params: dict, limit: int) -> bool:
-    try:
-        return type(obj)(**params).memory_estimate() <= limit
-    except ValidationError:
-        return False
-
-
 #: Margin of every estimate over the arrays it counts (small objects, allocator slack).
 MARGIN = 1.05
 
@@ -419,44 +383,6 @@ def guarded(method: str, fn: Callable) -> Callable:
     return call
 
 
-def _nbytes(*arrays: Any) -> int:
-    return sum(int(getattr(a, "nbytes", 0)) for a in arrays)
-
-
-def measured_peaks(model: Any, patterns, targets=None, cues=None, **recall) -> dict:
-    """Peak bytes traced by :mod:`tracemalloc` while ``model`` (new, unfitted) is
-    stored and recalled, beside its estimates for the same calls.
-
-    Returns a dict with ``store`` and ``recall``, each ``(peak, estimate)``: the peak of
-    building and storing (state included), and the peak of recalling (the stored state
-    included, as it is held during the call). The inputs exist before tracing starts
-    and are not counted.
-    """
-    import tracemalloc
-
-    cues = patterns if cues is None else cues
-    args = (patterns,) if targets is None else (patterns, targets)
-    store_work, _, _ = workload("store", type(model).store, args, {})
-    recall_work, _, _ = workload("recall", type(model).recall, (cues,), recall)
-    started = tracemalloc.is_tracing()
-    if not started:
-        tracemalloc.start()
-    try:
-        tracemalloc.clear_traces()
-        base = tracemalloc.get_traced_memory()[0]
-        est_store = model.memory_estimate(store_work)
-        model.store(*args)
-        peak_store = tracemalloc.get_traced_memory()[1] - base + _nbytes(*args)
-        est_recall = model.memory_estimate(recall_work)
-        tracemalloc.reset_peak()
-        model.recall(cues, **recall)
-        peak_recall = tracemalloc.get_traced_memory()[1] - base + _nbytes(cues)
-    finally:
-        if not started:
-            tracemalloc.stop()
-    return {"store": (peak_store, est_store), "recall": (peak_recall, est_recall)}
-
-
 def default_estimate(model: Any, work: Workload) -> int:
     """A model with one dense ``n_units x n_out`` matrix that keeps its patterns."""
     n = int(getattr(model, "n_units", 0) or 0)
@@ -471,13 +397,6 @@ def default_estimate(model: Any, work: Workload) -> int:
 #: Whether the compiled kernels (numba) can run: a sparse Hebbian store then makes
 #: no temporaries of the connections' size. Found without importing numba.
 _COMPILED = importlib.util.find_spec("numba") is not None
-
-
-def _itemsize(dtype: Any) -> int:
-    try:
-        return np.dtype(dtype).itemsize
-    except TypeError:
-        return 8
 
 
 def _rule_of(model: Any) -> Any:
@@ -561,12 +480,12 @@ def recurrent_estimate(
         and getattr(model, "dynamics", None) == "sync"
     ):
         # The compiled sweeps of sign_sweeps: tolerances summed row by row without a
-        # copy of |W|, int8 states; columns only for a structure not known symmetric.
+        # copy of |W|, the states as bits (2 bytes a unit per 16 cues), the result
+        # written in place: the cues in the model's dtype, a scaled copy and the
+        # result; columns only for a structure not known symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
-        # The cues, their returned copy and three int8 copies in lanes (measured
-        # about 3.3 copies of the cues at N = 20000, 200 cues).
-        calls = 4 * array_bytes(rows, n, dtype=dtype)
+        calls = 3 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

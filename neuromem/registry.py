@@ -198,9 +198,9 @@ class Registry:
                 + ", ".join(f"{n}=..." for n in missing),
             )
         obj = cls(**params)
-        from .memory import check_created
+        from .memory_probe import check_created
 
-        check_created(obj, params, label)
+        check_created(obj, params, label, f"{self.kind} {label!r}")
         return obj
 
     def __contains__(self, name: object) -> bool:

@@ -11,6 +11,7 @@ import pytest
 
 import neuromem as nm
 from neuromem.memory import Workload, memory_limit
+from neuromem.memory_probe import measured_peaks
 from neuromem.registry import models
 from neuromem.testing import check_memory_estimate
 
@@ -279,7 +280,7 @@ def test_recorded_overlaps_count_the_copies_of_the_patterns():
     x = _bipolar(np.random.default_rng(5), 1500, 40)
     mem = nm.create("hopfield", n_units=40)
     mem.clone().store(x).recall(x[:4], record="overlaps")  # warm
-    peaks = nm.memory.measured_peaks(mem, x, cues=x[:4], record="overlaps")
+    peaks = measured_peaks(mem, x, cues=x[:4], record="overlaps")
     peak, estimate = peaks["recall"]
     assert peak <= estimate <= 2 * peak
 
