@@ -15,9 +15,9 @@ sequence networks, dense or sparse from their topology; :func:`feedforward_estim
 for layered models; :func:`patterns_estimate` for models that compute with their
 patterns). :func:`neuromem.create` checks the model as built, and every ``store`` and
 ``recall`` is checked before it runs (:func:`guarded`, installed on every model class).
-:func:`measured_peaks` measures the same calls with :mod:`tracemalloc`; the conformance
-kit (:func:`neuromem.testing.check_memory_estimate`) keeps each estimate between the
-peak and twice it.
+:func:`neuromem.memory_probe.measured_peaks` measures the same calls with
+:mod:`tracemalloc`; the conformance kit (:func:`neuromem.testing.check_memory_estimate`)
+keeps each estimate between the peak and twice it.
 """
 
 from __future__ import annotations
@@ -81,13 +81,16 @@ def available_memory() -> int | None:
     env = os.environ.get("NEUROMEM_MEMORY_LIMIT")
     if env and env.strip():
         try:
-            value = int(float(env))
+            number = float(env)
+            value = int(number)
         except (ValueError, OverflowError):
-            # A limit that does not parse ("1GB") was ignored in silence: the
-            # machine's memory was used instead of the limit the user set.
+            number, value = -1.0, -1
+        if value < 0 or value != number:
+            # A limit that does not parse ("1GB"), a negative or fractional one was
+            # ignored in silence: every check was off, or the machine's memory used.
             raise ValidationError(
-                "NEUROMEM_MEMORY_LIMIT", env, "a number of bytes (0: no check)"
-            ) from None
+                "NEUROMEM_MEMORY_LIMIT", env, "a whole number of bytes (0: no check)"
+            )
         return value if value > 0 else None
     if not _AVAILABLE:
         _AVAILABLE.append(_read_available())
@@ -385,44 +388,6 @@ def guarded(method: str, fn: Callable) -> Callable:
     return call
 
 
-def _nbytes(*arrays: Any) -> int:
-    return sum(int(getattr(a, "nbytes", 0)) for a in arrays)
-
-
-def measured_peaks(model: Any, patterns, targets=None, cues=None, **recall) -> dict:
-    """Peak bytes traced by :mod:`tracemalloc` while ``model`` (new, unfitted) is
-    stored and recalled, beside its estimates for the same calls.
-
-    Returns a dict with ``store`` and ``recall``, each ``(peak, estimate)``: the peak of
-    building and storing (state included), and the peak of recalling (the stored state
-    included, as it is held during the call). The inputs exist before tracing starts
-    and are not counted.
-    """
-    import tracemalloc
-
-    cues = patterns if cues is None else cues
-    args = (patterns,) if targets is None else (patterns, targets)
-    store_work, _, _ = workload("store", type(model).store, args, {})
-    recall_work, _, _ = workload("recall", type(model).recall, (cues,), recall)
-    started = tracemalloc.is_tracing()
-    if not started:
-        tracemalloc.start()
-    try:
-        tracemalloc.clear_traces()
-        base = tracemalloc.get_traced_memory()[0]
-        est_store = model.memory_estimate(store_work)
-        model.store(*args)
-        peak_store = tracemalloc.get_traced_memory()[1] - base + _nbytes(*args)
-        est_recall = model.memory_estimate(recall_work)
-        tracemalloc.reset_peak()
-        model.recall(cues, **recall)
-        peak_recall = tracemalloc.get_traced_memory()[1] - base + _nbytes(cues)
-    finally:
-        if not started:
-            tracemalloc.stop()
-    return {"store": (peak_store, est_store), "recall": (peak_recall, est_recall)}
-
-
 def default_estimate(model: Any, work: Workload) -> int:
     """A model with one dense ``n_units x n_out`` matrix that keeps its patterns."""
     n = int(getattr(model, "n_units", 0) or 0)
@@ -434,23 +399,22 @@ def default_estimate(model: Any, work: Workload) -> int:
     return state + calls + trajectory_bytes(work, n, stored, dtype)
 
 
-#: Temporaries of a rule's ``update`` on a dense ``N x N`` synapse, in weight matrices
-#: (measured with tracemalloc; rules absent here need less than one matrix).
-RULE_TEMPORARIES = {"storkey": 1.0, "pseudoinverse": 2.0, "perceptron": 2.0}
 #: Whether the compiled kernels (numba) can run: a sparse Hebbian store then makes
 #: no temporaries of the connections' size. Found without importing numba.
 _COMPILED = importlib.util.find_spec("numba") is not None
 
 
-def _itemsize(dtype: Any) -> int:
+def _rule_of(model: Any) -> Any:
+    """The rule a recurrent model stores with: its synapse's once built, else the one
+    it would make (None when that fails: the store itself reports why)."""
+    net = getattr(model, "network_", None)
+    if net is not None and net.synapses:
+        return net.synapses[0].rule
+    make = getattr(model, "_make_rule", None)
     try:
-        return np.dtype(dtype).itemsize
-    except TypeError:
-        return 8
-
-
-def _rule_name(rule: Any) -> str:
-    return rule if isinstance(rule, str) else getattr(rule, "name", "hebbian") or ""
+        return make() if callable(make) else None
+    except ValidationError:
+        return None
 
 
 def recurrent_estimate(
@@ -462,6 +426,7 @@ def recurrent_estimate(
     stacked: int = 2,
     online: bool = False,
     scan: bool = True,
+    rule: Any = None,
 ) -> int:
     """A recurrent model of ``n_synapses`` ``N x N`` synapses (dense, or sparse from its
     topology) that keeps ``kept`` copies of its patterns: the Hopfield and sequence
@@ -474,6 +439,9 @@ def recurrent_estimate(
     :func:`trajectory_bytes`). ``online``: patterns presented one at a time, each
     with a temporary outer product of the weights' size. ``scan``: the recall
     computes the tie tolerances of :mod:`neuromem.dynamics` (in row blocks).
+    ``rule``: the rule class of a model that has no ``_make_rule`` (the sequence
+    memory's, from its variant); its declared ``store_temporaries``, ``layout_cache``
+    and ``kept_patterns`` are charged.
     """
     n = int(model.n_units)
     dtype = getattr(model, "dtype", "float64")
@@ -481,20 +449,25 @@ def recurrent_estimate(
     w = synapse_bytes(n, n, dtype, topo, getattr(model, "sparse", None))
     stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
     weights = n_synapses * w
-    state = weights + kept * array_bytes(stored, n, dtype=dtype)
     if work.stage == "create":
         return weights
     dense = w == array_bytes(n, n, dtype=dtype)
+    rule = _rule_of(model) if rule is None or getattr(model, "network_", None) else rule
+    nnz = float(n) * n if topo is None else float(topo.n_connections)
+    cache = 0 if dense else getattr(rule, "layout_cache", 0) * nnz
+    kept += n_synapses * getattr(rule, "kept_patterns", 0)
+    state = weights + int(n_synapses * cache) + kept * array_bytes(stored, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
     calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
     if work.stage == "store":
-        name = _rule_name(getattr(model, "rule", None))
-        rule = RULE_TEMPORARIES.get(name, 0.0)
-        temps = ((rule if dense else 2.0) + online) * w * max(1, n_synapses)
+        name = getattr(rule, "name", None)
+        temporaries = getattr(rule, "store_temporaries", (2.0, 2.0))
+        temps = (temporaries[not dense] + online) * w * n_synapses
         if not dense and name == "hebbian" and _COMPILED:
             # One compiled pass over the entries (layout.SparseLayout.add_outer):
-            # a transposed copy of the patterns instead of blocks of products.
-            temps = online * w * max(1, n_synapses) + array_bytes(rows, n, dtype=dtype)
+            # a transposed copy of the patterns instead of blocks of products, for a
+            # batch or for patterns presented one at a time.
+            temps = array_bytes(rows, n, dtype=dtype)
         # Only the pseudo-inverse rule forms the P x P Gram matrix of the patterns
         # (and its pseudo-inverse's eigendecomposition: five such matrices at the
         # peak, measured with tracemalloc); counted for every rule, it refused Hebbian stores of P >> N patterns that
@@ -533,7 +506,7 @@ def recurrent_estimate(
     return state + n_synapses * max(block, cols) + calls + trail
 
 
-def sequence_estimate(model: Any, work: Workload) -> int:
+def sequence_estimate(model: Any, work: Workload, rule: Any = None) -> int:
     """The sequence memory: its transition synapse (and a symmetric one), the patterns
     kept three times (patterns, pre- and post-transition rows) and a trajectory
     allocated up front for ``n_steps`` steps (:func:`recurrent_estimate`)."""
@@ -544,7 +517,7 @@ def sequence_estimate(model: Any, work: Workload) -> int:
         lengths = getattr(model, "lengths_", None)
         steps = int(np.max(lengths)) if lengths is not None and len(lengths) else 1
     return recurrent_estimate(
-        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False
+        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False, rule=rule
     )
 
 
@@ -560,16 +533,22 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     n_out = int(n_out or n)
     sizes = (n, *widths, n_out)
     params = sum(a * b + b for a, b in itertools.pairwise(sizes))
-    copies = 5 if widths else 1  # optimiser moments, gradients, a snapshot
+    # A model trained by an optimiser, with or without hidden layers, holds its
+    # moments, gradients and a snapshot beside the weights, and a training step
+    # three more copies (measured with tracemalloc without hidden layers).
+    trained = getattr(model, "optimizer", None) is not None
+    copies = (5 + 3 * (work.stage == "store")) if trained else 1
     stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
     state = array_bytes(copies * params, dtype=dtype)
     if work.stage == "create":
         return array_bytes(params, dtype=dtype)
-    state += array_bytes(stored, n + n_out, dtype=dtype)
+    # The pairs it keeps, in the dtype it keeps them (None: it keeps none).
+    kept = getattr(model, "kept_dtype", dtype)
+    state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
-    if widths and work.stage == "store":
+    if trained and work.stage == "store":
         rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
-    acts = array_bytes((8 if widths else 2) * rows, sum(sizes), dtype=dtype)
+    acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)
     return state + acts + trajectory_bytes(work, n, stored, dtype)
 
 
@@ -585,8 +564,17 @@ def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
         return 0
     if work.stage == "store":
         return state + array_bytes(work.n_patterns, n, dtype=dtype)
-    # The dense model's synchronous sweep works in blocks of at most 2**22 products.
-    block = blocked * min(float(work.n_cues) * stored * n, 2**22) / 2
-    sims = array_bytes(6 * work.n_cues * stored + block, dtype="float64")
+    sims = array_bytes(6 * work.n_cues * stored, dtype="float64")
     cues = array_bytes(8 * work.n_cues, n, dtype=dtype)
-    return state + sims + cues + trajectory_bytes(work, n, stored, dtype)
+    tables = 0
+    if blocked:
+        # The dense model's update law (models.dense_law.UpdateLaw): the patterns as
+        # float64 (a copy unless they are) and two tables of their size; graded cues
+        # in a synchronous sweep add blocks of about eight temporaries of at most
+        # max(P, min(2**22, P N / 16)) products (models.dense).
+        sync = getattr(model, "dynamics", "sync") == "sync"
+        tables = (2 + (np.dtype(dtype) != np.float64)) * array_bytes(stored, n)
+        products = float(work.n_cues) * stored * n
+        cap = max(stored, min(2**22, stored * n / 16))
+        tables += sync * 8 * array_bytes(min(products, cap))
+    return state + sims + cues + tables + trajectory_bytes(work, n, stored, dtype)

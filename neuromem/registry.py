@@ -198,14 +198,9 @@ class Registry:
                 + ", ".join(f"{n}=..." for n in missing),
             )
         obj = cls(**params)
-        estimate = getattr(obj, "memory_estimate", None)
-        if callable(estimate):
-            from .memory import check_memory
+        from .memory_probe import check_created
 
-            size = "n_units" if "n_units" in params else label
-            check_memory(
-                estimate(), size, params.get("n_units", label), f"{self.kind} {label!r}"
-            )
+        check_created(obj, params, label, f"{self.kind} {label!r}")
         return obj
 
     def __contains__(self, name: object) -> bool:

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from . import compiled
 from .errors import ValidationError, described
+from .memory import check_memory
 from .random import SeedLike, as_generator
 from .validation import check_bool, check_float, check_int
 
@@ -370,6 +371,12 @@ def erdos_renyi(
     params = {"n": n, "p": p}
     if directed:
         params["directed"] = True
+    # Refused before sampling (a raw MemoryError from inside the sampler otherwise):
+    # peaks measured with tracemalloc, about 8 bytes per connection for the compiled
+    # sampler of large graphs, 38 for the exact draw of small ones.
+    expected = n_pairs * p * (1 if directed else 2)
+    per = 9 if n_pairs * p > _SKIP_SAMPLING else 40
+    check_memory(expected * per + 8 * (n + 1), "n", n, f"erdos_renyi(n, p={p:g})")
     if n_pairs * p > _SKIP_SAMPLING and p > 0:
         adj = _compiled_sample(rng, n, p, directed)
         if adj is None:

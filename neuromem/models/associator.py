@@ -71,6 +71,10 @@ class LinearAssociator(KeyValueMemory):
         Number of pairs stored.
     """
 
+    #: For the memory estimates (:func:`neuromem.memory.feedforward_estimate`): it
+    #: keeps no pairs: the weights are the memory.
+    kept_dtype = None
+
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -238,7 +238,11 @@ class DenseHopfield(Attractor, KeepsPatterns, Memory):
         p, n = law.x.shape
         out = np.empty_like(s)
         fast = max(1, _SYNC_BLOCK // (8 * (p + 2 * n)))
-        slow = max(1, _SYNC_BLOCK // (p * n))
+        # Any values: blocks of (cues x patterns x units) products, each unit's gain
+        # its own; a block of at most 1/16 of the patterns' size, as its eight or so
+        # temporaries then stay within half a copy of the patterns.
+        budget = max(p, min(_SYNC_BLOCK, p * n // 16))
+        slow = max(1, budget // (p * n))
         for start in range(0, len(s), fast):  # blocks of cues, to bound memory
             sb = s[start : start + fast].astype(np.float64)
             m_low, m_high = law.overlaps(sb)
@@ -246,10 +250,17 @@ class DenseHopfield(Attractor, KeepsPatterns, Memory):
                 g, scale = law.gains(law.rows(m_low), sb)
                 out[start : start + fast] = law.decide(g, scale, sb)
                 continue
-            for lo in range(0, len(sb), slow):  # any values: (cues x patterns x units)
+            for lo in range(0, len(sb), slow):
                 rows = slice(lo, lo + slow)
-                g, scale = law.general(m_low[rows], m_high[rows], sb[rows], law.x)
-                out[start + lo : start + lo + slow] = law.decide(g, scale, sb[rows])
+                width = max(1, budget // (p * len(sb[rows])))
+                for u in range(0, n, width):  # blocks of units, not single units
+                    c = slice(u, u + width)
+                    g, scale = law.general(
+                        m_low[rows], m_high[rows], sb[rows, c], law.x[:, c]
+                    )
+                    out[start + lo : start + lo + slow, c] = law.decide(
+                        g, scale, sb[rows, c]
+                    )
         return out
 
     def _async(self, s, max_steps, rng, energy, law, record=None):

@@ -15,6 +15,8 @@ the states are the same.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import compiled
@@ -99,11 +101,6 @@ class UpdateLaw:
         self.x = np.asarray(x, dtype=np.float64)  # (P, N)
         n = self.x.shape[1]
         self.n = n
-        pos = (self.x > 0).astype(np.float64)
-        neg = 1.0 - pos
-        self.both = np.concatenate([pos, neg], axis=1)  # (P, 2N): [+1 mask | -1 mask]
-        self.xt = np.ascontiguousarray(self.x.T)
-        self.pos_t = np.ascontiguousarray(pos.T)
         # Every integer overlap +/- 1 of +/-1 or 0 states: a table, exact per entry.
         self.offset = n + 1
         self.table = _log_terms(np.arange(-n - 1, n + 2), interaction, order)
@@ -114,6 +111,30 @@ class UpdateLaw:
             self.exp_d = np.exp(log_d - finite.max())
         else:
             self.exp_d = np.empty(0)
+
+    # The pattern tables below are made on first use, each once: a synchronous recall
+    # needs ``both`` alone, an asynchronous one ``xt`` and ``pos_t`` alone (built
+    # together they held six copies of the patterns).
+    @functools.cached_property
+    def both(self) -> np.ndarray:
+        """``(P, 2N)``: ``[+1 mask | -1 mask]`` of the patterns, float64."""
+        n = self.n
+        both = np.empty((len(self.x), 2 * n))
+        np.greater(self.x, 0, out=both[:, :n])
+        np.subtract(1.0, both[:, :n], out=both[:, n:])
+        return both
+
+    @functools.cached_property
+    def xt(self) -> np.ndarray:
+        """``(N, P)``: the patterns' transpose, C-contiguous."""
+        return np.ascontiguousarray(self.x.T)
+
+    @functools.cached_property
+    def pos_t(self) -> np.ndarray:
+        """``(N, P)``: the transpose of the +1 mask, float64."""
+        pos_t = np.empty(self.xt.shape)
+        np.greater(self.xt, 0, out=pos_t)
+        return pos_t
 
     def log_terms(self, a: np.ndarray):
         if self.interaction != "exponential":
@@ -175,7 +196,10 @@ class UpdateLaw:
             cols, k = self.both, self.n
         else:
             k = len(units)
-            cols = self.both[:, np.concatenate([units, units + self.n])]
+            # The same columns as both's, from the patterns: an asynchronous sweep
+            # then never makes the (P, 2N) table.
+            pos = (self.x[:, units] > 0).astype(np.float64)
+            cols = np.concatenate([pos, 1.0 - pos], axis=1)
         y = (z.reshape(-1, z.shape[2]) @ cols).reshape(4, len(s), 2 * k)
         up = s > 0
         gain = np.where(up, y[0, :, :k] - y[1, :, k:], y[1, :, :k] - y[0, :, k:])

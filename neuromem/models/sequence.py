@@ -285,7 +285,10 @@ class SequenceMemory(SequenceFields, Memory):
     def memory_estimate(self, work=None) -> int:
         """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
         :func:`neuromem.memory.sequence_estimate`."""
-        return self._estimate("sequence", work)
+        pinv = self.variant == "pseudoinverse"
+        return self._estimate(
+            "sequence", work, rule=PseudoInverse if pinv else TemporalHebbian
+        )
 
     # -- memory -----------------------------------------------------------------------
     def _sequences(self, sequence) -> list[np.ndarray]:

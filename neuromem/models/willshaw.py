@@ -234,6 +234,10 @@ class Willshaw(KeyValueMemory):
         :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     """
 
+    #: For the memory estimates (:func:`neuromem.memory.feedforward_estimate`): it
+    #: keeps its pairs as bool (``keys_``, ``values_``).
+    kept_dtype = "bool"
+
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -32,6 +32,10 @@ class AntiHebbian(LearningRule):
     is no decay and there are no bounds).
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the change
+    #: matrix.
+    store_temporaries = (1.0, 2.5)
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(super().__neuromem_tags__(), theory=("unlearning",))
 

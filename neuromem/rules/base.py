@@ -105,6 +105,16 @@ class LearningRule(StatefulMixin, Parametrized):
     #: Whether a batch is applied one presentation at a time (the weights change
     #: between presentations, as in Storkey's or Oja's rule) instead of summed.
     sequential: ClassVar[bool] = False
+    #: Temporaries of one ``update`` of a batch, in copies of the weights it changes:
+    #: ``(dense, sparse)`` (a sparse copy is values and indices). Read by the memory
+    #: estimates (:mod:`neuromem.memory`); a rule that declares nothing is charged
+    #: two copies either way.
+    store_temporaries: ClassVar[tuple[float, float]] = (2.0, 2.0)
+    #: Bytes per connection a store leaves cached on a sparse layout (the row of
+    #: every entry, the position of its reverse entry), held as long as the weights.
+    layout_cache: ClassVar[int] = 0
+    #: Copies of the stored patterns the rule keeps (the perceptron's pre and post).
+    kept_patterns: ClassVar[int] = 0
     #: The trace being recorded (see :meth:`start_trace`); not a parameter or state.
     _trace: Trace | None = None
 

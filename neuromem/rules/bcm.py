@@ -54,6 +54,10 @@ class BCM(LearningRule):
     the batch in order.
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the change
+    #: matrix.
+    store_temporaries = (1.1, 1.9)
+
     sequential = True
 
     def __neuromem_tags__(self) -> RuleTags:

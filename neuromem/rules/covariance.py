@@ -42,6 +42,10 @@ class Covariance(LearningRule):
         Running sums of activity (running-mean mode).
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the centred
+    #: activities' product and the change.
+    store_temporaries = (2.1, 2.6)
+
     def __init__(
         self,
         center: float | None = None,

@@ -25,6 +25,11 @@ class Hebbian(LearningRule):
         See :class:`~neuromem.rules.base.LearningRule`.
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): no temporary of
+    #: the weights' size (dense: one product added in place; sparse: compiled, or one
+    #: product of the kept entries).
+    store_temporaries = (0.0, 1.0)
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

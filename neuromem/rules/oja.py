@@ -35,6 +35,10 @@ class Oja(LearningRule):
     weights before each presentation (``post = synapse.input(pre)``).
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the decay term
+    #: ``post**2 * w``.
+    store_temporaries = (1.0, 0.5)
+
     sequential = True
 
     def __neuromem_tags__(self) -> RuleTags:

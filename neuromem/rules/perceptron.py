@@ -77,6 +77,13 @@ class Perceptron(LearningRule):
     connections it has.
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the change
+    #: matrix and the fields of an epoch.
+    store_temporaries = (1.1, 4.6)
+    kept_patterns = 2  # pre_ and post_, for later epochs
+    #: Sparse: two per-entry float64 arrays found held after a store (tracemalloc).
+    layout_cache = 16
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -48,6 +48,12 @@ class PseudoInverse(LearningRule):
     the existing connections. The cost per call is ``O(P^2 N + P N^2)``.
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the
+    #: projection's product and the change (its Gram matrix is counted apart).
+    store_temporaries = (2.0, 2.8)
+    #: Cached on a sparse layout, bytes per connection: the entries' rows.
+    layout_cache = 8
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(), incremental=False, theory=("pseudoinverse",)

@@ -43,6 +43,12 @@ class Storkey(LearningRule):
     (``h_ii`` then excludes ``k = i`` once).
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the local
+    #: fields of a presentation and the change matrix.
+    store_temporaries = (1.0, 4.0)
+    #: Cached on a sparse layout, bytes per connection: the entries' rows and reverse positions.
+    layout_cache = 16
+
     sequential = True
     recurrent = True
 

@@ -40,6 +40,10 @@ class TemporalHebbian(LearningRule):
            [-2.,  2.]])
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the shifted
+    #: product, added in place when dense.
+    store_temporaries = (0.0, 2.0)
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),

@@ -80,6 +80,10 @@ class TsodyksFeigelman(LearningRule):
     True
     """
 
+    #: Temporaries of a store, in copies of the weights (dense, sparse): the centred 0/1
+    #: product.
+    store_temporaries = (1.1, 3.5)
+
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
             super().__neuromem_tags__(), encodings=("binary",), theory=("sparse-tsodyks",)

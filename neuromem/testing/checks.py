@@ -16,7 +16,7 @@ from .. import patterns as pat
 from .. import registry
 from ..errors import ValidationError
 from ..io import _Encoder, load
-from ..memory import measured_peaks
+from ..memory_probe import measured_peaks
 from ..models.base import Memory, RecallResult
 from ..params import learned_attributes
 from ..rules.base import LearningRule
@@ -535,7 +535,7 @@ def check_memory_estimate(
 
     A clone of ``memory`` stores and recalls once untraced (compiled kernels and caches
     are made then), then another clone is traced: the estimate of each call
-    (:func:`neuromem.memory.measured_peaks`) must be at least the peak and at most
+    (:func:`neuromem.memory_probe.measured_peaks`) must be at least the peak and at most
     ``slack`` times it. Returns the measurements.
     """
     args = (patterns,) if targets is None else (patterns, targets)
