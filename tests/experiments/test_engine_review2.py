@@ -4,9 +4,16 @@ in a table, duplicate labels and plugin families in compare, the internal protoc
 
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
 
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem.experiments.compare import model_entries
 from neuromem.experiments.engine import read_frame, read_rows, write_table
+from neuromem.models.base import KeepsPatterns
+from neuromem.registry import models
 
 # -- numpy scalars in a table ----------------------------------------------------------------
 
@@ -32,3 +39,55 @@ def test_numpy_scalars_are_written_as_plain_numbers(tmp_path):
     assert frame["x"].tolist() == [1.0, 0.1] and frame["n"].tolist() == [3, -1]
     back, _ = read_rows(path, {"x": float, "y": float, "n": int, "b": bool})
     assert back[1] == {"x": 0.1, "y": 2.5, "n": -1, "b": False}
+
+
+# -- compare: plugin labels and families ---------------------------------------------------
+
+
+def _plugin(family="other", variants=()):
+    class Nearest(KeepsPatterns, nm.Memory):
+        def __init__(self, n_units: int, seed=None):
+            self.n_units = n_units
+            self.seed = seed
+
+        def __neuromem_tags__(self):
+            tags = super().__neuromem_tags__()
+            return dataclasses.replace(tags, family=family, variants=variants)
+
+        def store(self, patterns, targets=None):
+            self._keep(np.asarray(patterns, dtype=float))
+            return self
+
+        def recall(self, cues, *, record=None):
+            x = self._fitted()
+            c = np.asarray(cues, dtype=float)
+            n = len(c)
+            return nm.RecallResult(
+                x[np.argmax(c @ x.T, axis=1)], np.ones(n, int), np.ones(n, bool)
+            )
+
+    return Nearest
+
+
+@pytest.fixture
+def plugin():
+    def register(**tags):
+        nm.register_model("nearest-review", _plugin(**tags))
+        return "nearest-review"
+
+    yield register
+    models.reload()
+
+
+def test_compare_refuses_a_plugin_label_that_another_entry_has(plugin):
+    name = plugin(variants=(("hopfield-storkey", {}),))
+    with pytest.raises(nm.ValidationError, match=r"nearest-review.*hopfield-storkey"):
+        model_entries([name])
+    models.reload()
+    assert [e["label"] for e in model_entries(["hopfield-storkey"])] == ["hopfield-storkey"]
+
+
+@pytest.mark.parametrize(("family", "panel"), [("mine", "mine"), ("other", "plugins")])
+def test_compare_draws_a_plugin_in_the_family_it_declares(plugin, family, panel):
+    (entry,) = model_entries([plugin(family=family)])
+    assert entry["regime"] == "bipolar" and entry["family"] == panel

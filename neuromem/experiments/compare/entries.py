@@ -171,7 +171,31 @@ def _candidates() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     raw.append(entry)
         for label, params in tags.variants:
             raw.append({"name": name, "params": dict(params), "label": label})
+    _refuse_duplicate_labels([*raw, *out])
     return raw, out
+
+
+def _refuse_duplicate_labels(entries: list[dict[str, Any]]) -> None:
+    """Refuse two entries of one label (summary.csv would hold two rows of that name),
+    naming the plugin that brought the second."""
+    seen: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        first = seen.setdefault(e["label"], e)
+        if first is e:
+            continue
+        blame, other = (
+            (e, first) if _plugin(e["name"]) or not _plugin(first["name"]) else (first, e)
+        )
+        raise ValidationError(
+            f"label of an entry of model {blame['name']!r} in compare",
+            e["label"],
+            f"a label of its own (model {other['name']!r} has an entry of that label: "
+            "rename the variant in the model's tags, or the model)",
+        )
+
+
+def _plugin(name: str) -> bool:
+    return model_registry.origin(name) != "neuromem"
 
 
 def _selected(raw, out, models) -> tuple[list, list]:
@@ -203,8 +227,11 @@ def _theory(entry: dict, mem: Any) -> list[str]:
 
 
 def _family(entry: dict, mem: Any, regime: str | None) -> str:
-    if model_registry.origin(entry["name"]) != "neuromem":
-        return "plugins"
+    if _plugin(entry["name"]):
+        # A plugin on +/-1 patterns is drawn in the family it declares; one that declares
+        # none, or is tested on sparse patterns, beside the other plugins.
+        declared = model_tags(mem).family if mem is not None else "other"
+        return declared if regime == "bipolar" and declared != "other" else "plugins"
     if regime == "sparse":
         return SPARSE_PANEL
     return model_tags(mem).family if mem is not None else "other"
