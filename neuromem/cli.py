@@ -31,11 +31,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _list_experiments() -> None:
-    print("experiments (neuromem run NAME):")
     found = clitools.experiments()
-    width = clitools.name_width(found)
-    for name, summary in found.items():
-        print(f"  {name:<{width}}{summary}")
+    from_file = clitools.experiments(from_file=True)
+    width = clitools.name_width([*found, *from_file])
+    for title, listed in (
+        ("experiments (neuromem run NAME)", found),
+        ("experiments run from a file (neuromem run FILE.toml)", from_file),
+    ):
+        if listed:
+            print(f"{title}:")
+        for name, summary in listed.items():
+            print(f"  {name:<{width}}{summary}")
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:

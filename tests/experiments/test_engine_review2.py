@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import neuromem as nm
-from neuromem.experiments.compare import model_entries
+from neuromem.experiments import Experiment, run
+from neuromem.experiments.compare import Compare, model_entries
 from neuromem.experiments.engine import read_frame, read_rows, write_table
 from neuromem.models.base import KeepsPatterns
 from neuromem.registry import models
@@ -91,3 +92,28 @@ def test_compare_refuses_a_plugin_label_that_another_entry_has(plugin):
 def test_compare_draws_a_plugin_in_the_family_it_declares(plugin, family, panel):
     (entry,) = model_entries([plugin(family=family)])
     assert entry["regime"] == "bipolar" and entry["family"] == panel
+
+
+# -- the internal protocol "grid" is no name a user sees ----------------------------------
+
+
+def test_the_folder_guard_names_a_grid_by_its_experiment(tmp_path):
+    exp = Experiment(
+        "tiny", models=[{"name": "hopfield"}], patterns=[{"n_units": 16}], loads=[0.1]
+    )
+    run(exp, tmp_path, progress=False)
+    with pytest.raises(nm.ValidationError, match="of 'tiny', not 'compare'"):
+        run(Compare({"quick": True, "models": ["hopfield"]}), tmp_path, progress=False)
+    with pytest.raises(nm.ValidationError, match="of 'tiny', seed: 0 there, 1 here"):
+        run(dataclasses.replace(exp, seed=1), tmp_path, resume=True, progress=False)
+
+
+def test_list_shows_grid_apart_from_the_experiments_run_by_name(capsys):
+    from neuromem.cli import main
+
+    assert main(["list"]) == 0
+    by_name = capsys.readouterr().out.split("experiments (neuromem run NAME):\n")[1]
+    by_name = by_name.split("\n\n")[0].split("experiments run from a file")[0]
+    assert "capacity" in by_name and "grid" not in by_name
+    assert main(["run", "--help"]) == 0
+    assert "\n  grid " not in capsys.readouterr().out
