@@ -117,3 +117,34 @@ def test_list_shows_grid_apart_from_the_experiments_run_by_name(capsys):
     assert "capacity" in by_name and "grid" not in by_name
     assert main(["run", "--help"]) == 0
     assert "\n  grid " not in capsys.readouterr().out
+
+
+# -- compare: one model selection, however written ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("forms", "recorded"),
+    [
+        (
+            [
+                ["hopfield", "hopfield-storkey"],
+                ["hopfield-storkey", "hopfield"],
+                ["hopfield"],
+            ],
+            ["hopfield"],
+        ),
+        (
+            [
+                ["hopfield-binary", "hopfield-storkey"],
+                ["hopfield-storkey", "hopfield-binary"],
+            ],
+            ["hopfield-storkey", "hopfield-binary"],
+        ),
+    ],
+)
+def test_compare_records_the_selection_normalised(forms, recorded):
+    made = [Compare({"quick": True, "models": m}) for m in forms]
+    assert all(p.params["models"] == recorded for p in made)
+    assert all(p.config["models_selected"] == recorded for p in made)
+    assert all(p.config["models"] == made[0].config["models"] for p in made)
+    assert Compare({"quick": True}).params["models"] is None
