@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-plot",
         action="store_true",
-        help="do not draw the figures (compare: nor its report; neuromem plot draws them)",
+        help="do not draw the figures (compare: nor write its report, which only a run "
+        "writes; neuromem plot draws the figures later)",
     )
     _compare_options(p)
     _executor_options(p)
@@ -284,7 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder")
-    p.add_argument("results", help="a results folder (with results.csv and run.json)")
+    p.add_argument(
+        "results",
+        help="a results folder (run.json and the tables: a grid's results.csv, "
+        "compare's summary.csv, ...)",
+    )
     p.set_defaults(func=_cmd_plot)
     _describe_parser(sub)
     return parser

@@ -241,6 +241,10 @@ def _options(name: str, cls: type) -> list[str]:
         lines.append("options:")
         width = max(len(n) for n in options) + 2
         lines += [f"  {k:<{width}}{v}" for k, v in options.items()]
+    elif not getattr(cls, "listed", True):
+        lines.append("options: the keys of its TOML file (docs/experiments.md)")
+    else:
+        lines.append("options: none of its own (neuromem run --help lists the command's)")
     return lines
 
 

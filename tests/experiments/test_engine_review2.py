@@ -5,6 +5,8 @@ in a table, duplicate labels and plugin families in compare, the internal protoc
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -148,3 +150,33 @@ def test_compare_records_the_selection_normalised(forms, recorded):
     assert all(p.config["models_selected"] == recorded for p in made)
     assert all(p.config["models"] == made[0].config["models"] for p in made)
     assert Compare({"quick": True}).params["models"] is None
+
+
+# -- what the docs and the help say ------------------------------------------------------
+
+
+def test_nm_experiments_is_there_after_import_neuromem():
+    code = "import neuromem as nm; print(nm.experiments.run.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["run"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        nm.nothing  # noqa: B018
+
+
+def test_describe_says_an_experiment_without_options_has_none(capsys):
+    from neuromem.cli import main
+
+    assert main(["describe", "capacity"]) == 0
+    assert "options: none of its own (neuromem run --help" in capsys.readouterr().out
+    assert main(["describe", "grid"]) == 0
+    assert "options: the keys of its TOML file" in capsys.readouterr().out
+
+
+def test_help_says_what_plot_reads_and_draws(capsys):
+    from neuromem.cli import main
+
+    assert main(["plot", "--help"]) == 0 and main(["run", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "compare's summary.csv" in out
+    assert "nor write its report, which only a run writes" in out
