@@ -14,6 +14,8 @@ Models and rules are plugins found through entry points.
 1.0
 """
 
+import importlib
+
 from . import analysis, metrics, neurons, patterns, topology
 from ._version import __version__
 from .errors import ConvergenceWarning, NeuromemWarning, PluginWarning, ValidationError
@@ -61,3 +63,11 @@ __all__ = [
     "save",
     "topology",
 ]
+
+
+def __getattr__(name: str):
+    # nm.experiments (the engine and its protocols) is imported on first use: most
+    # scripts never run an experiment, and `import neuromem` stays lighter without it.
+    if name == "experiments":
+        return importlib.import_module(".experiments", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,11 +31,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _list_experiments() -> None:
-    print("experiments (neuromem run NAME):")
     found = clitools.experiments()
-    width = clitools.name_width(found)
-    for name, summary in found.items():
-        print(f"  {name:<{width}}{summary}")
+    from_file = clitools.experiments(from_file=True)
+    width = clitools.name_width([*found, *from_file])
+    for title, listed in (
+        ("experiments (neuromem run NAME)", found),
+        ("experiments run from a file (neuromem run FILE.toml)", from_file),
+    ):
+        if listed:
+            print(f"{title}:")
+        for name, summary in listed.items():
+            print(f"  {name:<{width}}{summary}")
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
@@ -256,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-plot",
         action="store_true",
-        help="do not draw the figures (compare: nor its report; neuromem plot draws them)",
+        help="do not draw the figures (compare: nor write its report, which only a run "
+        "writes; neuromem plot draws the figures later)",
     )
     _compare_options(p)
     _executor_options(p)
@@ -278,7 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder")
-    p.add_argument("results", help="a results folder (with results.csv and run.json)")
+    p.add_argument(
+        "results",
+        help="a results folder (run.json and the tables: a grid's results.csv, "
+        "compare's summary.csv, ...)",
+    )
     p.set_defaults(func=_cmd_plot)
     _describe_parser(sub)
     return parser

@@ -141,11 +141,15 @@ def builtin_protocols() -> dict[str, type]:
     return {name: cls for name, cls in found.items() if getattr(cls, "listed", True)}
 
 
-def experiments() -> dict[str, str]:
-    """Every registered protocol's name and the first paragraph of its docstring; one
-    that runs only from a file (``grid``) says how to run it."""
+def experiments(from_file: bool = False) -> dict[str, str]:
+    """The name and first paragraph of the docstring of every registered protocol that
+    ``neuromem run NAME`` runs, or (``from_file``) of those only a TOML file runs."""
     found = {name: protocols.get(name) for name in protocols.names()}
-    return {name: _summary(cls) + _how_to_run(name, cls) for name, cls in found.items()}
+    return {
+        name: _summary(cls)
+        for name, cls in found.items()
+        if getattr(cls, "listed", True) != from_file
+    }
 
 
 def _how_to_run(name: str, cls: type) -> str:
@@ -237,6 +241,10 @@ def _options(name: str, cls: type) -> list[str]:
         lines.append("options:")
         width = max(len(n) for n in options) + 2
         lines += [f"  {k:<{width}}{v}" for k, v in options.items()]
+    elif not getattr(cls, "listed", True):
+        lines.append("options: the keys of its TOML file (docs/experiments.md)")
+    else:
+        lines.append("options: none of its own (neuromem run --help lists the command's)")
     return lines
 
 

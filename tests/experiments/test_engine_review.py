@@ -197,10 +197,13 @@ def test_list_shows_every_registered_protocol(capsys):
     from neuromem.experiments.engine import protocols
 
     assert main(["list"]) == 0
-    listed = capsys.readouterr().out.split("experiments (neuromem run NAME):\n")[1]
-    names = [line.split()[0] for line in listed.splitlines()]
-    assert names == protocols.names() and "grid" in names
-    assert "neuromem run FILE.toml" in listed.splitlines()[names.index("grid")]
+    out = capsys.readouterr().out.split("experiments (neuromem run NAME):\n")[1]
+    by_name, from_file = out.split(
+        "experiments run from a file (neuromem run FILE.toml):\n"
+    )
+    names = [line.split()[0] for line in by_name.splitlines()]
+    assert [line.split()[0] for line in from_file.splitlines()] == ["grid"]
+    assert names == [n for n in protocols.names() if n != "grid"] and "compare" in names
 
 
 def test_describe_an_experiment(capsys):

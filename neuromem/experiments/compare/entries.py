@@ -171,7 +171,31 @@ def _candidates() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     raw.append(entry)
         for label, params in tags.variants:
             raw.append({"name": name, "params": dict(params), "label": label})
+    _refuse_duplicate_labels([*raw, *out])
     return raw, out
+
+
+def _refuse_duplicate_labels(entries: list[dict[str, Any]]) -> None:
+    """Refuse two entries of one label (summary.csv would hold two rows of that name),
+    naming the plugin that brought the second."""
+    seen: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        first = seen.setdefault(e["label"], e)
+        if first is e:
+            continue
+        blame, other = (
+            (e, first) if _plugin(e["name"]) or not _plugin(first["name"]) else (first, e)
+        )
+        raise ValidationError(
+            f"label of an entry of model {blame['name']!r} in compare",
+            e["label"],
+            f"a label of its own (model {other['name']!r} has an entry of that label: "
+            "rename the variant in the model's tags, or the model)",
+        )
+
+
+def _plugin(name: str) -> bool:
+    return model_registry.origin(name) != "neuromem"
 
 
 def _selected(raw, out, models) -> tuple[list, list]:
@@ -203,8 +227,11 @@ def _theory(entry: dict, mem: Any) -> list[str]:
 
 
 def _family(entry: dict, mem: Any, regime: str | None) -> str:
-    if model_registry.origin(entry["name"]) != "neuromem":
-        return "plugins"
+    if _plugin(entry["name"]):
+        # A plugin on +/-1 patterns is drawn in the family it declares; one that declares
+        # none, or is tested on sparse patterns, beside the other plugins.
+        declared = model_tags(mem).family if mem is not None else "other"
+        return declared if regime == "bipolar" and declared != "other" else "plugins"
     if regime == "sparse":
         return SPARSE_PANEL
     return model_tags(mem).family if mem is not None else "other"
@@ -238,9 +265,31 @@ def entries_and_left_out(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The entries compared (see :func:`model_entries`) and those left out as not
     meaningful here, each with ``name``, ``params``, ``label`` and ``reason``."""
+    return _entries(models)[:2]
+
+
+def _normalised(candidates: list[dict[str, Any]], kept: list[dict[str, Any]]) -> list[str]:
+    """The selection that keeps ``kept``, however it was written: a registry name where
+    every entry of it is kept, else the labels kept, in the candidates' order."""
+    labels = {e["label"] for e in kept}
+    out: list[str] = []
+    for name in dict.fromkeys(e["name"] for e in candidates):
+        mine = [e["label"] for e in candidates if e["name"] == name]
+        if all(label in labels for label in mine):
+            out.append(name)
+        else:
+            out.extend(label for label in mine if label in labels)
+    return out
+
+
+def _entries(models: Sequence[str] | None) -> tuple[list, list, list[str] | None]:
+    """Entries, those left out, and the selection normalised (None: every model)."""
     raw, out = _candidates()
+    selection = None
     if models is not None:
+        candidates = [*raw, *out]
         raw, out = _selected(raw, out, models)
+        selection = _normalised(candidates, [*raw, *out])
     entries = []
     for e in raw:
         mem, regime, status = _probe(ModelSpec(e["name"], e["params"], e["label"]))
@@ -256,7 +305,7 @@ def entries_and_left_out(
         search = _search(mem, regime)
         if search:  # only where the tags change it: other entries stay as they were
             entries[-1]["search"] = search
-    return entries, out
+    return entries, out, selection
 
 
 def model_entries(models: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -302,7 +351,7 @@ def compare_config(
     seed = check_int(seed, "seed", low=0)
     repeats = check_int(3 if quick else 5, "repeats") if repeats is None else repeats
     repeats = check_int(repeats, "repeats", low=2)
-    entries, left_out = entries_and_left_out(models)
+    entries, left_out, selection = _entries(models)
     return {
         "format": "neuromem-compare",
         "quick": bool(quick),
@@ -315,7 +364,8 @@ def compare_config(
         "basin_fractions": list(BASIN_FRACTIONS),
         "regimes": {k: r.to_dict() for k, r in regimes(quick).items()},
         "glyphs": {"text": "NEURO" if quick else "NEUROMAB", "size": 10 if quick else 12},
-        "models_selected": list(models) if models is not None else None,
+        # Normalised: "hopfield-storkey,hopfield" and "hopfield" are one selection.
+        "models_selected": selection,
         "models": entries,
         "left_out": left_out,
     }

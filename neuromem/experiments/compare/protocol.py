@@ -86,6 +86,7 @@ class Compare(Protocol):
             models=params["models"],
         )
         params["repeats"] = config["repeats"]
+        params["models"] = config["models_selected"]
         #: The resolved configuration (regimes, model entries): what the tasks read.
         self.config = config
         self.active = [i for i, e in enumerate(config["models"]) if e["regime"]]

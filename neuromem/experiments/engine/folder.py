@@ -100,13 +100,21 @@ def check_out(out: Any) -> Path:
     return out
 
 
+def _shown(meta: dict[str, Any]) -> str | None:
+    """The name a user knows a run by: a grid's experiment (``capacity``: the protocol
+    "grid" is no command), else its protocol (or format, for a folder of old)."""
+    exp = meta.get("experiment")
+    if meta.get("format") == "neuromem-run" and isinstance(exp, dict):
+        if isinstance(exp.get("name"), str):
+            return exp["name"]
+    return meta.get("protocol") or meta.get("format")
+
+
 def _differences(old: dict[str, Any], new: dict[str, Any], most: int = 3) -> str:
     """What makes the run in a folder (``old``) another than ``new``: its protocol, or
     the first ``most`` options (``seed``, ``params.sizes``...) whose values differ."""
     if old.get("protocol") != new.get("protocol") or old.get("format") != new.get("format"):
-        return (
-            f"of {old.get('protocol') or old.get('format')!r}, not {new.get('protocol')!r}"
-        )
+        return f"of {_shown(old)!r}, not {_shown(new)!r}"
 
     def short(value: Any) -> str:
         text = repr(value)
@@ -122,7 +130,7 @@ def _differences(old: dict[str, Any], new: dict[str, Any], most: int = 3) -> str
 
     found = diff(old.get("experiment"), new.get("experiment"), "")
     more = f"; and {len(found) - most} more" if len(found) > most else ""
-    return f"of {new.get('protocol')!r}, " + ("; ".join(found[:most]) or "?") + more
+    return f"of {_shown(old)!r}, " + ("; ".join(found[:most]) or "?") + more
 
 
 class RunFolder:

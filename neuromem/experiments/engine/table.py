@@ -50,13 +50,15 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)
+        # float() first: the repr of np.float64 (a float) names its type.
+        return "nan" if math.isnan(value) else repr(float(value))
     return str(value)
 
 
 def parse_value(text: str, kind: type | None = None) -> Any:
     """A field back to its value: ``kind`` given, that type (an empty field is None
-    for int/bool/str and NaN for float); else the narrowest type that parses."""
+    for int/bool, NaN for float and "" for str); else the narrowest type that parses
+    (an empty field is None)."""
     if kind is str:
         return text
     if kind is bool:
