@@ -11,37 +11,31 @@ from neuromem.registry import rules
 from neuromem.testing import check_rule
 
 
-class NoShared(nm.LearningRule):
-    """Hebb without the shared parameters."""
+class Swallows(nm.LearningRule):
+    """Takes the shared parameters and drops them (unless ``passes_on``)."""
+
+    passes_on = False
+
+    def __init__(self, beta=1.0, **shared):
+        super().__init__(**(shared if self.passes_on else {}))
+        self.beta = beta
+
+    def compute(self, pre, post, w, layout, signal=None):
+        return self.beta * layout.outer(post, pre)
+
+
+class Passes(Swallows):
+    """Passes them on."""
+
+    passes_on = True
+
+
+class NoShared(Swallows):
+    """Does not take them."""
 
     def __init__(self, alpha=1.0):
         super().__init__()
         self.alpha = alpha
-
-    def compute(self, pre, post, w, layout, signal=None):
-        return self.alpha * layout.outer(post, pre)
-
-
-class Swallows(nm.LearningRule):
-    """Takes the shared parameters and drops them."""
-
-    def __init__(self, beta=1.0, **shared):
-        super().__init__()
-        self.beta = beta
-
-    def compute(self, pre, post, w, layout, signal=None):
-        return self.beta * layout.outer(post, pre)
-
-
-class Passes(nm.LearningRule):
-    """Passes them on."""
-
-    def __init__(self, beta=1.0, **shared):
-        super().__init__(**shared)
-        self.beta = beta
-
-    def compute(self, pre, post, w, layout, signal=None):
-        return self.beta * layout.outer(post, pre)
 
 
 @pytest.fixture(scope="module", autouse=True)
