@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = ["ConvergenceWarning", "NeuromemWarning", "PluginWarning", "ValidationError"]
+
+
+def outside_package() -> int:
+    """``stacklevel`` for a warning issued by the caller of this function: that of the
+    first frame outside neuromem (the user's line), however deep the package's calls."""
+    root = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(2), 2  # the caller of the function that warns
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _short(value: object, limit: int = 80) -> str:

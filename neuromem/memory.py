@@ -357,10 +357,14 @@ def _check_arguments(model, fn, args, kwargs) -> None:
                 f"arguments among: {', '.join(accepted)}",
             ) from None
         missing = re.search(r"'(\w+)'", str(exc))
+        kinds = {p.name: p.kind for p in sig.parameters.values()}
+        shown = [n for n in accepted if kinds[n] != inspect.Parameter.KEYWORD_ONLY]
+        if len(shown) < len(accepted):  # marked as Python writes a signature
+            shown += ["*", *accepted[len(shown) :]]
         raise ValidationError(
             missing.group(1) if missing else fn.__name__,
             described(f"{len(args)} positional argument(s) to {where}: {exc}"),
-            f"arguments as in {where}({', '.join(accepted)})",
+            f"arguments as in {where}({', '.join(shown)})",
         ) from None
 
 

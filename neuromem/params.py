@@ -185,6 +185,20 @@ class Parametrized:
         except ValidationError as exc:
             if exc.param in spelled:
                 raise ValidationError(spelled[exc.param], exc.given, exc.allowed) from None
+            for name in own:  # options kept from the former rule that the new one refuses
+                kept = merged.get(f"{name}_options") if f"{name}_options" in names else None
+                if (
+                    kept
+                    and f"{name}_options" not in own
+                    and exc.param.startswith(f"{name} ")
+                ):
+                    raise ValidationError(
+                        exc.param,
+                        exc.given,
+                        f"{exc.allowed} ({name}_options={kept!r} are kept from "
+                        f"{name}={current[name]!r}: pass {name}_options=None, or the "
+                        f"options of {name}={own[name]!r}, with it)",
+                    ) from None
             raise
         if learned_attributes(self):
             changed = [

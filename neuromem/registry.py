@@ -214,12 +214,13 @@ class RegisteredName:
     messages still name it; saving it to a file is refused).
     """
 
-    def __init__(self, registry: str):
-        self.registry = registry
+    def __init__(self, registry: str | Registry):
+        self.registry = registry  # a registry of this module by name, or any Registry
 
     def __get__(self, obj: Any, owner: type | None = None) -> str:
         cls = type(obj) if owner is None else owner
-        found = globals()[self.registry].name_of(cls)
+        reg = self.registry
+        found = (globals()[reg] if isinstance(reg, str) else reg).name_of(cls)
         return cls.__dict__.get("_declared_name", cls.__name__) if found is None else found
 
     @staticmethod

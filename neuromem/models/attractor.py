@@ -10,6 +10,7 @@ entries of ``recall``'s documentation that are the model's own.
 from __future__ import annotations
 
 import inspect
+import sys
 import warnings
 from typing import Any, ClassVar
 
@@ -85,7 +86,8 @@ def energy_result(
 
 
 def _sections(doc: str) -> tuple[str, dict[str, str], str]:
-    """A numpy-style docstring as (summary, parameter entries by name, the rest)."""
+    """A numpy-style docstring as (summary, parameter entries by name, the rest);
+    a ValueError when it has no ``Parameters`` section."""
     lines = inspect.cleandoc(doc).splitlines()
     start = lines.index("Parameters")
     entries: dict[str, list[str]] = {}
@@ -104,6 +106,30 @@ def _sections(doc: str) -> tuple[str, dict[str, str], str]:
     return summary, {k: "\n".join(v).rstrip() for k, v in entries.items()}, rest
 
 
+def _document(cls: type, own: dict[str, inspect.Parameter]) -> str:
+    """``cls.recall``'s docstring, made of ``cls._relax``'s and :data:`SHARED`'s."""
+    needed = ["cues", *own]
+    try:
+        summary, entries, rest = _sections(cls._relax.__doc__ or "")
+    except ValueError:
+        entries = {}
+    by_name = {n: text for names, text in entries.items() for n in names.split(", ")}
+    if missing := [n for n in needed if n not in by_name]:
+        raise TypeError(
+            f"{cls.__name__}._relax: its docstring documents no {', '.join(missing)}; "
+            "expected a numpy-style docstring (a summary, then a 'Parameters' section) "
+            f"with an entry for each of: {', '.join(needed)} (it becomes the "
+            "documentation of recall)"
+        )
+    docs = [by_name["cues"]]
+    for name in cls.recall_options:
+        doc = by_name.get(name) or SHARED[name][1]
+        if doc not in docs:  # an entry of several names stands once
+            docs.append(doc)
+    text = "\n".join([summary, "", "Parameters", "----------", *docs, "", rest])
+    return text.rstrip()
+
+
 def _front(cls: type) -> Any:
     """``cls.recall``: :meth:`Attractor._recall` under the signature and docstring
     made of ``cls.recall_options``, ``cls._relax`` and :data:`SHARED`."""
@@ -112,24 +138,17 @@ def _front(cls: type) -> Any:
         for name, p in inspect.signature(cls._relax).parameters.items()
         if p.kind == p.KEYWORD_ONLY
     }
-    summary, entries, rest = _sections(cls._relax.__doc__)
-    by_name = {n: text for names, text in entries.items() for n in names.split(", ")}
     declared = set(cls.recall_options)
-    if declared - set(own) - set(SHARED) or set(own) - declared or "cues" not in by_name:
+    if declared - set(own) - set(SHARED) or set(own) - declared:
         raise TypeError(
-            f"{cls.__name__}: recall_options must list the keyword-only parameters of "
-            f"_relax and names among {sorted(SHARED)}, and _relax's docstring must "
-            "document cues"
+            f"{cls.__name__}: recall_options {tuple(cls.recall_options)} must list the "
+            f"keyword-only parameters of _relax ({', '.join(sorted(own)) or 'none'}) "
+            f"and names among {sorted(SHARED)}"
         )
-    params, docs = list(_HEAD), [by_name["cues"]]
-    for name in cls.recall_options:
-        param, doc = SHARED.get(name, (None, None))
-        params.append(own[name] if name in own else param)
-        doc = by_name.get(name, doc)
-        if doc not in docs:  # an entry of several names stands once
-            docs.append(doc)
+    params = list(_HEAD)
+    params += [own.get(name) or SHARED[name][0] for name in cls.recall_options]
     sig = inspect.Signature(params, return_annotation="RecallResult")
-    text = "\n".join([summary, "", "Parameters", "----------", *docs, "", rest])
+    text = _document(cls, own) if sys.flags.optimize < 2 else None
 
     def recall(self, cues, **options):
         bound = sig.bind(self, cues, **options)  # a TypeError names an unknown option
@@ -137,7 +156,7 @@ def _front(cls: type) -> Any:
         return self._recall(**{k: v for k, v in bound.arguments.items() if k != "self"})
 
     recall.__signature__ = sig
-    recall.__doc__ = text.rstrip()
+    recall.__doc__ = text
     recall.__qualname__ = f"{cls.__qualname__}.recall"
     recall.__module__ = cls.__module__
     return transactional(recall, light=True)
@@ -148,7 +167,9 @@ class Attractor:
 
     A subclass, a :class:`~neuromem.models.base.Memory` with ``n_units``, ``dtype``
     and ``max_steps`` parameters, sets :attr:`recall_options` and writes
-    :meth:`_relax`.
+    :meth:`_relax`, whose numpy-style docstring documents ``cues`` and each of its
+    keyword-only parameters (a ``TypeError`` at class definition says what is
+    missing). A subclass that writes ``recall`` itself keeps it.
     """
 
     #: ``recall``'s keyword options, in the order of its signature: those of
@@ -157,7 +178,10 @@ class Attractor:
     recall_options: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        if "_relax" in cls.__dict__:  # before Memory wraps recall in its memory check
+        # before Memory wraps recall in its memory check; a recall the class writes
+        # itself is kept (it may call the generated one through super())
+        own_front = "_relax" in cls.__dict__ or "recall_options" in cls.__dict__
+        if own_front and "recall" not in cls.__dict__:
             cls.recall = _front(cls)
         super().__init_subclass__(**kwargs)
 

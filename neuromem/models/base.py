@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import memory, sweeps
-from ..errors import ValidationError, described
+from ..errors import ValidationError, described, outside_package
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
 from ..tags import ModelTags, TagAlias, declare_legacy, legacy_tags
@@ -119,14 +119,18 @@ def pattern_recording(
 
 
 def deprecated_rule_instance(rule: Any) -> None:
-    """Warn that ``rule=<instance>`` is deprecated (one way: a name and its options)."""
-    name = type(rule).name
+    """Warn that ``rule=<instance>`` is deprecated (one way: a name and its options),
+    at the user's line."""
+    cls, name = type(rule).__name__, rules.name_of(rule)
+    how = (
+        f"pass the registered name and its parameters, rule={name!r}"
+        if name
+        else f"register the class, nm.register_rule('NAME', {cls}), and pass rule='NAME'"
+    )
     warnings.warn(
-        f"rule={type(rule).__name__}(...) is deprecated: pass the registered name and "
-        f"its parameters, rule={name!r}, rule_options={{...}} (nm.register_rule "
-        "registers a class of your own)",
+        f"rule={cls}(...) is deprecated: {how}, rule_options={{...}}",
         DeprecationWarning,
-        stacklevel=4,
+        stacklevel=outside_package(),
     )
 
 

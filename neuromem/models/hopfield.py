@@ -254,7 +254,22 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
                 )
             options = dict(self.rule_options or {})
             options.setdefault("learning_rate", cls.default_learning_rate(self.n_units))
+            # the model sets the learning rate: a rule that does not take it, or does
+            # not pass it on, would refuse an argument the user never gave or drop it
+            how = "(__init__(self, ..., **shared) calling super().__init__(**shared))"
+            if "learning_rate" not in cls.param_names():
+                raise ValidationError(
+                    "rule",
+                    described(f"rule {name!r}, whose __init__ takes no learning_rate"),
+                    f"a rule that takes the shared parameters {how}",
+                )
             rule = rules.create(name, **options)
+            if rule.learning_rate != options["learning_rate"]:
+                raise ValidationError(
+                    "rule",
+                    described(f"rule {name!r}, which drops learning_rate"),
+                    f"a rule that passes the shared parameters on {how}",
+                )
         tags = get_tags(rule)
         # What the rule declares decides whether it can store patterns here: a model
         # that shows it patterns (one at a time, online) cannot give it a third factor

@@ -86,7 +86,8 @@ class LearningRule(StatefulMixin, Parametrized):
     ``__init__`` and implement :meth:`compute`. An ``__init__(self, extra=1.0,
     **shared)`` that calls ``super().__init__(**shared)`` inherits ``learning_rate``,
     ``decay``, ``bounds`` and ``soft_bounds`` (they are collected from the class
-    hierarchy's signatures). Constraints that must hold after every update go in
+    hierarchy's signatures); a model sets the learning rate of a rule it builds, so it
+    refuses a rule that does not take them or pass them on. Constraints that must hold after every update go in
     :meth:`constrain`. Rules that keep state between presentations (BCM's threshold) keep it
     in attributes ending in ``_`` and reset it in :meth:`reset`.
     """

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 import warnings
 
 import numpy as np
 
-from ..errors import ConvergenceWarning
+from ..errors import ConvergenceWarning, outside_package
 from ..progress import steps as long_loop
 from ..tags import RuleTags
 from ..validation import check_bool, check_float, check_int
 from .base import LearningRule
 
 __all__ = ["Perceptron"]
-
-
-def _outside_package() -> int:
-    """``stacklevel`` of the first caller outside neuromem (the user's ``store``)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(2), 2  # the caller of the function that warns
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 class Perceptron(LearningRule):
@@ -157,7 +146,7 @@ class Perceptron(LearningRule):
                 f"fewer patterns (alpha = P / N = {p / n:.2f}; zero-margin storage "
                 "exists only below alpha = 2).",
                 ConvergenceWarning,
-                stacklevel=_outside_package(),
+                stacklevel=outside_package(),
             )
         return w
 

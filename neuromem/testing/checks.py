@@ -403,10 +403,23 @@ def _rule_data(rule: LearningRule, n_pre: int = 7, n_post: int = 5, seed: int = 
 
 @_check("rule")
 def check_rule_params(rule: LearningRule, **_: Any) -> None:
-    """Parameters stored unchanged, ``clone`` reproduces them; a registered rule is
-    written to a model file under its registry name and read back the same."""
+    """Parameters stored unchanged, ``clone`` reproduces them; the shared parameters
+    reach the base class when a model gives them (it sets ``learning_rate``); a
+    registered rule is written to a model file under its registry name and read back
+    the same."""
     for k, v in rule.get_params().items():
         assert getattr(rule, k) is v, f"__init__ must store parameter {k!r} unchanged"
+    shared = {"learning_rate": 0.25, "decay": 0.125}
+    how = "write __init__(self, ..., **shared) and call super().__init__(**shared)"
+    try:
+        built = type(rule)(**{**rule.get_params(), **shared})
+    except (TypeError, ValidationError) as exc:
+        raise AssertionError(
+            f"{type(rule).__name__} refuses the shared parameters ({exc}); {how}"
+        ) from exc
+    for k, v in shared.items():
+        kept = getattr(built, k)
+        assert kept == v, f"{k}={v} given to {type(rule).__name__}, {kept} kept; {how}"
     clone = rule.clone()
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
     _one_name(rule, registry.rules)

@@ -58,3 +58,28 @@ def test_nested_rule_keys_work_with_the_documented_form(model):
         mem.clone().set_params(rule__decay=2.0)
     with pytest.raises(nm.ValidationError, match=r"^rule_options"):
         mem.set_params(rule__learning_rate=0.5)  # stored: it shapes the weights
+
+
+class Unregistered(nm.rules.Hebbian):
+    """A rule class nobody registered."""
+
+
+@pytest.mark.parametrize("make", [nm.create, nm.models.Hopfield, nm.models.HebbianMemory])
+def test_the_instance_warning_points_at_the_callers_line(make):
+    args = ("hopfield",) if make is nm.create else ()
+    with pytest.warns(DeprecationWarning, match="rule='hebbian'") as caught:
+        make(*args, n_units=8, rule=nm.create_rule("hebbian"))
+    with pytest.warns(DeprecationWarning, match=r"nm\.register_rule\('NAME', Unreg") as un:
+        make(*args, n_units=8, rule=Unregistered())
+    assert caught[0].filename == un[0].filename == __file__
+    assert "rule='Unregistered'" not in str(un[0].message)
+
+
+def test_options_kept_from_the_former_rule_say_how_to_drop_them():
+    mem = nm.create("hopfield", n_units=16, rule="bcm", rule_options={"tau": 5})
+    with pytest.raises(nm.ValidationError, match=r"tau.*pass rule_options=None"):
+        mem.set_params(rule="hebbian")
+    with pytest.raises(nm.ValidationError) as err:
+        mem.set_params(rule="bogus")  # the name is wrong, not the options
+    assert "rule_options" not in str(err.value)
+    assert mem.set_params(rule="hebbian", rule_options=None).rule == "hebbian"

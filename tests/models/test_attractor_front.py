@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 import pydoc
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -159,3 +161,70 @@ def test_a_recall_option_neither_shared_nor_taken_by_relax_is_refused():
                 cues : ndarray
                     Any.
                 """
+
+
+def test_recall_options_alone_are_checked_too():
+    # without _relax of its own, a subclass's recall_options still shape recall
+    with pytest.raises(TypeError, match="bogus"):
+
+        class Bogus(Halving):
+            recall_options = ("max_steps", "bogus")
+
+    class Fewer(Halving):
+        recall_options = ("max_steps", "scale")
+
+    assert list(inspect.signature(Fewer(3).recall).parameters) == [
+        "cues",
+        "max_steps",
+        "scale",
+    ]
+
+
+def test_a_recall_the_subclass_writes_is_kept():
+    calls = []
+
+    class Counting(Halving):
+        def recall(self, cues, **options):
+            calls.append(options)
+            return super().recall(cues, **options)
+
+        def _relax(self, s, max_steps, measured, *, scale: float = 0.5):
+            return super()._relax(s, max_steps, measured, scale=scale)
+
+    res = Counting(3).store(np.eye(3)).recall(np.ones((1, 3)), scale=0.25)
+    assert calls == [{"scale": 0.25}]
+    np.testing.assert_array_equal(res.states, np.full((1, 3), 0.25**4))
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [None, "No parameters section.", "Only cues.\n\nParameters\n----------\ncues : x\n"],
+)
+def test_an_undocumented_relax_is_refused_with_what_to_write(doc):
+    def _relax(self, s, max_steps, measured, *, scale: float = 0.5):
+        return s, np.ones(len(s), int), np.ones(len(s), bool), None, {}
+
+    _relax.__doc__ = doc
+    with pytest.raises(TypeError, match=r"docstring.*Parameters.*cues, scale"):
+        type("Undocumented", (Halving,), {"_relax": _relax})
+
+
+def test_a_positional_option_is_shown_as_keyword_only():
+    mem = _stored("hopfield")
+    with pytest.raises(nm.ValidationError, match=r"recall\(cues, \*, dynamics, "):
+        mem.recall(np.ones((1, 32)), 5)
+
+
+def test_the_package_imports_without_docstrings(tmp_path):
+    # python -OO strips every docstring; only the generated help is missing then
+    code = (
+        "import neuromem as nm\n"
+        "m = nm.create('hopfield', n_units=8, seed=0)\n"
+        "assert type(m).recall.__doc__ is None\n"
+        "print(m.recall(nm.patterns.random_bipolar(2, 8, seed=1)).states.shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-OO", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(2, 8)"

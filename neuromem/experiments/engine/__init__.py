@@ -5,13 +5,14 @@ API (stable; additions only)::
     from neuromem.experiments.engine import Protocol, Output, run, draw, protocols
 
     class MyProtocol(Protocol):          # an experiment, described as data
-        name = "my-study"                # registry name (entry point group
-        defaults = {"sizes": [50, 100]}  #   "neuromem.protocols"), declared options
+        defaults = {"sizes": [50, 100]}  # declared options
         def tasks(self): ...             # -> [coordinates, ...] (JSON-able tuples)
         def task(self, i): ...           # -> JSON-able result; seed: task_seed(self.seed, *coords)
         def reduce(self, results): ...   # -> Output(tables={"results": rows}, summary, arrays)
         def figures(self, folder): ...   # -> [png paths]; report(folder) -> (html, paths)
 
+    protocols.register("my-study", MyProtocol)   # its name (or an entry point of the
+                                                 #   group "neuromem.protocols")
     rows = run(MyProtocol({"sizes": [50]}, seed=0), "out", jobs=2, scheduler=None,
                resume=False, force=False)    # -> main table rows; folder: run.json,
                                              #    results.csv, other tables, figures

@@ -24,7 +24,7 @@ import numpy as np
 
 from ...errors import ValidationError, described
 from ...random import derive_seed
-from ...registry import Registry
+from ...registry import RegisteredName, Registry
 from ...validation import check_options
 from .folder import read_run
 
@@ -114,9 +114,10 @@ class Output:
 
 
 class Protocol:
-    """An experiment on the engine. Subclass it, set :attr:`name`, :attr:`defaults`,
-    and write :meth:`tasks`, :meth:`task` and :meth:`reduce` (and optionally
-    :meth:`validate`, :meth:`figures`, :meth:`report_items`, :meth:`preset`).
+    """An experiment on the engine. Subclass it, set :attr:`defaults`, write
+    :meth:`tasks`, :meth:`task` and :meth:`reduce` (and optionally :meth:`validate`,
+    :meth:`figures`, :meth:`report_items`, :meth:`preset`), and register it: its
+    :attr:`name` is the key it is registered under.
 
     Parameters
     ----------
@@ -129,8 +130,10 @@ class Protocol:
         One line for the report (default: :attr:`description`).
     """
 
-    #: Registry name (the command line's ``neuromem run NAME``).
-    name: ClassVar[str] = ""
+    #: The key the class is registered under (the command line's ``neuromem run
+    #: NAME``, recorded in ``run.json``); a ``name = "..."`` in a subclass cannot
+    #: override it: it only names an unregistered class.
+    name = RegisteredName(protocols)
     #: One line for listings and reports.
     description: ClassVar[str] = ""
     #: The ``format`` written to ``run.json``.
@@ -188,6 +191,10 @@ class Protocol:
             # str() would have written 5 or a list's repr as the study's description.
             raise ValidationError("description", description, "a string (or None)")
         self.text = type(self).description if description is None else description
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        RegisteredName.take_declared(cls)
 
     # -- configuration --------------------------------------------------------------
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
