@@ -45,6 +45,7 @@ __all__ = [
     "available_memory",
     "check_memory",
     "check_model",
+    "converted_bytes",
     "format_bytes",
     "guarded",
     "memory_limit",
@@ -164,6 +165,9 @@ class Workload:
     record : frozenset of str
         What the call keeps sweep by sweep (``"states"``, ``"overlaps"``,
         ``"energies"``): a trajectory of ``n_steps + 1`` frames each.
+    given : str or None
+        Dtype of the rows given (patterns or cues; None: the model's own). Rows of
+        another dtype are converted: a copy beside the rows given.
     """
 
     stage: str = "create"
@@ -172,6 +176,18 @@ class Workload:
     n_cues: int = 0
     n_steps: int | None = None
     record: frozenset = frozenset()
+    given: str | None = None
+
+
+def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
+    """Bytes of the rows of ``work`` held beside their copy in ``dtype``, when they
+    were given in another dtype (float64 cues of a float32 model): estimators count
+    the converted copy in ``dtype`` among their temporaries, this counts the rows as
+    given."""
+    if work.given is None or np.dtype(work.given) == np.dtype(dtype):
+        return 0
+    rows = work.n_patterns if work.stage == "store" else work.n_cues
+    return array_bytes(rows, n_units, dtype=work.given)
 
 
 def array_bytes(*shape: float, dtype: Any = "float64") -> int:
@@ -257,6 +273,14 @@ def _rows_width(x: Any) -> tuple[int, int | None]:
     return int(shape[0]), int(shape[-1])
 
 
+def _given_dtype(x: Any) -> str | None:
+    """Dtype of rows given to a call (a list is read as float64, as it is converted)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None if x is None else "float64"
+    return np.dtype(dtype).name
+
+
 def _record_names(value: Any, default: frozenset) -> frozenset:
     if value is None or value is False:
         return frozenset()
@@ -291,7 +315,8 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_out = None if target is None else _rows_width(target)[1]
         param = names[0] if target is None or n_out is None else names[1]
         given = (rows, width) if param == names[0] else (rows, n_out)
-        return Workload("store", n_patterns=rows, n_out=n_out), param, given
+        work = Workload("store", n_patterns=rows, n_out=n_out, given=_given_dtype(first))
+        return work, param, given
     rows, width = _rows_width(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
@@ -308,6 +333,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_cues=rows,
         n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
         record=kept,
+        given=_given_dtype(first),
     )
     if param == names[0]:
         return work, param, (rows, width)  # the cues' shape, not the record's value
@@ -459,6 +485,7 @@ def recurrent_estimate(
     state = weights + int(n_synapses * cache) + kept * array_bytes(stored, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
     calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
+    calls += converted_bytes(work, n, dtype)
     if work.stage == "store":
         name = getattr(rule, "name", None)
         temporaries = getattr(rule, "store_temporaries", (2.0, 2.0))
@@ -490,7 +517,7 @@ def recurrent_estimate(
         # result; columns only for a structure not known symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
-        calls = 3 * array_bytes(rows, n, dtype=dtype)
+        calls = 3 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

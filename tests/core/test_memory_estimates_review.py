@@ -1,0 +1,39 @@
+"""Memory estimates against traced peaks where a review found them off: rows of
+another dtype than the model's, the index width of small graphs, the stores of 0/1
+Hopfield units, hetero-associative targets and the sparse sequence memory."""
+
+import numpy as np
+import pytest
+
+import neuromem as nm
+from neuromem.testing import check_memory_estimate
+
+N = 1000
+
+
+def _bipolar(rng, p, n, dtype="float64"):
+    return np.where(rng.random((p, n)) < 0.5, -1.0, 1.0).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("n_cues", [1, 10, 33])
+def test_sparse_recall_of_cues_in_another_dtype_is_counted(dtype, directed, n_cues):
+    # Cues of the other float dtype are converted: the copy sits beside the cues.
+    rng = np.random.default_rng(1)
+    other = "float64" if dtype == "float32" else "float32"
+    topo = nm.topology.erdos_renyi(N, 8 / N, seed=1, directed=directed)
+    model = nm.create("hopfield", n_units=N, topology=topo, dtype=dtype)
+    check_memory_estimate(
+        model, _bipolar(rng, 3, N), cues=_bipolar(rng, n_cues, N, dtype=other)
+    )
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_small_graphs_have_the_int32_indices_the_estimates_count(directed):
+    topo = nm.topology.erdos_renyi(N, 8 / N, seed=1, directed=directed)
+    assert topo.adjacency.indices.dtype == np.int32
+    assert topo.adjacency.indptr.dtype == np.int32
+    model = nm.create("hopfield", n_units=N, topology=topo)
+    model.store(_bipolar(np.random.default_rng(0), 2, N))
+    assert model.weights_.indices.dtype == np.int32
