@@ -309,6 +309,10 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     values = dict(bound.arguments)
     names = list(sig.parameters)[1:]
     first = values.get(names[0]) if names else None
+    if getattr(first, "ndim", 2) != 2:
+        # No model stores or recalls rows that are not 2-D: its own check names the
+        # shape before anything is allocated, rather than a refusal of n_steps.
+        return None, None, None
     if method == "store":
         rows, width = _rows_width(first)
         target = values.get(names[1]) if len(names) > 1 else None

@@ -37,3 +37,13 @@ def test_small_graphs_have_the_int32_indices_the_estimates_count(directed):
     model = nm.create("hopfield", n_units=N, topology=topo)
     model.store(_bipolar(np.random.default_rng(0), 2, N))
     assert model.weights_.indices.dtype == np.int32
+
+
+@pytest.mark.parametrize("name", ["sequence", "hopfield"])
+def test_cues_that_are_not_2d_are_named_before_n_steps(name):
+    # 10**12 sweeps would be refused for memory; the 1-D cue is the error to report.
+    model = nm.create(name, n_units=100)
+    model.store(_bipolar(np.random.default_rng(0), 2, 100))
+    steps = {"n_steps": 10**12} if name == "sequence" else {"max_steps": 10**12}
+    with pytest.raises(nm.ValidationError, match=r"cues.*2-D array"):
+        model.recall(np.ones(100), **steps)
