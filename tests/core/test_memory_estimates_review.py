@@ -47,3 +47,23 @@ def test_cues_that_are_not_2d_are_named_before_n_steps(name):
     steps = {"n_steps": 10**12} if name == "sequence" else {"max_steps": 10**12}
     with pytest.raises(nm.ValidationError, match=r"cues.*2-D array"):
         model.recall(np.ones(100), **steps)
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_graph_of_more_entries_than_int32_counts_keeps_int64_and_valid_csr(
+    monkeypatch, directed
+):
+    # The int32 limit lowered to 100 entries: a complete graph of 30 units (870
+    # entries) is then "over 2**31" and must keep int64 indices and row pointers.
+    monkeypatch.setattr(
+        nm.topology, "_index_dtype", lambda n: np.int32 if n < 100 else np.int64
+    )
+    n = 30
+    adj = nm.topology.erdos_renyi(n, 1.0, seed=0, directed=directed).adjacency
+    assert adj.indices.dtype == np.int64
+    assert adj.indptr.dtype == np.int64
+    adj.check_format(full_check=True)
+    np.testing.assert_array_equal(adj.toarray(), ~np.eye(n, dtype=bool))
+    small = nm.topology.erdos_renyi(8, 1.0, seed=0, directed=directed).adjacency
+    assert small.indices.dtype == np.int32  # 56 entries: below the lowered limit
+    small.check_format(full_check=True)
