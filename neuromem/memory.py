@@ -434,6 +434,11 @@ def default_estimate(model: Any, work: Workload) -> int:
 _COMPILED = importlib.util.find_spec("numba") is not None
 
 
+#: Rules whose store is one ``layout.add_outer`` (the sequence memory's transition rule
+#: too): compiled, a sparse store of theirs makes no temporaries of the weights' size.
+_ADD_OUTER = frozenset({"hebbian", "temporal-hebbian"})
+
+
 def _rule_of(model: Any) -> Any:
     """The rule a recurrent model stores with: its synapse's once built, else the one
     it would make (None when that fails: the store itself reports why)."""
@@ -494,7 +499,7 @@ def recurrent_estimate(
         name = getattr(rule, "name", None)
         temporaries = getattr(rule, "store_temporaries", (2.0, 2.0))
         temps = (temporaries[not dense] + online) * w * n_synapses
-        if not dense and name == "hebbian" and _COMPILED:
+        if not dense and name in _ADD_OUTER and _COMPILED:
             # One compiled pass over the entries (layout.SparseLayout.add_outer):
             # a transposed copy of the patterns instead of blocks of products, for a
             # batch or for patterns presented one at a time.

@@ -67,3 +67,11 @@ def test_graph_of_more_entries_than_int32_counts_keeps_int64_and_valid_csr(
     small = nm.topology.erdos_renyi(8, 1.0, seed=0, directed=directed).adjacency
     assert small.indices.dtype == np.int32  # 56 entries: below the lowered limit
     small.check_format(full_check=True)
+
+
+def test_sparse_sequence_store_is_not_charged_for_temporaries_it_never_makes():
+    # The transition rule adds its outer products in place, as the Hebbian rule does.
+    rng = np.random.default_rng(2)
+    topo = nm.topology.erdos_renyi(N, 8 / N, seed=1)
+    model = nm.create("sequence", n_units=N, topology=topo)
+    check_memory_estimate(model, _bipolar(rng, 5, N))
