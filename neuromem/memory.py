@@ -527,6 +527,10 @@ def recurrent_estimate(
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
         calls = 3 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
+        if getattr(model, "units", None) == "binary":
+            # 0/1 units relax as +/-1 states: the +/-1 copy of the cues, and the 0/1
+            # copy of the states returned.
+            calls += 2 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

@@ -75,3 +75,12 @@ def test_sparse_sequence_store_is_not_charged_for_temporaries_it_never_makes():
     topo = nm.topology.erdos_renyi(N, 8 / N, seed=1)
     model = nm.create("sequence", n_units=N, topology=topo)
     check_memory_estimate(model, _bipolar(rng, 5, N))
+
+
+@pytest.mark.parametrize("n_patterns", [3, 30])
+def test_sparse_binary_store_counts_the_rule_and_the_threshold_scan(n_patterns):
+    # 30 patterns: the automatic threshold's scan (fields, sorted, a recall) is the peak.
+    rng = np.random.default_rng(3)
+    topo = nm.topology.erdos_renyi(N, 8 / N, seed=1)
+    model = nm.create("hopfield", n_units=N, topology=topo, units="binary")
+    check_memory_estimate(model, (rng.random((n_patterns, N)) < 0.2).astype(float))
