@@ -29,7 +29,6 @@ import importlib.util
 import inspect
 import itertools
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationError, described
+from .errors import ValidationError, check_arguments
 
 __all__ = [
     "Workload",
@@ -365,35 +364,6 @@ def _responsible(model, fn, args, kwargs, work, param, given) -> tuple:
     return name, _rows_width(bound.arguments.get(name))
 
 
-def _check_arguments(model, fn, args, kwargs) -> None:
-    """A ValidationError naming the argument when ``fn`` cannot take these arguments
-    (an unknown keyword such as ``cycles=``, a missing cue), instead of Python's
-    TypeError; nothing when they fit (the TypeError came from inside)."""
-    sig = inspect.signature(fn)
-    try:
-        sig.bind(model, *args, **kwargs)
-    except TypeError as exc:
-        accepted = [
-            p.name
-            for p in list(sig.parameters.values())[1:]
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        where = f"{type(model).__name__}.{fn.__name__}"
-        unknown = [k for k in kwargs if k not in accepted]
-        if unknown:
-            raise ValidationError(
-                unknown[0],
-                described(f"an argument {where} does not take"),
-                f"arguments among: {', '.join(accepted)}",
-            ) from None
-        missing = re.search(r"'(\w+)'", str(exc))
-        raise ValidationError(
-            missing.group(1) if missing else fn.__name__,
-            described(f"{len(args)} positional argument(s) to {where}: {exc}"),
-            f"arguments as in {where}({', '.join(accepted)})",
-        ) from None
-
-
 def guarded(method: str, fn: Callable) -> Callable:
     """``fn`` (a model's ``store`` or ``recall``) preceded by :func:`check_model`."""
 
@@ -409,7 +379,7 @@ def guarded(method: str, fn: Callable) -> Callable:
         try:
             return fn(self, *args, **kwargs)
         except TypeError:
-            _check_arguments(self, fn, args, kwargs)  # the call itself did not fit
+            check_arguments(self, fn, args, kwargs)  # the call itself did not fit
             raise
         finally:
             _DEPTH.n = depth
