@@ -251,6 +251,9 @@ def check_model(model: Any, work: Workload, param: str, given: Any) -> None:
     check_memory(estimate(work), param, given, f"{model.name}.{work.stage}")
 
 
+#: Bytes of the Python objects of a network built at a store (traced, rounded up).
+NETWORK_OBJECTS = 8 * 1024
+
 #: Margin of every estimate over the arrays it counts (small objects, allocator slack).
 MARGIN = 1.05
 
@@ -556,6 +559,11 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     kept = getattr(model, "kept_dtype", dtype)
     state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
+    builds = callable(getattr(model, "_build", None))
+    if work.stage == "store" and builds and getattr(model, "network_", None) is None:
+        # The first store builds the network once the values' width is known: its
+        # Network and Synapse objects (about 5 KiB traced at N = 97 to 2000).
+        state += NETWORK_OBJECTS
     if trained and work.stage == "store":
         rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
     acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)

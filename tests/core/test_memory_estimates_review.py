@@ -84,3 +84,11 @@ def test_sparse_binary_store_counts_the_rule_and_the_threshold_scan(n_patterns):
     topo = nm.topology.erdos_renyi(N, 8 / N, seed=1)
     model = nm.create("hopfield", n_units=N, topology=topo, units="binary")
     check_memory_estimate(model, (rng.random((n_patterns, N)) < 0.2).astype(float))
+
+
+def test_hetero_store_counts_the_network_it_builds():
+    # The first store builds the network for the values' width: a few KiB of objects
+    # beside weights of 13 x N.
+    rng = np.random.default_rng(4)
+    model = nm.create("linear-associator", n_units=N)
+    check_memory_estimate(model, _bipolar(rng, 4, N), targets=_bipolar(rng, 4, 13))
