@@ -280,7 +280,7 @@ def _given_dtype(x: Any) -> str | None:
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         return None if x is None else "float64"
-    return np.dtype(dtype).name
+    return np.dtype(dtype).str  # round-trips through np.dtype, strings included
 
 
 def _record_names(value: Any, default: frozenset) -> frozenset:
