@@ -166,9 +166,9 @@ def synchronous(
 
     Where ``field`` is a sparse synapse's ``input``, the cues are +/-1 states of its
     dtype, nothing is recorded and the compiled kernels are available, the sweeps
-    run in :func:`neuromem.sign_sweeps.synchronous_signs` (int8 states, fields and
-    tie law in one compiled pass, rows recomputed where inputs changed), with the
-    same results. Otherwise, where ``field`` is a synapse's ``input`` (``h = S W^T +
+    run in :func:`neuromem.sign_sweeps.synchronous_signs` (the states as bits, 16
+    cues to a uint16 word; fields and tie law in one compiled pass, rows recomputed
+    where inputs changed), with the same results. Otherwise, where ``field`` is a synapse's ``input`` (``h = S W^T +
     b``), the sweeps are event-driven (:class:`~neuromem.sweeps.EventFields`): after the first, only the
     fields of units that receive input from units that changed are updated, ``dh =
     W[:, changed] ds`` (on a sparse synapse of symmetric structure, with the compiled

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["ConvergenceWarning", "NeuromemWarning", "PluginWarning", "ValidationError"]
 
@@ -86,3 +90,36 @@ class ConvergenceWarning(NeuromemWarning):
     example ``epochs`` or ``max_epochs``) and the final loss or fraction stored; the
     model's ``converged_`` attribute records the same outcome.
     """
+
+
+def check_arguments(model: Any, fn: Callable, args: tuple, kwargs: dict) -> None:
+    """A ValidationError naming the argument when ``fn`` cannot take these arguments
+    (an unknown keyword such as ``cycles=``, a missing cue), instead of Python's
+    TypeError; nothing when they fit (the TypeError came from inside)."""
+    sig = inspect.signature(fn)
+    try:
+        sig.bind(model, *args, **kwargs)
+    except TypeError as exc:
+        accepted = [
+            p.name
+            for p in list(sig.parameters.values())[1:]
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        where = f"{type(model).__name__}.{fn.__name__}"
+        unknown = [k for k in kwargs if k not in accepted]
+        if unknown:
+            raise ValidationError(
+                unknown[0],
+                described(f"an argument {where} does not take"),
+                f"arguments among: {', '.join(accepted)}",
+            ) from None
+        missing = re.search(r"'(\w+)'", str(exc))
+        kinds = {p.name: p.kind for p in sig.parameters.values()}
+        shown = [n for n in accepted if kinds[n] != inspect.Parameter.KEYWORD_ONLY]
+        if len(shown) < len(accepted):  # marked as Python writes a signature
+            shown += ["*", *accepted[len(shown) :]]
+        raise ValidationError(
+            missing.group(1) if missing else fn.__name__,
+            described(f"{len(args)} positional argument(s) to {where}: {exc}"),
+            f"arguments as in {where}({', '.join(shown)})",
+        ) from None

@@ -29,7 +29,6 @@ import importlib.util
 import inspect
 import itertools
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationError, described
+from .errors import ValidationError, check_arguments
 
 __all__ = [
     "Workload",
@@ -45,6 +44,7 @@ __all__ = [
     "available_memory",
     "check_memory",
     "check_model",
+    "converted_bytes",
     "format_bytes",
     "guarded",
     "memory_limit",
@@ -164,6 +164,9 @@ class Workload:
     record : frozenset of str
         What the call keeps sweep by sweep (``"states"``, ``"overlaps"``,
         ``"energies"``): a trajectory of ``n_steps + 1`` frames each.
+    given : str or None
+        Dtype of the rows given (patterns or cues; None: the model's own). Rows of
+        another dtype are converted: a copy beside the rows given.
     """
 
     stage: str = "create"
@@ -172,6 +175,18 @@ class Workload:
     n_cues: int = 0
     n_steps: int | None = None
     record: frozenset = frozenset()
+    given: str | None = None
+
+
+def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
+    """Bytes of the rows of ``work`` held beside their copy in ``dtype``, when they
+    were given in another dtype (float64 cues of a float32 model): estimators count
+    the converted copy in ``dtype`` among their temporaries, this counts the rows as
+    given."""
+    if work.given is None or np.dtype(work.given) == np.dtype(dtype):
+        return 0
+    rows = work.n_patterns if work.stage == "store" else work.n_cues
+    return array_bytes(rows, n_units, dtype=work.given)
 
 
 def array_bytes(*shape: float, dtype: Any = "float64") -> int:
@@ -236,6 +251,9 @@ def check_model(model: Any, work: Workload, param: str, given: Any) -> None:
     check_memory(estimate(work), param, given, f"{model.name}.{work.stage}")
 
 
+#: Bytes of the Python objects of a network built at a store (traced, rounded up).
+NETWORK_OBJECTS = 8 * 1024
+
 #: Margin of every estimate over the arrays it counts (small objects, allocator slack).
 MARGIN = 1.05
 
@@ -255,6 +273,14 @@ def _rows_width(x: Any) -> tuple[int, int | None]:
     if len(shape) == 1:
         return 1, int(shape[0])
     return int(shape[0]), int(shape[-1])
+
+
+def _given_dtype(x: Any) -> str | None:
+    """Dtype of rows given to a call (a list is read as float64, as it is converted)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return None if x is None else "float64"
+    return np.dtype(dtype).str  # round-trips through np.dtype, strings included
 
 
 def _record_names(value: Any, default: frozenset) -> frozenset:
@@ -285,13 +311,18 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     values = dict(bound.arguments)
     names = list(sig.parameters)[1:]
     first = values.get(names[0]) if names else None
+    if getattr(first, "ndim", 2) != 2:
+        # No model stores or recalls rows that are not 2-D: its own check names the
+        # shape before anything is allocated, rather than a refusal of n_steps.
+        return None, None, None
     if method == "store":
         rows, width = _rows_width(first)
         target = values.get(names[1]) if len(names) > 1 else None
         n_out = None if target is None else _rows_width(target)[1]
         param = names[0] if target is None or n_out is None else names[1]
         given = (rows, width) if param == names[0] else (rows, n_out)
-        return Workload("store", n_patterns=rows, n_out=n_out), param, given
+        work = Workload("store", n_patterns=rows, n_out=n_out, given=_given_dtype(first))
+        return work, param, given
     rows, width = _rows_width(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
@@ -308,6 +339,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_cues=rows,
         n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
         record=kept,
+        given=_given_dtype(first),
     )
     if param == names[0]:
         return work, param, (rows, width)  # the cues' shape, not the record's value
@@ -335,39 +367,6 @@ def _responsible(model, fn, args, kwargs, work, param, given) -> tuple:
     return name, _rows_width(bound.arguments.get(name))
 
 
-def _check_arguments(model, fn, args, kwargs) -> None:
-    """A ValidationError naming the argument when ``fn`` cannot take these arguments
-    (an unknown keyword such as ``cycles=``, a missing cue), instead of Python's
-    TypeError; nothing when they fit (the TypeError came from inside)."""
-    sig = inspect.signature(fn)
-    try:
-        sig.bind(model, *args, **kwargs)
-    except TypeError as exc:
-        accepted = [
-            p.name
-            for p in list(sig.parameters.values())[1:]
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        where = f"{type(model).__name__}.{fn.__name__}"
-        unknown = [k for k in kwargs if k not in accepted]
-        if unknown:
-            raise ValidationError(
-                unknown[0],
-                described(f"an argument {where} does not take"),
-                f"arguments among: {', '.join(accepted)}",
-            ) from None
-        missing = re.search(r"'(\w+)'", str(exc))
-        kinds = {p.name: p.kind for p in sig.parameters.values()}
-        shown = [n for n in accepted if kinds[n] != inspect.Parameter.KEYWORD_ONLY]
-        if len(shown) < len(accepted):  # marked as Python writes a signature
-            shown += ["*", *accepted[len(shown) :]]
-        raise ValidationError(
-            missing.group(1) if missing else fn.__name__,
-            described(f"{len(args)} positional argument(s) to {where}: {exc}"),
-            f"arguments as in {where}({', '.join(shown)})",
-        ) from None
-
-
 def guarded(method: str, fn: Callable) -> Callable:
     """``fn`` (a model's ``store`` or ``recall``) preceded by :func:`check_model`."""
 
@@ -383,7 +382,7 @@ def guarded(method: str, fn: Callable) -> Callable:
         try:
             return fn(self, *args, **kwargs)
         except TypeError:
-            _check_arguments(self, fn, args, kwargs)  # the call itself did not fit
+            check_arguments(self, fn, args, kwargs)  # the call itself did not fit
             raise
         finally:
             _DEPTH.n = depth
@@ -406,6 +405,11 @@ def default_estimate(model: Any, work: Workload) -> int:
 #: Whether the compiled kernels (numba) can run: a sparse Hebbian store then makes
 #: no temporaries of the connections' size. Found without importing numba.
 _COMPILED = importlib.util.find_spec("numba") is not None
+
+
+#: Rules whose store is one ``layout.add_outer`` (the sequence memory's transition rule
+#: too): compiled, a sparse store of theirs makes no temporaries of the weights' size.
+_ADD_OUTER = frozenset({"hebbian", "temporal-hebbian"})
 
 
 def _rule_of(model: Any) -> Any:
@@ -463,11 +467,12 @@ def recurrent_estimate(
     state = weights + int(n_synapses * cache) + kept * array_bytes(stored, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
     calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
+    calls += converted_bytes(work, n, dtype)
     if work.stage == "store":
         name = getattr(rule, "name", None)
         temporaries = getattr(rule, "store_temporaries", (2.0, 2.0))
         temps = (temporaries[not dense] + online) * w * n_synapses
-        if not dense and name == "hebbian" and _COMPILED:
+        if not dense and name in _ADD_OUTER and _COMPILED:
             # One compiled pass over the entries (layout.SparseLayout.add_outer):
             # a transposed copy of the patterns instead of blocks of products, for a
             # batch or for patterns presented one at a time.
@@ -494,7 +499,11 @@ def recurrent_estimate(
         # result; columns only for a structure not known symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
-        calls = 3 * array_bytes(rows, n, dtype=dtype)
+        calls = 3 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
+        if getattr(model, "units", None) == "binary":
+            # 0/1 units relax as +/-1 states: the +/-1 copy of the cues, and the 0/1
+            # copy of the states returned.
+            calls += 2 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,
@@ -550,6 +559,11 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     kept = getattr(model, "kept_dtype", dtype)
     state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
+    builds = callable(getattr(model, "_build", None))
+    if work.stage == "store" and builds and getattr(model, "network_", None) is None:
+        # The first store builds the network once the values' width is known: its
+        # Network and Synapse objects (about 5 KiB traced at N = 97 to 2000).
+        state += NETWORK_OBJECTS
     if trained and work.stage == "store":
         rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
     acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)

@@ -59,7 +59,7 @@ class Topology:
         params: dict[str, Any] | None = None,
         symmetric: bool | None = None,
     ):
-        self._adjacency = adjacency
+        self._adjacency = _narrow_indices(adjacency)
         self.name = name
         self.params = dict(params or {})
         self.known_symmetric = symmetric
@@ -173,6 +173,23 @@ def _bernoulli_positions(rng: np.random.Generator, total: int, p: float) -> np.n
             break
         last = int(pos[-1])
     return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+
+def _narrow_indices(adj: Any) -> Any:
+    """``adj`` with int32 indices and row pointers where they fit (scipy keeps the
+    int64 of the pairs a small graph is built from: 4 bytes more per connection in
+    every synapse compiled from it, beyond what the memory estimates count)."""
+    indices = getattr(adj, "indices", None)
+    indptr = getattr(adj, "indptr", None)
+    if indices is None or indptr is None or indices.dtype == np.int32:
+        return adj
+    if _index_dtype(max(max(adj.shape), adj.nnz)) is np.int32:
+        adj = type(adj)(
+            (adj.data, indices.astype(np.int32), indptr.astype(np.int32)),
+            shape=adj.shape,
+            copy=False,
+        )
+    return adj
 
 
 def _index_dtype(n: int):

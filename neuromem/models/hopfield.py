@@ -340,7 +340,7 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
     def memory_estimate(self, work=None) -> int:
         """Bytes for ``work``: see :func:`neuromem.memory.recurrent_estimate` (a
         recorded trajectory is counted one sweep ahead: it is checked as it grows)."""
-        return self._estimate("recurrent", work)
+        return max(self._estimate("recurrent", work), self._threshold_scan(work))
 
     # -- memory -----------------------------------------------------------------------
     @transactional(when=iterative_rule)

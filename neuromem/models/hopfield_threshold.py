@@ -4,11 +4,14 @@ Glauber temperature as the ``beta`` the dynamics use."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from ..errors import ValidationError
+from ..memory import MARGIN, array_bytes
+from ..sparse_threshold import SAMPLE as SCAN_SAMPLE
 from ..sparse_threshold import SWEEPS as SCAN_SWEEPS
 from ..sparse_threshold import relax_binary, retrieval_threshold
 from ..validation import (
@@ -97,6 +100,22 @@ def _inverse_temperature(temperature: Any, beta: Any) -> float:
 
 class Thresholds:
     """Firing thresholds of 0/1 units: the Hopfield network's set_threshold."""
+
+    def _threshold_scan(self, work: Any) -> int:
+        """Bytes of the scan by which a store of 0/1 units chooses an automatic
+        threshold (0 when it scans nothing): a recall of a sample of the stored
+        patterns, after their fields, the fields split into active and silent units,
+        sorted, joined and their unique values (sparse_threshold.fewest_errors)."""
+        if work is None or work.stage != "store":
+            return 0
+        if self.units != "binary" or self.threshold != "auto":
+            return 0
+        stored = int(getattr(self, "n_stored_", 0) or 0) + work.n_patterns
+        sample = dataclasses.replace(
+            work, stage="recall", n_cues=min(SCAN_SAMPLE, stored), given=None
+        )
+        fields = 7 * array_bytes(stored, self.n_units)
+        return self.memory_estimate(sample) + int(MARGIN * fields)
 
     def set_threshold(self, threshold: float | str = "auto") -> Thresholds:
         """Set the firing threshold of 0/1 units, or re-tune it, after ``store``.

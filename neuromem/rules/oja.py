@@ -36,8 +36,9 @@ class Oja(LearningRule):
     """
 
     #: Temporaries of a store, in copies of the weights (dense, sparse): the decay term
-    #: ``post**2 * w``.
-    store_temporaries = (1.0, 0.5)
+    #: ``post**2 * w``; sparse, also the gathers of one presentation, each indexed
+    #: through an intp copy of the int32 row or column indices.
+    store_temporaries = (1.0, 1.2)
 
     sequential = True
 
