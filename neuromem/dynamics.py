@@ -161,6 +161,7 @@ def synchronous(
     binary: bool = False,
     record: Recording | None = None,
     follow_cycles: bool = False,
+    overwrite: bool = False,
 ):
     """All units update at once under the tie law, until nothing changes.
 
@@ -183,7 +184,7 @@ def synchronous(
     field : callable
         Maps states ``(B, N)`` to local fields ``(B, N)``.
     states : ndarray, shape (P, N)
-        Initial states (cues) in ``[-1, 1]``; not modified.
+        Initial states (cues) in ``[-1, 1]``; not modified unless ``overwrite``.
     max_steps : int
         Largest number of sweeps.
     energy : callable, optional
@@ -196,6 +197,9 @@ def synchronous(
         Filled with per-sweep measurements of every cue (see :class:`Recording`).
     follow_cycles : bool
         Keep iterating a cue that entered a period-2 cycle instead of stopping it.
+    overwrite : bool
+        The final states may be written into ``states`` (which are then returned):
+        a caller that holds its own copy of the cues saves one array of their size.
 
     Returns
     -------
@@ -225,6 +229,7 @@ def synchronous(
             follow_cycles,
             events=sweep_mode() == "events",
             loop=lambda r: long_loop(r, "recall sweeps"),
+            out=states if overwrite else None,
         )
     track = _Tracker(states, energy, record)
     work = track.out.copy()

@@ -494,16 +494,17 @@ def recurrent_estimate(
         and getattr(model, "dynamics", None) == "sync"
     ):
         # The compiled sweeps of sign_sweeps: tolerances summed row by row without a
-        # copy of |W|, the states as bits (2 bytes a unit per 16 cues), the result
-        # written in place: the cues in the model's dtype, a scaled copy and the
-        # result; columns only for a structure not known symmetric.
+        # copy of |W|, the states as bits (2 bytes a unit per 16 cues): the recall's
+        # own copy of the cues in the model's dtype, which receives the result, and
+        # a scaled copy of graded cues; columns only for a structure not known
+        # symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
-        calls = 3 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
+        calls = 2 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
         if getattr(model, "units", None) == "binary":
-            # 0/1 units relax as +/-1 states: the +/-1 copy of the cues, and the 0/1
-            # copy of the states returned.
-            calls += 2 * array_bytes(rows, n, dtype=dtype)
+            # 0/1 units relax as +/-1 states: the +/-1 copy of the cues (with its
+            # temporaries) beside the 0/1 copy, and the 0/1 states returned.
+            calls += 3 * array_bytes(rows, n, dtype=dtype)
     trail = trajectory_bytes(
         Workload("recall", n_cues=work.n_cues, n_steps=steps, record=work.record),
         n,

@@ -144,13 +144,15 @@ def synchronous_signs(
     follow_cycles: bool,
     events: bool,
     loop=range,
+    out: np.ndarray | None = None,
 ):
     """Synchronous dynamics of +/-1 ``states (P, N)`` on the sparse ``syn`` (see the
     module docstring; :func:`applicable` says when).
 
     Returns ``states, steps, converged, None`` as :func:`neuromem.dynamics.synchronous`
     does. ``events``: recompute only the rows reached by units that changed; ``loop``
-    wraps the range of sweeps (progress).
+    wraps the range of sweeps (progress); ``out``: where the final states are
+    written (``states`` itself may be given: they are read once, at the start).
     """
     _kernels = compiled.kernels()
     signs = _signs()
@@ -163,12 +165,13 @@ def synchronous_signs(
     else:
         cols = columns(syn)
         reach = (cols.indptr, cols.indices)
-    out = np.empty_like(states)  # every cue is written when it stops, or at the end
+    cur = _pack(states)  # from here on the states are these bits
+    if out is None:
+        out = np.empty_like(states)  # every cue is written when it stops, or at the end
     steps = np.zeros(n_cues, dtype=np.int64)
     converged = np.zeros(n_cues, dtype=bool)
     active = np.arange(n_cues)
     masks = _lane_masks(n_cues)
-    cur = _pack(states)
     before = np.zeros((0, 0), dtype=np.uint16)
     changed = np.zeros(n, dtype=np.uint8)
     rows = _NO_ROWS

@@ -187,6 +187,8 @@ class Attractor:
 
     def _recall(self, cues, *, max_steps=None, record=None, record_energy=False, **own):
         s = check_patterns(cues, "cues", n_units=self.n_units, dtype=self.dtype)
+        if s is cues or not s.flags.owndata:
+            s = s.copy()  # _relax may write into s: the caller's cues stay as given
         names, measured, legacy = energy_request(record, record_energy)
         steps = self.max_steps if max_steps is None else max_steps
         steps = check_int(steps, "max_steps", low=1)
@@ -199,6 +201,8 @@ class Attractor:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict | None, dict[str, Any]]:
         """Relax the checked cues ``s``: ``(states, steps, converged, trajectory,
         info)``, where ``trajectory`` holds what ``measured`` names, sweep by sweep.
+        ``s`` is the model's own copy of the cues (C-contiguous, in its dtype): it may
+        be overwritten, or returned as the states.
 
         Parameters
         ----------

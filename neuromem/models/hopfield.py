@@ -485,6 +485,7 @@ class Hopfield(Attractor, Thresholds, EnergyLandscape, Memory):
                 binary=binary,
                 record=rec,
                 follow_cycles=cycles == "follow",
+                overwrite=True,  # s is our own copy (given is read only when recorded)
             )
         elif dynamics == "glauber":
             out = dyn.glauber(

@@ -73,8 +73,53 @@ def test_sign_sweeps_equal_the_reference_and_full_recomputation(case, monkeypatc
             )
             for g, w in zip(got[:3], want, strict=True):
                 np.testing.assert_array_equal(g, w)
+            mine = cues.copy()
+            own = dynamics.synchronous(
+                syn.input,
+                mine,
+                25,
+                tol=tol,
+                binary=binary,
+                follow_cycles=follow,
+                overwrite=True,
+            )
+            assert own[0] is mine  # the result written into the caller's copy
+            for g, w in zip(own[:3], want, strict=True):
+                np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(cues, np.where(cues > 0, 1, -1))  # not modified
     new = sign_sweeps.one_sweep(syn, cues, tol, binary)
     np.testing.assert_array_equal(new, dynamics.decide(syn.input(cues), cues, tol, binary))
+
+
+@pytest.mark.parametrize("given", ["float64", "float32"])
+def test_sparse_recall_writes_its_result_into_its_own_copy_of_the_cues(given):
+    # The result of the compiled sweeps goes into the recall's own copy of the cues:
+    # one array of the cues' size (in the model's dtype) at the peak, not two, and
+    # the caller's cues stay as given, even when they are already in that dtype.
+    import tracemalloc
+
+    n, n_cues = 20_000, 32
+    mem = nm.create(
+        "hopfield",
+        n_units=n,
+        topology=nm.topology.erdos_renyi(n, 10 / n, seed=0),
+        dtype="float32",
+    )
+    x = nm.patterns.random_bipolar(3, n, seed=1)
+    mem.store(x)
+    cues = nm.patterns.flip(x[np.arange(n_cues) % 3], 0.1, seed=2).astype(given)
+    kept = cues.copy()
+    want = mem.recall(cues)  # also caches the tie tolerances
+    tracemalloc.start()
+    try:
+        got = mem.recall(cues)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(cues, kept)
+    np.testing.assert_array_equal(got.states, want.states)
+    assert nm.metrics.overlap(got.states, x[np.arange(n_cues) % 3]).min() > 0.9
+    assert peak < 1.5 * n_cues * n * 4, peak / (n_cues * n * 4)
 
 
 def test_sign_sweeps_only_take_what_they_reproduce():
