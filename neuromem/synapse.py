@@ -169,9 +169,41 @@ class Synapse:
 
     @weights.setter
     def weights(self, value) -> None:
-        self._weights = value
+        self._weights = self._conformed(value)
         self._fresh = False
         self._derived.clear()
+
+    def _conformed(self, value):
+        """``value`` as this synapse's weights: its layout's shape and kind, and for a
+        sparse synapse its fixed structure (shared, not copied), in its dtype."""
+        layout = self.layout
+        ok = sp.issparse(value) if layout.is_sparse else isinstance(value, np.ndarray)
+        if not ok or value.shape != layout.shape:
+            kind = "sparse" if layout.is_sparse else "dense"
+            raise ValidationError(
+                "weights",
+                described(
+                    f"a value of type {type(value).__name__}, shape "
+                    f"{getattr(value, 'shape', None)}"
+                ),
+                f"a {kind} matrix of shape {layout.shape} (set_weights converts one)",
+            )
+        if not layout.is_sparse:
+            return value
+        csr = sp.csr_array(value)
+        same = csr.indices is layout.indices and csr.indptr is layout.indptr
+        if not same and not (
+            csr.nnz == layout.nnz
+            and np.array_equal(csr.indptr, layout.indptr)
+            and np.array_equal(csr.indices, layout.indices)
+        ):
+            raise ValidationError(
+                "weights",
+                described(f"a sparse matrix of {csr.nnz} entries in another structure"),
+                f"the synapse's {layout.nnz} connections (its topology's), in CSR order; "
+                "set_weights keeps a matrix's values on them",
+            )
+        return layout.wrap(np.asarray(csr.data, dtype=self.dtype))
 
     @property
     def values(self) -> np.ndarray:
@@ -202,9 +234,12 @@ class Synapse:
         return self.layout.values(self._weights), self._bias
 
     def live_weights(self):
-        """The weight matrix itself, writable in place (what a model's ``weights_``
-        gives its user). Drops everything derived from the weights now, as
-        :meth:`writable` does; the pure read is :attr:`weights`."""
+        """The weight matrix itself, its values writable in place (what a model's
+        ``weights_`` gives its user). Drops everything derived from the weights now,
+        as :meth:`writable` does; the pure read is :attr:`weights`. A sparse synapse's
+        structure is its topology's, shared and read only: an in-place change of it
+        (``eliminate_zeros()``) raises; assign :attr:`weights` or use
+        :meth:`set_weights` instead."""
         self._fresh = False
         self._derived.clear()
         return self._weights

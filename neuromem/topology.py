@@ -59,7 +59,7 @@ class Topology:
         params: dict[str, Any] | None = None,
         symmetric: bool | None = None,
     ):
-        self._adjacency = _narrow_indices(adjacency)
+        self._adjacency = _frozen(_narrow_indices(adjacency))
         self.name = name
         self.params = dict(params or {})
         self.known_symmetric = symmetric
@@ -192,6 +192,26 @@ def _narrow_indices(adj: Any) -> Any:
     return adj
 
 
+def _frozen(adj: Any) -> Any:
+    """``adj`` (sorted) with arrays that cannot be written: the synapses compiled from
+    a topology share its index arrays without a copy, so an in-place change through one
+    of them (``eliminate_zeros()`` on a model's ``weights_``) would otherwise rewrite
+    the topology and every other model built from it. The caller's matrix is left as
+    it was (a new matrix of read-only views)."""
+    if adj is None or not sp.issparse(adj):
+        return adj
+    if not adj.has_sorted_indices:
+        adj = adj.sorted_indices()
+    parts = []
+    for a in (adj.data, adj.indices, adj.indptr):
+        view = a.view()
+        view.flags.writeable = False
+        parts.append(view)
+    out = type(adj)(tuple(parts), shape=adj.shape, copy=False)
+    out.has_sorted_indices = True
+    return out
+
+
 def _index_dtype(n: int):
     return np.int32 if n < 2**31 - 1 else np.int64
 
@@ -280,8 +300,7 @@ class _Complete(Topology):
     @property
     def adjacency(self) -> sp.csr_array:
         if self._adjacency is None:
-            self._adjacency = sp.csr_array(self.mask())
-            self._adjacency.sort_indices()
+            self._adjacency = _frozen(sp.csr_array(self.mask()))
         return self._adjacency
 
     @property

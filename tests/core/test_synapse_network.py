@@ -129,3 +129,58 @@ def test_reads_are_pure_and_writes_drop_what_is_derived():
     assert second is not first and second[0] > first[0] and second[2] > first[2]
     syn.live_weights()[0, 1] = 0.0  # the models' weights_: writable, drops the cache
     assert ties.tie_tolerances(syn) is not second
+
+
+def test_a_sparse_structure_is_shared_read_only_and_cannot_be_corrupted():
+    # Synapses share their topology's index arrays (no copy): an in-place change of
+    # the structure through one model's live weights raises instead of rewriting the
+    # topology and every other model built from it.
+    n = 3000
+    topo = nm.topology.erdos_renyi(n, 10 / n, seed=0)
+    x = nm.patterns.random_bipolar(2, n, seed=0)  # P = 2: half the weights are 0
+    a = nm.create("hopfield", n_units=n, topology=topo, seed=0).store(x)
+    b = nm.create("hopfield", n_units=n, topology=topo, seed=0).store(x)
+    cue = nm.patterns.flip(x, 0.1, seed=1)
+    want = b.recall(cue).states
+    indices = topo.adjacency.indices.copy()
+    with pytest.raises(ValueError):
+        a.weights_.eliminate_zeros()
+    with pytest.raises(ValueError):
+        a.synapse_.weights.indices[0] = 1
+    np.testing.assert_array_equal(topo.adjacency.indices, indices)
+    np.testing.assert_array_equal(b.recall(cue).states, want)
+    np.testing.assert_array_equal(a.recall(cue).states, want)
+    # The values stay writable in place through weights_.
+    a.weights_.data[:] *= 2
+    np.testing.assert_array_equal(a.synapse_.weights.data, 2 * b.synapse_.weights.data)
+
+
+def test_a_topology_leaves_the_callers_matrix_writable():
+    adj = sp.random(50, 50, density=0.2, format="csr", random_state=0).astype(bool)
+    nm.topology.Topology(adj)
+    adj.indices[0] = adj.indices[0]  # still the caller's, writable
+    assert adj.indptr.flags.writeable and adj.data.flags.writeable
+
+
+def test_assigned_weights_keep_the_synapse_structure():
+    n = 400
+    topo = nm.topology.erdos_renyi(n, 20 / n, seed=0)
+    net = nm.create("hopfield", n_units=n, topology=topo, dtype="float32", seed=0)
+    net.store(nm.patterns.random_bipolar(3, n, seed=3))
+    syn = net.synapse_
+    c = sp.coo_array(syn.weights)
+    keep = c.row < c.col  # the upper triangle: another structure
+    other = sp.csr_array((c.data[keep], (c.row[keep], c.col[keep])), shape=(n, n))
+    with pytest.raises(nm.ValidationError, match="weights.*another structure"):
+        syn.weights = other
+    with pytest.raises(nm.ValidationError, match="weights.*sparse matrix of shape"):
+        syn.weights = syn.weights.toarray()
+    doubled = syn.weights.astype(np.float64) * 2  # the same structure, another dtype
+    syn.weights = doubled
+    assert syn.weights.dtype == np.float32
+    assert syn.weights.indices is syn.layout.indices or np.shares_memory(
+        syn.weights.indices, syn.layout.indices
+    )
+    np.testing.assert_array_equal(syn.weights.data, doubled.data.astype(np.float32))
+    syn.set_weights(other)  # set_weights keeps the values on the structure
+    assert syn.weights.nnz == topo.n_connections
