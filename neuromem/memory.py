@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ValidationError, check_arguments
+from .validation import check_int
 
 __all__ = [
     "Workload",
@@ -99,8 +100,11 @@ def available_memory() -> int | None:
 
 @contextlib.contextmanager
 def memory_limit(nbytes: int | None) -> Iterator[None]:
-    """Use ``nbytes`` as the available memory inside the block (None: no check)."""
-    _OVERRIDE.append(None if nbytes is None else int(nbytes))
+    """Use ``nbytes`` as the available memory inside the block (None or 0: no check,
+    as ``NEUROMEM_MEMORY_LIMIT=0``)."""
+    if nbytes is not None:
+        nbytes = check_int(nbytes, "nbytes", low=0)
+    _OVERRIDE.append(nbytes or None)
     try:
         yield
     finally:

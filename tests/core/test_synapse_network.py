@@ -171,9 +171,9 @@ def test_assigned_weights_keep_the_synapse_structure():
     c = sp.coo_array(syn.weights)
     keep = c.row < c.col  # the upper triangle: another structure
     other = sp.csr_array((c.data[keep], (c.row[keep], c.col[keep])), shape=(n, n))
-    with pytest.raises(nm.ValidationError, match="weights.*another structure"):
+    with pytest.raises(nm.ValidationError, match=r"weights.*another structure"):
         syn.weights = other
-    with pytest.raises(nm.ValidationError, match="weights.*sparse matrix of shape"):
+    with pytest.raises(nm.ValidationError, match=r"weights.*sparse matrix of shape"):
         syn.weights = syn.weights.toarray()
     doubled = syn.weights.astype(np.float64) * 2  # the same structure, another dtype
     syn.weights = doubled

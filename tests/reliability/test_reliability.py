@@ -181,6 +181,20 @@ def test_load_zip_bomb(tmp_path):
         _raises(lambda: nm.load(path), "path")
 
 
+def test_memory_limit_zero_turns_the_check_off_as_the_environment_variable_does(
+    monkeypatch,
+):
+    with memory_limit(0):
+        nm.create("hopfield", n_units=10)  # not refused: no check
+    monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", "0")
+    nm.create("hopfield", n_units=10)
+    with pytest.raises(nm.ValidationError, match="nbytes"):
+        with memory_limit(-1):
+            pass
+    with memory_limit(100), pytest.raises(nm.ValidationError, match="100 B available"):
+        nm.create("hopfield", n_units=10)
+
+
 def test_load_nested_json(tmp_path):
     path = _saved(tmp_path)
 
