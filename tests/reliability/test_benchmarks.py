@@ -5,7 +5,6 @@ Times are printed by the scripts, never asserted."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,19 +35,18 @@ def test_benchmark_smoke(script):
     assert proc.stdout.strip(), f"{script} --smoke printed nothing"
 
 
-def test_sparse_network_of_a_hundred_thousand_units_within_seconds():
+def test_sparse_network_of_a_hundred_thousand_units_builds_stores_and_recalls():
+    # Runs in a few seconds (benchmarks/bench_scale.py measures the times; tests do
+    # not assert them).
     n, k = 10**5, 20
-    t0 = time.perf_counter()
     topo = nm.topology.erdos_renyi(n, k / n, seed=0)
     mem = nm.create("hopfield", n_units=n, topology=topo, dtype="float32")
     x = nm.patterns.random_bipolar(3, n, seed=1)
     mem.store(x)
     cues = nm.patterns.flip(x, 0.1, seed=2)
     out = mem.recall(cues)
-    elapsed = time.perf_counter() - t0
     assert mem.synapse_.is_sparse
     # 3 patterns at K = 20 are far below capacity: every cue comes back.
     # (Synchronous sweeps of a diluted network may end in a period-2 cycle of a few
     # units: converged is not asserted.)
     assert np.all(nm.metrics.overlap(out.states, x) > 0.95)
-    assert elapsed < 60, f"{elapsed:.1f} s"  # generous: a shared, loaded machine
