@@ -100,11 +100,8 @@ def available_memory() -> int | None:
 
 @contextlib.contextmanager
 def memory_limit(nbytes: int | None) -> Iterator[None]:
-    """Use ``nbytes`` as the available memory inside the block (None or 0: no check,
-    as ``NEUROMEM_MEMORY_LIMIT=0``)."""
-    if nbytes is not None:
-        nbytes = check_int(nbytes, "nbytes", low=0)
-    _OVERRIDE.append(nbytes or None)
+    """Use ``nbytes`` as the available memory inside the block (None or 0: no check)."""
+    _OVERRIDE.append(None if nbytes is None else check_int(nbytes, "nbytes", low=0) or None)
     try:
         yield
     finally:
