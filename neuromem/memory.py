@@ -170,6 +170,8 @@ class Workload:
     dynamics : str or None
         The ``dynamics`` a recall asks for (None: the model's own), where the
         synchronous and asynchronous sweeps hold different temporaries.
+    iterate : bool
+        Whether a recall feeds its outputs back as inputs (an MLP's ``iterate``).
     """
 
     stage: str = "create"
@@ -180,6 +182,7 @@ class Workload:
     record: frozenset = frozenset()
     given: str | None = None
     dynamics: str | None = None
+    iterate: bool = False
 
 
 def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
@@ -345,6 +348,9 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         record=kept,
         given=_given_dtype(first),
         dynamics=values["dynamics"] if isinstance(values.get("dynamics"), str) else None,
+        iterate=bool(
+            isinstance(values.get("iterate"), (bool, np.bool_)) and values["iterate"]
+        ),
     )
     if param == names[0]:
         return work, param, (rows, width)  # the cues' shape, not the record's value

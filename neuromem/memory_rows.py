@@ -40,14 +40,18 @@ def _recall_passes(model: Any, work: Workload, n: int, n_out: int, dtype: Any) -
     check (a boolean per cue value), the forward pass (summed inputs and activations
     of every layer above the input, ``models.mlp_backprop._forward``) and the
     decoding (the outputs, and ``np.where``'s float64 result or its copy in a float32
-    model's dtype, ``_decode``)."""
+    model's dtype, ``_decode``), and what ``work.iterate`` keeps between passes."""
     rows = work.n_cues
     widths = sum(getattr(model, "widths", ()) or ())
     forward = array_bytes(rows, 2 * (widths + n_out), dtype=dtype)
     decode = array_bytes(rows, 2 * n_out, dtype="float64")
     check = array_bytes(rows, n, dtype=bool)
     cues = array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
-    return cues + max(check, forward, decode)
+    # Iterated passes (auto-association: n_out = n) also hold the states and raw
+    # outputs returned, the cues still running, and the previous pass's outputs
+    # and states through the next forward pass (models.mlp.MLP.recall).
+    passes = array_bytes(rows, 5 * n, dtype=dtype) if work.iterate else 0
+    return cues + max(check, forward, decode) + passes
 
 
 def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
