@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import neuromem as nm
+from neuromem.memory_probe import measured_peaks
 from neuromem.testing import check_memory_estimate
 
 N = 1000
@@ -176,3 +177,35 @@ def test_mlp_recall_of_many_cues_is_one_forward_pass(dtype, hidden, n_cues):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # two epochs need not store the patterns
         check_memory_estimate(model, x, targets=targets, cues=cues)
+
+
+def _check_recall_with(model, x, cues, **options):
+    # check_memory_estimate recalls with the defaults: the same check for a recall
+    # with options, after an untraced warm-up (compiled kernels).
+    warm = model.clone()
+    warm.store(x)
+    warm.recall(cues, **options)
+    peak, estimate = measured_peaks(model.clone(), x, None, cues, **options)["recall"]
+    assert peak <= estimate <= 2 * peak, (peak, estimate)
+
+
+@pytest.mark.parametrize("n_cues", [200, 2000])
+def test_mlp_iterated_recall_counts_the_passes_it_keeps(n_cues):
+    # Iterated passes hold five arrays of the cues' size beside one pass.
+    rng = np.random.default_rng(9)
+    model = nm.create("mlp", n_units=800, hidden=[100], epochs=2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_recall_with(
+            model, _bipolar(rng, 20, 800), _bipolar(rng, n_cues, 800), iterate=True
+        )
+
+
+@pytest.mark.parametrize(("own", "asked"), [("sync", "async"), ("async", "sync")])
+def test_dense_hopfield_recall_with_the_other_dynamics(own, asked):
+    # The estimate follows the dynamics the recall asks for: all the cues relaxed
+    # at once (async) or a block of them (sync).
+    rng = np.random.default_rng(10)
+    x = _bipolar(rng, 400, 100)
+    model = nm.create("dense-hopfield", n_units=100, dynamics=own, max_steps=5, seed=0)
+    _check_recall_with(model, x, _bipolar(rng, 2000, 100), dynamics=asked)
