@@ -503,6 +503,10 @@ def recurrent_estimate(
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
     block *= scan
     cols = w  # columns of W (a transposed copy, or the symmetry check of a sparse W)
+    if dense:
+        # Beside the transposed copy, a sweep's update gathers the columns of the
+        # units that changed (sweeps.EventFields.update: at most a quarter of them).
+        cols += w // 4
     if (
         not dense
         and _COMPILED
