@@ -209,3 +209,14 @@ def test_dense_hopfield_recall_with_the_other_dynamics(own, asked):
     x = _bipolar(rng, 400, 100)
     model = nm.create("dense-hopfield", n_units=100, dynamics=own, max_steps=5, seed=0)
     _check_recall_with(model, x, _bipolar(rng, 2000, 100), dynamics=asked)
+
+
+@pytest.mark.parametrize("n_cues", [10, 30])
+def test_dense_binary_recall_counts_the_gathered_columns(n_cues):
+    # A few cues: beside the transposed weights, a sweep's update gathers the
+    # columns of the units that changed (0.92 to 0.96 times the peak uncounted).
+    rng = np.random.default_rng(11)
+    x = (rng.random((50, 400)) < 0.5).astype(float)
+    cues = (rng.random((n_cues, 400)) < 0.5).astype(float)
+    model = nm.create("hopfield", n_units=400, units="binary", seed=0)
+    check_memory_estimate(model, x, cues=cues)
