@@ -11,8 +11,9 @@ Every model declares what it needs through ``memory_estimate(work)``: its state 
 temporaries of one call described by a :class:`Workload` (the stage, the rows stored or
 recalled, the output width, the sweeps and what they record), computed from its real
 structure by the estimators here (:func:`recurrent_estimate` for the Hopfield and
-sequence networks, dense or sparse from their topology; :func:`feedforward_estimate`
-for layered models; :func:`patterns_estimate` for models that compute with their
+sequence networks, dense or sparse from their topology;
+:func:`neuromem.memory_rows.feedforward_estimate` for layered models and
+:func:`neuromem.memory_rows.patterns_estimate` for models that compute with their
 patterns). :func:`neuromem.create` checks the model as built, and every ``store`` and
 ``recall`` is checked before it runs (:func:`guarded`, installed on every model class).
 :func:`neuromem.memory_probe.measured_peaks` measures the same calls with
@@ -27,7 +28,6 @@ import dataclasses
 import functools
 import importlib.util
 import inspect
-import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -168,6 +168,11 @@ class Workload:
     given : str or None
         Dtype of the rows given (patterns or cues; None: the model's own). Rows of
         another dtype are converted: a copy beside the rows given.
+    dynamics : str or None
+        The ``dynamics`` a recall asks for (None: the model's own), where the
+        synchronous and asynchronous sweeps hold different temporaries.
+    iterate : bool
+        Whether a recall feeds its outputs back as inputs (an MLP's ``iterate``).
     """
 
     stage: str = "create"
@@ -177,6 +182,8 @@ class Workload:
     n_steps: int | None = None
     record: frozenset = frozenset()
     given: str | None = None
+    dynamics: str | None = None
+    iterate: bool = False
 
 
 def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
@@ -341,6 +348,10 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
         record=kept,
         given=_given_dtype(first),
+        dynamics=values["dynamics"] if isinstance(values.get("dynamics"), str) else None,
+        iterate=bool(
+            isinstance(values.get("iterate"), (bool, np.bool_)) and values["iterate"]
+        ),
     )
     if param == names[0]:
         return work, param, (rows, width)  # the cues' shape, not the record's value
@@ -467,7 +478,12 @@ def recurrent_estimate(
     kept += n_synapses * getattr(rule, "kept_patterns", 0)
     state = weights + int(n_synapses * cache) + kept * array_bytes(stored, n, dtype=dtype)
     rows = work.n_patterns if work.stage == "store" else work.n_cues
-    calls = (2 if work.stage == "store" else 8) * array_bytes(rows, n, dtype=dtype)
+    # A recall over dense weights (dynamics.synchronous, traced at N = 800 and 2000
+    # cues): the cues, the recall's, the tracker's and the sweep's copies, the
+    # fields, the next states, and ties.decide's int64 np.where (two arrays of a
+    # float32 model's) with its copy in the dtype: 9.1 to 10.3 arrays, eleven charged.
+    copies = 2 if work.stage == "store" else (11 if dense else 8)
+    calls = copies * array_bytes(rows, n, dtype=dtype)
     calls += converted_bytes(work, n, dtype)
     if work.stage == "store":
         name = getattr(rule, "name", None)
@@ -488,6 +504,10 @@ def recurrent_estimate(
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w
     block *= scan
     cols = w  # columns of W (a transposed copy, or the symmetry check of a sparse W)
+    if dense:
+        # Beside the transposed copy, a sweep's update gathers the columns of the
+        # units that changed (sweeps.EventFields.update: at most a quarter of them).
+        cols += w // 4
     if (
         not dense
         and _COMPILED
@@ -534,67 +554,3 @@ def sequence_estimate(model: Any, work: Workload, rule: Any = None) -> int:
     return recurrent_estimate(
         model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False, rule=rule
     )
-
-
-def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
-    """A feed-forward model ``n_units -> widths... -> n_out`` of dense layers: the
-    weights (with ``copies`` of them for an optimiser's state and gradients), the
-    pairs kept and the activations of the rows of the call in every layer."""
-    n = int(model.n_units)
-    dtype = getattr(model, "dtype", "float64")
-    n_out = work.n_out or getattr(model, "n_out_", None) or getattr(model, "n_out", None)
-    if n_out is None and work.stage == "create" and not widths:
-        return 0  # the output width is known at store (auto- or hetero-association)
-    n_out = int(n_out or n)
-    sizes = (n, *widths, n_out)
-    params = sum(a * b + b for a, b in itertools.pairwise(sizes))
-    # A model trained by an optimiser, with or without hidden layers, holds its
-    # moments, gradients and a snapshot beside the weights, and a training step
-    # three more copies (measured with tracemalloc without hidden layers).
-    trained = getattr(model, "optimizer", None) is not None
-    copies = (5 + 3 * (work.stage == "store")) if trained else 1
-    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
-    state = array_bytes(copies * params, dtype=dtype)
-    if work.stage == "create":
-        return array_bytes(params, dtype=dtype)
-    # The pairs it keeps, in the dtype it keeps them (None: it keeps none).
-    kept = getattr(model, "kept_dtype", dtype)
-    state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
-    rows = work.n_patterns if work.stage == "store" else work.n_cues
-    builds = callable(getattr(model, "_build", None))
-    if work.stage == "store" and builds and getattr(model, "network_", None) is None:
-        # The first store builds the network once the values' width is known: its
-        # Network and Synapse objects (about 5 KiB traced at N = 97 to 2000).
-        state += NETWORK_OBJECTS
-    if trained and work.stage == "store":
-        rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
-    acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)
-    return state + acts + trajectory_bytes(work, n, stored, dtype)
-
-
-def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
-    """A model that computes with its pattern matrix (dense and modern Hopfield): the
-    patterns, and per call the cues' similarities with every pattern (``blocked``:
-    and a block of cue x pattern x unit products, the dense model's sweep)."""
-    n = int(model.n_units)
-    dtype = getattr(model, "dtype", "float64")
-    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
-    state = array_bytes(stored, n, dtype=dtype)
-    if work.stage == "create":
-        return 0
-    if work.stage == "store":
-        return state + array_bytes(work.n_patterns, n, dtype=dtype)
-    sims = array_bytes(6 * work.n_cues * stored, dtype="float64")
-    cues = array_bytes(8 * work.n_cues, n, dtype=dtype)
-    tables = 0
-    if blocked:
-        # The dense model's update law (models.dense_law.UpdateLaw): the patterns as
-        # float64 (a copy unless they are) and two tables of their size; graded cues
-        # in a synchronous sweep add blocks of about eight temporaries of at most
-        # max(P, min(2**22, P N / 16)) products (models.dense).
-        sync = getattr(model, "dynamics", "sync") == "sync"
-        tables = (2 + (np.dtype(dtype) != np.float64)) * array_bytes(stored, n)
-        products = float(work.n_cues) * stored * n
-        cap = max(stored, min(2**22, stored * n / 16))
-        tables += sync * 8 * array_bytes(min(products, cap))
-    return state + sims + cues + tables + trajectory_bytes(work, n, stored, dtype)

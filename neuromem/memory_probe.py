@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .errors import ValidationError
 from .memory import available_memory, check_memory, workload
 
@@ -53,14 +55,25 @@ def _nbytes(*arrays: Any) -> int:
     return sum(int(getattr(a, "nbytes", 0)) for a in arrays)
 
 
+def _kept(model: Any, *arrays: Any) -> int:
+    """Bytes of ``arrays`` that ``model`` keeps as its state without a copy (patterns
+    stored as given): held through its recall, but allocated before tracing."""
+    state = [v for v in vars(model).values() if isinstance(v, np.ndarray)]
+    return sum(
+        int(a.nbytes)
+        for a in arrays
+        if isinstance(a, np.ndarray) and any(np.may_share_memory(a, v) for v in state)
+    )
+
+
 def measured_peaks(model: Any, patterns, targets=None, cues=None, **recall) -> dict:
     """Peak bytes traced by :mod:`tracemalloc` while ``model`` (new, unfitted) is
     stored and recalled, beside its estimates for the same calls.
 
     Returns a dict with ``store`` and ``recall``, each ``(peak, estimate)``: the peak of
     building and storing (state included), and the peak of recalling (the stored state
-    included, as it is held during the call). The inputs exist before tracing starts
-    and are not counted.
+    included, as it is held during the call: patterns kept as given too). The inputs
+    exist before tracing starts and are not traced: their bytes are added.
     """
     import tracemalloc
 
@@ -81,6 +94,9 @@ def measured_peaks(model: Any, patterns, targets=None, cues=None, **recall) -> d
         tracemalloc.reset_peak()
         model.recall(cues, **recall)
         peak_recall = tracemalloc.get_traced_memory()[1] - base + _nbytes(cues)
+        # The stored state is held during the recall, traced or not: patterns a
+        # model keeps as given count as the copy it would otherwise have made.
+        peak_recall += _kept(model, *(a for a in args if a is not cues))
     finally:
         if not started:
             tracemalloc.stop()

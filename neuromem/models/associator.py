@@ -71,7 +71,7 @@ class LinearAssociator(KeyValueMemory):
         Number of pairs stored.
     """
 
-    #: For the memory estimates (:func:`neuromem.memory.feedforward_estimate`): it
+    #: For the memory estimates (:func:`neuromem.memory_rows.feedforward_estimate`): it
     #: keeps no pairs: the weights are the memory.
     kept_dtype = None
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import memory, sweeps
+from .. import memory, memory_rows, sweeps
 from ..errors import ValidationError, described, outside_package
 from ..params import Parametrized, learned_attributes
 from ..registry import RegisteredName, rules
@@ -319,8 +319,10 @@ class Memory(Parametrized):
         return self._estimate("default", work)
 
     def _estimate(self, kind: str, work: memory.Workload | None, **options: Any) -> int:
-        """``neuromem.memory.<kind>_estimate(self, work, **options)``."""
-        estimate = getattr(memory, f"{kind}_estimate")
+        """``<kind>_estimate(self, work, **options)`` of :mod:`neuromem.memory` or
+        :mod:`neuromem.memory_rows`."""
+        name = f"{kind}_estimate"
+        estimate = getattr(memory, name, None) or getattr(memory_rows, name)
         return int(memory.MARGIN * estimate(self, work or memory.Workload(), **options))
 
     # -- persistence ---------------------------------------------------------------

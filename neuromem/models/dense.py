@@ -175,7 +175,7 @@ class DenseHopfield(Attractor, KeepsPatterns, Memory):
 
     def memory_estimate(self, work=None) -> int:
         """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.patterns_estimate`."""
+        :func:`neuromem.memory_rows.patterns_estimate`."""
         return self._estimate("patterns", work, blocked=True)
 
     def store(self, patterns, targets=None) -> DenseHopfield:

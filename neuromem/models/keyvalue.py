@@ -86,7 +86,7 @@ class KeyValueMemory(Memory):
 
     def memory_estimate(self, work: Any = None) -> int:
         """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.feedforward_estimate`."""
+        :func:`neuromem.memory_rows.feedforward_estimate`."""
         return self._estimate("feedforward", work)
 
     def _learn_pairs(self, x: np.ndarray, y: np.ndarray) -> None:

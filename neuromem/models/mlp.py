@@ -344,7 +344,7 @@ class MLP(Backpropagation, Training, Memory):
     # -- memory -------------------------------------------------------------------------
     def memory_estimate(self, work=None) -> int:
         """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.feedforward_estimate`."""
+        :func:`neuromem.memory_rows.feedforward_estimate`."""
         return self._estimate("feedforward", work, widths=self.widths)
 
     @interruptible

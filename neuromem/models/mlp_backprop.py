@@ -52,7 +52,8 @@ class Backpropagation:
             return self._from_out(y)
         lo, hi = _ENC_VALUES[self.encoding_]
         mid = self._to_out(np.asarray((lo + hi) / 2))
-        return np.where(y >= mid, hi, lo).astype(y.dtype)
+        # where's float64 result is fresh: converted only for a float32 model.
+        return np.where(y >= mid, hi, lo).astype(y.dtype, copy=False)
 
     # -- forward and backward -----------------------------------------------------------
     def _forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -124,7 +124,7 @@ class ModernHopfield(Attractor, KeepsPatterns, Memory):
 
     def memory_estimate(self, work=None) -> int:
         """Bytes for ``work`` (:class:`neuromem.memory.Workload`): see
-        :func:`neuromem.memory.patterns_estimate`."""
+        :func:`neuromem.memory_rows.patterns_estimate`."""
         return self._estimate("patterns", work)
 
     def store(self, patterns, targets=None) -> ModernHopfield:

@@ -234,7 +234,7 @@ class Willshaw(KeyValueMemory):
         :class:`~neuromem.models.keyvalue.KeyValueMemory`).
     """
 
-    #: For the memory estimates (:func:`neuromem.memory.feedforward_estimate`): it
+    #: For the memory estimates (:func:`neuromem.memory_rows.feedforward_estimate`): it
     #: keeps its pairs as bool (``keys_``, ``values_``).
     kept_dtype = "bool"
 
