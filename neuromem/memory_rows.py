@@ -22,10 +22,10 @@ from .memory import (
 
 __all__ = ["feedforward_estimate", "patterns_estimate"]
 
-#: The dense model's synchronous sweep relaxes ``SYNC_BLOCK // (P + 2 N)`` cues at
-#: once (``models.dense._SYNC_BLOCK`` bytes of float64; not imported: the models
-#: import this package's estimators).
-SYNC_BLOCK = (1 << 22) // 8
+#: Cues x patterns x units the dense model's synchronous sweep handles at once: it
+#: relaxes ``SYNC_BLOCK // (8 (P + 2 N))`` cues together (``models.dense`` reads it
+#: here, so the estimate and the sweep share one number).
+SYNC_BLOCK = 1 << 22
 
 #: ``(B, P)`` float64 arrays the dense model's update law holds at its peak for B
 #: cues: the overlaps ``m_low``, ``m_high`` and their sum, ``D(m -/+ 1)`` looked up
@@ -126,7 +126,7 @@ def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
         # The law's rows: for every cue in an asynchronous sweep, for a block of
         # cues in a synchronous one (models.dense.DenseHopfield._sync_update).
         relaxed = (
-            min(work.n_cues, max(1, SYNC_BLOCK // (stored + 2 * n)))
+            min(work.n_cues, max(1, SYNC_BLOCK // (8 * (stored + 2 * n))))
             if sync
             else work.n_cues
         )

@@ -11,6 +11,7 @@ from scipy.special import logsumexp
 from .. import dynamics as dyn
 from ..analysis import finite_energies, state_energies
 from ..errors import ValidationError, described
+from ..memory_rows import SYNC_BLOCK as _SYNC_BLOCK
 from ..progress import steps as long_loop
 from ..random import SeedLike, as_generator, check_seed, spawn
 from ..tags import CapacitySearch, ModelTags
@@ -28,8 +29,6 @@ __all__ = ["TIE_RTOL", "DenseHopfield"]
 
 INTERACTIONS = ("polynomial", "rectified", "exponential")
 DYNAMICS = ("async", "sync")
-# Cues x patterns x units handled at once by synchronous updates.
-_SYNC_BLOCK = 1 << 22
 # Overlaps, and the overlaps +/- 1 the law evaluates, stay finite below this.
 _LARGEST = 1e306
 # Largest run of units checked at once by asynchronous updates.

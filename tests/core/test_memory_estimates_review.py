@@ -127,13 +127,6 @@ def test_dense_hopfield_recall_of_many_cues(params, n_cues):
     check_memory_estimate(model, x, cues=x[:n_cues].copy())
 
 
-def test_dense_sync_block_matches_the_estimate():
-    from neuromem import memory_rows
-    from neuromem.models import dense
-
-    assert memory_rows.SYNC_BLOCK * 8 == dense._SYNC_BLOCK
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_dense_weights_hopfield_recall_of_many_cues(dtype):
     # About ten copies of the cues at the peak: eight were charged (0.88 times it).
