@@ -120,6 +120,9 @@ class Synapse:
         if sparse is None:
             sparse = topology.prefers_sparse()
         self.layout: Layout = self._compile(topology, bool(sparse))
+        # Whether the matrix was handed out writable (live_weights): it is then
+        # checked, in O(1), at every use (see _weights).
+        self._live = False
         self._weights = self.layout.wrap(self.layout.empty(self.dtype))
         # Known to be all zero: nobody has read or written the weights yet. The first
         # learn() may then write its change instead of adding it (see LearningRule.update).
@@ -153,6 +156,42 @@ class Synapse:
         return DenseLayout(topology.shape, mask=topology.mask())
 
     # -- properties --------------------------------------------------------------
+    @property
+    def _weights(self):
+        """The weight matrix; once handed out writable, checked at every use that
+        only its values changed (not its structure, size or dtype)."""
+        w = self._matrix
+        if self._live and not self._intact(w):
+            raise ValidationError(
+                "weights_",
+                described("a weight matrix whose structure, size or dtype was changed"),
+                "changes of the values of the existing connections only (assign "
+                "synapse_.weights or call set_weights to change more)",
+            )
+        return w
+
+    @_weights.setter
+    def _weights(self, value) -> None:
+        self._matrix = value
+
+    def _intact(self, w) -> bool:
+        """Whether ``w`` still has the layout's shape, dtype and (sparse) structure."""
+        layout = self.layout
+        if not layout.is_sparse:
+            return (
+                isinstance(w, np.ndarray)
+                and w.shape == layout.shape
+                and (w.dtype == self.dtype)
+            )
+        return (
+            sp.issparse(w)
+            and _same(w.indices, layout.indices)
+            and _same(w.indptr, layout.indptr)
+            and isinstance(w.data, np.ndarray)
+            and w.data.shape == (layout.nnz,)
+            and w.data.dtype == self.dtype
+        )
+
     @property
     def is_sparse(self) -> bool:
         """Whether the weights are a scipy.sparse matrix."""
@@ -242,7 +281,9 @@ class Synapse:
         :meth:`set_weights` instead."""
         self._fresh = False
         self._derived.clear()
-        return self._weights
+        w = self._weights
+        self._live = True
+        return w
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
@@ -352,6 +393,16 @@ class Synapse:
             f"Synapse({self.pre.name!r} -> {self.post.name!r}, {self.layout.shape}, "
             f"{kind}, {self.n_connections} connections)"
         )
+
+
+def _same(a, b) -> bool:
+    """Whether ``a`` is ``b`` or a view of all of it (O(1))."""
+    return a is b or (
+        isinstance(a, np.ndarray)
+        and a.shape == b.shape
+        and a.dtype == b.dtype
+        and a.ctypes.data == b.ctypes.data
+    )
 
 
 def _read_only(a):

@@ -184,3 +184,47 @@ def test_assigned_weights_keep_the_synapse_structure():
     np.testing.assert_array_equal(syn.weights.data, doubled.data.astype(np.float32))
     syn.set_weights(other)  # set_weights keeps the values on the structure
     assert syn.weights.nnz == topo.n_connections
+
+
+def test_live_weights_refuse_a_changed_structure_at_their_next_use(tmp_path):
+    # weights_ hands out the matrix itself (its values writable); a change of its
+    # structure, size or dtype (scipy inserts a connection the topology lacks) is
+    # refused by name at the next use, not recalled, saved or loaded silently.
+    import warnings
+
+    n = 1000
+    topo = nm.topology.erdos_renyi(n, 6 / n, seed=1)
+    x = nm.patterns.random_bipolar(4, n, seed=0)
+    net = nm.create("hopfield", n_units=n, topology=topo, dtype="float32").store(x)
+    w = net.weights_
+    row = w.indices[w.indptr[0] : w.indptr[1]]
+    j = int(np.setdiff1d(np.arange(1, n), row)[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)
+        w[0, j] = 5.0
+    for use in (
+        lambda: net.recall(x),
+        lambda: net.weights_,
+        lambda: net.save(tmp_path / "m.npz"),
+    ):
+        with pytest.raises(nm.ValidationError, match="weights_"):
+            use()
+    net.synapse_.set_weights(w)  # the way back: the values kept on the connections
+    assert net.recall(x).states.shape == x.shape
+    net.weights_.data = np.zeros(3, np.float32)  # the wrong size
+    with pytest.raises(nm.ValidationError, match="weights_"):
+        net.recall(x)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nm.topology.erdos_renyi(3 * 10**7, 1e-13, seed=0),
+        lambda: nm.topology.small_world(10**6, 10, 0.1, seed=0),
+    ],
+)
+def test_large_graphs_are_refused_before_they_are_drawn(make):
+    from neuromem.memory import memory_limit
+
+    with memory_limit(150_000_000), pytest.raises(nm.ValidationError, match="n: "):
+        make()
