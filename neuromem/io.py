@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import hashlib
 import io as _io
 import json
@@ -33,17 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._codec import _Encoder, _registered
 from ._version import __version__
 from .errors import ValidationError, described
-from .neurons import Neuron, get_neuron
+from .memory import MemoryShortfall, format_bytes
 from .params import learned_attributes
-from .registry import create, create_rule, models, rules
-from .rules.base import LearningRule
+from .registry import create, models
 from .streams import restore_streams, stream_states
 from .tags import get_tags
-from .topology import Topology, complete
 
 __all__ = ["atomic_write", "check_path", "load", "save"]
 
@@ -180,100 +177,6 @@ def _digest(arr: np.ndarray) -> str:
     return h.hexdigest()
 
 
-class _Encoder:
-    """Turns parameters and state into JSON plus named arrays, and back."""
-
-    def __init__(self):
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def encode(self, value: Any, key: str) -> Any:
-        if value is None or isinstance(value, bool | str):
-            return value
-        if isinstance(value, int | float):
-            return value
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, np.random.Generator | np.random.SeedSequence):
-            return None  # a live generator cannot be written; recorded as unseeded
-        if isinstance(value, np.ndarray):
-            self.arrays[key] = value
-            return {"$array": key}
-        if sp.issparse(value):
-            m = sp.csr_array(value)
-            for part in ("data", "indices", "indptr"):
-                self.arrays[f"{key}.{part}"] = getattr(m, part)
-            return {"$sparse": key, "shape": list(m.shape)}
-        if isinstance(value, LearningRule):
-            return {
-                "$rule": _registered(rules, value, "rule"),
-                "params": self.encode(value.get_params(), key + ".rule"),
-            }
-        if isinstance(value, Topology) and value.name == "complete":
-            return {
-                "$topology": "complete",
-                "params": self.encode(value.params, key + ".p"),
-            }
-        if isinstance(value, Topology):
-            return {
-                "$topology": value.name,
-                "params": self.encode(value.params, key + ".p"),
-                "adjacency": self.encode(value.adjacency.astype(np.int8), key + ".adj"),
-            }
-        if isinstance(value, Neuron):
-            return {
-                "$neuron": value.name,
-                "params": self.encode(dataclasses.asdict(value), key + ".neuron"),
-            }
-        if isinstance(value, list | tuple):
-            return [self.encode(v, f"{key}.{i}") for i, v in enumerate(value)]
-        if isinstance(value, dict):
-            return {str(k): self.encode(v, f"{key}.{k}") for k, v in value.items()}
-        raise TypeError(
-            f"cannot write {key} of type {type(value).__name__} to a model file"
-        )
-
-    @staticmethod
-    def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-        dec = _Encoder.decode
-        if isinstance(value, list):
-            return [dec(v, arrays) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if "$array" in value:
-            return arrays[value["$array"]]
-        if "$sparse" in value:
-            k = value["$sparse"]
-            return sp.csr_array(
-                (arrays[f"{k}.data"], arrays[f"{k}.indices"], arrays[f"{k}.indptr"]),
-                shape=tuple(value["shape"]),
-            )
-        if "$rule" in value:
-            return create_rule(value["$rule"], **dec(value["params"], arrays))
-        if value.get("$topology") == "complete":
-            return complete(**dec(value["params"], arrays))
-        if "$topology" in value:
-            adj = sp.csr_array(dec(value["adjacency"], arrays), dtype=bool)
-            return Topology(adj, value["$topology"], dec(value["params"], arrays))
-        if "$neuron" in value:
-            law = get_neuron(value["$neuron"])
-            return type(law)(**dec(value["params"], arrays))
-        return {k: dec(v, arrays) for k, v in value.items()}
-
-
-def _registered(registry: Any, obj: Any, kind: str) -> str:
-    """The registry key ``obj``'s class is registered under: what the file records and
-    :func:`load` creates it from (refused before anything is written if none)."""
-    name = registry.name_of(obj)
-    if name is None:
-        raise ValidationError(
-            kind,
-            described(f"an instance of the unregistered class {type(obj).__name__}"),
-            f"a registered {kind} (nm.register_{kind}, or an entry point), so that "
-            "nm.load can create it again",
-        )
-    return name
-
-
 def save(memory, path: str | os.PathLike) -> None:
     """Write ``memory`` (a model, or a :class:`~neuromem.spiking.SpikingNetwork`) to
     ``path`` atomically (see the module docstring).
@@ -321,6 +224,18 @@ MAX_HEADER_BYTES = 16 * 2**20
 MAX_DEPTH = 32
 #: Largest ratio of decompressed to compressed size of one entry (a zip bomb's is ~1000).
 MAX_RATIO = 50
+
+
+def _shortfall(shown: str, exc: MemoryShortfall, what: str) -> MemoryShortfall:
+    """A refusal of ``load`` for lack of memory (the file may be sound)."""
+    return MemoryShortfall(
+        "path",
+        described(f"{shown!r}, whose loading needs more memory than is available"),
+        f"a model file that fits in memory ({what} needs about "
+        f"{format_bytes(exc.needed)}; {format_bytes(exc.available)} available)",
+        exc.needed,
+        exc.available,
+    )
 
 
 def _bad(shown: str, what: str, allowed: str = _FILE_ALLOWED) -> ValidationError:
@@ -470,6 +385,8 @@ def _probe(memory, shown: str) -> None:
                 else (memory.recall(cue))
             )
         states = np.asarray(res.states, dtype=float)
+    except MemoryShortfall as exc:  # a lack of memory, not of the file
+        raise _shortfall(shown, exc, "its check recall of one cue") from None
     except ValidationError as exc:
         if ".recall" in exc.param:  # stored nothing: a valid empty model
             return
@@ -577,6 +494,8 @@ def load(path: str | os.PathLike):
             memory = create(meta["model"], **params)
         memory._set_state(state)
         restore_streams(memory, meta.get("streams", {}))  # absent in older files
+    except MemoryShortfall as exc:
+        raise _shortfall(shown, exc, f"building its model ({exc.param})") from None
     except ValidationError as exc:
         raise _bad(
             shown, f"with an invalid model ({exc})"[:400], _unmodified(meta)
