@@ -173,7 +173,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
 def _digest(arr: np.ndarray) -> str:
     h = hashlib.sha256()
     h.update(f"{arr.dtype.str}|{arr.shape}|".encode())
-    h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))  # its bytes, no copy
     return h.hexdigest()
 
 
@@ -222,6 +222,10 @@ def save(memory, path: str | os.PathLike) -> None:
 #: Largest JSON header accepted, in bytes, and its deepest nesting.
 MAX_HEADER_BYTES = 16 * 2**20
 MAX_DEPTH = 32
+#: Bytes read at a time from an archive entry (the only temporary of reading one).
+_CHUNK = 2**22
+#: Python objects of a loaded model, beside its arrays (traced: 20-40 KB).
+_BASE = 2**15
 #: Largest ratio of decompressed to compressed size of one entry (a zip bomb's is ~1000).
 MAX_RATIO = 50
 
@@ -256,6 +260,26 @@ def _depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _load_bytes(infos: list[zipfile.ZipInfo]) -> int:
+    """What :func:`load` allocates at its peak, from the sizes of the archive's entries
+    (traced at N = 2e4 and 2e5 for a sparse Hopfield network, 1e3 and 2e3 dense):
+
+    * every entry's array, held until the model is built from them (``total``);
+    * the chunk they are read through (``_CHUNK``, or the largest entry if smaller);
+    * building the model beside them: its largest array (the weights) made at creation,
+      the checked copy it receives, and a temporary of that check (or the check
+      recall's transposed copy of them, made after the file's arrays are released):
+      three times the largest entry;
+    * Python objects: the parsed header (about 8 bytes per byte of JSON) and the
+      model's own (``_BASE``).
+    """
+    sizes = [i.file_size for i in infos]
+    largest = max(sizes, default=0)
+    header = sum(i.file_size for i in infos if i.filename == "__meta__.npy")
+    total = sum(sizes)
+    return total + min(_CHUNK, largest) + 3 * largest + 8 * header + _BASE
+
+
 def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
     """Every entry of the archive as a numeric array, sizes checked before reading."""
     from .memory import check_memory
@@ -264,8 +288,7 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        check_memory(total, "path", described(f"{shown!r}"), "loading this model file")
+        check_memory(_load_bytes(infos), "path", described(f"{shown!r}"), "loading it")
         for info in infos:
             if not info.filename.endswith(".npy") or info.is_dir():
                 raise _bad(shown, f"with an entry {info.filename!r} that is no array")
@@ -291,12 +314,20 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
                 # allocation: a header claiming 2**40 elements is refused here.
                 if count * dtype.itemsize > info.file_size:
                     raise _bad(shown, f"whose array {key!r} claims more data than it has")
-                data = fh.read(count * dtype.itemsize)
-                if len(data) != count * dtype.itemsize:
-                    raise _bad(shown, f"whose array {key!r} is truncated")
-                arr = np.frombuffer(data, dtype=dtype)
-                order = "F" if fortran else "C"
-                arrays[key] = arr.reshape(shape, order=order).copy(order="C")
+                # Read in place, a chunk at a time: no second copy of the entry.
+                arr = np.empty(count, dtype=dtype)
+                raw = arr.view(np.uint8)
+                done = 0
+                while done < len(raw):
+                    chunk = fh.read(min(_CHUNK, len(raw) - done))
+                    if not chunk:
+                        raise _bad(shown, f"whose array {key!r} is truncated")
+                    raw[done : done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+                    done += len(chunk)
+                del raw
+                if fortran and len(shape) > 1:
+                    arr = arr.reshape(shape, order="F").copy(order="C")
+                arrays[key] = arr.reshape(shape)
     return arrays
 
 
@@ -506,6 +537,8 @@ def load(path: str | os.PathLike):
             f"with an inconsistent model ({type(exc).__name__}: {exc})"[:400],
             _unmodified(meta),
         ) from None
+    # What the model did not keep of the file (arrays it copied) goes before the check.
+    del arrays, params, state
     # The check recall draws from the model's streams: it runs on copies of them, so
     # that the loaded model goes on exactly as the saved one would have.
     gens = [g for g in vars(memory).values() if isinstance(g, np.random.Generator)]

@@ -98,3 +98,66 @@ def test_lack_of_memory_is_no_corrupt_file(tmp_path):
                 assert "fits in memory" in text and "available" in text, text
                 assert "inconsistent" not in text and "unmodified" not in text, text
     assert refused  # the sizes tried do reach a refusal
+
+
+def _traced_load(path):
+    """The traced peak of ``nm.load(path)`` and the first estimate it checks."""
+    import tracemalloc
+
+    import neuromem.memory as mm
+
+    nm.load(path)  # imports and compilations of first use are not the file's
+    seen = []
+    check = mm.check_memory
+
+    def spy(nbytes, *args, **kwargs):
+        seen.append(int(nbytes))
+        return check(nbytes, *args, **kwargs)
+
+    mm.check_memory = spy
+    tracemalloc.start()
+    try:
+        nm.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        mm.check_memory = check
+    return peak, seen[0]
+
+
+def _model(kind):
+    x = nm.patterns.random_bipolar(20, 1000, seed=0)
+    if kind == "sparse":
+        topo = nm.topology.erdos_renyi(20000, 20 / 20000, seed=0)
+        net = nm.create("hopfield", n_units=20000, topology=topo, dtype="float32")
+        return net.store(nm.patterns.random_bipolar(3, 20000, seed=1))
+    if kind == "dense":
+        return nm.create("hopfield", n_units=1000).store(x)
+    if kind == "pseudoinverse":
+        return nm.create("hopfield", n_units=1000, rule="pseudoinverse").store(x)
+    if kind == "hebbian":
+        return nm.create("hebbian", n_units=1000).store(x)
+    if kind == "tiny":
+        return nm.create("hopfield", n_units=16).store(x[:2, :16])
+    sparse = nm.patterns.random_sparse(20, 1000, coding_level=0.05, seed=0)
+    return nm.create(kind, n_units=1000).store(sparse)
+
+
+@pytest.mark.parametrize(
+    "kind", ["sparse", "dense", "pseudoinverse", "tiny", "willshaw", "hebbian"]
+)
+def test_load_estimate_bounds_its_traced_peak(tmp_path, kind):
+    """Load's estimate, checked before any array is read, is never below what load
+    allocates (traced) and at most twice it."""
+    path = tmp_path / "m.npz"
+    _model(kind).save(path)
+    peak, estimate = _traced_load(path)
+    assert peak <= estimate <= 2 * peak, (peak, estimate)
+
+
+def test_loaded_sparse_model_holds_no_more_than_the_built_one(tmp_path):
+    """The loaded weights share the structure's indices (no row index array)."""
+    path, _ = _sparse(tmp_path)
+    loaded = nm.load(path)
+    assert loaded.synapse_.layout._rows is None
+    assert np.shares_memory(loaded.weights_.indices, loaded.synapse_.layout.indices)
