@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-import io as _io
 import json
 import os
 import re
@@ -213,10 +212,9 @@ def save(memory, path: str | os.PathLike) -> None:
     }
     meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
     header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-    buf = _io.BytesIO()
-    np.savez(buf, __meta__=header, **{k: np.asarray(a) for k, a in enc.arrays.items()})
+    # Written straight into the temporary file: no whole-file buffer (nor its copy).
     with atomic_write(path) as fh:
-        fh.write(buf.getvalue())
+        np.savez(fh, __meta__=header, **{k: np.asarray(a) for k, a in enc.arrays.items()})
 
 
 #: Largest JSON header accepted, in bytes, and its deepest nesting.

@@ -161,3 +161,20 @@ def test_loaded_sparse_model_holds_no_more_than_the_built_one(tmp_path):
     loaded = nm.load(path)
     assert loaded.synapse_.layout._rows is None
     assert np.shares_memory(loaded.weights_.indices, loaded.synapse_.layout.indices)
+
+
+def test_save_builds_no_whole_file_in_memory(tmp_path):
+    """The archive is written straight to its file: saving allocates less than the
+    file's size (a buffer of the whole file, then its copy, took 1.6 times it)."""
+    import tracemalloc
+
+    path, net = _sparse(tmp_path)
+    net.save(tmp_path / "warm.npz")
+    tracemalloc.start()
+    try:
+        net.save(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < path.stat().st_size
+    np.testing.assert_array_equal(nm.load(path).weights_.data, net.weights_.data)
