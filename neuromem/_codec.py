@@ -22,6 +22,17 @@ class _Encoder:
 
     def __init__(self):
         self.arrays: dict[str, np.ndarray] = {}
+        self.sparse: list[str] = []  # sparse matrices written with their structure
+
+    def _structure(self, m: sp.csr_array) -> str | None:
+        """A sparse matrix already written whose indices and indptr are ``m``'s."""
+        for k in self.sparse:
+            ptr, ind = self.arrays[f"{k}.indptr"], self.arrays[f"{k}.indices"]
+            if (ptr.dtype, ind.dtype) == (m.indptr.dtype, m.indices.dtype) and (
+                np.array_equal(ptr, m.indptr) and np.array_equal(ind, m.indices)
+            ):
+                return k
+        return None
 
     def encode(self, value: Any, key: str) -> Any:
         if value is None or isinstance(value, bool | str):
@@ -37,8 +48,15 @@ class _Encoder:
             return {"$array": key}
         if sp.issparse(value):
             m = sp.csr_array(value)
-            for part in ("data", "indices", "indptr"):
+            self.arrays[f"{key}.data"] = m.data
+            same = self._structure(m)
+            if same is not None:
+                # The structure of a matrix already written (the weights on their
+                # topology's adjacency): its indices are not written twice.
+                return {"$sparse": key, "shape": list(m.shape), "structure": same}
+            for part in ("indices", "indptr"):
                 self.arrays[f"{key}.{part}"] = getattr(m, part)
+            self.sparse.append(key)
             return {"$sparse": key, "shape": list(m.shape)}
         if isinstance(value, LearningRule):
             return {
@@ -83,8 +101,9 @@ class _Encoder:
             return arrays[value["$array"]]
         if "$sparse" in value:
             k = value["$sparse"]
+            s = value.get("structure", k)  # absent: its own (and in older files)
             return sp.csr_array(
-                (arrays[f"{k}.data"], arrays[f"{k}.indices"], arrays[f"{k}.indptr"]),
+                (arrays[f"{k}.data"], arrays[f"{s}.indices"], arrays[f"{s}.indptr"]),
                 shape=tuple(value["shape"]),
             )
         if "$rule" in value:

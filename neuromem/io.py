@@ -354,13 +354,15 @@ def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
             if "$sparse" in v:
                 k = v["$sparse"]
                 shape = v.get("shape")
-                ok = isinstance(k, str) and isinstance(shape, list) and len(shape) == 2
+                ref = v.get("structure", k)
+                ok = isinstance(k, str) and isinstance(ref, str)
+                ok = ok and isinstance(shape, list) and len(shape) == 2
                 ok = ok and all(
                     isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
                 )
                 if not ok:
                     raise _bad(shown, "with a malformed sparse matrix", altered)
-                refs.extend(f"{k}.{part}" for part in ("data", "indices", "indptr"))
+                refs.extend([f"{k}.data", f"{ref}.indices", f"{ref}.indptr"])
             for tag in ("$rule", "$topology", "$neuron"):
                 if tag in v and (
                     not isinstance(v[tag], str) or not isinstance(v.get("params"), dict)

@@ -29,7 +29,7 @@ def _rewrite(path, edit):
         arrays = {k: npz[k] for k in npz.files}
     meta = json.loads(arrays.pop("__meta__").tobytes())
     meta.pop("digest")
-    edit(meta)
+    edit(meta, arrays)
     meta["arrays"] = {k: nmio._digest(np.asarray(a)) for k, a in arrays.items()}
     meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
     header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
@@ -65,7 +65,7 @@ def test_directed_topology_stays_not_known_symmetric(tmp_path):
 def test_file_without_the_symmetry_flag_still_loads(tmp_path):
     """Files written before the flag was recorded load as before (not known)."""
     path, net = _sparse(tmp_path)
-    _rewrite(path, lambda meta: _topology_entry(meta).pop("symmetric"))
+    _rewrite(path, lambda meta, _: _topology_entry(meta).pop("symmetric"))
     loaded = nm.load(path)
     assert loaded.get_params()["topology"].known_symmetric is None
     cues = nm.patterns.random_bipolar(2, N, seed=2)
@@ -75,7 +75,7 @@ def test_file_without_the_symmetry_flag_still_loads(tmp_path):
 @pytest.mark.parametrize("flag", [True, "yes", 1.5])
 def test_directed_topology_marked_symmetric_is_refused(tmp_path, flag):
     path, _ = _sparse(tmp_path, directed=True)
-    _rewrite(path, lambda meta: _topology_entry(meta).update(symmetric=flag))
+    _rewrite(path, lambda meta, _: _topology_entry(meta).update(symmetric=flag))
     with pytest.raises(nm.ValidationError, match="symmetric") as err:
         nm.load(path)
     assert err.value.param == "path"
@@ -178,3 +178,42 @@ def test_save_builds_no_whole_file_in_memory(tmp_path):
         tracemalloc.stop()
     assert peak < path.stat().st_size
     np.testing.assert_array_equal(nm.load(path).weights_.data, net.weights_.data)
+
+
+def _weights_entry(meta):
+    return meta["state"]["weights"]
+
+
+def test_weights_indices_are_written_once(tmp_path):
+    """The weights lie on their topology's adjacency: its indices are not repeated."""
+    path, net = _sparse(tmp_path)
+    with np.load(path) as npz:
+        names = set(npz.files)
+    assert not any(k.startswith("state.weights.ind") for k in names), names
+    loaded = nm.load(path)
+    np.testing.assert_array_equal(loaded.weights_.indices, net.weights_.indices)
+    np.testing.assert_array_equal(loaded.weights_.data, net.weights_.data)
+
+
+def test_file_with_repeated_weights_indices_still_loads(tmp_path):
+    """Older files wrote the weights' indices beside the topology's."""
+    path, net = _sparse(tmp_path)
+
+    def repeat(meta, arrays):
+        ref = _weights_entry(meta).pop("structure")
+        for part in ("indices", "indptr"):
+            arrays[f"state.weights.{part}"] = arrays[f"{ref}.{part}"].copy()
+
+    _rewrite(path, repeat)
+    loaded = nm.load(path)
+    cues = nm.patterns.random_bipolar(2, N, seed=2)
+    np.testing.assert_array_equal(net.recall(cues).states, loaded.recall(cues).states)
+
+
+@pytest.mark.parametrize("ref", ["nowhere", 3])
+def test_weights_structure_naming_no_array_is_refused(tmp_path, ref):
+    path, _ = _sparse(tmp_path)
+    _rewrite(path, lambda meta, _: _weights_entry(meta).update(structure=ref))
+    with pytest.raises(nm.ValidationError) as err:
+        nm.load(path)
+    assert err.value.param == "path"
