@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import hashlib
-import io as _io
 import json
 import os
 import re
@@ -33,17 +31,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._codec import _Encoder, _registered
 from ._version import __version__
 from .errors import ValidationError, described
-from .neurons import Neuron, get_neuron
+from .memory import MemoryShortfall, format_bytes
 from .params import learned_attributes
-from .registry import create, create_rule, models, rules
-from .rules.base import LearningRule
+from .registry import create, models
 from .streams import restore_streams, stream_states
 from .tags import get_tags
-from .topology import Topology, complete
 
 __all__ = ["atomic_write", "check_path", "load", "save"]
 
@@ -176,102 +172,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
 def _digest(arr: np.ndarray) -> str:
     h = hashlib.sha256()
     h.update(f"{arr.dtype.str}|{arr.shape}|".encode())
-    h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))  # its bytes, no copy
     return h.hexdigest()
-
-
-class _Encoder:
-    """Turns parameters and state into JSON plus named arrays, and back."""
-
-    def __init__(self):
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def encode(self, value: Any, key: str) -> Any:
-        if value is None or isinstance(value, bool | str):
-            return value
-        if isinstance(value, int | float):
-            return value
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, np.random.Generator | np.random.SeedSequence):
-            return None  # a live generator cannot be written; recorded as unseeded
-        if isinstance(value, np.ndarray):
-            self.arrays[key] = value
-            return {"$array": key}
-        if sp.issparse(value):
-            m = sp.csr_array(value)
-            for part in ("data", "indices", "indptr"):
-                self.arrays[f"{key}.{part}"] = getattr(m, part)
-            return {"$sparse": key, "shape": list(m.shape)}
-        if isinstance(value, LearningRule):
-            return {
-                "$rule": _registered(rules, value, "rule"),
-                "params": self.encode(value.get_params(), key + ".rule"),
-            }
-        if isinstance(value, Topology) and value.name == "complete":
-            return {
-                "$topology": "complete",
-                "params": self.encode(value.params, key + ".p"),
-            }
-        if isinstance(value, Topology):
-            return {
-                "$topology": value.name,
-                "params": self.encode(value.params, key + ".p"),
-                "adjacency": self.encode(value.adjacency.astype(np.int8), key + ".adj"),
-            }
-        if isinstance(value, Neuron):
-            return {
-                "$neuron": value.name,
-                "params": self.encode(dataclasses.asdict(value), key + ".neuron"),
-            }
-        if isinstance(value, list | tuple):
-            return [self.encode(v, f"{key}.{i}") for i, v in enumerate(value)]
-        if isinstance(value, dict):
-            return {str(k): self.encode(v, f"{key}.{k}") for k, v in value.items()}
-        raise TypeError(
-            f"cannot write {key} of type {type(value).__name__} to a model file"
-        )
-
-    @staticmethod
-    def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-        dec = _Encoder.decode
-        if isinstance(value, list):
-            return [dec(v, arrays) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if "$array" in value:
-            return arrays[value["$array"]]
-        if "$sparse" in value:
-            k = value["$sparse"]
-            return sp.csr_array(
-                (arrays[f"{k}.data"], arrays[f"{k}.indices"], arrays[f"{k}.indptr"]),
-                shape=tuple(value["shape"]),
-            )
-        if "$rule" in value:
-            return create_rule(value["$rule"], **dec(value["params"], arrays))
-        if value.get("$topology") == "complete":
-            return complete(**dec(value["params"], arrays))
-        if "$topology" in value:
-            adj = sp.csr_array(dec(value["adjacency"], arrays), dtype=bool)
-            return Topology(adj, value["$topology"], dec(value["params"], arrays))
-        if "$neuron" in value:
-            law = get_neuron(value["$neuron"])
-            return type(law)(**dec(value["params"], arrays))
-        return {k: dec(v, arrays) for k, v in value.items()}
-
-
-def _registered(registry: Any, obj: Any, kind: str) -> str:
-    """The registry key ``obj``'s class is registered under: what the file records and
-    :func:`load` creates it from (refused before anything is written if none)."""
-    name = registry.name_of(obj)
-    if name is None:
-        raise ValidationError(
-            kind,
-            described(f"an instance of the unregistered class {type(obj).__name__}"),
-            f"a registered {kind} (nm.register_{kind}, or an entry point), so that "
-            "nm.load can create it again",
-        )
-    return name
 
 
 def save(memory, path: str | os.PathLike) -> None:
@@ -310,17 +212,32 @@ def save(memory, path: str | os.PathLike) -> None:
     }
     meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
     header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-    buf = _io.BytesIO()
-    np.savez(buf, __meta__=header, **{k: np.asarray(a) for k, a in enc.arrays.items()})
+    # Written straight into the temporary file: no whole-file buffer (nor its copy).
     with atomic_write(path) as fh:
-        fh.write(buf.getvalue())
+        np.savez(fh, __meta__=header, **{k: np.asarray(a) for k, a in enc.arrays.items()})
 
 
 #: Largest JSON header accepted, in bytes, and its deepest nesting.
 MAX_HEADER_BYTES = 16 * 2**20
 MAX_DEPTH = 32
+#: Bytes read at a time from an archive entry (the only temporary of reading one).
+_CHUNK = 2**22
+#: Python objects of a loaded model, beside its arrays (traced: 20-40 KB).
+_BASE = 2**15
 #: Largest ratio of decompressed to compressed size of one entry (a zip bomb's is ~1000).
 MAX_RATIO = 50
+
+
+def _shortfall(shown: str, exc: MemoryShortfall, what: str) -> MemoryShortfall:
+    """A refusal of ``load`` for lack of memory (the file may be sound)."""
+    return MemoryShortfall(
+        "path",
+        described(f"{shown!r}, whose loading needs more memory than is available"),
+        f"a model file that fits in memory ({what} needs about "
+        f"{format_bytes(exc.needed)}; {format_bytes(exc.available)} available)",
+        exc.needed,
+        exc.available,
+    )
 
 
 def _bad(shown: str, what: str, allowed: str = _FILE_ALLOWED) -> ValidationError:
@@ -341,6 +258,26 @@ def _depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _load_bytes(infos: list[zipfile.ZipInfo]) -> int:
+    """What :func:`load` allocates at its peak, from the sizes of the archive's entries
+    (traced at N = 2e4 and 2e5 for a sparse Hopfield network, 1e3 and 2e3 dense):
+
+    * every entry's array, held until the model is built from them (``total``);
+    * the chunk they are read through (``_CHUNK``, or the largest entry if smaller);
+    * building the model beside them: its largest array (the weights) made at creation,
+      the checked copy it receives, and a temporary of that check (or the check
+      recall's transposed copy of them, made after the file's arrays are released):
+      three times the largest entry;
+    * Python objects: the parsed header (about 8 bytes per byte of JSON) and the
+      model's own (``_BASE``).
+    """
+    sizes = [i.file_size for i in infos]
+    largest = max(sizes, default=0)
+    header = sum(i.file_size for i in infos if i.filename == "__meta__.npy")
+    total = sum(sizes)
+    return total + min(_CHUNK, largest) + 3 * largest + 8 * header + _BASE
+
+
 def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
     """Every entry of the archive as a numeric array, sizes checked before reading."""
     from .memory import check_memory
@@ -349,8 +286,7 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        check_memory(total, "path", described(f"{shown!r}"), "loading this model file")
+        check_memory(_load_bytes(infos), "path", described(f"{shown!r}"), "loading it")
         for info in infos:
             if not info.filename.endswith(".npy") or info.is_dir():
                 raise _bad(shown, f"with an entry {info.filename!r} that is no array")
@@ -376,12 +312,20 @@ def _read_arrays(path: Any, shown: str) -> dict[str, np.ndarray]:
                 # allocation: a header claiming 2**40 elements is refused here.
                 if count * dtype.itemsize > info.file_size:
                     raise _bad(shown, f"whose array {key!r} claims more data than it has")
-                data = fh.read(count * dtype.itemsize)
-                if len(data) != count * dtype.itemsize:
-                    raise _bad(shown, f"whose array {key!r} is truncated")
-                arr = np.frombuffer(data, dtype=dtype)
-                order = "F" if fortran else "C"
-                arrays[key] = arr.reshape(shape, order=order).copy(order="C")
+                # Read in place, a chunk at a time: no second copy of the entry.
+                arr = np.empty(count, dtype=dtype)
+                raw = arr.view(np.uint8)
+                done = 0
+                while done < len(raw):
+                    chunk = fh.read(min(_CHUNK, len(raw) - done))
+                    if not chunk:
+                        raise _bad(shown, f"whose array {key!r} is truncated")
+                    raw[done : done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+                    done += len(chunk)
+                del raw
+                if fortran and len(shape) > 1:
+                    arr = arr.reshape(shape, order="F").copy(order="C")
+                arrays[key] = arr.reshape(shape)
     return arrays
 
 
@@ -410,13 +354,15 @@ def _check_meta(meta: Any, arrays: dict[str, np.ndarray], shown: str) -> None:
             if "$sparse" in v:
                 k = v["$sparse"]
                 shape = v.get("shape")
-                ok = isinstance(k, str) and isinstance(shape, list) and len(shape) == 2
+                ref = v.get("structure", k)
+                ok = isinstance(k, str) and isinstance(ref, str)
+                ok = ok and isinstance(shape, list) and len(shape) == 2
                 ok = ok and all(
                     isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
                 )
                 if not ok:
                     raise _bad(shown, "with a malformed sparse matrix", altered)
-                refs.extend(f"{k}.{part}" for part in ("data", "indices", "indptr"))
+                refs.extend([f"{k}.data", f"{ref}.indices", f"{ref}.indptr"])
             for tag in ("$rule", "$topology", "$neuron"):
                 if tag in v and (
                     not isinstance(v[tag], str) or not isinstance(v.get("params"), dict)
@@ -470,6 +416,8 @@ def _probe(memory, shown: str) -> None:
                 else (memory.recall(cue))
             )
         states = np.asarray(res.states, dtype=float)
+    except MemoryShortfall as exc:  # a lack of memory, not of the file
+        raise _shortfall(shown, exc, "its check recall of one cue") from None
     except ValidationError as exc:
         if ".recall" in exc.param:  # stored nothing: a valid empty model
             return
@@ -577,6 +525,8 @@ def load(path: str | os.PathLike):
             memory = create(meta["model"], **params)
         memory._set_state(state)
         restore_streams(memory, meta.get("streams", {}))  # absent in older files
+    except MemoryShortfall as exc:
+        raise _shortfall(shown, exc, f"building its model ({exc.param})") from None
     except ValidationError as exc:
         raise _bad(
             shown, f"with an invalid model ({exc})"[:400], _unmodified(meta)
@@ -587,6 +537,8 @@ def load(path: str | os.PathLike):
             f"with an inconsistent model ({type(exc).__name__}: {exc})"[:400],
             _unmodified(meta),
         ) from None
+    # What the model did not keep of the file (arrays it copied) goes before the check.
+    del arrays, params, state
     # The check recall draws from the model's streams: it runs on copies of them, so
     # that the loaded model goes on exactly as the saved one would have.
     gens = [g for g in vars(memory).values() if isinstance(g, np.random.Generator)]

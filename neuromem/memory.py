@@ -138,11 +138,23 @@ def check_memory(nbytes: float, param: str, given: Any, what: str = "") -> None:
         if what
         else (f"about {format_bytes(nbytes)} needed")
     )
-    raise ValidationError(
+    raise MemoryShortfall(
         param,
         given,
         f"a value that fits in memory ({need}; {format_bytes(limit)} available)",
+        needed=int(nbytes),
+        available=int(limit),
     )
+
+
+class MemoryShortfall(ValidationError):
+    """A :class:`ValidationError` of :func:`check_memory`: the call would not fit in
+    memory (``needed`` bytes, ``available`` bytes), whatever its input's quality."""
+
+    def __init__(self, param: str, given: Any, allowed: str, needed: int, available: int):
+        super().__init__(param, given, allowed)
+        self.needed = needed
+        self.available = available
 
 
 # -- what a model needs -------------------------------------------------------------

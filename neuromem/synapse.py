@@ -318,9 +318,20 @@ class Synapse:
         shape = self.layout.shape
         if self.is_sparse:
             mat = check_matrix(weights, "weights", shape, self.dtype)
+            lay = self.layout
+            if (
+                sp.issparse(mat)
+                and mat.format == "csr"
+                and np.array_equal(mat.indptr, lay.indptr)
+                and np.array_equal(mat.indices, lay.indices)
+            ):
+                # Already on the structure (a loaded model's weights): its values, in
+                # order, without the row index array and the gather of the general case.
+                self.weights = lay.wrap(np.array(mat.data, dtype=self.dtype))
+                return
             dense_rows = mat if sp.issparse(mat) else sp.csr_array(mat)
-            vals = np.asarray(dense_rows[self.layout.rows, self.layout.cols]).ravel()
-            self.weights = self.layout.wrap(vals.astype(self.dtype))
+            vals = np.asarray(dense_rows[lay.rows, lay.cols]).ravel()
+            self.weights = lay.wrap(vals.astype(self.dtype))
         else:
             mat = check_matrix(weights, "weights", shape, self.dtype)
             arr = mat.toarray() if sp.issparse(mat) else mat
