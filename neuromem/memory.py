@@ -185,6 +185,11 @@ class Workload:
         synchronous and asynchronous sweeps hold different temporaries.
     iterate : bool
         Whether a recall feeds its outputs back as inputs (an MLP's ``iterate``).
+    signs : bool or None
+        Whether every cue is a positive multiple of a +/-1 row (the states the
+        compiled sign sweeps take once graded cues are scaled; None: not known).
+    scaled : bool
+        Whether some cue is first scaled into [-1, 1] (a copy; None signs: True).
     """
 
     stage: str = "create"
@@ -196,6 +201,27 @@ class Workload:
     given: str | None = None
     dynamics: str | None = None
     iterate: bool = False
+    signs: bool | None = None
+    scaled: bool = True
+
+
+def _sign_rows(x: Any) -> tuple[bool | None, bool]:
+    """``(signs, scaled)`` of cues ``x`` (see :class:`Workload`), read in blocks of at
+    most a thousandth of the cues: the check runs inside the traced calls."""
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in "fi":
+        return None, True
+    peak = np.maximum(x.max(axis=1, initial=0), -x.min(axis=1, initial=0))
+    chunk = max(1024, x.size // 1024)
+    rows, cols = max(1, chunk // max(1, x.shape[1])), max(1, min(x.shape[1], chunk))
+
+    def level(r: int, c: int) -> bool:  # every entry of the block is +/- its row's peak
+        blk, p = x[r : r + rows, c : c + cols], peak[r : r + rows, None]
+        return np.count_nonzero(blk == p) + np.count_nonzero(blk == -p) == blk.size
+
+    signs = bool(np.all(peak > 0)) and all(
+        level(r, c) for r in range(0, len(x), rows) for c in range(0, x.shape[1], cols)
+    )
+    return signs, bool(np.any((peak != 0) & (peak != 1)))
 
 
 def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
@@ -344,6 +370,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         work = Workload("store", n_patterns=rows, n_out=n_out, given=_given_dtype(first))
         return work, param, given
     rows, width = _rows_width(first)
+    signs, scaled = _sign_rows(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
     default = frozenset({"states", "overlaps", "energies"})
@@ -364,6 +391,8 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         iterate=bool(
             isinstance(values.get("iterate"), (bool, np.bool_)) and values["iterate"]
         ),
+        signs=signs,
+        scaled=scaled,
     )
     if param == names[0]:
         return work, param, (rows, width)  # the cues' shape, not the record's value
@@ -520,6 +549,7 @@ def recurrent_estimate(
         # Beside the transposed copy, a sweep's update gathers the columns of the
         # units that changed (sweeps.EventFields.update: at most a quarter of them).
         cols += w // 4
+    binary = getattr(model, "units", None) == "binary"
     if (
         not dense
         and _COMPILED
@@ -533,8 +563,21 @@ def recurrent_estimate(
         # symmetric.
         block = scan * 4 * array_bytes(n, dtype=dtype)
         cols = 0 if getattr(topo, "known_symmetric", None) is True else w
-        calls = 2 * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
-        if getattr(model, "units", None) == "binary":
+        # Cues scaled into +/-1 (hopfield._unit_scale): the copy and the rows
+        # indexed for the division (1.8 to 1.9 arrays traced).
+        copies = 2 + 2 * (work.scaled and not binary)
+        calls = copies * array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
+        if not binary and work.signs is not True:
+            # Masked or graded units: dynamics.synchronous, same tolerances and
+            # columns. The cues, the recall's and _unit_scale's copies, the tracker's,
+            # the fields, the next states, the changes with their np.nonzero int64
+            # indices, ties.decide's np.where: 8.8 to 10.5 arrays (float64), 11
+            # (float32) traced at N = 2000, 20000 and 1 to 33 cues; 12 charged, and
+            # two int64 unit arrays building the columns (short by 3% at degree 1).
+            calls = 12 * array_bytes(rows, n, dtype=dtype)
+            calls += converted_bytes(work, n, dtype)
+            calls += 2 * array_bytes(n, dtype="int64") * (cols > 0)
+        if binary:
             # 0/1 units relax as +/-1 states: the +/-1 copy of the cues (with its
             # temporaries) beside the 0/1 copy, and the 0/1 states returned.
             calls += 3 * array_bytes(rows, n, dtype=dtype)

@@ -213,3 +213,43 @@ def test_dense_binary_recall_counts_the_gathered_columns(n_cues):
     cues = (rng.random((n_cues, 400)) < 0.5).astype(float)
     model = nm.create("hopfield", n_units=400, units="binary", seed=0)
     check_memory_estimate(model, x, cues=cues)
+
+
+def _cues(kind, n_cues, n, dtype):
+    """Noisy copies of 3 stored rows: some units masked (0), some or all graded."""
+    x = nm.patterns.random_bipolar(3, n, seed=0)
+    c = np.resize(nm.patterns.flip(x, 0.1, seed=1), (n_cues, n))
+    if kind == "masked":
+        c[:, : n // 30] = 0
+    elif kind == "partly graded":
+        c[:, : n // 30] *= 0.5
+    else:
+        c = 0.5 * c  # scaled back to +/-1 by the recall: the sign sweeps, on a copy
+    return x, c.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize(
+    "kind, n_cues, degree",
+    [
+        ("masked", 1, 2),  # one cue: the weights dominate unless they are few
+        ("masked", 10, 20),
+        ("masked", 33, 20),
+        ("partly graded", 1, 2),
+        ("partly graded", 10, 20),
+        ("partly graded", 33, 20),
+        ("graded", 33, 20),
+    ],
+)
+def test_sparse_recall_of_masked_or_graded_cues_is_counted(
+    dtype, directed, kind, n_cues, degree
+):
+    # Cues that are not +/-1 rows (up to a scale) take the general synchronous
+    # sweeps, whose arrays the sign sweeps' estimate does not count; wholly graded
+    # cues take the sign sweeps on their scaled copy, which is counted beside them.
+    n = 20_000
+    topo = nm.topology.erdos_renyi(n, degree / n, seed=0, directed=directed)
+    model = nm.create("hopfield", n_units=n, topology=topo, dtype=dtype)
+    patterns, cues = _cues(kind, n_cues, n, dtype)
+    check_memory_estimate(model, patterns, cues=cues)
