@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ValidationError, check_arguments
-from .validation import check_int
+from .validation import check_int, sign_rows
 
 __all__ = [
     "Workload",
@@ -205,25 +205,6 @@ class Workload:
     scaled: bool = True
 
 
-def _sign_rows(x: Any) -> tuple[bool | None, bool]:
-    """``(signs, scaled)`` of cues ``x`` (see :class:`Workload`), read in blocks of at
-    most a thousandth of the cues: the check runs inside the traced calls."""
-    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in "fi":
-        return None, True
-    peak = np.maximum(x.max(axis=1, initial=0), -x.min(axis=1, initial=0))
-    chunk = max(1024, x.size // 1024)
-    rows, cols = max(1, chunk // max(1, x.shape[1])), max(1, min(x.shape[1], chunk))
-
-    def level(r: int, c: int) -> bool:  # every entry of the block is +/- its row's peak
-        blk, p = x[r : r + rows, c : c + cols], peak[r : r + rows, None]
-        return np.count_nonzero(blk == p) + np.count_nonzero(blk == -p) == blk.size
-
-    signs = bool(np.all(peak > 0)) and all(
-        level(r, c) for r in range(0, len(x), rows) for c in range(0, x.shape[1], cols)
-    )
-    return signs, bool(np.any((peak != 0) & (peak != 1)))
-
-
 def converted_bytes(work: Workload, n_units: int, dtype: Any) -> int:
     """Bytes of the rows of ``work`` held beside their copy in ``dtype``, when they
     were given in another dtype (float64 cues of a float32 model): estimators count
@@ -370,7 +351,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         work = Workload("store", n_patterns=rows, n_out=n_out, given=_given_dtype(first))
         return work, param, given
     rows, width = _rows_width(first)
-    signs, scaled = _sign_rows(first)
+    signs, scaled = sign_rows(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
     default = frozenset({"states", "overlaps", "energies"})

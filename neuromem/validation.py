@@ -28,6 +28,7 @@ __all__ = [
     "check_pairs",
     "check_patterns",
     "infer_encoding",
+    "sign_rows",
 ]
 
 #: Pattern encodings: +/-1 ("bipolar"), 0/1 ("binary"), real-valued ("real").
@@ -317,3 +318,24 @@ def check_matrix(value: Any, name: str, shape: tuple[int, int], dtype: Any) -> A
             name, described("NaN or infinite entries"), "finite values only"
         )
     return arr
+
+
+def sign_rows(x: Any) -> tuple[bool | None, bool]:
+    """``(signs, scaled)`` of cues ``x``: whether every row is a positive multiple of a
+    +/-1 row (None: not an array of numbers), and whether some row is scaled into
+    [-1, 1] first (see :class:`neuromem.memory.Workload`). Read in blocks of at most a
+    thousandth of the cues: the memory check runs inside the calls it checks."""
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in "fi":
+        return None, True
+    peak = np.maximum(x.max(axis=1, initial=0), -x.min(axis=1, initial=0))
+    chunk = max(1024, x.size // 1024)
+    rows, cols = max(1, chunk // max(1, x.shape[1])), max(1, min(x.shape[1], chunk))
+
+    def level(r: int, c: int) -> bool:  # every entry of the block is +/- its row's peak
+        blk, p = x[r : r + rows, c : c + cols], peak[r : r + rows, None]
+        return np.count_nonzero(blk == p) + np.count_nonzero(blk == -p) == blk.size
+
+    signs = bool(np.all(peak > 0)) and all(
+        level(r, c) for r in range(0, len(x), rows) for c in range(0, x.shape[1], cols)
+    )
+    return signs, bool(np.any((peak != 0) & (peak != 1)))
