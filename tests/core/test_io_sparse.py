@@ -1,14 +1,11 @@
 """Model files of sparse networks: a loaded model recalls as the saved one (same path,
 same memory), and load tells a lack of memory from a corrupt file."""
 
-import hashlib
-import json
-
 import numpy as np
 import pytest
+from model_files import rewrite as _rewrite
 
 import neuromem as nm
-import neuromem.io as nmio
 from neuromem.memory import Workload, memory_limit
 
 N = 4000
@@ -21,19 +18,6 @@ def _sparse(tmp_path, directed=False):
     path = tmp_path / "sparse.npz"
     net.save(path)
     return path, net
-
-
-def _rewrite(path, edit):
-    """Edit a model file and recompute its checksums (a deliberate edit)."""
-    with np.load(path) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    meta = json.loads(arrays.pop("__meta__").tobytes())
-    meta.pop("digest")
-    edit(meta, arrays)
-    meta["arrays"] = {k: nmio._digest(np.asarray(a)) for k, a in arrays.items()}
-    meta["digest"] = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
-    header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
-    np.savez(path, __meta__=header, **arrays)
 
 
 def _topology_entry(meta):
@@ -102,8 +86,6 @@ def test_lack_of_memory_is_no_corrupt_file(tmp_path):
 
 def _traced_load(path):
     """The traced peak of ``nm.load(path)`` and the first estimate it checks."""
-    import tracemalloc
-
     import neuromem.memory as mm
 
     nm.load(path)  # imports and compilations of first use are not the file's
@@ -115,14 +97,23 @@ def _traced_load(path):
         return check(nbytes, *args, **kwargs)
 
     mm.check_memory = spy
-    tracemalloc.start()
     try:
-        nm.load(path)
-        peak = tracemalloc.get_traced_memory()[1]
+        peak = _peak(lambda: nm.load(path))
     finally:
-        tracemalloc.stop()
         mm.check_memory = check
     return peak, seen[0]
+
+
+def _peak(call):
+    """The peak that tracemalloc traces while ``call()`` runs."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def _model(kind):
@@ -166,16 +157,9 @@ def test_loaded_sparse_model_holds_no_more_than_the_built_one(tmp_path):
 def test_save_builds_no_whole_file_in_memory(tmp_path):
     """The archive is written straight to its file: saving allocates less than the
     file's size (a buffer of the whole file, then its copy, took 1.6 times it)."""
-    import tracemalloc
-
     path, net = _sparse(tmp_path)
     net.save(tmp_path / "warm.npz")
-    tracemalloc.start()
-    try:
-        net.save(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak(lambda: net.save(path))
     assert peak < path.stat().st_size
     np.testing.assert_array_equal(nm.load(path).weights_.data, net.weights_.data)
 
