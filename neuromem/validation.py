@@ -325,7 +325,9 @@ def sign_rows(x: Any) -> tuple[bool | None, bool]:
     +/-1 row (None: not an array of numbers), and whether some row is scaled into
     [-1, 1] first (see :class:`neuromem.memory.Workload`). Read in blocks of at most a
     thousandth of the cues: the memory check runs inside the calls it checks."""
-    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in "fi":
+    # Exactly an ndarray: the cues are not validated yet (a masked array, refused
+    # later by name, has other reductions).
+    if type(x) is not np.ndarray or x.ndim != 2 or x.dtype.kind not in "fi" or not x.size:
         return None, True
     peak = np.maximum(x.max(axis=1, initial=0), -x.min(axis=1, initial=0))
     chunk = max(1024, x.size // 1024)
