@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="completion capacity, basins and information per synapse of every "
         "registered model, with 95%% intervals; writes a table, figures and report.html "
-        "(about 40 s on 2 cores)",
+        "(30 to 40 s on 2 cores)",
     )
     p.add_argument(
         "--out", default="results/compare", help="output folder (default: %(default)s)"
