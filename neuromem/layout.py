@@ -321,6 +321,17 @@ class SparseLayout(Layout):
             (values, self.indices, self.indptr), shape=self.shape, copy=False
         )
 
+    def holds(self, matrix) -> bool:
+        """Whether the sparse ``matrix`` has this structure (its entries in CSR order)."""
+        m = sp.csr_array(matrix)
+        if m.indices is self.indices and m.indptr is self.indptr:
+            return True
+        return (
+            m.nnz == self.nnz
+            and np.array_equal(m.indptr, self.indptr)
+            and np.array_equal(m.indices, self.indices)
+        )
+
     def _dense_gather(self, batch: int) -> bool:
         # Many presentations on a synapse whose dense product is affordable: one GEMM
         # and a gather beat a product per presentation.

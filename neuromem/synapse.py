@@ -230,12 +230,7 @@ class Synapse:
         if not layout.is_sparse:
             return value
         csr = sp.csr_array(value)
-        same = csr.indices is layout.indices and csr.indptr is layout.indptr
-        if not same and not (
-            csr.nnz == layout.nnz
-            and np.array_equal(csr.indptr, layout.indptr)
-            and np.array_equal(csr.indices, layout.indices)
-        ):
+        if not layout.holds(csr):
             raise ValidationError(
                 "weights",
                 described(f"a sparse matrix of {csr.nnz} entries in another structure"),
@@ -319,12 +314,7 @@ class Synapse:
         if self.is_sparse:
             mat = check_matrix(weights, "weights", shape, self.dtype)
             lay = self.layout
-            if (
-                sp.issparse(mat)
-                and mat.format == "csr"
-                and np.array_equal(mat.indptr, lay.indptr)
-                and np.array_equal(mat.indices, lay.indices)
-            ):
+            if sp.issparse(mat) and mat.format == "csr" and lay.holds(mat):
                 # Already on the structure (a loaded model's weights): its values, in
                 # order, without the row index array and the gather of the general case.
                 self.weights = lay.wrap(np.array(mat.data, dtype=self.dtype))
