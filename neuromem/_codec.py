@@ -17,7 +17,7 @@ from .rules.base import LearningRule
 from .topology import Topology, complete
 
 
-class _Encoder:
+class Encoder:
     """Turns parameters and state into JSON plus named arrays, and back."""
 
     def __init__(self):
@@ -60,7 +60,7 @@ class _Encoder:
             return {"$sparse": key, "shape": list(m.shape)}
         if isinstance(value, LearningRule):
             return {
-                "$rule": _registered(rules, value, "rule"),
+                "$rule": registered(rules, value, "rule"),
                 "params": self.encode(value.get_params(), key + ".rule"),
             }
         if isinstance(value, Topology) and value.name == "complete":
@@ -92,7 +92,7 @@ class _Encoder:
 
     @staticmethod
     def decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-        dec = _Encoder.decode
+        dec = Encoder.decode
         if isinstance(value, list):
             return [dec(v, arrays) for v in value]
         if not isinstance(value, dict):
@@ -135,7 +135,7 @@ def _symmetric(adj: sp.csr_array) -> bool:
     )
 
 
-def _registered(registry: Any, obj: Any, kind: str) -> str:
+def registered(registry: Any, obj: Any, kind: str) -> str:
     """The registry key ``obj``'s class is registered under: what the file records and
     :func:`load` creates it from (refused before anything is written if none)."""
     name = registry.name_of(obj)

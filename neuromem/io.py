@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ._codec import _Encoder, _registered
+from ._codec import Encoder, registered
 from ._version import __version__
 from .errors import ValidationError, described
 from .memory import MemoryShortfall, format_bytes
@@ -196,8 +196,8 @@ def save(memory, path: str | os.PathLike) -> None:
     check_path(path)
     kind = getattr(type(memory), "file_kind", None)
     named = {"object": kind} if kind in _OBJECTS else {}
-    named = named or {"model": _registered(models, memory, "model")}
-    enc = _Encoder()
+    named = named or {"model": registered(models, memory, "model")}
+    enc = Encoder()
     params = enc.encode(memory.get_params(), "param")
     state = enc.encode(memory._get_state(), "state")
     meta = {
@@ -515,8 +515,8 @@ def load(path: str | os.PathLike):
             raise _bad(shown, f"whose array {k!r} was altered", _unmodified(meta))
     _check_meta(meta, arrays, shown)
     try:
-        params = _Encoder.decode(meta["params"], arrays)
-        state = _Encoder.decode(meta["state"], arrays)
+        params = Encoder.decode(meta["params"], arrays)
+        state = Encoder.decode(meta["state"], arrays)
         if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
             raise TypeError("parameters are not a table")
         if "object" in meta:

@@ -14,8 +14,9 @@ import scipy.sparse as sp
 
 from .. import patterns as pat
 from .. import registry
+from .._codec import Encoder
 from ..errors import ValidationError
-from ..io import _Encoder, load
+from ..io import load
 from ..memory_probe import measured_peaks
 from ..models.base import Memory, RecallResult
 from ..params import learned_attributes
@@ -424,8 +425,8 @@ def check_rule_params(rule: LearningRule, **_: Any) -> None:
     assert type(clone) is type(rule) and repr(clone) == repr(rule), "clone() differs"
     _one_name(rule, registry.rules)
     if registry.rules.name_of(rule) is not None:
-        enc = _Encoder()
-        back = _Encoder.decode(enc.encode(rule, "rule"), enc.arrays)
+        enc = Encoder()
+        back = Encoder.decode(enc.encode(rule, "rule"), enc.arrays)
         assert type(back) is type(rule) and repr(back) == repr(rule), (
             f"a model file gives back {back!r} for {rule!r}"
         )
