@@ -110,7 +110,10 @@ def _tie_tolerances(synapse: Synapse) -> np.ndarray:
             for lo in range(0, n_post, _BLOCK_ROWS):
                 block = np.abs(w[lo : lo + _BLOCK_ROWS])
                 block.sum(axis=1, out=mags[lo : lo + _BLOCK_ROWS])
-            n_in = n_pre
+            # A diluted topology stored dense: unit i sums only its connections (the
+            # other entries are exact zeros), as its sparse layout would count them.
+            mask = getattr(layout, "mask", None)
+            n_in = n_pre if mask is None else np.count_nonzero(mask, axis=1)
         mags = np.asarray(mags, dtype=dtype).ravel()
         bias = synapse.bias
         if bias is not None:

@@ -49,3 +49,40 @@ def test_sequence_tolerance_is_the_hopfield_tolerance_of_its_synapse():
     np.testing.assert_allclose(tol, mem.transition * np.tile(unit, (2, 1)))
     w = mem.transition_synapse_.weights
     np.testing.assert_allclose(h, cue @ np.asarray(w).T, atol=1e-12)
+
+
+def test_a_diluted_topology_counts_its_connections_dense_or_sparse():
+    """``n_i`` is the number of connections of unit ``i``, however the weights are held:
+    a dense matrix of a diluted topology (zeros outside it) gets the sparse layout's
+    tolerances, so the same weights recall the same states."""
+    n = 500
+    topo = nm.topology.erdos_renyi(n, 30 / n, seed=1)
+    x = nm.patterns.random_bipolar(60, n, seed=2)
+    cues = nm.patterns.flip(x, 0.2, seed=3)
+    mems = [
+        nm.create(
+            "hopfield",
+            n_units=n,
+            rule="pseudoinverse",
+            topology=topo,
+            dtype="float32",
+            sparse=sparse,
+        ).store(x)
+        for sparse in (True, False)
+    ]
+    # The law written out in numpy: 2 (n_i + 1) eps sum_j |w_ij| + 2 n_i weight_atol_.
+    dense = mems[1]
+    w = np.asarray(dense.synapse_.weights, dtype=np.float64)
+    n_in = np.diff(topo.adjacency.indptr)
+    eps = np.finfo(np.float32).eps
+    atol = dense.synapse_.rule.weight_atol_
+    ref = 2 * (n_in + 1) * eps * np.abs(w).sum(axis=1) + 2 * n_in * atol
+    for mem in mems:
+        np.testing.assert_allclose(ties.tie_tolerances(mem.synapse_), ref, rtol=1e-4)
+    sparse_res, dense_res = (mem.recall(cues) for mem in mems)
+    np.testing.assert_array_equal(dense_res.states, sparse_res.states)
+    np.testing.assert_array_equal(dense_res.steps, sparse_res.steps)
+    np.testing.assert_array_equal(dense_res.converged, sparse_res.converged)
+    # Counted as n_pre = 500 inputs, most fields were ties: the dense recall stopped at
+    # the cue, "converged", after a few sweeps.
+    assert (dense_res.states != cues).mean() > 0.2
