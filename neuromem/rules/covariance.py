@@ -74,12 +74,17 @@ class Covariance(LearningRule):
             old = layout.outer(
                 (self.sum_post_ / n_old)[None, :], (self.sum_pre_ / n_old)[None, :]
             )
-            d += n_old * old
+            # Scaled in place: numpy does not reuse the temporary of ``n * float32
+            # array``, which would be one more matrix at the store's peak.
+            old *= n_old
+            d += old
         self.count_ = n_old + len(pre)
         self.sum_pre_ = pre.sum(0) if self.sum_pre_ is None else self.sum_pre_ + pre.sum(0)
         self.sum_post_ = (
             post.sum(0) if self.sum_post_ is None else self.sum_post_ + post.sum(0)
         )
         n = self.count_
-        d -= n * layout.outer((self.sum_post_ / n)[None, :], (self.sum_pre_ / n)[None, :])
+        new = layout.outer((self.sum_post_ / n)[None, :], (self.sum_pre_ / n)[None, :])
+        new *= n
+        d -= new
         return d

@@ -103,6 +103,8 @@ def _grid():
     for rule in _RULES:
         for sparse in (False, True):
             cases.append(("hopfield", {"rule": rule, "sparse": sparse}, "pm", None))
+        # float32 weights: numpy reuses fewer temporaries of mixed-type arithmetic.
+        cases.append(("hopfield", {"rule": rule, "dtype": "float32"}, "pm", None))
     for sparse in (False, True):
         cases.append(("hopfield", {"units": "binary", "sparse": sparse}, "01", None))
     for rule in ("covariance", "oja", "storkey"):
