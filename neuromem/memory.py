@@ -113,7 +113,8 @@ def format_bytes(n: float) -> str:
     n = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if abs(n) < 1024 or unit == "PiB":
-            return f"{n:.3g} {unit}"
+            # Three significant digits, but never an exponent (1000 to 1023 of a unit).
+            return f"{n:.3g} {unit}" if abs(n) < 1000 else f"{n:,.0f} {unit}"
         n /= 1024
     return f"{n:.3g} PiB"  # pragma: no cover
 

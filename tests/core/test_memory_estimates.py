@@ -350,3 +350,17 @@ def test_a_negative_or_fractional_memory_limit_is_refused(monkeypatch, value):
     monkeypatch.setenv("NEUROMEM_MEMORY_LIMIT", value)
     with pytest.raises(nm.ValidationError, match="NEUROMEM_MEMORY_LIMIT"):
         nm.memory.available_memory()
+
+
+@pytest.mark.parametrize(
+    ("nbytes", "text"),
+    [
+        (0, "0 B"),
+        (1000, "1,000 B"),
+        (1023 * 1024, "1,023 KiB"),
+        (1.5 * 2**30, "1.5 GiB"),
+        (3 * 2**60, "3,072 PiB"),
+    ],
+)
+def test_format_bytes_never_writes_an_exponent(nbytes, text):
+    assert nm.memory.format_bytes(nbytes) == text
