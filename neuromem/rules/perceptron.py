@@ -70,8 +70,9 @@ class Perceptron(LearningRule):
     #: matrix and the fields of an epoch.
     store_temporaries = (1.1, 4.6)
     kept_patterns = 2  # pre_ and post_, for later epochs
-    #: Sparse: two per-entry float64 arrays found held after a store (tracemalloc).
-    layout_cache = 16
+    #: Sparse: the row of every entry (int32), kept by the layout once a batch's
+    #: products are gathered from one dense product (tracemalloc).
+    layout_cache = 4
 
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
