@@ -12,7 +12,8 @@ and sparse synapses, float32 and float64:
 
       tol_i = 2 (n_i + 1) eps (sum_j |w_ij| + |b_i|)
 
-  ``n_i`` is the number of inputs of unit ``i``, ``eps`` the machine epsilon of the
+  ``n_i`` is the number of inputs of unit ``i`` (its connections in the topology,
+  whether the weights are held dense or sparse), ``eps`` the machine epsilon of the
   weights' dtype and ``b`` the bias. With states in ``[-1, 1]`` this bounds the rounding
   error of the computed field (``gamma_n`` of a dot product of ``n`` terms, doubled), so
   an exact tie - common with Hebbian weights, which are multiples of ``1 / N`` - is
