@@ -470,6 +470,7 @@ def recurrent_estimate(
     online: bool = False,
     scan: bool = True,
     rule: Any = None,
+    stored_overlaps: bool = True,
 ) -> int:
     """A recurrent model of ``n_synapses`` ``N x N`` synapses (dense, or sparse from its
     topology) that keeps ``kept`` copies of its patterns: the Hopfield and sequence
@@ -484,7 +485,8 @@ def recurrent_estimate(
     computes the tie tolerances of :mod:`neuromem.dynamics` (in row blocks).
     ``rule``: the rule class of a model that has no ``_make_rule`` (the sequence
     memory's, from its variant); its declared ``store_temporaries``, ``layout_cache``
-    and ``kept_patterns`` are charged.
+    and ``kept_patterns`` are charged. ``stored_overlaps``: recorded overlaps are read
+    through :func:`neuromem.sweeps.stored_overlaps` (its pattern copies charged).
     """
     n = int(model.n_units)
     dtype = getattr(model, "dtype", "float64")
@@ -573,7 +575,7 @@ def recurrent_estimate(
     # Recorded overlaps: a float64 copy of the patterns, its transpose and the
     # temporaries of reading their encoding (sweeps.stored_overlaps, made only when
     # overlaps are recorded).
-    if "overlaps" in work.record:
+    if "overlaps" in work.record and stored_overlaps:
         trail += 3 * array_bytes(stored, n, dtype="float64")
     return state + n_synapses * max(block, cols) + calls + trail
 
@@ -588,6 +590,10 @@ def sequence_estimate(model: Any, work: Workload, rule: Any = None) -> int:
     if steps is None:
         lengths = getattr(model, "lengths_", None)
         steps = int(np.max(lengths)) if lengths is not None and len(lengths) else 1
-    return recurrent_estimate(
-        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False, rule=rule
-    )
+    options = {"kept": 3, "steps": steps, "stacked": 1, "scan": False, "rule": rule}
+    est = recurrent_estimate(model, work, n_syn, stored_overlaps=False, **options)
+    # Its recall reads the overlaps of every step (recorded or not) through one
+    # transpose of the patterns in its dtype, not stored_overlaps' float64 copies.
+    stored = int(getattr(model, "n_stored_", 0) or 0)
+    x_t = array_bytes(stored, model.n_units, dtype=getattr(model, "dtype", "float64"))
+    return est + x_t * (work.stage == "recall")
