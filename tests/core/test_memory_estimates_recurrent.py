@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import neuromem as nm
+from neuromem.memory import MemoryShortfall, Workload, memory_limit
 from neuromem.memory_probe import measured_peaks
 from neuromem.testing import check_memory_estimate
 
@@ -41,3 +42,47 @@ def test_dense_sequence_recall_counts_the_transpose_it_reads_overlaps_through(
     out = measured_peaks(model.clone(), x, None, cues, n_steps=10, record=record)
     for call, (peak, estimate) in out.items():
         assert peak <= estimate <= 2 * peak, (call, peak, estimate)
+
+
+def _recorded_recall(limit):
+    """A Hopfield recall recording its states under ``limit`` bytes: the traced peak
+    (cues added) and the refusal, if any."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    model = nm.create("hopfield", n_units=1000).store(_bipolar(rng, 30, 1000))
+    cues = _bipolar(rng, 50, 1000)
+    model.recall(cues[:1], record="states")
+    tracemalloc.start()
+    try:
+        with memory_limit(limit):
+            try:
+                result = model.recall(cues, record="states")
+            except MemoryShortfall as error:
+                result = error
+        peak = tracemalloc.get_traced_memory()[1] + cues.nbytes
+    finally:
+        tracemalloc.stop()
+    return model, cues, peak, result
+
+
+def test_a_growing_trajectory_is_checked_beside_the_calls_other_arrays():
+    # The growth check compared the trajectory alone (twice it: result() stacks a
+    # copy) with the limit: under twice the whole trajectory plus 1 MiB the recall ran
+    # to the end, about 25 MB of other arrays over the limit.
+    _, _, _, full = _recorded_recall(None)
+    limit = 2 * full.trajectory["states"].nbytes + (1 << 20)
+    _, _, peak, result = _recorded_recall(limit)
+    assert isinstance(result, MemoryShortfall) and result.param == "record"
+    assert peak <= limit
+
+
+def test_a_trajectory_that_fits_beside_the_call_is_not_refused():
+    # 80 sweeps of 50 cues: the estimate for one sweep and twice the whole trajectory.
+    model, cues, _, full = _recorded_recall(None)
+    trajectory = full.trajectory["states"].nbytes
+    work = Workload("recall", n_cues=len(cues), record=frozenset({"states"}))
+    limit = model.memory_estimate(work) + 2 * trajectory + (1 << 20)
+    _, _, _, result = _recorded_recall(limit)
+    assert not isinstance(result, MemoryShortfall)
+    np.testing.assert_array_equal(result.states, full.states)
