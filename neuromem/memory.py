@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ValidationError, check_arguments
+from .memory_calls import given_dtype, holding, record_names, rows_width
 from .validation import check_int, sign_rows
 
 __all__ = [
@@ -289,41 +290,6 @@ MARGIN = 1.05
 _DEPTH = threading.local()  # nested guarded calls (a subclass calling super) check once
 
 
-def _rows_width(x: Any) -> tuple[int, int | None]:
-    shape = getattr(x, "shape", None)
-    if shape is None:
-        try:
-            shape = np.shape(x)
-        except (ValueError, TypeError):
-            return 0, None  # ragged or unknown: the model's own checks speak
-    if len(shape) == 0:
-        return 0, None
-    if len(shape) == 1:
-        return 1, int(shape[0])
-    return int(shape[0]), int(shape[-1])
-
-
-def _given_dtype(x: Any) -> str | None:
-    """Dtype of rows given to a call (a list is read as float64, as it is converted)."""
-    dtype = getattr(x, "dtype", None)
-    if dtype is None:
-        return None if x is None else "float64"
-    return np.dtype(dtype).str  # round-trips through np.dtype, strings included
-
-
-def _record_names(value: Any, default: frozenset) -> frozenset:
-    if value is None or value is False:
-        return frozenset()
-    if value is True:
-        return default
-    if isinstance(value, str):
-        return frozenset({value})
-    try:
-        return frozenset(str(v) for v in value)
-    except TypeError:
-        return frozenset()
-
-
 #: A guarded method's signature, computed once: inspect takes longer than a small
 #: store, and a study stores and recalls thousands of times.
 _signature = functools.lru_cache(maxsize=None)(inspect.signature)
@@ -344,14 +310,14 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         # shape before anything is allocated, rather than a refusal of n_steps.
         return None, None, None
     if method == "store":
-        rows, width = _rows_width(first)
+        rows, width = rows_width(first)
         target = values.get(names[1]) if len(names) > 1 else None
-        n_out = None if target is None else _rows_width(target)[1]
+        n_out = None if target is None else rows_width(target)[1]
         param = names[0] if target is None or n_out is None else names[1]
         given = (rows, width) if param == names[0] else (rows, n_out)
-        work = Workload("store", n_patterns=rows, n_out=n_out, given=_given_dtype(first))
+        work = Workload("store", n_patterns=rows, n_out=n_out, given=given_dtype(first))
         return work, param, given
-    rows, width = _rows_width(first)
+    rows, width = rows_width(first)
     signs, scaled = sign_rows(first)
     steps = values.get("n_steps", values.get("max_steps"))
     record = sig.parameters.get("record")
@@ -359,7 +325,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     if record is not None and record.default is True:
         default = frozenset({"states", "overlaps"})  # the sequence model's default
     chosen = values.get("record", record.default if record is not None else None)
-    kept = _record_names(chosen, default)
+    kept = record_names(chosen, default)
     param = "n_steps" if "n_steps" in sig.parameters else names[0]
     if kept and "max_steps" in sig.parameters:
         param = "record"
@@ -368,7 +334,7 @@ def workload(method: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
         n_cues=rows,
         n_steps=int(steps) if isinstance(steps, (int, np.integer)) else None,
         record=kept,
-        given=_given_dtype(first),
+        given=given_dtype(first),
         dynamics=values["dynamics"] if isinstance(values.get("dynamics"), str) else None,
         iterate=bool(
             isinstance(values.get("iterate"), (bool, np.bool_)) and values["iterate"]
@@ -399,7 +365,16 @@ def _responsible(model, fn, args, kwargs, work, param, given) -> tuple:
     except TypeError:
         return param, given
     name = list(sig.parameters)[1]
-    return name, _rows_width(bound.arguments.get(name))
+    return name, rows_width(bound.arguments.get(name))
+
+
+def _held(model: Any, work: Workload) -> int:
+    """What a recall that records holds beside its trajectory, which is checked as it
+    grows (:mod:`neuromem.memory_calls`): its estimate for one sweep."""
+    estimate = getattr(model, "memory_estimate", None)
+    if work.stage != "recall" or not work.record or not callable(estimate):
+        return 0
+    return int(estimate(dataclasses.replace(work, n_steps=1)))
 
 
 def guarded(method: str, fn: Callable) -> Callable:
@@ -407,15 +382,17 @@ def guarded(method: str, fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def call(self, *args, **kwargs):
-        depth = getattr(_DEPTH, "n", 0)
+        depth, base = getattr(_DEPTH, "n", 0), 0
         if depth == 0 and available_memory() is not None:
             work, param, given = workload(method, fn, args, kwargs)
             if work is not None:
                 param, given = _responsible(self, fn, args, kwargs, work, param, given)
                 check_model(self, work, param, given)
+                base = _held(self, work)
         _DEPTH.n = depth + 1
         try:
-            return fn(self, *args, **kwargs)
+            with holding(base) if depth == 0 else contextlib.nullcontext():
+                return fn(self, *args, **kwargs)
         except TypeError:
             check_arguments(self, fn, args, kwargs)  # the call itself did not fit
             raise
@@ -470,6 +447,7 @@ def recurrent_estimate(
     online: bool = False,
     scan: bool = True,
     rule: Any = None,
+    stored_overlaps: bool = True,
 ) -> int:
     """A recurrent model of ``n_synapses`` ``N x N`` synapses (dense, or sparse from its
     topology) that keeps ``kept`` copies of its patterns: the Hopfield and sequence
@@ -484,7 +462,8 @@ def recurrent_estimate(
     computes the tie tolerances of :mod:`neuromem.dynamics` (in row blocks).
     ``rule``: the rule class of a model that has no ``_make_rule`` (the sequence
     memory's, from its variant); its declared ``store_temporaries``, ``layout_cache``
-    and ``kept_patterns`` are charged.
+    and ``kept_patterns`` are charged. ``stored_overlaps``: recorded overlaps are read
+    through :func:`neuromem.sweeps.stored_overlaps` (its pattern copies charged).
     """
     n = int(model.n_units)
     dtype = getattr(model, "dtype", "float64")
@@ -573,7 +552,7 @@ def recurrent_estimate(
     # Recorded overlaps: a float64 copy of the patterns, its transpose and the
     # temporaries of reading their encoding (sweeps.stored_overlaps, made only when
     # overlaps are recorded).
-    if "overlaps" in work.record:
+    if "overlaps" in work.record and stored_overlaps:
         trail += 3 * array_bytes(stored, n, dtype="float64")
     return state + n_synapses * max(block, cols) + calls + trail
 
@@ -588,6 +567,10 @@ def sequence_estimate(model: Any, work: Workload, rule: Any = None) -> int:
     if steps is None:
         lengths = getattr(model, "lengths_", None)
         steps = int(np.max(lengths)) if lengths is not None and len(lengths) else 1
-    return recurrent_estimate(
-        model, work, n_syn, kept=3, steps=steps, stacked=1, scan=False, rule=rule
-    )
+    options = {"kept": 3, "steps": steps, "stacked": 1, "scan": False, "rule": rule}
+    est = recurrent_estimate(model, work, n_syn, stored_overlaps=False, **options)
+    # Its recall reads the overlaps of every step (recorded or not) through one
+    # transpose of the patterns in its dtype, not stored_overlaps' float64 copies.
+    stored = int(getattr(model, "n_stored_", 0) or 0)
+    x_t = array_bytes(stored, model.n_units, dtype=getattr(model, "dtype", "float64"))
+    return est + x_t * (work.stage == "recall")

@@ -35,6 +35,15 @@ SYNC_BLOCK = 1 << 22
 #: to 12.1 arrays at N = 100, P = 2000 and 200 to 2000 cues; 13 charged.
 LAW_ROWS = 13
 
+#: ``(B, N)`` float64 arrays a synchronous sweep of the dense model holds at its peak
+#: for a block of B +/-1 cues (``models.dense.DenseHopfield._sync_update``): the
+#: block as float64, the ``(4, B, 2 N)`` products of the law's rows with the
+#: patterns' masks (8 arrays), the gains and scales with the two differences each is
+#: selected from (``UpdateLaw.gains``), then the tie law's tolerance and its int64
+#: and float64 states (``ties.decide``). Traced: 14.4 arrays at N = 1000 and 2000,
+#: P = 20, 200 cues (the sweep's states in the model's dtype apart); 15 charged.
+SYNC_ROWS = 15
+
 
 def _recall_passes(model: Any, work: Workload, n: int, n_out: int, dtype: Any) -> int:
     """Bytes of a trained network's recall of ``work.n_cues`` cues (one pass): the
@@ -131,11 +140,16 @@ def patterns_estimate(model: Any, work: Workload, blocked: bool = False) -> int:
             else work.n_cues
         )
         sims = array_bytes(LAW_ROWS * relaxed * stored, dtype="float64")
+        sims += sync * array_bytes(SYNC_ROWS * relaxed * n, dtype="float64")
         # The dense model's update law (models.dense_law.UpdateLaw): the patterns as
         # float64 (a copy unless they are) and two tables of their size; graded cues
         # in a synchronous sweep add blocks of about eight temporaries of at most
         # max(P, min(2**22, P N / 16)) products (models.dense).
         tables = (2 + (np.dtype(dtype) != np.float64)) * array_bytes(stored, n)
+        # Its table of the terms of every integer overlap, 2 N + 3 of them, built
+        # through about a dozen temporaries of that length (dense_law._log_terms):
+        # what a single cue at N = 200 fell short by.
+        tables += array_bytes(12 * (2 * n + 3))
         products = float(work.n_cues) * stored * n
         cap = max(stored, min(2**22, stored * n / 16))
         tables += sync * 8 * array_bytes(min(products, cap))

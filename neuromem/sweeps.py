@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from . import compiled
 from .errors import ValidationError
 from .memory import check_memory
+from .memory_calls import held
 from .metrics import overlap
 from .synapse import Synapse
 from .validation import infer_encoding
@@ -68,9 +69,11 @@ class Recording:
             # A copy: a measure may return a view of ``states``, which keeps changing.
             self.sweeps[name].append(np.array(measure(states), copy=True))
         # The trajectory grows with the sweeps a relaxation takes, unknown in advance:
-        # it is checked as it grows (twice its size: result() stacks a copy).
+        # it is checked as it grows (twice its size: result() stacks a copy), beside
+        # the call's other arrays (its estimate for one sweep, set by the guard).
         self.nbytes += sum(v[-1].nbytes for v in self.sweeps.values())
-        check_memory(2 * self.nbytes, "record", self.names, "the recorded trajectory")
+        need = held() + 2 * self.nbytes
+        check_memory(need, "record", self.names, "the recall with its trajectory")
 
     def result(self) -> dict[str, np.ndarray]:
         return {k: np.stack(v, axis=1) for k, v in self.sweeps.items()}
