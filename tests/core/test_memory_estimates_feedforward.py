@@ -96,4 +96,3 @@ def test_mlp_steps_do_not_hold_the_last_gradient_through_the_next(optimizer):
         "mlp", n_units=300, hidden=[], optimizer=optimizer, batch_size=1, epochs=1
     )
     _check_mlp(model, _bipolar(rng, 20, 300), targets=_bipolar(rng, 20, 40))
-
