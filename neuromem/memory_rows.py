@@ -15,6 +15,7 @@ import numpy as np
 from .memory import (
     NETWORK_OBJECTS,
     Workload,
+    _rule_of,
     array_bytes,
     converted_bytes,
     trajectory_bytes,
@@ -45,17 +46,26 @@ LAW_ROWS = 13
 SYNC_ROWS = 15
 
 
+#: Arrays of the parameters' size an optimiser keeps beside them (its state and
+#: scratch space) and how many of them a store's snapshot copies
+#: (``neuromem.optimizers``: momentum's velocities; Adam's two moments and a
+#: scratch array that is not saved). Unknown optimisers are charged Adam's.
+OPTIMIZER_ARRAYS = {"sgd": (0, 0), "momentum": (1, 1), "adam": (3, 2)}
+
+
 def _recall_passes(model: Any, work: Workload, n: int, n_out: int, dtype: Any) -> int:
     """Bytes of a trained network's recall of ``work.n_cues`` cues (one pass): the
     cues as given and their copy in the model's dtype, then the largest of their
     check (a boolean per cue value), the forward pass (summed inputs and activations
     of every layer above the input, ``models.mlp_backprop._forward``) and the
-    decoding (the outputs, and ``np.where``'s float64 result or its copy in a float32
-    model's dtype, ``_decode``), and what ``work.iterate`` keeps between passes."""
+    outputs with what is made of them (``np.where``'s float64 result and its copy in
+    a float32 model's dtype, ``_decode``; or ``2 y - 1`` and its temporary for +/-1
+    targets of sigmoid units, ``_from_out``), and what ``work.iterate`` keeps between
+    passes."""
     rows = work.n_cues
     widths = sum(getattr(model, "widths", ()) or ())
     forward = array_bytes(rows, 2 * (widths + n_out), dtype=dtype)
-    decode = array_bytes(rows, 2 * n_out, dtype="float64")
+    decode = array_bytes(rows, n_out, dtype=dtype) + array_bytes(rows, 2 * n_out)
     check = array_bytes(rows, n, dtype=bool)
     cues = array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
     # Iterated passes (auto-association: n_out = n) also hold the states and raw
@@ -65,11 +75,47 @@ def _recall_passes(model: Any, work: Workload, n: int, n_out: int, dtype: Any) -
     return cues + max(check, forward, decode) + passes
 
 
+def _training_rows(
+    model: Any, work: Workload, n: int, n_out: int, widths: tuple, dtype: Any
+) -> tuple[int, int, int]:
+    """Bytes a trained network's store holds for all its rows, ``(held, check,
+    keep)``: ``held`` through the whole store, the others at two of its steps.
+
+    Held: the patterns (and targets) as given, their copy in the model's dtype
+    when given in another, the targets in the output units' range
+    (``models.mlp_backprop._to_out``: a copy for +/-1 targets of sigmoid units),
+    the old pairs rehearsed with them (``rehearsal``) and a corrupted copy of the
+    inputs per epoch (``noise``, ``models.mlp_training._corrupt``: the random
+    draws and the copy). ``check``: the clean forward pass over every training row
+    (``_reproduced``: every layer's sums and activations, then both decodings in
+    float64). ``keep``: which pairs are new (``Training._keep``: the rows of every
+    pair stored, with ``np.unique``'s flattened, sorted and unique copies, traced
+    at three copies; a hetero store first joins keys and targets, old and new)."""
+    p = work.n_patterns
+    hetero = work.n_out is not None or getattr(model, "mode_", None) == "hetero"
+    width = n + n_out * hetero
+    old = int(getattr(model, "n_stored_", 0) or 0)
+    rows = p + round(float(getattr(model, "rehearsal", 0.0) or 0.0) * old)
+    held = array_bytes(p, width, dtype=work.given or dtype)
+    held += array_bytes(p, width, dtype=dtype) if converted_bytes(work, 1, dtype) else 0
+    held += array_bytes(p, n_out, dtype=dtype)
+    if rows > p:
+        held += array_bytes(rows, n + n_out, dtype=dtype)
+    if float(getattr(model, "noise", 0.0) or 0.0) > 0 and not hetero:
+        held += array_bytes(rows, n) + array_bytes(rows, n, dtype=dtype)
+    check = array_bytes(rows, 2 * (sum(widths) + n_out), dtype=dtype)
+    check += array_bytes(rows, 2 * n_out)
+    keep = array_bytes((4 + hetero) * (old + p), width, dtype=dtype)
+    return held, check, keep
+
+
 def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     """A feed-forward model ``n_units -> widths... -> n_out`` of dense layers: the
-    weights (with ``copies`` of them for an optimiser's state and gradients), the
-    pairs kept and the activations of the rows of the call in every layer (a trained
-    network's recall: :func:`_recall_passes`)."""
+    weights (with the arrays an optimiser keeps beside them, and a store's
+    snapshots and gradients, or the temporaries of a pair memory's rule), the pairs
+    kept and the rows of the call in every layer (a trained network's recall:
+    :func:`_recall_passes`; its store: :func:`_training_rows` and a training step's
+    activations)."""
     n = int(model.n_units)
     dtype = getattr(model, "dtype", "float64")
     n_out = work.n_out or getattr(model, "n_out_", None) or getattr(model, "n_out", None)
@@ -78,31 +124,71 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     n_out = int(n_out or n)
     sizes = (n, *widths, n_out)
     params = sum(a * b + b for a, b in itertools.pairwise(sizes))
-    # A model trained by an optimiser, with or without hidden layers, holds its
-    # moments, gradients and a snapshot beside the weights, and a training step
-    # three more copies (measured with tracemalloc without hidden layers).
-    trained = getattr(model, "optimizer", None) is not None
-    copies = (5 + 3 * (work.stage == "store")) if trained else 1
-    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
-    state = array_bytes(copies * params, dtype=dtype)
     if work.stage == "create":
         return array_bytes(params, dtype=dtype)
+    store = work.stage == "store"
+    built = getattr(model, "network_", None) is not None
+    trained = getattr(model, "optimizer", None) is not None
+    rule = None if trained else _rule_of(model)
+    if trained:
+        kept_arrays, saved = OPTIMIZER_ARRAYS.get(model.optimizer, OPTIMIZER_ARRAYS["adam"])
+        # A later store also snapshots the weights and the optimisers' saved state
+        # for Ctrl-C, held through the store (models.mlp_training.interruptible).
+        copies = 1 + kept_arrays + (store and built) * (1 + saved)
+    else:
+        # The rule's change of the weights (the pseudo-inverse's target matrix and
+        # its difference with the weights: two copies; none for Hebb's rule).
+        copies = 1 + store * getattr(rule, "store_temporaries", (2.0, 2.0))[0]
+    stored = int(getattr(model, "n_stored_", 0) or 0) + work.n_patterns
+    state = array_bytes(copies * params, dtype=dtype)
     # The pairs it keeps, in the dtype it keeps them (None: it keeps none).
     kept = getattr(model, "kept_dtype", dtype)
     state += 0 if kept is None else array_bytes(stored, n + n_out, dtype=kept)
-    rows = work.n_patterns if work.stage == "store" else work.n_cues
-    builds = callable(getattr(model, "_build", None))
-    if work.stage == "store" and builds and getattr(model, "network_", None) is None:
-        # The first store builds the network once the values' width is known: its
-        # Network and Synapse objects (about 5 KiB traced at N = 97 to 2000).
+    rows = work.n_patterns if store else work.n_cues
+    if callable(getattr(model, "_build", None)):
+        # The network, built by the first store once the values' width is known, and
+        # held from then on: its Network and Synapse objects (about 5 KiB traced at
+        # N = 97 to 2000; part of the state a recall traced from the store holds).
         state += NETWORK_OBJECTS
-    if trained and work.stage == "store":
-        rows = min(max(rows, stored), int(getattr(model, "batch_size", None) or stored))
-    acts = array_bytes((8 if trained else 2) * rows, sum(sizes), dtype=dtype)
-    if trained and work.stage == "recall":
-        # The eight copies of the activations are a training step's (forward and
-        # backward passes): a recall is one forward pass (2.5 to 7 times less).
+    if trained and store:
+        held, check, keep = _training_rows(model, work, n, n_out, widths, dtype)
+        old = int(getattr(model, "n_stored_", 0) or 0)
+        rows += round(float(getattr(model, "rehearsal", 0.0) or 0.0) * old)
+        batch = min(rows, int(getattr(model, "batch_size", None) or rows))
+        # Training (models.mlp_training.Training._train) holds a snapshot of the
+        # weights to restore if it diverges; a step, the gradients and a temporary
+        # of the weights' size (2.8 copies in all, measured without hidden layers),
+        # and for its batch the inputs and targets, every layer's sums and
+        # activations (twice), the loss's and decodings' temporaries and the deltas.
+        weights = array_bytes(params, dtype=dtype)
+        step = array_bytes(batch, n + 2 * sum(widths) + 6 * n_out, dtype=dtype)
+        acts = held + max(3 * weights + step, weights + check, keep)
+    elif trained:
         acts = _recall_passes(model, work, n, n_out, dtype)
+    elif store:
+        # The keys and values (the values are the keys themselves in an
+        # auto-associative store) and the rule's batch of them, and the rows as given
+        # when given in another dtype (converted copies beside them).
+        width = n + n_out * (work.n_out is not None)
+        acts = array_bytes(2 * rows, width, dtype=dtype)
+        acts += converted_bytes(work, width, dtype)
+        if getattr(rule, "name", None) == "pseudoinverse":
+            # The Gram matrix of the keys and its pseudo-inverse's decomposition, in
+            # the weights' dtype: five P x P arrays at the peak (as
+            # memory.recurrent_estimate counts).
+            acts += 5 * array_bytes(stored, stored, dtype=dtype)
+    else:
+        # The cues in the model's dtype (those given, or their copy beside them when
+        # given in another dtype), then their check (a few booleans per value) or the
+        # outputs: the bytes the model's recall holds per output value
+        # (``recall_output_bytes``), by default the summed inputs, the output
+        # law's result and a boolean.
+        acts = array_bytes(rows, n, dtype=dtype) + converted_bytes(work, n, dtype)
+        per_output = getattr(model, "recall_output_bytes", None)
+        if per_output is None:
+            per_output = 2 * np.dtype(dtype).itemsize + 1
+        outputs = array_bytes(rows, n_out, per_output, dtype="uint8")
+        acts += max(array_bytes(rows, 3 * n, dtype=bool), outputs)
     return state + acts + trajectory_bytes(work, n, stored, dtype)
 
 

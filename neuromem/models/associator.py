@@ -71,9 +71,23 @@ class LinearAssociator(KeyValueMemory):
         Number of pairs stored.
     """
 
-    #: For the memory estimates (:func:`neuromem.memory_rows.feedforward_estimate`): it
-    #: keeps no pairs: the weights are the memory.
-    kept_dtype = None
+    @property
+    def kept_dtype(self) -> str | None:
+        """For the memory estimates (:func:`neuromem.memory_rows.feedforward_estimate`):
+        the dtype of the pairs kept. Hebb's rule keeps none (the weights are the
+        memory); the pseudo-inverse rule keeps every pair in the weights' dtype, to
+        recompute the weights at the next store."""
+        return self.dtype if self.orthogonalize else None
+
+    @property
+    def recall_output_bytes(self) -> int:
+        """For the memory estimates: bytes a recall holds per output value, the
+        summed inputs and the output law's result in the weights' dtype and a
+        boolean, and for the sign law ``np.where``'s int64 result before its copy in
+        the dtype (``neurons.Sign``)."""
+        itemsize = np.dtype(self.dtype).itemsize
+        sign = get_neuron(self.neuron, "neuron").name == "sign"
+        return 2 * itemsize + 1 + 8 * sign
 
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(

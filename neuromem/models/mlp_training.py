@@ -220,6 +220,9 @@ class Training:
                     self.optimizers_, params, self._backward(zs, acts, tb), strict=True
                 ):
                     opt.step(prm, [dw, db])
+                # Bound to the loop's names, the last layer's gradients would be held
+                # through the next step's backward pass: a second copy at the peak.
+                del dw, db
             epoch_loss = total / n
             if reference is None:
                 reference = max(epoch_loss, 1e-3)

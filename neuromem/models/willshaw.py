@@ -238,6 +238,14 @@ class Willshaw(KeyValueMemory):
     #: keeps its pairs as bool (``keys_``, ``values_``).
     kept_dtype = "bool"
 
+    @property
+    def recall_output_bytes(self) -> int:
+        """For the memory estimates: bytes a recall holds per output value, in the
+        weights' dtype the summed inputs, and either their negation and its
+        partition (an adaptive threshold, which a recall may ask for) or the states,
+        with the comparison's boolean."""
+        return 3 * np.dtype(self.dtype).itemsize + 1
+
     def __neuromem_tags__(self) -> ModelTags:
         return dataclasses.replace(
             super().__neuromem_tags__(),
@@ -266,10 +274,15 @@ class Willshaw(KeyValueMemory):
         self.dtype = check_dtype(dtype).name
         self.seed = check_seed(seed)
 
+    def _make_rule(self) -> Hebbian:
+        """Clipped Hebbian learning: a synapse is set by any pair that activates both
+        its units (read by the memory estimates before the network is built)."""
+        return Hebbian(learning_rate=1.0, bounds=(0.0, 1.0))
+
     def _build(self, n_out: int) -> None:
         if getattr(self, "network_", None) is not None:
             return
-        self._connect(n_out, "step", Hebbian(learning_rate=1.0, bounds=(0.0, 1.0)))
+        self._connect(n_out, "step", self._make_rule())
         self.keys_ = np.zeros((0, self.n_units), dtype=bool)
         self.values_ = np.zeros((0, n_out), dtype=bool)
 
