@@ -424,7 +424,7 @@ _COMPILED = importlib.util.find_spec("numba") is not None
 _ADD_OUTER = frozenset({"hebbian", "temporal-hebbian"})
 
 
-def _rule_of(model: Any) -> Any:
+def rule_of(model: Any) -> Any:
     """The rule a recurrent model stores with: its synapse's once built, else the one
     it would make (None when that fails: the store itself reports why)."""
     net = getattr(model, "network_", None)
@@ -474,7 +474,7 @@ def recurrent_estimate(
     if work.stage == "create":
         return weights
     dense = w == array_bytes(n, n, dtype=dtype)
-    rule = _rule_of(model) if rule is None or getattr(model, "network_", None) else rule
+    rule = rule_of(model) if rule is None or getattr(model, "network_", None) else rule
     nnz = float(n) * n if topo is None else float(topo.n_connections)
     cache = 0 if dense else getattr(rule, "layout_cache", 0) * nnz
     kept += n_synapses * getattr(rule, "kept_patterns", 0)

@@ -15,9 +15,9 @@ import numpy as np
 from .memory import (
     NETWORK_OBJECTS,
     Workload,
-    _rule_of,
     array_bytes,
     converted_bytes,
+    rule_of,
     trajectory_bytes,
 )
 
@@ -129,7 +129,7 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
     store = work.stage == "store"
     built = getattr(model, "network_", None) is not None
     trained = getattr(model, "optimizer", None) is not None
-    rule = None if trained else _rule_of(model)
+    rule = None if trained else rule_of(model)
     if trained:
         kept_arrays, saved = OPTIMIZER_ARRAYS.get(model.optimizer, OPTIMIZER_ARRAYS["adam"])
         # A later store also snapshots the weights and the optimisers' saved state
