@@ -496,11 +496,7 @@ def recurrent_estimate(
             # a transposed copy of the patterns instead of blocks of products, for a
             # batch or for patterns presented one at a time.
             temps = array_bytes(rows, n, dtype=dtype)
-        # Only the pseudo-inverse rule forms the P x P Gram matrix of the patterns
-        # (and its pseudo-inverse's eigendecomposition: five such matrices at the
-        # peak, measured with tracemalloc); counted for every rule, it refused Hebbian stores of P >> N patterns that
-        # need a few copies of the patterns (N = 100, P = 40000: 12.7 GiB for 0.1 GB).
-        gram = 5 * array_bytes(stored, stored) if name == "pseudoinverse" else 0
+        gram = getattr(rule, "gram_arrays", 0) * array_bytes(stored, stored)
         return state + int(temps) + gram + calls
     # The tie scan holds two blocks of 1024 rows (dynamics.tie_tolerances).
     block = array_bytes(min(n, 2048), n, dtype=dtype) if dense else w

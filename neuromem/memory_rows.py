@@ -172,11 +172,8 @@ def feedforward_estimate(model: Any, work: Workload, widths: tuple = ()) -> int:
         width = n + n_out * (work.n_out is not None)
         acts = array_bytes(2 * rows, width, dtype=dtype)
         acts += converted_bytes(work, width, dtype)
-        if getattr(rule, "name", None) == "pseudoinverse":
-            # The Gram matrix of the keys and its pseudo-inverse's decomposition, in
-            # the weights' dtype: five P x P arrays at the peak (as
-            # memory.recurrent_estimate counts).
-            acts += 5 * array_bytes(stored, stored, dtype=dtype)
+        # The Gram matrices of the keys a rule solves with, in the weights' dtype.
+        acts += getattr(rule, "gram_arrays", 0) * array_bytes(stored, stored, dtype=dtype)
     else:
         # The cues in the model's dtype (those given, or their copy beside them when
         # given in another dtype), then their check (a few booleans per value) or the

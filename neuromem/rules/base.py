@@ -116,6 +116,10 @@ class LearningRule(StatefulMixin, Parametrized):
     layout_cache: ClassVar[int] = 0
     #: Copies of the stored patterns the rule keeps (the perceptron's pre and post).
     kept_patterns: ClassVar[int] = 0
+    #: ``P x P`` arrays of all the stored patterns a store holds at its peak (a rule
+    #: that solves with their Gram matrix; none for a local rule, whose stores of
+    #: many more patterns than units need only a few copies of the patterns).
+    gram_arrays: ClassVar[int] = 0
     #: The trace being recorded (see :meth:`start_trace`); not a parameter or state.
     _trace: Trace | None = None
 

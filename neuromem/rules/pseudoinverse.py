@@ -53,6 +53,9 @@ class PseudoInverse(LearningRule):
     store_temporaries = (2.0, 2.8)
     #: Cached on a sparse layout, bytes per connection: the entries' rows.
     layout_cache = 8
+    #: The Gram matrix of the patterns and its pseudo-inverse's eigendecomposition:
+    #: five ``P x P`` arrays at the store's peak (tracemalloc).
+    gram_arrays = 5
 
     def __neuromem_tags__(self) -> RuleTags:
         return dataclasses.replace(
